@@ -1,0 +1,103 @@
+import type { Actor, TicketRef } from './ticket';
+import type { Effect } from './effect';
+
+export type RequestState =
+  | 'awaiting-info'
+  | 'pending-approval'
+  | 'granted'
+  | 'declined'
+  | 'expired'
+  | 'revoked'
+  | 'cancelled';
+
+export const TERMINAL_STATES: readonly RequestState[] = ['declined', 'expired', 'revoked', 'cancelled'];
+
+export type Risk = 'low' | 'high';
+
+/** The standard facts every request states (step 2 of the workflow: standardize). */
+export interface Facts {
+  systems: string[];
+  account: string;
+  access: string;
+  justification: string;
+  duration: string;
+  company: string;
+  client: string;
+}
+
+export type FactName = keyof Facts;
+
+export const FACT_NAMES: readonly FactName[] = [
+  'systems',
+  'account',
+  'access',
+  'justification',
+  'duration',
+  'company',
+  'client',
+];
+
+/** A rule of the policy that fired, named so a decision can say why. */
+export interface FiredRule {
+  id: string;
+  description: string;
+}
+
+/** One group of approvers that must sign off, and how many distinct people from it. */
+export interface ApprovalStep {
+  id: string;
+  name: string;
+  groups: string[];
+  users: string[];
+  count: number;
+}
+
+export interface Approval {
+  actor: Actor;
+  step: string;
+  at: string;
+  historyId: string;
+}
+
+export type TimerKind = 'pending-timeout' | 'reminder' | 'expiry';
+
+/**
+ * One shared-credential request: the single document a state change and its pending effects are
+ * written to together, so one compare-and-swap makes both durable.
+ */
+export interface CredentialRequest {
+  id: string;
+  version: number;
+  ticket: TicketRef;
+  ticketUrl?: string;
+  summary: string;
+  state: RequestState;
+  category: { id: string; name: string };
+  requester: Actor | null;
+  facts: Facts;
+  factsFingerprint: string;
+  missing: FactName[];
+  risk: Risk;
+  riskRules: FiredRule[];
+  path: string;
+  steps: ApprovalStep[];
+  approvals: Approval[];
+  /** Requested duration in ms, null when the requester gave none and policy's default applies. */
+  requestedMs: number | null;
+  /** Duration that applies once granted: requested, capped by policy. */
+  grantMs: number;
+  capRule: string | null;
+  createdAt: string;
+  updatedAt: string;
+  pendingSince: string | null;
+  grantedAt: string | null;
+  expiresAt: string | null;
+  endedAt: string | null;
+  endReason: string | null;
+  timers: Partial<Record<TimerKind, string>>;
+  /** Status-change ids already handled, so a redelivered or replayed change does nothing twice. */
+  seenChanges: string[];
+  /** Effects decided but not yet performed, in order: the request's outbox. */
+  outbox: Effect[];
+  effectSeq: number;
+}

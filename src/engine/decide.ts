@@ -1,0 +1,111 @@
+import type { CredentialRequest } from '../domain/request';
+import type { EngineEvent, TicketObserved, TimerFired } from '../domain/event';
+import type { Policy } from '../policy/policy';
+import { Draft } from './draft';
+import { evaluateTicket, requestIdFor } from './evaluate-ticket';
+import { enterEvaluatedState, reevaluate } from './apply-evaluation';
+import { onStatusChange } from './on-status-change';
+import { onTimer } from './on-timer';
+
+export interface DecideContext {
+  policy: Policy;
+  now: Date;
+}
+
+export interface Decision {
+  request: CredentialRequest;
+  /** False when nothing changed: the caller writes nothing and runs nothing. */
+  changed: boolean;
+}
+
+/**
+ * The whole workflow as one pure function: the request as stored (or null), one event, the policy
+ * and the time in; the next request document, with the effects it owes in its outbox, out.
+ * Returns null when the event concerns no shared-credential request.
+ */
+export async function decide(
+  request: CredentialRequest | null,
+  event: EngineEvent,
+  ctx: DecideContext,
+): Promise<Decision | null> {
+  if (event.type === 'timer-fired') return request ? onTimerEvent(request, event, ctx) : null;
+  return request ? onTicketEvent(request, event, ctx) : onNewTicket(event, ctx);
+}
+
+async function onNewTicket(event: TicketObserved, ctx: DecideContext): Promise<Decision | null> {
+  const { snapshot } = event;
+  // A ticket first seen already closed is history, not a request.
+  if (['closed', 'revoked', 'declined', 'expired'].includes(snapshot.position)) return null;
+  const evaluation = await evaluateTicket(snapshot, ctx.policy);
+  if (!evaluation) return null;
+
+  const now = ctx.now.toISOString();
+  const blank: CredentialRequest = {
+    id: requestIdFor(snapshot.ref.connector, snapshot.ref.id),
+    version: 0,
+    ticket: snapshot.ref,
+    ticketUrl: snapshot.url,
+    summary: snapshot.summary,
+    state: 'awaiting-info',
+    category: { id: evaluation.category.id, name: evaluation.category.name },
+    requester: snapshot.reporter,
+    facts: evaluation.facts,
+    factsFingerprint: evaluation.fingerprint,
+    missing: evaluation.missing,
+    risk: evaluation.risk,
+    riskRules: evaluation.riskRules,
+    path: evaluation.category.path,
+    steps: evaluation.steps,
+    approvals: [],
+    requestedMs: evaluation.requestedMs,
+    grantMs: evaluation.grantMs,
+    capRule: evaluation.capRule,
+    createdAt: now,
+    updatedAt: now,
+    pendingSince: now,
+    grantedAt: null,
+    expiresAt: null,
+    endedAt: null,
+    endReason: null,
+    timers: {},
+    // Status changes made before credgate saw the request (an early "Approved") count for nothing.
+    seenChanges: event.changes.map((c) => c.id),
+    outbox: [],
+    effectSeq: 0,
+  };
+  const draft = new Draft(blank, ctx.now);
+  draft.audit({
+    action: 'request-received',
+    actor: snapshot.reporter?.id ?? null,
+    outcome: evaluation.category.id,
+    rules: [evaluation.category.id, ...evaluation.riskRules.map((r) => r.id)],
+    detail: { risk: evaluation.risk, missing: evaluation.missing },
+  });
+  enterEvaluatedState(draft, evaluation, ctx, 'new');
+  return { request: draft.request, changed: true };
+}
+
+async function onTicketEvent(request: CredentialRequest, event: TicketObserved, ctx: DecideContext): Promise<Decision> {
+  const draft = new Draft(request, ctx.now);
+  const seen = new Set(request.seenChanges);
+  for (const change of event.changes) {
+    if (seen.has(change.id)) continue;
+    seen.add(change.id);
+    draft.request.seenChanges.push(change.id);
+    draft.touch();
+    if (change.bySelf) continue;
+    onStatusChange(draft, change, event.groupsByActor[change.actor.id] ?? [], ctx);
+  }
+  if (event.snapshot.summary !== draft.request.summary) {
+    draft.request.summary = event.snapshot.summary;
+    draft.touch();
+  }
+  await reevaluate(draft, event.snapshot, ctx);
+  return { request: draft.request, changed: draft.changed };
+}
+
+function onTimerEvent(request: CredentialRequest, event: TimerFired, ctx: DecideContext): Decision {
+  const draft = new Draft(request, ctx.now);
+  onTimer(draft, event, ctx);
+  return { request: draft.request, changed: draft.changed };
+}

@@ -1,0 +1,54 @@
+import type { CredentialRequest } from '../domain/request';
+import type { EffectDraft, Effect, AuditEvent } from '../domain/effect';
+import { formatTime } from './views';
+
+/**
+ * Accumulates one decision: the next request document and the effects it owes. Effects get keys
+ * from the request's own sequence, so the same decision replayed yields the same keys.
+ */
+export class Draft {
+  readonly request: CredentialRequest;
+  private touched = false;
+
+  constructor(request: CredentialRequest, private readonly now: Date) {
+    this.request = structuredClone(request);
+  }
+
+  get changed(): boolean {
+    return this.touched;
+  }
+
+  /** Marks the document changed even when no effect was added (e.g. a change id was seen). */
+  touch(): void {
+    this.touched = true;
+    this.request.updatedAt = this.now.toISOString();
+  }
+
+  add(effect: EffectDraft): Effect {
+    this.touch();
+    this.request.effectSeq += 1;
+    const keyed = { ...effect, key: `${this.request.id}/${this.request.effectSeq}` } as Effect;
+    this.request.outbox.push(keyed);
+    return keyed;
+  }
+
+  comment(template: string, view: Record<string, unknown>): void {
+    // The key is only known once added; the footer shows it so a retried post can find itself.
+    const effect = this.add({ kind: 'comment', template, view: {} });
+    if (effect.kind === 'comment') effect.view = { ...this.commonView(effect.key), ...view };
+  }
+
+  audit(event: Omit<AuditEvent, 'at'>): void {
+    this.add({ kind: 'audit', event: { ...event, at: this.now.toISOString() } });
+  }
+
+  private commonView(ref: string): Record<string, unknown> {
+    const r = this.request;
+    return {
+      requestId: r.id,
+      ref,
+      ticketKey: r.ticket.key,
+      at: formatTime(this.now.toISOString()),
+    };
+  }
+}

@@ -1,0 +1,171 @@
+import type { StatusChange, WorkflowPosition } from '../domain/ticket';
+import type { ApprovalStep, CredentialRequest, RequestState } from '../domain/request';
+import type { Draft } from './draft';
+import type { DecideContext } from './decide';
+import { approvalsView, formatTime, remainingView, requestView } from './views';
+import { schedule, unschedule } from './timers';
+import { formatDuration } from '../policy/parse-duration';
+
+/** Where the ticket belongs for each request state; a reverted transition goes back there. */
+export const POSITION_OF: Record<RequestState, WorkflowPosition | null> = {
+  'awaiting-info': 'awaiting-info',
+  'pending-approval': 'pending-approval',
+  granted: 'granted',
+  declined: 'declined',
+  expired: 'expired',
+  revoked: 'revoked',
+  cancelled: null,
+};
+
+/** Positions only credgate may move a ticket to. */
+const OWNED: WorkflowPosition[] = ['awaiting-info', 'pending-approval', 'granted', 'revoked', 'expired'];
+
+/** One status change made by a person, judged against the request's state and the policy. */
+export function onStatusChange(draft: Draft, change: StatusChange, groups: string[], ctx: DecideContext): void {
+  const r = draft.request;
+  const open = r.state === 'awaiting-info' || r.state === 'pending-approval';
+  switch (change.position) {
+    case 'approved':
+      if (r.state === 'pending-approval') return approve(draft, change, groups, ctx);
+      return refuse(draft, change, 'approval-state', stateReason(r.state));
+    case 'declined':
+      if (open) return decline(draft, change, groups);
+      if (r.state === 'granted') return endAccess(draft, change, 'declined after grant');
+      return;
+    case 'closed':
+      if (open) return cancel(draft, change);
+      if (r.state === 'granted') return endAccess(draft, change, 'ticket closed');
+      return;
+    default:
+      if (OWNED.includes(change.position) && change.position !== POSITION_OF[r.state]) {
+        return refuse(draft, change, 'credgate-owned-status', `only credgate moves a ticket to "${change.to}"`);
+      }
+  }
+}
+
+/** The first step still short of approvals that this person may sign for, or null. */
+export function stepFor(r: CredentialRequest, change: StatusChange, groups: string[], unmetOnly: boolean): ApprovalStep | null {
+  const mine = new Set(groups.map((g) => g.toLowerCase()));
+  const ids = [change.actor.id, change.actor.email].filter(Boolean).map((s) => String(s).toLowerCase());
+  return (
+    r.steps.find((s) => {
+      const member = s.groups.some((g) => mine.has(g.toLowerCase())) || s.users.some((u) => ids.includes(u.toLowerCase()));
+      const unmet = r.approvals.filter((a) => a.step === s.id).length < s.count;
+      return member && (!unmetOnly || unmet);
+    }) ?? null
+  );
+}
+
+function approve(draft: Draft, change: StatusChange, groups: string[], ctx: DecideContext): void {
+  const r = draft.request;
+  if (r.requester && change.actor.id === r.requester.id) {
+    return refuse(draft, change, 'separation-of-duties', 'nobody approves their own request');
+  }
+  if (r.approvals.some((a) => a.actor.id === change.actor.id)) {
+    return refuse(draft, change, 'distinct-approvers', `${change.actor.displayName} has already approved; another approver must sign off`);
+  }
+  const step = stepFor(r, change, groups, true);
+  if (!step) {
+    const needed = remainingView(r).map((s) => s.name).join(', ');
+    return refuse(draft, change, 'approver-group', `${change.actor.displayName} is not an approver this request still needs (${needed})`);
+  }
+  r.approvals.push({ actor: change.actor, step: step.id, at: change.at, historyId: change.id });
+  draft.audit({ action: 'approval-accepted', actor: change.actor.id, outcome: step.id, rules: ['approver-group', 'separation-of-duties'] });
+
+  const remaining = remainingView(r);
+  if (remaining.length) {
+    draft.comment('approval-recorded', {
+      approver: change.actor.displayName,
+      step: step.name,
+      approvals: approvalsView(r),
+      remaining,
+      given: r.approvals.length,
+      needed: r.steps.reduce((n, s) => n + s.count, 0),
+    });
+    // Back to pending so the next approver can transition it again.
+    draft.add({ kind: 'set-status', position: 'pending-approval' });
+    return;
+  }
+  grant(draft, change, ctx);
+}
+
+function grant(draft: Draft, change: StatusChange, ctx: DecideContext): void {
+  const r = draft.request;
+  const expiresAt = new Date(ctx.now.getTime() + r.grantMs);
+  r.state = 'granted';
+  r.grantedAt = ctx.now.toISOString();
+  r.expiresAt = expiresAt.toISOString();
+  unschedule(draft, 'pending-timeout');
+  // The revocation is made durable before the access exists, so it can never be missed.
+  schedule(draft, 'expiry', expiresAt);
+  if (r.grantMs > ctx.policy.reminderBeforeMs) {
+    schedule(draft, 'reminder', new Date(expiresAt.getTime() - ctx.policy.reminderBeforeMs));
+  }
+  draft.add({ kind: 'grant', expiresAt: r.expiresAt });
+  draft.add({ kind: 'set-status', position: 'granted' });
+  draft.comment('access-granted', {
+    ...requestView(r, ctx.policy),
+    approver: change.actor.displayName,
+    approvals: approvalsView(r),
+    expiresAt: formatTime(r.expiresAt),
+    reminder: r.timers.reminder ? formatDuration(ctx.policy.reminderBeforeMs) : null,
+  });
+  draft.audit({ action: 'access-granted', actor: change.actor.id, outcome: 'granted', rules: r.capRule ? [r.capRule] : [], detail: { expiresAt: r.expiresAt } });
+}
+
+function decline(draft: Draft, change: StatusChange, groups: string[]): void {
+  const r = draft.request;
+  const byRequester = r.requester !== null && change.actor.id === r.requester.id;
+  if (!byRequester && !stepFor(r, change, groups, false)) {
+    return refuse(draft, change, 'approver-group', `${change.actor.displayName} is not an approver of this request`);
+  }
+  r.state = byRequester ? 'cancelled' : 'declined';
+  r.endedAt = draft.request.updatedAt;
+  r.endReason = byRequester ? 'withdrawn by requester' : `declined by ${change.actor.displayName}`;
+  unschedule(draft, 'pending-timeout');
+  draft.comment(byRequester ? 'request-cancelled' : 'request-declined', { actor: change.actor.displayName, reason: r.endReason });
+  draft.audit({ action: byRequester ? 'request-withdrawn' : 'request-declined', actor: change.actor.id, outcome: r.state, rules: [] });
+}
+
+function cancel(draft: Draft, change: StatusChange): void {
+  const r = draft.request;
+  r.state = 'cancelled';
+  r.endedAt = r.updatedAt;
+  r.endReason = `ticket moved to "${change.to}" by ${change.actor.displayName}`;
+  unschedule(draft, 'pending-timeout');
+  draft.comment('request-cancelled', { actor: change.actor.displayName, reason: r.endReason });
+  draft.audit({ action: 'request-cancelled', actor: change.actor.id, outcome: 'cancelled', rules: [] });
+}
+
+/** Ends active access now: the ticket was closed or declined while access was granted. */
+function endAccess(draft: Draft, change: StatusChange, why: string): void {
+  const r = draft.request;
+  r.state = 'revoked';
+  r.endedAt = r.updatedAt;
+  r.endReason = `${why} by ${change.actor.displayName}`;
+  unschedule(draft, 'expiry');
+  unschedule(draft, 'reminder');
+  draft.add({ kind: 'revoke', reason: r.endReason });
+  draft.comment('access-revoked', { reason: r.endReason, early: true, grantedAt: formatTime(r.grantedAt), expiresAt: formatTime(r.expiresAt) });
+  draft.audit({ action: 'access-revoked', actor: change.actor.id, outcome: 'revoked', rules: ['revoke-on-close'] });
+}
+
+/** Refuses a transition: moves the ticket back where it belongs and says why. */
+function refuse(draft: Draft, change: StatusChange, rule: string, reason: string): void {
+  const r = draft.request;
+  const back = POSITION_OF[r.state];
+  if (back) draft.add({ kind: 'set-status', position: back });
+  draft.comment('transition-refused', { actor: change.actor.displayName, to: change.to, reason, rule, reverted: back !== null });
+  draft.audit({ action: 'transition-refused', actor: change.actor.id, outcome: back ?? 'none', rules: [rule], detail: { to: change.to } });
+}
+
+function stateReason(state: RequestState): string {
+  switch (state) {
+    case 'awaiting-info':
+      return 'the request is still missing facts, so it cannot be approved yet';
+    case 'granted':
+      return 'access is already granted';
+    default:
+      return `the request has ended (${state}); file a new request`;
+  }
+}

@@ -1,0 +1,57 @@
+import type { ApprovalStep, CredentialRequest, FactName } from '../domain/request';
+import type { Policy } from '../policy/policy';
+import { formatDuration } from '../policy/parse-duration';
+
+/** View models for comment templates: small, explicit, never a raw vendor payload. */
+
+/** "2026-11-25 14:30 UTC": what people read in a ticket, unambiguous across time zones. */
+export const formatTime = (iso: string | null): string => (iso ? `${iso.slice(0, 10)} ${iso.slice(11, 16)} UTC` : 'unknown');
+
+const DEFAULT_LABELS: Record<FactName, string> = {
+  systems: 'Target systems',
+  account: 'Account',
+  access: 'Access',
+  justification: 'Justification',
+  duration: 'Duration',
+  company: 'Company',
+  client: 'Client',
+};
+
+export const factLabel = (policy: Policy, fact: FactName): string => policy.factLabels[fact]?.label ?? DEFAULT_LABELS[fact];
+
+export function stepsView(steps: ApprovalStep[]) {
+  return steps.map((s) => ({
+    name: s.name,
+    count: s.count,
+    who: [...s.groups.map((g) => `group ${g}`), ...s.users.map((u) => `user ${u}`)].join(' or '),
+  }));
+}
+
+export function requestView(r: CredentialRequest, policy: Policy) {
+  return {
+    category: r.category.name,
+    categoryId: r.category.id,
+    risk: r.risk.toUpperCase(),
+    riskRules: r.riskRules,
+    requester: r.requester?.displayName ?? 'unknown',
+    facts: (Object.keys(DEFAULT_LABELS) as FactName[])
+      .map((f) => ({ label: factLabel(policy, f), value: Array.isArray(r.facts[f]) ? r.facts[f].join(', ') : r.facts[f] }))
+      .filter((f) => f.value !== ''),
+    steps: stepsView(r.steps),
+    duration: formatDuration(r.grantMs),
+    requested: r.requestedMs === null ? null : formatDuration(r.requestedMs),
+    capRule: r.capRule,
+    pendingTimeout: formatDuration(policy.pendingTimeoutMs),
+  };
+}
+
+export function approvalsView(r: CredentialRequest) {
+  return r.approvals.map((a) => ({ name: a.actor.displayName, step: r.steps.find((s) => s.id === a.step)?.name ?? a.step, at: formatTime(a.at) }));
+}
+
+/** Approvals still needed, per step, e.g. "1 more from Client owner". */
+export function remainingView(r: CredentialRequest) {
+  return r.steps
+    .map((s) => ({ name: s.name, left: s.count - r.approvals.filter((a) => a.step === s.id).length }))
+    .filter((s) => s.left > 0);
+}

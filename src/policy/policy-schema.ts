@@ -1,0 +1,118 @@
+import { z } from 'zod';
+import { parseDuration } from './parse-duration';
+import { FACT_NAMES } from '../domain/request';
+
+/**
+ * The policy file's shape. Conditions use json-rules-engine's format ({all|any: [{fact, operator,
+ * value}]}) so operators and nesting need no evaluator of our own.
+ */
+const duration = z.string().refine((s) => parseDuration(s) !== null, {
+  message: 'expected a duration such as "30m", "4h", "2d" or "PT4H"',
+});
+
+const factName = z.enum(FACT_NAMES as [string, ...string[]]);
+
+const condition: z.ZodType<unknown> = z.lazy(() =>
+  z.union([
+    z.object({ all: z.array(condition).min(1) }).strict(),
+    z.object({ any: z.array(condition).min(1) }).strict(),
+    z.object({ not: condition }).strict(),
+    z
+      .object({
+        fact: z.string().min(1),
+        operator: z.string().min(1),
+        value: z.unknown(),
+        path: z.string().optional(),
+      })
+      .strict(),
+  ]),
+);
+
+const topCondition = z.union([
+  z.object({ all: z.array(condition).min(1) }).strict(),
+  z.object({ any: z.array(condition).min(1) }).strict(),
+  z.object({ not: condition }).strict(),
+]);
+
+const ruleId = z.string().regex(/^[a-z0-9][a-z0-9-]*$/, 'expected a lowercase id such as "prod-system"');
+
+const approvalStep = z
+  .object({
+    id: ruleId,
+    name: z.string().min(1),
+    groups: z.array(z.string().min(1)).default([]),
+    users: z.array(z.string().min(1)).default([]),
+    count: z.number().int().min(1).max(10).default(1),
+  })
+  .strict()
+  .refine((s) => s.groups.length + s.users.length > 0, { message: 'a step needs at least one group or user' });
+
+const approvalPath = z.object({ low: z.array(approvalStep).min(1), high: z.array(approvalStep).min(1) }).strict();
+
+export const policySchema = z
+  .object({
+    version: z.literal(1),
+    facts: z
+      .record(
+        factName,
+        z.object({ label: z.string().min(1), aliases: z.array(z.string().min(1)).default([]) }).strict(),
+      )
+      .default({}),
+    categories: z
+      .array(
+        z
+          .object({
+            id: ruleId,
+            name: z.string().min(1),
+            description: z.string().optional(),
+            when: topCondition,
+            required: z.array(factName).default([]),
+            path: z.string().min(1).default('standard'),
+            maxDuration: duration.optional(),
+          })
+          .strict(),
+      )
+      .min(1),
+    risk: z
+      .object({
+        rules: z
+          .array(
+            z
+              .object({ id: ruleId, description: z.string().min(1), when: topCondition, risk: z.enum(['low', 'high']) })
+              .strict(),
+          )
+          .default([]),
+      })
+      .strict(),
+    durations: z
+      .object({
+        default: duration,
+        max: z.object({ low: duration, high: duration }).strict(),
+      })
+      .strict(),
+    approvals: z.object({ paths: z.record(z.string(), approvalPath) }).strict(),
+    lifecycle: z
+      .object({
+        pendingTimeout: duration.default('72h'),
+        reminderBefore: duration.default('1h'),
+      })
+      .strict()
+      .default({ pendingTimeout: '72h', reminderBefore: '1h' }),
+  })
+  .strict()
+  .superRefine((p, ctx) => {
+    p.categories.forEach((c, i) => {
+      if (!p.approvals.paths[c.path]) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['categories', i, 'path'],
+          message: `unknown approval path "${c.path}"; defined: ${Object.keys(p.approvals.paths).join(', ')}`,
+        });
+      }
+    });
+    const ids = [...p.categories.map((c) => c.id), ...p.risk.rules.map((r) => r.id)];
+    const dup = ids.find((id, i) => ids.indexOf(id) !== i);
+    if (dup) ctx.addIssue({ code: 'custom', path: ['risk'], message: `rule id "${dup}" is used twice` });
+  });
+
+export type PolicyDocument = z.infer<typeof policySchema>;

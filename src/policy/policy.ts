@@ -1,0 +1,130 @@
+import { readFileSync } from 'node:fs';
+import { parse as parseYaml } from 'yaml';
+import type { TopLevelCondition } from 'json-rules-engine';
+import { policySchema, type PolicyDocument } from './policy-schema';
+import { createRuleEngine } from './rule-engine';
+import { parseDuration } from './parse-duration';
+import { formatZodError } from '../util/format-zod-error';
+import { CredgateError } from '../util/errors';
+import type { ApprovalStep, FactName, Facts, FiredRule, Risk } from '../domain/request';
+import type { TicketSnapshot } from '../domain/ticket';
+import type { FactLabels } from './extract-facts';
+
+export interface Category {
+  id: string;
+  name: string;
+  required: FactName[];
+  path: string;
+  maxDurationMs: number | null;
+}
+
+export interface Assessment {
+  category: Category;
+  risk: Risk;
+  riskRules: FiredRule[];
+}
+
+/**
+ * A loaded, validated policy. Evaluation is pure (no I/O) but asynchronous, because
+ * json-rules-engine evaluates conditions asynchronously.
+ */
+export interface Policy {
+  readonly document: PolicyDocument;
+  readonly factLabels: FactLabels;
+  readonly defaultDurationMs: number;
+  readonly pendingTimeoutMs: number;
+  readonly reminderBeforeMs: number;
+  /** The category of a ticket, or null when it is not a shared-credential request. */
+  classify(snapshot: TicketSnapshot, facts: Facts): Promise<Category | null>;
+  assessRisk(snapshot: TicketSnapshot, facts: Facts, category: Category): Promise<{ risk: Risk; riskRules: FiredRule[] }>;
+  maxDurationMs(category: Category, risk: Risk): { ms: number; rule: string };
+  approvalSteps(category: Category, risk: Risk): ApprovalStep[];
+}
+
+export function loadPolicy(path: string): Policy {
+  let raw: unknown;
+  try {
+    raw = parseYaml(readFileSync(path, 'utf8'));
+  } catch (err) {
+    throw new CredgateError('config', `policy file ${path} cannot be read: ${(err as Error).message}`);
+  }
+  return compilePolicy(raw, `policy file ${path}`);
+}
+
+export function compilePolicy(raw: unknown, source = 'policy'): Policy {
+  const parsed = policySchema.safeParse(raw);
+  if (!parsed.success) throw new CredgateError('config', formatZodError(parsed.error, source));
+  const doc = parsed.data;
+  const ms = (d: string) => parseDuration(d) as number;
+
+  const categories: Category[] = doc.categories.map((c) => ({
+    id: c.id,
+    name: c.name,
+    required: c.required as FactName[],
+    path: c.path,
+    maxDurationMs: c.maxDuration ? ms(c.maxDuration) : null,
+  }));
+
+  const categoryEngine = createRuleEngine();
+  doc.categories.forEach((c, order) =>
+    categoryEngine.addRule({ name: c.id, conditions: c.when as TopLevelCondition, event: { type: 'category', params: { order } } }),
+  );
+  const riskEngine = createRuleEngine();
+  for (const r of doc.risk.rules) {
+    riskEngine.addRule({ name: r.id, conditions: r.when as TopLevelCondition, event: { type: 'risk', params: { id: r.id } } });
+  }
+
+  return {
+    document: doc,
+    factLabels: doc.facts as FactLabels,
+    defaultDurationMs: ms(doc.durations.default),
+    pendingTimeoutMs: ms(doc.lifecycle.pendingTimeout),
+    reminderBeforeMs: ms(doc.lifecycle.reminderBefore),
+
+    async classify(snapshot, facts) {
+      const { events } = await categoryEngine.run(ruleFacts(snapshot, facts));
+      const orders = events.map((e) => Number(e.params?.order));
+      return orders.length ? categories[Math.min(...orders)] : null;
+    },
+
+    async assessRisk(snapshot, facts, category) {
+      const { events } = await riskEngine.run({ ...ruleFacts(snapshot, facts), category: category.id });
+      const fired = new Set(events.map((e) => String(e.params?.id)));
+      const rules = doc.risk.rules.filter((r) => fired.has(r.id));
+      const high = rules.filter((r) => r.risk === 'high');
+      return {
+        risk: high.length ? 'high' : 'low',
+        // Name the rules that decided: the high ones when high, otherwise every low one that fired.
+        riskRules: (high.length ? high : rules).map((r) => ({ id: r.id, description: r.description })),
+      };
+    },
+
+    maxDurationMs(category, risk) {
+      const byRisk = ms(doc.durations.max[risk]);
+      if (category.maxDurationMs !== null && category.maxDurationMs < byRisk) {
+        return { ms: category.maxDurationMs, rule: `${category.id}-max-duration` };
+      }
+      return { ms: byRisk, rule: `max-duration-${risk}` };
+    },
+
+    approvalSteps(category, risk) {
+      return doc.approvals.paths[category.path][risk].map((s) => ({ ...s }));
+    },
+  };
+}
+
+/** The facts rules can test, flattened so conditions read naturally ("systems matches prod"). */
+function ruleFacts(snapshot: TicketSnapshot, facts: Facts): Record<string, unknown> {
+  const durationMs = parseDuration(facts.duration);
+  return {
+    ...facts,
+    summary: snapshot.summary,
+    description: snapshot.description,
+    issueType: snapshot.issueType,
+    project: snapshot.project,
+    labels: snapshot.labels,
+    requester: snapshot.reporter?.id ?? '',
+    external: facts.company.trim() !== '',
+    durationHours: durationMs === null ? 0 : durationMs / 3_600_000,
+  };
+}
