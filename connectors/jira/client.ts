@@ -1,0 +1,142 @@
+import { Version2Client, Version3Client } from 'jira.js';
+import { CredgateError } from '../../src/util/errors';
+import { parseDuration } from '../../src/policy/parse-duration';
+import { retryAfterMs } from '../../src/util/retry-after';
+import type { AdfDoc } from '../../src/render/wiki-to-adf';
+import type { JiraConfig } from './schema';
+import type { JiraComment, JiraHistory, JiraIssue } from './types';
+
+/**
+ * One function per Jira REST endpoint credgate calls, through jira.js. Reads use REST v2, which
+ * Cloud and Data Center both serve; ADF comments use v3 (Cloud only). Every failure becomes a
+ * CredgateError here, once, with no header or token in its message.
+ */
+export interface JiraClient {
+  myself(): Promise<{ accountId?: string; name?: string }>;
+  getIssue(idOrKey: string, fields: string[]): Promise<JiraIssue>;
+  getChangelog(idOrKey: string): Promise<JiraHistory[]>;
+  getComments(idOrKey: string): Promise<JiraComment[]>;
+  addComment(idOrKey: string, body: string | AdfDoc): Promise<void>;
+  getTransitions(idOrKey: string): Promise<{ id: string; name: string; to: string }[]>;
+  doTransition(idOrKey: string, transitionId: string): Promise<void>;
+  getUserGroups(userId: string): Promise<string[]>;
+  searchIssues(jql: string): Promise<{ id: string; key: string }[]>;
+}
+
+const PAGE = 100;
+
+export function createJiraClient(config: JiraConfig): JiraClient {
+  const timeout = parseDuration(config.requestTimeout) ?? 10_000;
+  const auth = config.apiToken
+    ? { authentication: { basic: { email: config.email ?? '', apiToken: config.apiToken } } }
+    : { baseRequestConfig: { timeout, headers: { Authorization: `Bearer ${config.personalAccessToken}` } } };
+  const options = { host: config.baseUrl as string, baseRequestConfig: { timeout }, ...auth };
+  const v2 = new Version2Client(options);
+  const v3 = new Version3Client(options);
+  const dc = config.flavor === 'datacenter';
+
+  const call = async <T>(what: string, fn: () => Promise<T>): Promise<T> => {
+    try {
+      return await fn();
+    } catch (err) {
+      throw toCredgateError(what, err);
+    }
+  };
+
+  return {
+    myself: () => call('GET myself', () => v2.myself.getCurrentUser()),
+
+    getIssue: (idOrKey, fields) =>
+      call(`GET issue ${idOrKey}`, () => v2.issues.getIssue({ issueIdOrKey: idOrKey, fields }) as Promise<JiraIssue>),
+
+    async getChangelog(idOrKey) {
+      if (dc) {
+        // Data Center has no /changelog resource; the issue's changelog expansion holds it.
+        const issue = await call(`GET issue ${idOrKey} changelog`, () =>
+          v2.issues.getIssue({ issueIdOrKey: idOrKey, fields: ['status'], expand: 'changelog' }),
+        );
+        return ((issue as { changelog?: { histories?: JiraHistory[] } }).changelog?.histories ?? []) as JiraHistory[];
+      }
+      const all: JiraHistory[] = [];
+      for (let startAt = 0; ; startAt += PAGE) {
+        const page = await call(`GET changelog ${idOrKey}`, () =>
+          v2.issues.getChangeLogs({ issueIdOrKey: idOrKey, startAt, maxResults: PAGE }),
+        );
+        const values = (page.values ?? []) as unknown as JiraHistory[];
+        all.push(...values);
+        if (page.isLast !== false || values.length === 0) return all;
+      }
+    },
+
+    async getComments(idOrKey) {
+      const all: JiraComment[] = [];
+      for (let startAt = 0; ; startAt += PAGE) {
+        const page = await call(`GET comments ${idOrKey}`, () =>
+          v2.issueComments.getComments({ issueIdOrKey: idOrKey, startAt, maxResults: PAGE, orderBy: 'created' }),
+        );
+        const comments = (page.comments ?? []) as JiraComment[];
+        all.push(...comments);
+        if (comments.length === 0 || startAt + comments.length >= (page.total ?? 0)) return all;
+      }
+    },
+
+    addComment: (idOrKey, body) =>
+      call(`POST comment ${idOrKey}`, async () => {
+        if (typeof body === 'string') await v2.issueComments.addComment({ issueIdOrKey: idOrKey, comment: body });
+        else await v3.issueComments.addComment({ issueIdOrKey: idOrKey, comment: body as never });
+      }),
+
+    getTransitions: (idOrKey) =>
+      call(`GET transitions ${idOrKey}`, async () => {
+        const res = await v2.issues.getTransitions({ issueIdOrKey: idOrKey });
+        return (res.transitions ?? []).map((t) => ({ id: String(t.id), name: t.name ?? '', to: t.to?.name ?? '' }));
+      }),
+
+    doTransition: (idOrKey, transitionId) =>
+      call(`POST transition ${idOrKey}`, async () => {
+        await v2.issues.doTransition({ issueIdOrKey: idOrKey, transition: { id: transitionId } });
+      }),
+
+    getUserGroups: (userId) =>
+      call('GET user groups', async () => {
+        if (dc) {
+          const user = await v2.users.getUser({ username: userId, expand: 'groups' } as never);
+          return ((user as { groups?: { items?: { name?: string }[] } }).groups?.items ?? []).map((g) => g.name ?? '');
+        }
+        const groups = await v2.users.getUserGroups({ accountId: userId });
+        return groups.map((g) => g.name ?? '');
+      }),
+
+    searchIssues: (jql) =>
+      call('search issues', async () => {
+        const res = await v2.issueSearch.searchForIssuesUsingJqlPost({ jql, fields: ['status'], maxResults: PAGE });
+        return (res.issues ?? []).map((i) => ({ id: String(i.id), key: String(i.key) }));
+      }),
+  };
+}
+
+/** Maps a failed call to an error kind: the one place Jira's HTTP statuses are interpreted. */
+export function toCredgateError(what: string, err: unknown): CredgateError {
+  const e = err as { status?: number; cause?: { response?: { headers?: Record<string, unknown>; data?: unknown } }; code?: string };
+  const status = typeof e?.status === 'number' ? e.status : undefined;
+  const headers = e?.cause?.response?.headers ?? (err as { response?: { headers?: Record<string, unknown> } })?.response?.headers;
+  if (status === undefined || status === 0) {
+    return new CredgateError('transient', `Jira could not be reached (${what}): ${e?.code ?? 'network error'}`);
+  }
+  const detail = jiraMessage(e?.cause?.response?.data);
+  const message = `Jira answered ${status} to ${what}${detail ? `: ${detail}` : ''}`;
+  if (status === 429 || status === 503 || status === 502 || status === 504 || status >= 500) {
+    return new CredgateError('transient', message, { retryAfterMs: retryAfterMs(headers), httpStatus: status });
+  }
+  if (status === 401 || status === 403) return new CredgateError('auth', `${message} (check JIRA_EMAIL, the API token and its permissions)`, { httpStatus: status });
+  if (status === 404) return new CredgateError('not-found', message, { httpStatus: status });
+  return new CredgateError('permanent', message, { httpStatus: status });
+}
+
+/** Jira's own error text ({errorMessages, errors}), cut short: it is for logs, never for comments. */
+function jiraMessage(data: unknown): string {
+  if (!data || typeof data !== 'object') return '';
+  const d = data as { errorMessages?: unknown[]; errors?: Record<string, unknown> };
+  const parts = [...(d.errorMessages ?? []), ...Object.entries(d.errors ?? {}).map(([k, v]) => `${k}: ${v}`)];
+  return parts.map(String).join('; ').slice(0, 300);
+}

@@ -1,0 +1,109 @@
+import type { Connector, ConnectorContext, InboundDelivery } from '../types';
+import type { Actor, TicketRef, WorkflowPosition } from '../../src/domain/ticket';
+import { CredgateError } from '../../src/util/errors';
+import { parseDuration } from '../../src/policy/parse-duration';
+import { wikiToAdf } from '../../src/render/wiki-to-adf';
+import { createJiraClient, type JiraClient } from './client';
+import { verifyJiraDelivery } from './verify';
+import { CONNECTOR_ID, fieldText, inScope, parseWebhook, statusNameFor, toSnapshot, toStatusChanges } from './mappers';
+import type { JiraConfig } from './schema';
+
+const BASE_FIELDS = ['summary', 'description', 'status', 'reporter', 'issuetype', 'project', 'labels'];
+
+/** The Jira connector: translates between Jira (Cloud or Data Center) and credgate's core. */
+export function createJiraConnector(config: JiraConfig, ctx: ConnectorContext, client: JiraClient = createJiraClient(config)): Connector {
+  let selfId: string | null = null;
+  const groupCache = new Map<string, { groups: string[]; until: number }>();
+  const groupTtl = parseDuration(config.groupCacheTtl) ?? 300_000;
+  const header = (d: InboundDelivery, name: string) => {
+    const v = d.headers[name];
+    return Array.isArray(v) ? v[0] : v;
+  };
+
+  return {
+    id: CONNECTOR_ID,
+    markup: 'jira-wiki',
+
+    async start() {
+      const me = await client.myself();
+      selfId = me.accountId ?? me.name ?? null;
+      ctx.log.info({ connector: CONNECTOR_ID, selfId }, 'Jira connector ready; events by this account are ignored');
+    },
+
+    verify: (delivery) => verifyJiraDelivery(delivery, config),
+
+    parse: (delivery) => parseWebhook(delivery.rawBody, header(delivery, 'x-atlassian-webhook-identifier'), selfId, config),
+
+    async fetchTicket(ref) {
+      let issue;
+      try {
+        issue = await client.getIssue(ref.id, [...BASE_FIELDS, ...Object.values(config.fields).filter((f): f is string => Boolean(f))]);
+      } catch (err) {
+        if (err instanceof CredgateError && err.kind === 'not-found') return null;
+        throw err;
+      }
+      if (!inScope(issue, config)) return null;
+      const comments = await client.getComments(issue.id);
+      return toSnapshot(issue, comments, config);
+    },
+
+    async fetchStatusChanges(ref) {
+      return toStatusChanges(await client.getChangelog(ref.id), selfId, config.statuses);
+    },
+
+    async groupsOf(actor: Actor) {
+      if (config.groupMembers) {
+        const ids = [actor.id, actor.email].filter(Boolean);
+        return Object.entries(config.groupMembers)
+          .filter(([, members]) => members.some((m) => ids.includes(m)))
+          .map(([group]) => group);
+      }
+      const cached = groupCache.get(actor.id);
+      if (cached && cached.until > Date.now()) return cached.groups;
+      const groups = await client.getUserGroups(actor.id);
+      groupCache.set(actor.id, { groups, until: Date.now() + groupTtl });
+      return groups;
+    },
+
+    async postComment(ref: TicketRef, body: string) {
+      await client.addComment(ref.id, config.commentFormat === 'adf' ? wikiToAdf(body) : body);
+    },
+
+    async hasComment(ref: TicketRef, marker: string) {
+      const comments = await client.getComments(ref.id);
+      const wanted = unescapeWiki(marker);
+      return comments.some((c) => unescapeWiki(fieldText(c.body)).includes(wanted));
+    },
+
+    async setStatus(ref: TicketRef, position: WorkflowPosition) {
+      const name = statusNameFor(position, config.statuses);
+      if (!name) return;
+      const issue = await client.getIssue(ref.id, ['status']);
+      if ((issue.fields.status?.name ?? '').toLowerCase() === name.toLowerCase()) return;
+      const transitions = await client.getTransitions(ref.id);
+      const match =
+        transitions.find((t) => t.to.toLowerCase() === name.toLowerCase()) ??
+        transitions.find((t) => t.name.toLowerCase() === name.toLowerCase());
+      if (!match) {
+        throw new CredgateError(
+          'permanent',
+          `the Jira workflow has no transition from "${issue.fields.status?.name}" to "${name}" for ${ref.key}; available: ${transitions.map((t) => t.to).join(', ') || 'none'}`,
+        );
+      }
+      await client.doTransition(ref.id, match.id);
+    },
+
+    async listOpenTickets(positions: WorkflowPosition[]) {
+      const names = positions.map((p) => statusNameFor(p, config.statuses)).filter((n): n is string => Boolean(n));
+      if (!names.length) return [];
+      const scope = config.projects.length ? `project in (${config.projects.map(quote).join(', ')}) AND ` : '';
+      const found = await client.searchIssues(`${scope}status in (${names.map(quote).join(', ')})`);
+      return found.map((i) => ({ connector: CONNECTOR_ID, id: i.id, key: i.key }));
+    },
+  };
+}
+
+const quote = (s: string) => `"${s.replace(/["\\]/g, '\\$&')}"`;
+
+/** Comments come back as stored; compare without wiki escapes so markers match either way. */
+const unescapeWiki = (s: string) => s.replace(/\\(.)/g, '$1');

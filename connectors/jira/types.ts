@@ -1,0 +1,70 @@
+/**
+ * The parts of Jira's JSON credgate reads. Deliberately partial: Jira sends far more, and real
+ * deliveries differ between Cloud and Data Center (see test/fixtures/jira-*\/README.md).
+ */
+export interface JiraUser {
+  accountId?: string;
+  name?: string;
+  key?: string;
+  displayName?: string;
+  emailAddress?: string;
+}
+
+export interface JiraStatus {
+  id?: string;
+  name: string;
+  statusCategory?: { key?: string };
+}
+
+export interface JiraIssueFields {
+  summary?: string;
+  description?: unknown;
+  status?: JiraStatus;
+  reporter?: JiraUser | null;
+  issuetype?: { name?: string };
+  project?: { key?: string };
+  labels?: string[];
+  [field: string]: unknown;
+}
+
+export interface JiraIssue {
+  id: string;
+  key: string;
+  self?: string;
+  fields: JiraIssueFields;
+}
+
+export interface JiraChangelogItem {
+  field?: string;
+  fieldId?: string;
+  from?: string | null;
+  fromString?: string | null;
+  to?: string | null;
+  toString?: string | null;
+}
+
+export interface JiraHistory {
+  id: string;
+  author?: JiraUser;
+  created: string;
+  items: JiraChangelogItem[];
+}
+
+export interface JiraComment {
+  id: string;
+  self?: string;
+  author?: JiraUser;
+  body?: unknown;
+  created?: string;
+}
+
+/** A webhook body: issue and user are absent in some Data Center events. */
+export interface JiraWebhook {
+  webhookEvent: string;
+  timestamp?: number;
+  issue_event_type_name?: string;
+  user?: JiraUser;
+  issue?: { id?: string; key?: string; fields?: JiraIssueFields };
+  comment?: JiraComment;
+  changelog?: { id?: string; items?: JiraChangelogItem[] };
+}

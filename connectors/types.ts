@@ -1,0 +1,55 @@
+import type { IncomingHttpHeaders } from 'node:http';
+import type { Actor, StatusChange, TicketRef, TicketSnapshot, WorkflowPosition } from '../src/domain/ticket';
+import type { Markup } from '../src/render/renderer';
+import type { Logger } from '../src/util/logger';
+
+/** One webhook delivery as received: the raw bytes (signatures are over them) and the headers. */
+export interface InboundDelivery {
+  rawBody: Buffer;
+  headers: IncomingHttpHeaders;
+}
+
+/** What a connector reads from a verified delivery, before any API call. */
+export interface ParsedDelivery {
+  /** The vendor's delivery id when it sends one (dedupe key); otherwise a digest of the body. */
+  deliveryId: string;
+  /** Tickets the delivery concerns; empty when it is none of credgate's business. */
+  tickets: TicketRef[];
+  /** Why the delivery was ignored, for the log and the response. */
+  ignored?: string;
+}
+
+/**
+ * The contract between credgate's core and one ticketing system. A connector translates, it never
+ * decides: every answer is in credgate's own types. Optional members are optional capabilities.
+ */
+export interface Connector {
+  readonly id: string;
+  /** The markup comments are written in, so the renderer can escape requester text for it. */
+  readonly markup: Markup;
+  /** Resolves what must be known before the first delivery (e.g. credgate's own account). */
+  start?(): Promise<void>;
+  /** Throws CredgateError('auth') when the delivery is not authentic. Never touches the network. */
+  verify(delivery: InboundDelivery): void;
+  /** Parses an authentic delivery; throws CredgateError('bad-input') on a body it cannot read. */
+  parse(delivery: InboundDelivery): ParsedDelivery;
+  /** The ticket as it is now, read through the API; null when it no longer exists or is out of scope. */
+  fetchTicket(ref: TicketRef): Promise<TicketSnapshot | null>;
+  /** The ticket's status history, oldest first, read through the API. */
+  fetchStatusChanges(ref: TicketRef): Promise<StatusChange[]>;
+  /** The groups a person belongs to (cached by the connector). */
+  groupsOf(actor: Actor): Promise<string[]>;
+  /** Posts a comment. `marker` is text the body contains, so a retry can find an earlier post. */
+  postComment(ref: TicketRef, body: string): Promise<void>;
+  /** True when a comment containing `marker` is already on the ticket. */
+  hasComment(ref: TicketRef, marker: string): Promise<boolean>;
+  /** Moves the ticket to the status configured for a workflow position; no-op when it is there. */
+  setStatus(ref: TicketRef, position: WorkflowPosition): Promise<void>;
+  /** Tickets in any of the given positions, for reconciliation after missed webhooks. */
+  listOpenTickets?(positions: WorkflowPosition[]): Promise<TicketRef[]>;
+}
+
+/** What every connector factory receives: its own config section and shared services. */
+export interface ConnectorContext {
+  log: Logger;
+}

@@ -1,0 +1,82 @@
+import { readFileSync } from 'node:fs';
+import { Command } from 'commander';
+import { loadConfig } from '../config/load-config';
+import { loadPolicy } from '../policy/policy';
+import { createRenderer } from '../render/renderer';
+import { connectorDefinition } from '../../connectors';
+import { BUILTIN_TEMPLATES, REQUIRED_TEMPLATES } from '../service';
+import { simulateRequest } from './simulate';
+import { openStore } from '../store/open-store';
+import { createAuditLog } from '../audit/audit-log';
+import { isCredgateError } from '../util/errors';
+
+/** `credgate <command>`: policy check, simulate, audit verify. */
+const program = new Command('credgate').description('shared-credential requests under policy, inside your ticketing system');
+const out = (s: string) => process.stdout.write(s + '\n');
+
+program
+  .command('policy')
+  .description('policy file tools')
+  .command('check [file]')
+  .description('validate a policy file (default: the configured one) and summarise it')
+  .action((file?: string) => {
+    const path = file ?? loadConfig(process.env).policy.path;
+    const policy = loadPolicy(path);
+    const doc = policy.document;
+    out(`${path}: valid`);
+    out(`categories: ${doc.categories.map((c) => `${c.id} (requires ${c.required.join(', ') || 'nothing'}; path ${c.path})`).join('; ')}`);
+    out(`risk rules: ${doc.risk.rules.map((r) => `${r.id} → ${r.risk}`).join(', ') || 'none (everything is low risk)'}`);
+    out(`approval paths: ${Object.keys(doc.approvals.paths).join(', ')}`);
+    out(`durations: default ${doc.durations.default}, max low ${doc.durations.max.low}, max high ${doc.durations.max.high}`);
+  });
+
+program
+  .command('simulate <payload>')
+  .description('print the decision and the exact comments credgate would post for a webhook payload, calling no ticketing system')
+  .option('-c, --connector <id>', 'connector whose payload format this is', 'jira')
+  .option('-p, --policy <file>', 'policy file (default: the configured one)')
+  .option('--first-only', 'only the first decision, not the whole lifecycle')
+  .option('--at <iso>', 'simulated start time', new Date().toISOString())
+  .action(async (payloadPath: string, opts: { connector: string; policy?: string; firstOnly?: boolean; at: string }) => {
+    const config = loadConfig(process.env);
+    const def = connectorDefinition(opts.connector);
+    const snapshot = def.snapshotFromPayload(JSON.parse(readFileSync(payloadPath, 'utf8')), config[def.id] as never);
+    if (!snapshot) throw new Error(`${payloadPath} is not a ${def.id} payload that names a ticket`);
+    const policy = loadPolicy(opts.policy ?? config.policy.path);
+    const connector = { markup: 'jira-wiki' as const };
+    const renderer = createRenderer({
+      markup: connector.markup,
+      templateDirs: [config.templates.dir, BUILTIN_TEMPLATES].filter((d): d is string => Boolean(d)),
+      required: REQUIRED_TEMPLATES,
+    });
+    const steps = await simulateRequest(snapshot, policy, renderer, new Date(opts.at), !opts.firstOnly);
+    for (const step of steps) {
+      out(`\n=== ${step.event} → ${step.state}`);
+      for (const a of step.actions) out(`  • ${a}`);
+      for (const c of step.comments) out(`\n--- comment ---\n${c}`);
+    }
+  });
+
+const audit = program.command('audit').description('the tamper-evident audit log');
+audit
+  .command('verify')
+  .description('check the whole hash chain; exit 1 naming the first broken entry')
+  .action(async () => {
+    const config = loadConfig(process.env);
+    const store = await openStore(config.store.url);
+    try {
+      const result = await createAuditLog(store.kv.audit, config.audit.hmacKey).verify();
+      if (result.ok) out(`audit chain intact: ${result.count} entries`);
+      else {
+        out(`audit chain broken at entry ${result.seq}: ${result.problem}`);
+        process.exitCode = 1;
+      }
+    } finally {
+      await store.close();
+    }
+  });
+
+program.parseAsync(process.argv).catch((err) => {
+  process.stderr.write(`credgate: ${isCredgateError(err) ? err.message : (err as Error).message}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,76 @@
+import type { CredentialRequest } from '../domain/request';
+import type { Effect } from '../domain/effect';
+import type { TicketSnapshot } from '../domain/ticket';
+import type { Policy } from '../policy/policy';
+import type { Renderer } from '../render/renderer';
+import { decide } from '../engine/decide';
+import type { EngineEvent } from '../domain/event';
+
+/** One step of a simulated request: what happened and what credgate would do. */
+export interface SimulatedStep {
+  event: string;
+  state: string;
+  comments: string[];
+  actions: string[];
+}
+
+/**
+ * Plays a whole request through the real engine and templates, without any ticketing system:
+ * the ticket arrives, each required approver approves, the reminder and the expiry fire.
+ */
+export async function simulateRequest(snapshot: TicketSnapshot, policy: Policy, renderer: Renderer, start: Date, full: boolean): Promise<SimulatedStep[]> {
+  const steps: SimulatedStep[] = [];
+  let now = start;
+  let request: CredentialRequest | null = null;
+  const play = async (label: string, event: EngineEvent) => {
+    const decision = await decide(request, event, { policy, now });
+    if (!decision) {
+      steps.push({ event: label, state: 'not a shared-credential request: left alone', comments: [], actions: [] });
+      return false;
+    }
+    request = { ...decision.request, outbox: [] };
+    steps.push({ event: label, state: decision.request.state, ...describe(decision.request.outbox, renderer) });
+    return true;
+  };
+
+  if (!(await play(`ticket ${snapshot.ref.key} created`, { type: 'ticket-observed', snapshot, changes: [], groupsByActor: {} }))) return steps;
+  if (!full) return steps;
+  const current = () => request as unknown as CredentialRequest;
+  let n = 0;
+  for (const step of current().steps) {
+    for (let i = 0; i < step.count && current().state === 'pending-approval'; i++) {
+      n++;
+      const actor = { id: `approver-${n}`, displayName: `Approver ${n} (${step.name})` };
+      now = new Date(now.getTime() + 15 * 60_000);
+      const change = { id: `sim-${n}`, actor, from: 'Pending approval', to: 'Approved', position: 'approved' as const, at: now.toISOString(), bySelf: false };
+      await play(`${actor.displayName} moves the ticket to Approved`, {
+        type: 'ticket-observed',
+        snapshot,
+        changes: [change],
+        groupsByActor: { [actor.id]: step.groups.length ? [step.groups[0]] : [] },
+      });
+    }
+  }
+  for (const timer of ['reminder', 'expiry'] as const) {
+    const dueAt = current().timers[timer];
+    if (!dueAt) continue;
+    now = new Date(dueAt);
+    await play(`${timer} due at ${dueAt}`, { type: 'timer-fired', timer, dueAt });
+  }
+  return steps;
+}
+
+function describe(outbox: Effect[], renderer: Renderer): { comments: string[]; actions: string[] } {
+  const comments: string[] = [];
+  const actions: string[] = [];
+  for (const e of outbox) {
+    if (e.kind === 'comment') comments.push(renderer.render(e.template, e.view));
+    else if (e.kind === 'set-status') actions.push(`move ticket to the ${e.position} status`);
+    else if (e.kind === 'grant') actions.push(`grant access until ${e.expiresAt}`);
+    else if (e.kind === 'revoke') actions.push(`revoke access (${e.reason})`);
+    else if (e.kind === 'schedule') actions.push(`schedule ${e.timer} at ${e.at}`);
+    else if (e.kind === 'unschedule') actions.push(`cancel ${e.timer}`);
+    else actions.push(`audit: ${e.event.action} → ${e.event.outcome}${e.event.rules.length ? ` [${e.event.rules.join(', ')}]` : ''}`);
+  }
+  return { comments, actions };
+}

@@ -1,0 +1,61 @@
+import { z } from 'zod';
+import { parseDuration } from '../policy/parse-duration';
+
+const duration = (fallback: string) =>
+  z
+    .string()
+    .refine((s) => parseDuration(s) !== null, 'expected a duration such as "2s", "5m" or "1h"')
+    .default(fallback);
+
+/** credgate's own settings; each connector adds its section (see connectors/index.ts). */
+export const coreConfigShape = {
+  server: z
+    .object({
+      port: z.coerce.number().int().min(0).max(65535).default(3000),
+      host: z.string().min(1).default('0.0.0.0'),
+      /** Largest webhook body accepted; Jira's biggest deliveries are well under this. */
+      bodyLimitBytes: z.number().int().min(1024).max(10_485_760).default(1_048_576),
+      /** How long one delivery may take to arrive before it is cut off. */
+      requestTimeout: duration('10s'),
+      publicUrl: z.url().optional(),
+    })
+    .strict()
+    .prefault({}),
+  store: z.object({ url: z.string().min(1).default('sqlite://./data/credgate.sqlite') }).strict().prefault({}),
+  policy: z.object({ path: z.string().min(1).default('config/policy.yaml') }).strict().prefault({}),
+  templates: z.object({ dir: z.string().min(1).optional() }).strict().prefault({}),
+  log: z
+    .object({ level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info') })
+    .strict()
+    .prefault({}),
+  audit: z
+    .object({ hmacKey: z.string().min(32, 'expected at least 32 characters').optional() })
+    .strict()
+    .prefault({}),
+  effects: z
+    .object({
+      maxAttempts: z.number().int().min(1).max(100).default(12),
+      baseDelay: duration('1s'),
+      maxDelay: duration('10m'),
+    })
+    .strict()
+    .prefault({}),
+  scheduler: z
+    .object({
+      /** How often the inbox and outbox are swept for work a crash or outage left behind. */
+      sweepInterval: duration('30s'),
+    })
+    .strict()
+    .prefault({}),
+};
+
+/** Environment variables that set core keys (connectors map their own). */
+export const CORE_ENV: Record<string, string[]> = {
+  PORT: ['server', 'port'],
+  CREDGATE_STORE: ['store', 'url'],
+  CREDGATE_POLICY: ['policy', 'path'],
+  CREDGATE_TEMPLATES: ['templates', 'dir'],
+  CREDGATE_LOG_LEVEL: ['log', 'level'],
+  CREDGATE_AUDIT_KEY: ['audit', 'hmacKey'],
+  CREDGATE_PUBLIC_URL: ['server', 'publicUrl'],
+};

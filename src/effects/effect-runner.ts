@@ -1,0 +1,122 @@
+import type { CredentialRequest } from '../domain/request';
+import type { Effect } from '../domain/effect';
+import type { DocumentCollection } from '../store/document-collection';
+import type { Logger } from '../util/logger';
+import { isCredgateError } from '../util/errors';
+import { backoffMs } from './backoff';
+import { performEffect, type EffectTargets } from './perform-effect';
+
+export interface EffectRunnerOptions {
+  maxAttempts: number;
+  baseDelayMs: number;
+  maxDelayMs: number;
+}
+
+/**
+ * Drains each request's outbox in order: performs the first effect, then removes it with a
+ * compare-and-swap. A transient failure (network, 429, 5xx) is retried with backoff, honouring
+ * Retry-After; anything else, or too many attempts, is recorded as failed and audited, never
+ * dropped silently. Drains of one request never overlap.
+ */
+export class EffectRunner {
+  private readonly draining = new Map<string, Promise<void>>();
+  private readonly retryTimers = new Map<string, NodeJS.Timeout>();
+  private stopped = false;
+
+  constructor(
+    private readonly requests: DocumentCollection<CredentialRequest>,
+    private readonly targetsFor: (request: CredentialRequest) => EffectTargets,
+    private readonly log: Logger,
+    private readonly options: EffectRunnerOptions,
+    private readonly clock: () => Date = () => new Date(),
+  ) {}
+
+  /** Starts draining a request's outbox unless a drain is already running; resolves when idle. */
+  kick(requestId: string): Promise<void> {
+    const running = this.draining.get(requestId);
+    if (running) return running.then(() => this.kick(requestId));
+    const drain = this.drain(requestId).finally(() => this.draining.delete(requestId));
+    this.draining.set(requestId, drain);
+    return drain;
+  }
+
+  /** Waits for every running drain (graceful shutdown, tests). */
+  async idle(): Promise<void> {
+    while (this.draining.size) await Promise.allSettled([...this.draining.values()]);
+  }
+
+  stop(): void {
+    this.stopped = true;
+    for (const t of this.retryTimers.values()) clearTimeout(t);
+    this.retryTimers.clear();
+  }
+
+  private async drain(requestId: string): Promise<void> {
+    while (!this.stopped) {
+      const request = await this.requests.get(requestId);
+      const effect = request?.outbox[0];
+      if (!request || !effect) return;
+      const wait = effect.notBefore ? Date.parse(effect.notBefore) - this.clock().getTime() : 0;
+      if (wait > 0) return this.retryLater(requestId, wait);
+
+      const attempts = (effect.attempts ?? 0) + 1;
+      // Comments are the one effect a repeat would double: record the attempt before making it.
+      if (effect.kind === 'comment' && !(await this.updateHead(requestId, effect.key, (e) => ({ ...e, attempts })))) continue;
+      try {
+        await performEffect(request, { ...effect, attempts }, this.targetsFor(request));
+        await this.finish(requestId, effect, 'done');
+      } catch (err) {
+        const transient = isCredgateError(err, 'transient') || !isCredgateError(err);
+        const message = (err as Error).message;
+        if (transient && attempts < this.options.maxAttempts) {
+          const retryAfter = isCredgateError(err) ? err.details.retryAfterMs : undefined;
+          const delay = backoffMs(attempts, this.options.baseDelayMs, this.options.maxDelayMs, retryAfter);
+          this.log.warn({ requestId, effect: effect.key, kind: effect.kind, attempts, delayMs: delay, err: message }, 'effect failed; will retry');
+          const notBefore = new Date(this.clock().getTime() + delay).toISOString();
+          await this.updateHead(requestId, effect.key, (e) => ({ ...e, attempts, notBefore }));
+          return this.retryLater(requestId, delay);
+        }
+        this.log.error({ requestId, effect: effect.key, kind: effect.kind, attempts, err: message }, 'effect failed for good');
+        await this.finish(requestId, effect, 'failed', message);
+      }
+    }
+  }
+
+  /** Removes the performed effect from the head of the outbox; on failure, audits why. */
+  private async finish(requestId: string, effect: Effect, outcome: 'done' | 'failed', error?: string): Promise<void> {
+    for (;;) {
+      const current = await this.requests.get(requestId);
+      if (!current || current.outbox[0]?.key !== effect.key) return;
+      const next: CredentialRequest = { ...current, outbox: current.outbox.slice(1) };
+      if (outcome === 'failed' && effect.kind !== 'audit') {
+        next.effectSeq += 1;
+        next.outbox.unshift({
+          kind: 'audit',
+          key: `${current.id}/${next.effectSeq}`,
+          event: { action: 'effect-failed', actor: null, at: this.clock().toISOString(), outcome: effect.kind, rules: [], detail: { effect: effect.key, error } },
+        });
+      }
+      if (await this.requests.compareAndSet(requestId, current.version, next)) return;
+    }
+  }
+
+  private async updateHead(requestId: string, key: string, change: (e: Effect) => Effect): Promise<boolean> {
+    for (;;) {
+      const current = await this.requests.get(requestId);
+      if (!current || current.outbox[0]?.key !== key) return false;
+      const next = { ...current, outbox: [change(current.outbox[0]), ...current.outbox.slice(1)] };
+      if (await this.requests.compareAndSet(requestId, current.version, next)) return true;
+    }
+  }
+
+  private retryLater(requestId: string, delayMs: number): void {
+    if (this.stopped) return;
+    clearTimeout(this.retryTimers.get(requestId));
+    const timer = setTimeout(() => {
+      this.retryTimers.delete(requestId);
+      void this.kick(requestId);
+    }, Math.max(10, delayMs));
+    timer.unref();
+    this.retryTimers.set(requestId, timer);
+  }
+}

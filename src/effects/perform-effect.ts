@@ -1,0 +1,53 @@
+import type { CredentialRequest } from '../domain/request';
+import type { Effect } from '../domain/effect';
+import type { Connector } from '../../connectors/types';
+import type { Renderer } from '../render/renderer';
+import type { AccessProvider } from '../providers/types';
+import type { Scheduler } from '../scheduler/scheduler';
+import type { AuditLog } from '../audit/audit-log';
+
+export interface EffectTargets {
+  connector: Connector;
+  renderer: Renderer;
+  provider: AccessProvider;
+  scheduler: Scheduler;
+  audit: AuditLog;
+}
+
+/**
+ * Performs one effect. Each branch is safe to repeat: comments look for their own reference
+ * first when an earlier attempt may have landed, status changes are no-ops when already there,
+ * providers, jobs and audit entries are keyed.
+ */
+export async function performEffect(request: CredentialRequest, effect: Effect, t: EffectTargets): Promise<void> {
+  const ticket = request.ticket;
+  switch (effect.kind) {
+    case 'comment': {
+      // attempts > 1: an earlier attempt started and may have been accepted before a crash or timeout.
+      if ((effect.attempts ?? 0) > 1 && (await t.connector.hasComment(ticket, effect.key))) return;
+      await t.connector.postComment(ticket, t.renderer.render(effect.template, effect.view));
+      return;
+    }
+    case 'set-status':
+      return t.connector.setStatus(ticket, effect.position);
+    case 'grant':
+    case 'revoke': {
+      const ctx = {
+        requestId: request.id,
+        ticket,
+        requester: request.requester,
+        facts: request.facts,
+        expiresAt: request.expiresAt,
+        idempotencyKey: effect.key,
+      };
+      return effect.kind === 'grant' ? t.provider.grant(ctx) : t.provider.revoke({ ...ctx, reason: effect.reason });
+    }
+    case 'schedule':
+      return t.scheduler.schedule({ requestId: request.id, timer: effect.timer, at: effect.at });
+    case 'unschedule':
+      return t.scheduler.cancel(request.id, effect.timer);
+    case 'audit':
+      await t.audit.append({ ...effect.event, requestId: request.id, ticket, effectKey: effect.key });
+      return;
+  }
+}

@@ -1,0 +1,81 @@
+import type { Logger } from '../util/logger';
+import { isCredgateError } from '../util/errors';
+import { backoffMs } from '../effects/backoff';
+import type { Inbox } from './inbox';
+import type { TicketProcessor } from './ticket-processor';
+
+/**
+ * Processes persisted deliveries. A ticketing system that is down or rate limiting leaves the
+ * delivery in the inbox, retried with backoff here and by the periodic sweep; nothing is dropped
+ * but a delivery whose ticket cannot be read for good (deleted, out of scope, no permission).
+ */
+export class DeliveryWorker {
+  private readonly running = new Map<string, Promise<void>>();
+  private readonly timers = new Set<NodeJS.Timeout>();
+  private stopped = false;
+
+  constructor(
+    private readonly inbox: Inbox,
+    private readonly processor: TicketProcessor,
+    private readonly ready: (connector: string) => Promise<void>,
+    private readonly log: Logger,
+    private readonly retry = { baseMs: 1_000, maxMs: 300_000 },
+  ) {}
+
+  /** Processes one delivery unless it is already being processed. */
+  process(key: string): Promise<void> {
+    const running = this.running.get(key);
+    if (running) return running;
+    const p = this.run(key).finally(() => this.running.delete(key));
+    this.running.set(key, p);
+    return p;
+  }
+
+  /** Everything still in the inbox: at start, and periodically. */
+  async sweep(): Promise<number> {
+    let n = 0;
+    for await (const key of this.inbox.keys()) {
+      if (this.stopped) break;
+      void this.process(key);
+      n++;
+    }
+    return n;
+  }
+
+  async idle(): Promise<void> {
+    while (this.running.size) await Promise.allSettled([...this.running.values()]);
+  }
+
+  stop(): void {
+    this.stopped = true;
+    for (const t of this.timers) clearTimeout(t);
+  }
+
+  private async run(key: string): Promise<void> {
+    const entry = await this.inbox.get(key);
+    if (!entry || this.stopped) return;
+    try {
+      await this.ready(entry.connector);
+      for (const ticket of entry.tickets) await this.processor.processTicket(ticket);
+      await this.inbox.done(key);
+    } catch (err) {
+      const message = (err as Error).message;
+      if (isCredgateError(err) && !['transient', 'conflict'].includes(err.kind)) {
+        this.log.error({ delivery: key, err: message, kind: err.kind }, 'delivery cannot be processed; dropped');
+        await this.inbox.done(key);
+        return;
+      }
+      const attempts = await this.inbox.failedAttempt(key);
+      const retryAfter = isCredgateError(err) ? err.details.retryAfterMs : undefined;
+      const delay = backoffMs(attempts, this.retry.baseMs, this.retry.maxMs, retryAfter);
+      this.log.warn({ delivery: key, attempts, delayMs: delay, err: message }, 'delivery processing failed; will retry');
+      if (this.stopped) return;
+      const t = setTimeout(() => {
+        this.timers.delete(t);
+        void this.process(key);
+      }, delay);
+      t.unref();
+      this.timers.add(t);
+    }
+  }
+}

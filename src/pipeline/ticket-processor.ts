@@ -1,0 +1,79 @@
+import type { CredentialRequest } from '../domain/request';
+import type { TicketRef } from '../domain/ticket';
+import type { Connector } from '../../connectors/types';
+import type { DocumentCollection } from '../store/document-collection';
+import type { Policy } from '../policy/policy';
+import type { ScheduledJob } from '../scheduler/scheduler';
+import type { Logger } from '../util/logger';
+import { KeyMutex } from '../store/key-mutex';
+import { decide, type Decision } from '../engine/decide';
+import { requestIdFor } from '../engine/evaluate-ticket';
+import type { EngineEvent } from '../domain/event';
+
+/**
+ * The I/O around the pure engine: reads the ticket back from the ticketing system, resolves the
+ * approvers' groups, decides, and commits the next request document (state and owed effects in
+ * one compare-and-swap). Work on one request is serialized.
+ */
+export class TicketProcessor {
+  private readonly mutex = new KeyMutex();
+
+  constructor(
+    private readonly requests: DocumentCollection<CredentialRequest>,
+    private readonly connectors: Map<string, Connector>,
+    private readonly policy: () => Policy,
+    private readonly afterCommit: (requestId: string) => void,
+    private readonly log: Logger,
+    private readonly clock: () => Date = () => new Date(),
+  ) {}
+
+  /** Brings credgate's view of one ticket up to date with the ticket as it is now. */
+  processTicket(ref: TicketRef): Promise<void> {
+    const connector = this.connectors.get(ref.connector);
+    if (!connector) throw new Error(`no connector "${ref.connector}" is configured`);
+    const requestId = requestIdFor(ref.connector, ref.id);
+    return this.mutex.run(requestId, async () => {
+      const snapshot = await connector.fetchTicket(ref);
+      if (!snapshot) return;
+      const changes = await connector.fetchStatusChanges(ref);
+      await this.commit(requestId, async (request) => {
+        const seen = new Set(request?.seenChanges ?? []);
+        const groupsByActor: Record<string, string[]> = {};
+        // Groups matter only for people whose transitions credgate has not judged yet.
+        if (request) {
+          for (const c of changes) {
+            if (seen.has(c.id) || c.bySelf || groupsByActor[c.actor.id]) continue;
+            if (c.position === 'approved' || c.position === 'declined') groupsByActor[c.actor.id] = await connector.groupsOf(c.actor);
+          }
+        }
+        const event: EngineEvent = { type: 'ticket-observed', snapshot, changes, groupsByActor };
+        return decide(request, event, { policy: this.policy(), now: this.clock() });
+      });
+    });
+  }
+
+  /** A due timer (pending timeout, reminder, expiry) goes through the same engine. */
+  handleTimer(job: ScheduledJob): Promise<void> {
+    return this.mutex.run(job.requestId, () =>
+      this.commit(job.requestId, (request) =>
+        decide(request, { type: 'timer-fired', timer: job.timer, dueAt: job.at }, { policy: this.policy(), now: this.clock() }),
+      ),
+    );
+  }
+
+  private async commit(requestId: string, decideFn: (r: CredentialRequest | null) => Promise<Decision | null>): Promise<void> {
+    for (let attempt = 1; ; attempt++) {
+      const current = await this.requests.get(requestId);
+      const decision = await decideFn(current);
+      if (!decision || !decision.changed) return;
+      const stored = await this.requests.compareAndSet(requestId, current?.version ?? 0, decision.request);
+      if (stored) {
+        this.log.info({ requestId, ticket: stored.ticket.key, state: stored.state, owed: stored.outbox.length }, 'request updated');
+        this.afterCommit(requestId);
+        return;
+      }
+      // Another writer (the effect runner marking an effect done) got there first: decide again.
+      if (attempt >= 20) throw new Error(`request ${requestId} kept changing under a decision`);
+    }
+  }
+}

@@ -1,0 +1,101 @@
+import schedule, { type Job } from 'node-schedule';
+import type Keyv from 'keyv';
+import type { TimerKind } from '../domain/request';
+import type { Logger } from '../util/logger';
+
+export interface ScheduledJob {
+  requestId: string;
+  timer: TimerKind;
+  at: string;
+}
+
+/**
+ * Durable timers: every job is written to the store before it is armed with node-schedule, and
+ * all stored jobs are re-armed at start, so a revocation survives a restart, and one that fell due
+ * while the service was down runs at once.
+ */
+export class Scheduler {
+  private readonly armed = new Map<string, Job | NodeJS.Immediate>();
+  private stopped = false;
+
+  constructor(
+    private readonly kv: Keyv,
+    private readonly onDue: (job: ScheduledJob) => Promise<void>,
+    private readonly log: Logger,
+    private readonly clock: () => Date = () => new Date(),
+    private readonly retryMs = 5_000,
+  ) {}
+
+  async schedule(job: ScheduledJob): Promise<void> {
+    await this.kv.set(keyOf(job), job);
+    this.arm(job);
+  }
+
+  async cancel(requestId: string, timer: TimerKind): Promise<void> {
+    const key = keyOf({ requestId, timer });
+    this.disarm(key);
+    await this.kv.delete(key);
+  }
+
+  /** Re-arms every stored job; returns how many. */
+  async restore(): Promise<number> {
+    let n = 0;
+    if (!this.kv.iterator) throw new Error('this store cannot list jobs');
+    for await (const [, job] of this.kv.iterator(undefined)) {
+      this.arm(job as ScheduledJob);
+      n++;
+    }
+    return n;
+  }
+
+  stop(): void {
+    this.stopped = true;
+    for (const key of [...this.armed.keys()]) this.disarm(key);
+  }
+
+  get size(): number {
+    return this.armed.size;
+  }
+
+  private arm(job: ScheduledJob): void {
+    if (this.stopped) return;
+    const key = keyOf(job);
+    this.disarm(key);
+    const at = new Date(job.at);
+    const fire = () => void this.fire(job);
+    if (at.getTime() <= this.clock().getTime()) {
+      this.armed.set(key, setImmediate(fire));
+      return;
+    }
+    const scheduled = schedule.scheduleJob(at, fire);
+    // node-schedule returns null for a date it considers past (a race with the check above).
+    this.armed.set(key, scheduled ?? setImmediate(fire));
+  }
+
+  private disarm(key: string): void {
+    const handle = this.armed.get(key);
+    if (!handle) return;
+    if (handle instanceof schedule.Job) handle.cancel();
+    else clearImmediate(handle as NodeJS.Immediate);
+    this.armed.delete(key);
+  }
+
+  private async fire(job: ScheduledJob): Promise<void> {
+    const key = keyOf(job);
+    this.armed.delete(key);
+    try {
+      await this.onDue(job);
+      // Delete only if not rescheduled meanwhile: a newer due time lives under the same key.
+      const stored = (await this.kv.get(key)) as ScheduledJob | undefined;
+      if (stored && stored.at === job.at) await this.kv.delete(key);
+    } catch (err) {
+      this.log.warn({ err: (err as Error).message, requestId: job.requestId, timer: job.timer }, 'due job failed; retrying');
+      if (!this.stopped) {
+        const t = setTimeout(() => this.arm(job), this.retryMs);
+        t.unref();
+      }
+    }
+  }
+}
+
+const keyOf = (job: { requestId: string; timer: TimerKind }) => `${job.requestId}:${job.timer}`;

@@ -1,0 +1,27 @@
+import express, { type Express } from 'express';
+import { webhookRouter, type WebhookDeps } from './webhook-route';
+import { errorHandler } from './error-handler';
+
+export interface AppDeps extends WebhookDeps {
+  health: () => Promise<Record<string, unknown>>;
+}
+
+/** The HTTP surface: webhooks and health. Everything it needs is injected. */
+export function createApp(deps: AppDeps): Express {
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('trust proxy', false);
+  app.get('/healthz', async (_req, res, next) => {
+    try {
+      res.json({ status: 'ok', ...(await deps.health()) });
+    } catch (err) {
+      next(err);
+    }
+  });
+  app.use(webhookRouter(deps));
+  app.use((req, res) => {
+    res.status(404).json({ error: 'not-found', message: `no route for ${req.method} ${req.path}` });
+  });
+  app.use(errorHandler(deps.log));
+  return app;
+}

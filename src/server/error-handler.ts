@@ -1,0 +1,29 @@
+import type { ErrorRequestHandler } from 'express';
+import type { Logger } from '../util/logger';
+import { isCredgateError } from '../util/errors';
+
+/**
+ * The one place errors become HTTP answers: known kinds keep their status and message (written to
+ * be safe to show); anything else is a 500 that says nothing about internals.
+ */
+export function errorHandler(log: Logger): ErrorRequestHandler {
+  return (err, req, res, _next) => {
+    const e = err as { type?: string; status?: number; limit?: number };
+    if (e.type === 'entity.too.large') {
+      res.status(413).json({ error: 'payload-too-large', message: `the body exceeds the limit of ${e.limit} bytes` });
+      return;
+    }
+    if (e.type === 'request.aborted' || e.type === 'request.size.invalid' || e.type === 'encoding.unsupported') {
+      res.status(400).json({ error: 'bad-request', message: 'the request body could not be read' });
+      return;
+    }
+    if (isCredgateError(err)) {
+      const level = err.status >= 500 ? 'error' : 'warn';
+      log[level]({ path: req.path, kind: err.kind, status: err.status, err: err.message }, 'request refused');
+      res.status(err.status).json({ error: err.kind, message: err.message });
+      return;
+    }
+    log.error({ path: req.path, err: (err as Error)?.message }, 'unexpected error');
+    res.status(500).json({ error: 'internal', message: 'internal error; nothing was lost, the delivery can be retried' });
+  };
+}

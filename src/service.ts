@@ -1,0 +1,204 @@
+import { resolve } from 'node:path';
+import type { Server } from 'node:http';
+import type { Express } from 'express';
+import type { Config } from './config/load-config';
+import { ms } from './config/load-config';
+import type { Connector } from '../connectors/types';
+import { CONNECTORS } from '../connectors';
+import type { Policy } from './policy/policy';
+import { loadPolicy } from './policy/policy';
+import { openStore, type Store } from './store/open-store';
+import { createRenderer, type Markup, type Renderer } from './render/renderer';
+import { createAuditLog, type AuditLog } from './audit/audit-log';
+import { createBuiltinProvider } from './providers/builtin-provider';
+import type { AccessProvider } from './providers/types';
+import { Scheduler } from './scheduler/scheduler';
+import { EffectRunner } from './effects/effect-runner';
+import { Inbox } from './pipeline/inbox';
+import { TicketProcessor } from './pipeline/ticket-processor';
+import { DeliveryWorker } from './pipeline/delivery-worker';
+import { createApp } from './server/create-app';
+import type { Logger } from './util/logger';
+import { backoffMs } from './effects/backoff';
+
+/** Templates every connector's markup must provide; a missing one fails the start. */
+export const REQUIRED_TEMPLATES = [
+  'request-received',
+  'missing-facts',
+  'approval-recorded',
+  'transition-refused',
+  'access-granted',
+  'expiry-reminder',
+  'access-revoked',
+  'request-declined',
+  'request-cancelled',
+  'request-expired',
+  'changed-after-grant',
+];
+
+export const BUILTIN_TEMPLATES = resolve(__dirname, '..', 'templates');
+
+export interface ServiceOptions {
+  config: Config;
+  log: Logger;
+  policy?: Policy;
+  clock?: () => Date;
+  /** Replace connectors (tests may inject one); default: every configured connector. */
+  connectors?: Connector[];
+  provider?: AccessProvider;
+}
+
+export interface Service {
+  app: Express;
+  store: Store;
+  audit: AuditLog;
+  scheduler: Scheduler;
+  runner: EffectRunner;
+  processor: TicketProcessor;
+  worker: DeliveryWorker;
+  connectors: Map<string, Connector>;
+  /** Starts listening, restores jobs and sweeps what a previous run left; resolves with the port. */
+  listen(port?: number, host?: string): Promise<number>;
+  /** Resolves when no delivery or effect is in progress (tests, shutdown). */
+  idle(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+/** The composition root: wires config, store, policy, connectors and the pipeline together. */
+export async function createService(options: ServiceOptions): Promise<Service> {
+  const { config, log } = options;
+  const clock = options.clock ?? (() => new Date());
+  const policy = options.policy ?? loadPolicy(config.policy.path);
+
+  const connectors = new Map<string, Connector>();
+  for (const c of options.connectors ?? configuredConnectors(config, log)) connectors.set(c.id, c);
+
+  const templateDirs = [config.templates.dir, BUILTIN_TEMPLATES].filter((d): d is string => Boolean(d));
+  const renderers = new Map<Markup, Renderer>();
+  for (const c of connectors.values()) {
+    if (!renderers.has(c.markup)) renderers.set(c.markup, createRenderer({ markup: c.markup, templateDirs, required: REQUIRED_TEMPLATES }));
+  }
+
+  const store = await openStore(config.store.url);
+  const audit = createAuditLog(store.kv.audit, config.audit.hmacKey);
+  if (!config.audit.hmacKey) log.warn('CREDGATE_AUDIT_KEY is not set: the audit chain detects edits, but not by someone who can also rewrite the store');
+  const provider = options.provider ?? createBuiltinProvider(store.kv.grants, clock);
+
+  // The runner, scheduler and processor reference each other through these late-bound calls.
+  let processor!: TicketProcessor;
+  const scheduler = new Scheduler(store.kv.jobs, (job) => processor.handleTimer(job), log, clock);
+  const runner = new EffectRunner(
+    store.requests,
+    (request) => {
+      const connector = connectors.get(request.ticket.connector);
+      if (!connector) throw new Error(`no connector "${request.ticket.connector}" is configured`);
+      return { connector, renderer: renderers.get(connector.markup) as Renderer, provider, scheduler, audit };
+    },
+    log,
+    { maxAttempts: config.effects.maxAttempts, baseDelayMs: ms(config.effects.baseDelay), maxDelayMs: ms(config.effects.maxDelay) },
+    clock,
+  );
+  processor = new TicketProcessor(store.requests, connectors, () => policy, (id) => void runner.kick(id), log, clock);
+
+  const readiness = startConnectors(connectors, log);
+  const inbox = new Inbox(store.kv.inbox, store.kv.meta);
+  const worker = new DeliveryWorker(inbox, processor, (id) => readiness.get(id) ?? Promise.resolve(), log);
+
+  const app = createApp({
+    connectors,
+    knownIds: CONNECTORS.map((c) => c.id),
+    inbox,
+    onAccepted: (key) => void worker.process(key),
+    log,
+    bodyLimitBytes: config.server.bodyLimitBytes,
+    clock,
+    health: async () => ({ connectors: [...connectors.keys()], store: config.store.url.split(':', 1)[0], scheduledJobs: scheduler.size }),
+  });
+
+  let server: Server | null = null;
+  let sweepTimer: NodeJS.Timeout | null = null;
+
+  return {
+    app,
+    store,
+    audit,
+    scheduler,
+    runner,
+    processor,
+    worker,
+    connectors,
+    async listen(port = config.server.port, host = config.server.host) {
+      server = await new Promise<Server>((ok, fail) => {
+        const s = app.listen(port, host, () => ok(s));
+        s.once('error', fail);
+      });
+      server.requestTimeout = ms(config.server.requestTimeout);
+      server.headersTimeout = Math.min(server.requestTimeout, 10_000);
+      const jobs = await scheduler.restore();
+      const pending = await worker.sweep();
+      let owed = 0;
+      for await (const r of store.requests.all()) {
+        if (r.outbox.length) {
+          owed++;
+          void runner.kick(r.id);
+        }
+      }
+      sweepTimer = setInterval(() => void worker.sweep().catch((err) => log.error({ err: err.message }, 'sweep failed')), ms(config.scheduler.sweepInterval));
+      sweepTimer.unref();
+      const address = server.address();
+      const bound = typeof address === 'object' && address ? address.port : port;
+      log.info({ port: bound, jobs, pendingDeliveries: pending, requestsOwingEffects: owed }, 'credgate listening');
+      return bound;
+    },
+    async idle() {
+      for (let i = 0; i < 3; i++) {
+        await worker.idle();
+        await runner.idle();
+      }
+    },
+    async stop() {
+      if (sweepTimer) clearInterval(sweepTimer);
+      const closing = server ? new Promise<void>((ok) => server!.close(() => ok())) : Promise.resolve();
+      server?.closeIdleConnections?.();
+      scheduler.stop();
+      // Let in-flight work finish (it is durable either way), but never hang a shutdown.
+      await Promise.race([Promise.all([worker.idle(), runner.idle()]), new Promise((ok) => setTimeout(ok, 5_000).unref())]);
+      worker.stop();
+      runner.stop();
+      await Promise.race([closing, new Promise((ok) => setTimeout(ok, 2_000).unref())]);
+      await store.close();
+    },
+  };
+}
+
+function configuredConnectors(config: Config, log: Logger): Connector[] {
+  const out: Connector[] = [];
+  for (const def of CONNECTORS) {
+    const section = config[def.id] as never;
+    if (def.isConfigured(section)) out.push(def.create(section, { log }));
+    else log.info(`connector ${def.id} is off: ${def.enableHint}`);
+  }
+  return out;
+}
+
+/** Starts each connector, retrying in the background until its system answers. */
+function startConnectors(connectors: Map<string, Connector>, log: Logger): Map<string, Promise<void>> {
+  const ready = new Map<string, Promise<void>>();
+  for (const c of connectors.values()) {
+    ready.set(
+      c.id,
+      (async () => {
+        for (let attempt = 1; c.start; attempt++) {
+          try {
+            return await c.start();
+          } catch (err) {
+            const delay = backoffMs(attempt, 1_000, 60_000);
+            log.warn({ connector: c.id, attempt, delayMs: delay, err: (err as Error).message }, 'connector not ready; retrying');
+            await new Promise((ok) => setTimeout(ok, delay).unref());
+          }
+        }
+      })(),
+    );
+  }
+  return ready;
+}

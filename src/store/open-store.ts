@@ -1,0 +1,58 @@
+import { mkdirSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import Keyv from 'keyv';
+import KeyvSqlite from '@keyv/sqlite';
+import { CredgateError } from '../util/errors';
+import { DocumentCollection } from './document-collection';
+import type { CredentialRequest } from '../domain/request';
+
+/** The namespaces credgate keeps; each is its own table on SQLite. */
+const NAMESPACES = ['requests', 'inbox', 'jobs', 'audit', 'grants', 'meta'] as const;
+type Namespace = (typeof NAMESPACES)[number];
+
+export interface Store {
+  readonly url: string;
+  requests: DocumentCollection<CredentialRequest>;
+  kv: Record<Exclude<Namespace, 'requests'>, Keyv>;
+  close(): Promise<void>;
+}
+
+/**
+ * Opens the store named by a URL. `sqlite://./data/credgate.sqlite` (the embedded default) keeps
+ * everything in one file; `sqlite://:memory:` keeps nothing (for `simulate`).
+ */
+export async function openStore(url: string): Promise<Store> {
+  const scheme = url.split(':', 1)[0];
+  if (scheme !== 'sqlite') {
+    throw new CredgateError('config', `store URL scheme "${scheme}" is not supported; expected sqlite://<file>`);
+  }
+  return openSqlite(url);
+}
+
+async function openSqlite(url: string): Promise<Store> {
+  const file = url.replace(/^sqlite:\/\//, '');
+  const memory = file === ':memory:';
+  if (!memory) mkdirSync(dirname(resolve(file)), { recursive: true });
+  const adapters: KeyvSqlite[] = [];
+  const open = (table: Namespace) => {
+    // In memory (simulate, tests of pure flows) each namespace is a plain Map.
+    if (memory) return new Keyv({ namespace: table, throwOnErrors: true });
+    const adapter = new KeyvSqlite({ uri: `sqlite://${file}`, table, busyTimeout: 10_000 });
+    adapters.push(adapter);
+    return new Keyv({ store: adapter, namespace: table, throwOnErrors: true });
+  };
+  const [requests, inbox, jobs, audit, grants, meta] = NAMESPACES.map(open);
+  if (!memory) {
+    // WAL lets readers and the writer proceed together; NORMAL sync survives a process kill.
+    await adapters[0].query('PRAGMA journal_mode=WAL');
+    for (const a of adapters) await a.query('PRAGMA synchronous=NORMAL');
+  }
+  return {
+    url,
+    requests: new DocumentCollection<CredentialRequest>(requests),
+    kv: { inbox, jobs, audit, grants, meta },
+    async close() {
+      await Promise.all([requests, inbox, jobs, audit, grants, meta].map((k) => k.disconnect().catch(() => undefined)));
+    },
+  };
+}
