@@ -102,7 +102,10 @@ export async function createService(options: ServiceOptions): Promise<Service> {
 
   const readiness = startConnectors(connectors, log);
   const inbox = new Inbox(store.kv.inbox, store.kv.meta);
-  const worker = new DeliveryWorker(inbox, processor, (id) => readiness.get(id) ?? Promise.resolve(), log);
+  const worker = new DeliveryWorker(inbox, processor, (id) => readiness.get(id) ?? Promise.resolve(), log, {
+    baseMs: ms(config.effects.baseDelay),
+    maxMs: ms(config.effects.maxDelay),
+  });
 
   const app = createApp({
     connectors,

@@ -100,7 +100,11 @@ export function createJiraClient(config: JiraConfig): JiraClient {
     getUserGroups: (userId) =>
       call('GET user groups', async () => {
         if (dc) {
-          const user = await v2.users.getUser({ username: userId, expand: 'groups' } as never);
+          // Data Center has no /user/groups; jira.js's getUser drops `username`, so call it directly.
+          const user = await v2.sendRequest<{ groups?: { items?: { name?: string }[] } }>(
+            { url: '/rest/api/2/user', method: 'GET', params: { username: userId, expand: 'groups' } },
+            undefined as never,
+          );
           return ((user as { groups?: { items?: { name?: string }[] } }).groups?.items ?? []).map((g) => g.name ?? '');
         }
         const groups = await v2.users.getUserGroups({ accountId: userId });

@@ -4,7 +4,7 @@ import { parseDuration } from '../policy/parse-duration';
 const duration = (fallback: string) =>
   z
     .string()
-    .refine((s) => parseDuration(s) !== null, 'expected a duration such as "2s", "5m" or "1h"')
+    .refine((s) => parseDuration(s) !== null, 'expected a duration such as "500ms", "2s", "5m" or "1h"')
     .default(fallback);
 
 /** credgate's own settings; each connector adds its section (see connectors/index.ts). */

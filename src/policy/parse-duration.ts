@@ -1,9 +1,10 @@
 /**
- * Parses the durations people write in tickets and policy files: "4h", "90 minutes", "2 days",
+ * Parses the durations people write in tickets and policy files: "4h", "90 minutes", "2 days", "500ms",
  * "1h30m", "1.5h" and ISO 8601 "PT4H" / "P1D". Returns milliseconds, or null when the text is not
  * a duration, so the caller can tell the requester exactly what to fix.
  */
 const UNIT_MS: Record<string, number> = {
+  ms: 1,
   s: 1_000,
   sec: 1_000,
   secs: 1_000,

@@ -17,7 +17,10 @@ export interface AdfListItem { type: 'listItem'; content: [AdfParagraph] }
 /** ADF bullet list. */
 export interface AdfBulletList { type: 'bulletList'; content: AdfListItem[] }
 /** ADF block content. */
-export type AdfBlock = AdfParagraph | AdfHeading | AdfBulletList;
+/** Horizontal rule (`----` on a line of its own). */
+export interface AdfRule { type: 'rule' }
+
+export type AdfBlock = AdfParagraph | AdfHeading | AdfBulletList | AdfRule;
 /** Atlassian Document Format v1 document. */
 export interface AdfDoc { type: 'doc'; version: 1; content: AdfBlock[] }
 
@@ -25,12 +28,13 @@ type MarkType = AdfMark['type'];
 const ESCAPABLE = new Set(JIRA_ESCAPABLE);
 const HEADING = /^h([1-6])\.(?:\s+|$)/;
 const BULLET = /^\*\s+/;
+const RULE = /^-{4,}$/;
 const ALNUM = /[\p{L}\p{N}]/u;
 
 /**
  * Convert the small Jira wiki subset used by credgate's own templates to ADF:
  * blank-line separated paragraphs (lines inside one are joined by `hardBreak`),
- * `h1.`–`h6.` headings, `* ` bullets (consecutive → one `bulletList`),
+ * `h1.`–`h6.` headings, `----` rules, `* ` bullets (consecutive → one `bulletList`),
  * `*strong*`, `_em_`, `{{code}}`, `\\` (forced line break → `hardBreak`) and
  * backslash escapes `\X` → literal X for Jira's escapable characters; a `\`
  * before anything else stays literal, as in Jira.
@@ -51,9 +55,12 @@ export function wikiToAdf(wiki: string): AdfDoc {
     const line = raw.trim();
     const heading = HEADING.exec(line);
     const bullet = BULLET.exec(line);
-    if (line === '' || heading || bullet) para = null;
+    const rule = RULE.test(line);
+    if (line === '' || heading || bullet || rule) para = null;
     if (!bullet) list = null;
-    if (heading) {
+    if (rule) {
+      content.push({ type: 'rule' });
+    } else if (heading) {
       const level = Number(heading[1]) as AdfHeading['attrs']['level'];
       content.push({ type: 'heading', attrs: { level }, content: parseInline(line.slice(heading[0].length)) });
     } else if (bullet) {

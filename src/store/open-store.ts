@@ -33,26 +33,28 @@ async function openSqlite(url: string): Promise<Store> {
   const file = url.replace(/^sqlite:\/\//, '');
   const memory = file === ':memory:';
   if (!memory) mkdirSync(dirname(resolve(file)), { recursive: true });
-  const adapters: KeyvSqlite[] = [];
-  const open = (table: Namespace) => {
-    // In memory (simulate, tests of pure flows) each namespace is a plain Map.
-    if (memory) return new Keyv({ namespace: table, throwOnErrors: true });
+  const keyvs: Keyv[] = [];
+  for (const table of NAMESPACES) {
+    if (memory) {
+      // In memory (simulate, tests of pure flows) each namespace is a plain Map.
+      keyvs.push(new Keyv({ namespace: table, throwOnErrors: true }));
+      continue;
+    }
     const adapter = new KeyvSqlite({ uri: `sqlite://${file}`, table, busyTimeout: 10_000 });
-    adapters.push(adapter);
-    return new Keyv({ store: adapter, namespace: table, throwOnErrors: true });
-  };
-  const [requests, inbox, jobs, audit, grants, meta] = NAMESPACES.map(open);
-  if (!memory) {
-    // WAL lets readers and the writer proceed together; NORMAL sync survives a process kill.
-    await adapters[0].query('PRAGMA journal_mode=WAL');
-    for (const a of adapters) await a.query('PRAGMA synchronous=NORMAL');
+    // One connection at a time: switching to WAL needs the file to itself, and creating the
+    // tables concurrently from several connections can fail with SQLITE_BUSY.
+    if (keyvs.length === 0) await adapter.query('PRAGMA journal_mode=WAL');
+    // NORMAL sync in WAL mode survives a killed process (only an OS crash can lose the last commits).
+    await adapter.query('PRAGMA synchronous=NORMAL');
+    keyvs.push(new Keyv({ store: adapter, namespace: table, throwOnErrors: true }));
   }
+  const [requests, inbox, jobs, audit, grants, meta] = keyvs;
   return {
     url,
     requests: new DocumentCollection<CredentialRequest>(requests),
     kv: { inbox, jobs, audit, grants, meta },
     async close() {
-      await Promise.all([requests, inbox, jobs, audit, grants, meta].map((k) => k.disconnect().catch(() => undefined)));
+      await Promise.all(keyvs.map((k) => k.disconnect().catch(() => undefined)));
     },
   };
 }

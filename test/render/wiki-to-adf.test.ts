@@ -88,3 +88,11 @@ describe('wikiToAdf', () => {
     );
   });
 });
+
+describe('wikiToAdf: the audit footer', () => {
+  it('turns a ---- line into a rule and the italic footer into em text', () => {
+    const doc = wikiToAdf('h4. Title\n----\n_credgate · request cg\\-1_');
+    expect(doc.content.map((b) => b.type)).to.deep.equal(['heading', 'rule', 'paragraph']);
+    expect(doc.content[2]).to.deep.equal({ type: 'paragraph', content: [{ type: 'text', text: 'credgate · request cg-1', marks: [{ type: 'em' }] }] });
+  });
+});
