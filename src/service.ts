@@ -34,6 +34,7 @@ export const REQUIRED_TEMPLATES = [
   'request-cancelled',
   'request-expired',
   'changed-after-grant',
+  'action-failed',
 ];
 
 export const BUILTIN_TEMPLATES = resolve(__dirname, '..', 'templates');

@@ -34,7 +34,8 @@ export const coreConfigShape = {
     .prefault({}),
   effects: z
     .object({
-      maxAttempts: z.number().int().min(1).max(100).default(12),
+      /** With the default delays, 24 attempts span about three hours of outage. */
+      maxAttempts: z.number().int().min(1).max(100).default(24),
       baseDelay: duration('1s'),
       maxDelay: duration('10m'),
     })

@@ -4,6 +4,7 @@ import type { DocumentCollection } from '../store/document-collection';
 import type { Logger } from '../util/logger';
 import { isCredgateError } from '../util/errors';
 import { backoffMs } from './backoff';
+import { formatTime } from '../engine/views';
 import { performEffect, type EffectTargets } from './perform-effect';
 
 export interface EffectRunnerOptions {
@@ -66,7 +67,8 @@ export class EffectRunner {
         await performEffect(request, { ...effect, attempts }, this.targetsFor(request));
         await this.finish(requestId, effect, 'done');
       } catch (err) {
-        const transient = isCredgateError(err, 'transient') || !isCredgateError(err);
+        // Auth failures are retried too: a token being rotated should delay comments, not drop them.
+        const transient = !isCredgateError(err) || ['transient', 'auth', 'conflict'].includes(err.kind);
         const message = (err as Error).message;
         if (transient && attempts < this.options.maxAttempts) {
           const retryAfter = isCredgateError(err) ? err.details.retryAfterMs : undefined;
@@ -89,12 +91,22 @@ export class EffectRunner {
       if (!current || current.outbox[0]?.key !== effect.key) return;
       const next: CredentialRequest = { ...current, outbox: current.outbox.slice(1) };
       if (outcome === 'failed' && effect.kind !== 'audit') {
-        next.effectSeq += 1;
-        next.outbox.unshift({
-          kind: 'audit',
-          key: `${current.id}/${next.effectSeq}`,
-          event: { action: 'effect-failed', actor: null, at: this.clock().toISOString(), outcome: effect.kind, rules: [], detail: { effect: effect.key, error } },
-        });
+        const at = this.clock().toISOString();
+        const owed: Effect[] = [
+          { kind: 'audit', key: `${current.id}/${++next.effectSeq}`, event: { action: 'effect-failed', actor: null, at, outcome: effect.kind, rules: [], detail: { effect: effect.key, error } } },
+        ];
+        // The service desk must see on the ticket what credgate could not do (never for a failed
+        // comment: that would fail the same way).
+        if (effect.kind !== 'comment') {
+          const ref = `${current.id}/${++next.effectSeq}`;
+          owed.push({
+            kind: 'comment',
+            key: ref,
+            template: 'action-failed',
+            view: { requestId: current.id, ref, ticketKey: current.ticket.key, at: formatTime(at), action: describeEffect(effect), error: error ?? 'unknown error' },
+          });
+        }
+        next.outbox.unshift(...owed);
       }
       if (await this.requests.compareAndSet(requestId, current.version, next)) return;
     }
@@ -118,5 +130,22 @@ export class EffectRunner {
     }, Math.max(10, delayMs));
     timer.unref();
     this.retryTimers.set(requestId, timer);
+  }
+}
+
+/** What an effect was meant to do, in words for the ticket. */
+function describeEffect(effect: Effect): string {
+  switch (effect.kind) {
+    case 'set-status':
+      return `move the ticket to its ${effect.position} status`;
+    case 'grant':
+      return 'grant the access';
+    case 'revoke':
+      return 'revoke the access';
+    case 'schedule':
+    case 'unschedule':
+      return `set the ${effect.timer} timer`;
+    default:
+      return effect.kind;
   }
 }

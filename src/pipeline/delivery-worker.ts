@@ -60,7 +60,9 @@ export class DeliveryWorker {
       await this.inbox.done(key);
     } catch (err) {
       const message = (err as Error).message;
-      if (isCredgateError(err) && !['transient', 'conflict'].includes(err.kind)) {
+      // A ticket that is gone or a request Jira refuses outright will not improve with time; an
+      // outage, a rate limit or a credential being rotated will, so those stay queued.
+      if (isCredgateError(err) && ['not-found', 'bad-input', 'permanent'].includes(err.kind)) {
         this.log.error({ delivery: key, err: message, kind: err.kind }, 'delivery cannot be processed; dropped');
         await this.inbox.done(key);
         return;

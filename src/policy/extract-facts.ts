@@ -14,9 +14,10 @@ const DEFAULT_ALIASES: Record<FactName, string[]> = {
   client: ['client', 'customer', 'tenant'],
 };
 
-// A "Label: value" line, tolerating list bullets, table pipes and bold markers around the label
+// A "Label: value" line, tolerating list bullets, table pipes and a bold label ("*Account:* x",
+// "*Account*: x"); a value's own asterisks are kept.
 // (people paste descriptions from templates in wiki markup or Markdown).
-const LINE = /^[\s>*#|-]*\**\s*([A-Za-z][A-Za-z0-9 ()/_-]{0,40}?)\s*\**\s*[:=]\s*\**\s*(.*?)\s*\|?\s*$/;
+const LINE = /^\s*(?:[>#|-]+\s*|\*\s+)*(\*?)\s*([A-Za-z][A-Za-z0-9 ()/_-]{0,40}?)\s*(?:\1\s*[:=]|[:=]\s*\1)\s*(.*?)\s*\|?\s*$/;
 
 export function aliasIndex(labels: FactLabels): Map<string, FactName> {
   const index = new Map<string, FactName>();
@@ -36,8 +37,8 @@ export function parseFactLines(text: string, index: Map<string, FactName>): Part
   for (const line of text.split(/\r?\n/)) {
     const m = LINE.exec(line);
     if (!m) continue;
-    const fact = index.get(normalize(m[1]));
-    const value = m[2].trim();
+    const fact = index.get(normalize(m[2]));
+    const value = m[3].trim();
     if (fact && value) found[fact] = value;
   }
   return found;

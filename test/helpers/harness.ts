@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
-import { FakeJira, type FakeUser } from '../fakes/jira/fake-jira';
+import { FakeJira, type FakeJiraOptions, type FakeUser } from '../fakes/jira/fake-jira';
 import { loadConfig, type Config } from '../../src/config/load-config';
 import { createLogger } from '../../src/util/logger';
 import { createService, type Service } from '../../src/service';
@@ -39,8 +39,10 @@ export const STATUSES = [
 
 export interface HarnessOptions {
   policy?: Policy;
-  /** Extra config file content (merged under the harness's own). */
+  /** Extra config file content (merged over the harness's own). */
   config?: Record<string, unknown>;
+  /** Overrides of the fake Jira's options (workflow transitions, users...). */
+  fake?: Partial<FakeJiraOptions>;
 }
 
 /**
@@ -60,7 +62,7 @@ export class Harness {
   ) {}
 
   static async start(options: HarnessOptions = {}): Promise<Harness> {
-    const fake = new FakeJira({ email: 'credgate@example.com', apiToken: SECRETS.apiToken, users: USERS, statuses: STATUSES, serviceAccountId: SERVICE_ACCOUNT, projects: ['CRED'] });
+    const fake = new FakeJira({ email: 'credgate@example.com', apiToken: SECRETS.apiToken, users: USERS, statuses: STATUSES, serviceAccountId: SERVICE_ACCOUNT, projects: ['CRED'], ...options.fake });
     const h = new Harness(fake, options);
     const jiraUrl = await fake.start();
     const configPath = join(h.dir, 'credgate.yaml');

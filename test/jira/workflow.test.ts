@@ -58,6 +58,14 @@ describe('Jira workflow, end to end over HTTP', function () {
     expect(grant?.status).to.equal('revoked');
     // Revoked on time: within a second and a half of the promised expiry.
     expect(Date.parse(grant!.revokedAt!) - Date.parse(grant!.expiresAt!)).to.be.within(0, 1500);
+
+    // Every decision is in the central audit log, in order, with actor and rule ids, and the chain holds.
+    const entries = [];
+    for await (const e of h.service.audit.entries()) entries.push(e);
+    expect(entries.map((e) => e.action)).to.deep.equal(['request-received', 'risk-assessed', 'approval-accepted', 'access-granted', 'expiry-reminder', 'access-revoked']);
+    expect(entries[2]).to.include({ actor: 'acc-alice', outcome: 'it-approver' });
+    expect(entries.every((e) => e.ticket.key === key && e.requestId.startsWith('cg-'))).to.equal(true);
+    expect(await h.service.audit.verify()).to.deep.equal({ ok: true, count: 6 });
   });
 
   it('high risk: needs two distinct approvers; the same approver twice is reverted', async () => {
@@ -231,3 +239,20 @@ describe('Jira workflow, end to end over HTTP', function () {
 });
 
 const readableInclude = (text: string, wanted: string) => text.includes(wanted);
+
+describe('Jira workflow misconfigured', function () {
+  this.timeout(20_000);
+  it('says on the ticket when the workflow has no transition credgate needs', async () => {
+    const h = await Harness.start({ fake: { transitions: { Open: ['Done'] } } });
+    try {
+      const { key } = await h.fake.createIssue('acc-requester', { project: 'CRED', issueType: 'Credential request', summary: 's', description: LOW });
+      await h.settle();
+      expect(h.fake.statusOf(key)).to.equal('Open');
+      const failed = h.comments(key).find((c) => c.includes('credgate could not move the ticket to its pending-approval status'));
+      expect(failed).to.include('the Jira workflow has no transition from "Open" to "Pending approval"');
+      expect(h.fake.violations).to.deep.equal([]);
+    } finally {
+      await h.stop();
+    }
+  });
+});

@@ -1,0 +1,67 @@
+import { expect } from 'chai';
+import { spawnSync, spawn } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+
+const ROOT = resolve(__dirname, '../..');
+const dir = mkdtempSync(join(tmpdir(), 'credgate-cli-'));
+const cli = (...args: string[]) =>
+  spawnSync(process.execPath, [join(ROOT, 'bin/credgate.js'), ...args], { cwd: ROOT, encoding: 'utf8', env: { PATH: process.env.PATH } });
+
+describe('credgate CLI', function () {
+  this.timeout(30_000);
+
+  it('policy check accepts the shipped policy and summarises it', () => {
+    const r = cli('policy', 'check', 'config/policy.yaml');
+    expect(r.status).to.equal(0);
+    expect(r.stdout).to.include('config/policy.yaml: valid');
+    expect(r.stdout).to.include('vendor-access');
+  });
+
+  it('policy check names the bad keys of a broken policy and exits 1', () => {
+    const bad = join(dir, 'bad-policy.yaml');
+    writeFileSync(bad, 'version: 1\ncategories:\n  - id: Bad Id\n    name: x\n    when: {any: [{fact: labels, operator: includes, value: x}]}\n    path: nowhere\nrisk: {rules: []}\ndurations: {default: 4h, max: {low: forever, high: 1h}}\napprovals: {paths: {standard: {low: [], high: []}}}\n');
+    const r = cli('policy', 'check', bad);
+    expect(r.status).to.equal(1);
+    expect(r.stderr).to.include('categories.0.id: expected a lowercase id such as "prod-system"');
+    expect(r.stderr).to.include('durations.max.low: expected a duration');
+    expect(r.stderr).to.include('approvals.paths.standard.low:');
+  });
+
+  it('simulate prints the decision and the exact comments of a whole request, without Jira', () => {
+    const r = cli('simulate', 'test/fixtures/examples/credential-request.json', '--at', '2026-11-25T10:00:00Z');
+    expect(r.status, r.stderr).to.equal(0);
+    expect(r.stdout).to.include('=== ticket CRED-1 created → pending-approval');
+    expect(r.stdout).to.include('*Risk: HIGH*');
+    expect(r.stdout).to.include('administrative or root access is requested (rule admin\\-access)');
+    expect(r.stdout).to.include('h4. Approval 1 of 2 recorded');
+    expect(r.stdout).to.include('→ granted');
+    expect(r.stdout).to.include('h4. Access revoked');
+  });
+
+  it('npm start with no ticketing system still serves /healthz and says how to enable Jira', async () => {
+    const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
+      cwd: ROOT,
+      env: { PATH: process.env.PATH, PORT: '0', CREDGATE_STORE: `sqlite://${join(dir, 'start.sqlite')}` },
+    });
+    let out = '';
+    child.stdout.on('data', (d) => (out += d));
+    const port = await new Promise<number>((ok, fail) => {
+      const t = setTimeout(() => fail(new Error(`no listening line in: ${out}`)), 20_000);
+      child.stdout.on('data', () => {
+        const m = /"port":(\d+).*credgate listening/.exec(out);
+        if (m) {
+          clearTimeout(t);
+          ok(Number(m[1]));
+        }
+      });
+    });
+    const health = await fetch(`http://127.0.0.1:${port}/healthz`);
+    expect(health.status).to.equal(200);
+    expect(out).to.include('set JIRA_BASE_URL, JIRA_EMAIL and JIRA_API_TOKEN');
+    child.kill('SIGTERM');
+    const code = await new Promise((ok) => child.on('exit', ok));
+    expect(code).to.equal(0);
+  });
+});
