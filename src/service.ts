@@ -20,6 +20,8 @@ import { DeliveryWorker } from './pipeline/delivery-worker';
 import { createApp } from './server/create-app';
 import type { Logger } from './util/logger';
 import { backoffMs } from './effects/backoff';
+import { Leases } from './store/leases';
+import { Reconciler } from './pipeline/reconciler';
 
 /** Templates every connector's markup must provide; a missing one fails the start. */
 export const REQUIRED_TEMPLATES = [
@@ -57,6 +59,7 @@ export interface Service {
   runner: EffectRunner;
   processor: TicketProcessor;
   worker: DeliveryWorker;
+  reconciler: Reconciler;
   connectors: Map<string, Connector>;
   /** Starts listening, restores jobs and sweeps what a previous run left; resolves with the port. */
   listen(port?: number, host?: string): Promise<number>;
@@ -81,29 +84,32 @@ export async function createService(options: ServiceOptions): Promise<Service> {
   }
 
   const store = await openStore(config.store.url);
-  const audit = createAuditLog(store.kv.audit, config.audit.hmacKey);
+  const audit = createAuditLog(store.engine, config.audit.hmacKey);
+  const leases = new Leases(store.engine);
   if (!config.audit.hmacKey) log.warn('CREDGATE_AUDIT_KEY is not set: the audit chain detects edits, but not by someone who can also rewrite the store');
   const provider = options.provider ?? createBuiltinProvider(store.kv.grants, clock);
 
   // The runner, scheduler and processor reference each other through these late-bound calls.
   let processor!: TicketProcessor;
-  const scheduler = new Scheduler(store.kv.jobs, (job) => processor.handleTimer(job), log, clock);
+  const scheduler = new Scheduler(store.kv.jobs, (job) => processor.handleTimer(job), log, clock, 5_000, ms(config.scheduler.horizon));
   const runner = new EffectRunner(
     store.requests,
+    store.kv.owing,
+    leases,
     (request) => {
       const connector = connectors.get(request.ticket.connector);
       if (!connector) throw new Error(`no connector "${request.ticket.connector}" is configured`);
       return { connector, renderer: renderers.get(connector.markup) as Renderer, provider, scheduler, audit };
     },
     log,
-    { maxAttempts: config.effects.maxAttempts, baseDelayMs: ms(config.effects.baseDelay), maxDelayMs: ms(config.effects.maxDelay) },
+    { concurrency: config.effects.concurrency, maxAttempts: config.effects.maxAttempts, baseDelayMs: ms(config.effects.baseDelay), maxDelayMs: ms(config.effects.maxDelay) },
     clock,
   );
-  processor = new TicketProcessor(store.requests, connectors, () => policy, (id) => void runner.kick(id), log, clock);
+  processor = new TicketProcessor(store.requests, store.kv.owing, connectors, () => policy, (id) => void runner.kick(id), log, clock);
 
   const readiness = startConnectors(connectors, log);
-  const inbox = new Inbox(store.kv.inbox, store.kv.meta);
-  const worker = new DeliveryWorker(inbox, processor, (id) => readiness.get(id) ?? Promise.resolve(), log, {
+  const inbox = new Inbox(store.engine);
+  const worker = new DeliveryWorker(inbox, processor, leases, (id) => readiness.get(id) ?? Promise.resolve(), log, {
     baseMs: ms(config.effects.baseDelay),
     maxMs: ms(config.effects.maxDelay),
   });
@@ -116,11 +122,19 @@ export async function createService(options: ServiceOptions): Promise<Service> {
     log,
     bodyLimitBytes: config.server.bodyLimitBytes,
     clock,
-    health: async () => ({ connectors: [...connectors.keys()], store: config.store.url.split(':', 1)[0], scheduledJobs: scheduler.size }),
+    health: async () => ({ connectors: [...connectors.keys()], store: store.engine.name, scheduledJobs: scheduler.size }),
   });
 
+  const reconciler = new Reconciler(store.requests, connectors, processor, leases, log);
   let server: Server | null = null;
-  let sweepTimer: NodeJS.Timeout | null = null;
+  const timers: NodeJS.Timeout[] = [];
+  const every = (intervalMs: number, what: string, fn: () => Promise<unknown>) => {
+    const t = setInterval(() => void fn().catch((err) => log.error({ err: (err as Error).message }, `${what} failed`)), intervalMs);
+    t.unref();
+    timers.push(t);
+  };
+  /** Work a crash, an outage or another replica left: queued deliveries, owed effects, new timers. */
+  const sweep = async () => ({ jobs: await scheduler.restore(), pendingDeliveries: await worker.sweep(), requestsOwingEffects: await runner.sweep() });
 
   return {
     app,
@@ -130,6 +144,7 @@ export async function createService(options: ServiceOptions): Promise<Service> {
     runner,
     processor,
     worker,
+    reconciler,
     connectors,
     async listen(port = config.server.port, host = config.server.host) {
       server = await new Promise<Server>((ok, fail) => {
@@ -138,20 +153,13 @@ export async function createService(options: ServiceOptions): Promise<Service> {
       });
       server.requestTimeout = ms(config.server.requestTimeout);
       server.headersTimeout = Math.min(server.requestTimeout, 10_000);
-      const jobs = await scheduler.restore();
-      const pending = await worker.sweep();
-      let owed = 0;
-      for await (const r of store.requests.all()) {
-        if (r.outbox.length) {
-          owed++;
-          void runner.kick(r.id);
-        }
-      }
-      sweepTimer = setInterval(() => void worker.sweep().catch((err) => log.error({ err: err.message }, 'sweep failed')), ms(config.scheduler.sweepInterval));
-      sweepTimer.unref();
+      const found = await sweep();
+      every(ms(config.scheduler.sweepInterval), 'sweep', sweep);
+      const reconcileMs = ms(config.reconcile.interval);
+      every(reconcileMs, 'reconcile', () => reconciler.run(reconcileMs));
       const address = server.address();
       const bound = typeof address === 'object' && address ? address.port : port;
-      log.info({ port: bound, jobs, pendingDeliveries: pending, requestsOwingEffects: owed }, 'credgate listening');
+      log.info({ port: bound, store: store.engine.name, owner: leases.owner, ...found }, 'credgate listening');
       return bound;
     },
     async idle() {
@@ -161,7 +169,7 @@ export async function createService(options: ServiceOptions): Promise<Service> {
       }
     },
     async stop() {
-      if (sweepTimer) clearInterval(sweepTimer);
+      for (const t of timers) clearInterval(t);
       const closing = server ? new Promise<void>((ok) => server!.close(() => ok())) : Promise.resolve();
       server?.closeIdleConnections?.();
       scheduler.stop();

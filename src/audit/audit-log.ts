@@ -1,8 +1,7 @@
 import { createHash, createHmac } from 'node:crypto';
-import type Keyv from 'keyv';
 import type { AuditEvent } from '../domain/effect';
 import type { TicketRef } from '../domain/ticket';
-import { KeyMutex } from '../store/key-mutex';
+import type { StoreEngine } from '../store/store-engine';
 
 export interface AuditEntry extends AuditEvent {
   seq: number;
@@ -22,47 +21,60 @@ export interface AuditLog {
   verify(): Promise<{ ok: true; count: number } | { ok: false; seq: number; problem: string }>;
 }
 
+interface Head {
+  version: number;
+  seq: number;
+  hash: string;
+}
+
 const GENESIS = '0'.repeat(64);
 const pad = (seq: number) => String(seq).padStart(12, '0');
 
 /**
  * The central, append-only, hash-chained record of every decision and effect. Each entry carries
  * its predecessor's hash and an HMAC over both, keyed from configuration, so editing, deleting or
- * reordering any entry breaks the chain from there on.
+ * reordering any entry breaks the chain from there on. Replicas append concurrently: entry n+1 is
+ * claimed with set-if-absent and the head advances by compare-and-swap, so the chain never forks.
  */
-export function createAuditLog(kv: Keyv, hmacKey: string | undefined): AuditLog {
-  const mutex = new KeyMutex();
+export function createAuditLog(engine: StoreEngine, hmacKey: string | undefined): AuditLog {
+  const kv = engine.keyv('audit');
   const digest = (prevHash: string, body: Omit<AuditEntry, 'hash' | 'prevHash'>) => {
     const text = prevHash + '\n' + canonical(body);
     return hmacKey ? createHmac('sha256', hmacKey).update(text).digest('hex') : createHash('sha256').update(text).digest('hex');
   };
+  const readHead = async (): Promise<Head> => ((await kv.get('head')) as Head | undefined) ?? { version: 0, seq: 0, hash: GENESIS };
 
   return {
-    append: (entry) =>
-      mutex.run('head', async () => {
+    async append(entry) {
+      for (;;) {
         const existing = (await kv.get(`effect:${entry.effectKey}`)) as number | undefined;
         if (existing !== undefined) return (await kv.get(`entry:${pad(existing)}`)) as AuditEntry;
-        const head = ((await kv.get('head')) as { seq: number; hash: string } | undefined) ?? { seq: 0, hash: GENESIS };
+        const head = await readHead();
         const body = { ...entry, seq: head.seq + 1 };
         const stored: AuditEntry = { ...body, prevHash: head.hash, hash: digest(head.hash, body) };
-        await kv.set(`entry:${pad(stored.seq)}`, stored);
+        const claimed = await engine.setIfAbsent('audit', `entry:${pad(stored.seq)}`, stored);
+        // Whoever wrote entry n+1 (us, or a replica that crashed before moving the head) is
+        // chained correctly: move the head to it and go again if it was not ours.
+        const winner = claimed ? stored : ((await kv.get(`entry:${pad(stored.seq)}`)) as AuditEntry);
+        await engine.compareAndSet('audit', 'head', head.version, { version: head.version + 1, seq: winner.seq, hash: winner.hash } as Head);
+        if (!claimed) continue;
         await kv.set(`effect:${entry.effectKey}`, stored.seq);
-        await kv.set('head', { seq: stored.seq, hash: stored.hash });
         return stored;
-      }),
+      }
+    },
 
     async *entries() {
-      const head = (await kv.get('head')) as { seq: number } | undefined;
-      for (let seq = 1; seq <= (head?.seq ?? 0); seq++) {
+      const head = await readHead();
+      for (let seq = 1; seq <= head.seq; seq++) {
         const e = (await kv.get(`entry:${pad(seq)}`)) as AuditEntry | undefined;
         if (e) yield e;
       }
     },
 
     async verify() {
-      const head = (await kv.get('head')) as { seq: number; hash: string } | undefined;
+      const head = await readHead();
       let prev = GENESIS;
-      for (let seq = 1; seq <= (head?.seq ?? 0); seq++) {
+      for (let seq = 1; seq <= head.seq; seq++) {
         const e = (await kv.get(`entry:${pad(seq)}`)) as AuditEntry | undefined;
         if (!e) return { ok: false, seq, problem: 'entry is missing' };
         const { hash, prevHash, ...body } = e;
@@ -71,8 +83,8 @@ export function createAuditLog(kv: Keyv, hmacKey: string | undefined): AuditLog 
         if (digest(prevHash, body) !== hash) return { ok: false, seq, problem: 'content was altered' };
         prev = hash;
       }
-      if (head && head.hash !== prev) return { ok: false, seq: head.seq, problem: 'head does not match the last entry' };
-      return { ok: true, count: head?.seq ?? 0 };
+      if (head.hash !== prev) return { ok: false, seq: head.seq, problem: 'head does not match the last entry' };
+      return { ok: true, count: head.seq };
     },
   };
 }

@@ -65,7 +65,7 @@ audit
     const config = loadConfig(process.env);
     const store = await openStore(config.store.url);
     try {
-      const result = await createAuditLog(store.kv.audit, config.audit.hmacKey).verify();
+      const result = await createAuditLog(store.engine, config.audit.hmacKey).verify();
       if (result.ok) out(`audit chain intact: ${result.count} entries`);
       else {
         out(`audit chain broken at entry ${result.seq}: ${result.problem}`);

@@ -38,6 +38,8 @@ export const coreConfigShape = {
       maxAttempts: z.number().int().min(1).max(100).default(24),
       baseDelay: duration('1s'),
       maxDelay: duration('10m'),
+      /** Calls in flight at once towards one ticketing system (its rate limits are per account). */
+      concurrency: z.number().int().min(1).max(64).default(8),
     })
     .strict()
     .prefault({}),
@@ -45,6 +47,15 @@ export const coreConfigShape = {
     .object({
       /** How often the inbox and outbox are swept for work a crash or outage left behind. */
       sweepInterval: duration('30s'),
+      /** Timers due further out are armed by a later sweep: keeps memory flat with many revocations. */
+      horizon: duration('15m'),
+    })
+    .strict()
+    .prefault({}),
+  reconcile: z
+    .object({
+      /** How often open tickets are re-read to repair missed webhooks; one replica runs each pass. */
+      interval: duration('5m'),
     })
     .strict()
     .prefault({}),

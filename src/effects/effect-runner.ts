@@ -1,13 +1,18 @@
 import type { CredentialRequest } from '../domain/request';
 import type { Effect } from '../domain/effect';
 import type { DocumentCollection } from '../store/document-collection';
+import type { Leases } from '../store/leases';
+import type Keyv from 'keyv';
 import type { Logger } from '../util/logger';
 import { isCredgateError } from '../util/errors';
 import { backoffMs } from './backoff';
+import { Semaphore } from '../util/semaphore';
 import { formatTime } from '../engine/views';
 import { performEffect, type EffectTargets } from './perform-effect';
 
 export interface EffectRunnerOptions {
+  /** Calls in flight at once per connector. */
+  concurrency: number;
   maxAttempts: number;
   baseDelayMs: number;
   maxDelayMs: number;
@@ -22,10 +27,14 @@ export interface EffectRunnerOptions {
 export class EffectRunner {
   private readonly draining = new Map<string, Promise<void>>();
   private readonly retryTimers = new Map<string, NodeJS.Timeout>();
+  private readonly limits = new Map<string, Semaphore>();
   private stopped = false;
 
   constructor(
     private readonly requests: DocumentCollection<CredentialRequest>,
+    /** Requests whose outbox is not empty: the index a sweep drains after a crash. */
+    private readonly owing: Keyv,
+    private readonly leases: Leases,
     private readonly targetsFor: (request: CredentialRequest) => EffectTargets,
     private readonly log: Logger,
     private readonly options: EffectRunnerOptions,
@@ -52,11 +61,38 @@ export class EffectRunner {
     this.retryTimers.clear();
   }
 
+  /** Drains every request the index says owes effects (start-up, periodic sweep). */
+  async sweep(): Promise<number> {
+    let n = 0;
+    if (!this.owing.iterator) return 0;
+    for await (const [id] of this.owing.iterator(undefined)) {
+      if (this.stopped) break;
+      void this.kick(String(id));
+      n++;
+    }
+    return n;
+  }
+
+  /** One replica at a time drains a request: the lease makes its effects run once. */
   private async drain(requestId: string): Promise<void> {
+    await this.leases.run(`outbox:${requestId}`, () => this.drainHeld(requestId));
+  }
+
+  private async drainHeld(requestId: string): Promise<void> {
     while (!this.stopped) {
       const request = await this.requests.get(requestId);
       const effect = request?.outbox[0];
-      if (!request || !effect) return;
+      if (!request) return;
+      if (!effect) {
+        // Remove the index entry, then look again: a decision committed meanwhile re-adds it.
+        await this.owing.delete(requestId);
+        const again = await this.requests.get(requestId);
+        if (again?.outbox.length) {
+          await this.owing.set(requestId, true);
+          continue;
+        }
+        return;
+      }
       const wait = effect.notBefore ? Date.parse(effect.notBefore) - this.clock().getTime() : 0;
       if (wait > 0) return this.retryLater(requestId, wait);
 
@@ -64,7 +100,9 @@ export class EffectRunner {
       // Comments are the one effect a repeat would double: record the attempt before making it.
       if (effect.kind === 'comment' && !(await this.updateHead(requestId, effect.key, (e) => ({ ...e, attempts })))) continue;
       try {
-        await performEffect(request, { ...effect, attempts }, this.targetsFor(request));
+        const connector = request.ticket.connector;
+        if (!this.limits.has(connector)) this.limits.set(connector, new Semaphore(this.options.concurrency));
+        await this.limits.get(connector)!.run(() => performEffect(request, { ...effect, attempts }, this.targetsFor(request)));
         await this.finish(requestId, effect, 'done');
       } catch (err) {
         // Auth failures are retried too: a token being rotated should delay comments, not drop them.

@@ -3,6 +3,7 @@ import { isCredgateError } from '../util/errors';
 import { backoffMs } from '../effects/backoff';
 import type { Inbox } from './inbox';
 import type { TicketProcessor } from './ticket-processor';
+import type { Leases } from '../store/leases';
 
 /**
  * Processes persisted deliveries. A ticketing system that is down or rate limiting leaves the
@@ -17,6 +18,7 @@ export class DeliveryWorker {
   constructor(
     private readonly inbox: Inbox,
     private readonly processor: TicketProcessor,
+    private readonly leases: Leases,
     private readonly ready: (connector: string) => Promise<void>,
     private readonly log: Logger,
     private readonly retry = { baseMs: 1_000, maxMs: 300_000 },
@@ -26,7 +28,11 @@ export class DeliveryWorker {
   process(key: string): Promise<void> {
     const running = this.running.get(key);
     if (running) return running;
-    const p = this.run(key).finally(() => this.running.delete(key));
+    // One replica processes a delivery; a replica that dies leaves it to another's sweep.
+    const p = this.leases
+      .run(`delivery:${key}`, () => this.run(key))
+      .then(() => undefined)
+      .finally(() => this.running.delete(key));
     this.running.set(key, p);
     return p;
   }

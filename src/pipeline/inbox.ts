@@ -1,6 +1,6 @@
 import type Keyv from 'keyv';
 import type { TicketRef } from '../domain/ticket';
-import { KeyMutex } from '../store/key-mutex';
+import type { StoreEngine } from '../store/store-engine';
 
 export interface InboxEntry {
   connector: string;
@@ -19,24 +19,22 @@ const DEDUPE_TTL_MS = 14 * 86_400_000;
  * processor reads the ticket back from the API anyway.
  */
 export class Inbox {
-  private readonly mutex = new KeyMutex();
+  private readonly pending: Keyv;
 
-  constructor(
-    private readonly pending: Keyv,
-    private readonly seen: Keyv,
-  ) {}
+  constructor(private readonly engine: StoreEngine) {
+    this.pending = engine.keyv('inbox');
+  }
 
-  /** Persists a delivery; 'duplicate' when the same delivery id was accepted before. */
-  accept(entry: Omit<InboxEntry, 'attempts'>): Promise<{ key: string; outcome: 'accepted' | 'duplicate' }> {
+  /** Persists a delivery; 'duplicate' when the same delivery id was accepted before, on any replica. */
+  async accept(entry: Omit<InboxEntry, 'attempts'>): Promise<{ key: string; outcome: 'accepted' | 'duplicate' }> {
     const key = `${entry.connector}:${entry.deliveryId}`;
-    return this.mutex.run(key, async () => {
-      if (await this.seen.has(`delivery:${key}`)) return { key, outcome: 'duplicate' as const };
-      // Pending entry first, dedupe marker second: a crash between them makes a redelivery
-      // overwrite the same entry, never lose it.
-      await this.pending.set(key, { ...entry, attempts: 0 });
-      await this.seen.set(`delivery:${key}`, entry.receivedAt, DEDUPE_TTL_MS);
-      return { key, outcome: 'accepted' as const };
-    });
+    if ((await this.engine.keyv('meta').get(`delivery:${key}`)) !== undefined) return { key, outcome: 'duplicate' };
+    // Pending entry first, dedupe marker second: a crash between them makes a redelivery
+    // overwrite the same entry, never lose it. Two replicas racing both write the same entry;
+    // the marker's set-if-absent lets exactly one of them call it accepted.
+    await this.pending.set(key, { ...entry, attempts: 0 });
+    const first = await this.engine.setIfAbsent('meta', `delivery:${key}`, entry.receivedAt, DEDUPE_TTL_MS);
+    return { key, outcome: first ? 'accepted' : 'duplicate' };
   }
 
   get(key: string): Promise<InboxEntry | undefined> {

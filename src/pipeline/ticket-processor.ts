@@ -2,6 +2,7 @@ import type { CredentialRequest } from '../domain/request';
 import type { TicketRef } from '../domain/ticket';
 import type { Connector } from '../../connectors/types';
 import type { DocumentCollection } from '../store/document-collection';
+import type Keyv from 'keyv';
 import type { Policy } from '../policy/policy';
 import type { ScheduledJob } from '../scheduler/scheduler';
 import type { Logger } from '../util/logger';
@@ -20,6 +21,7 @@ export class TicketProcessor {
 
   constructor(
     private readonly requests: DocumentCollection<CredentialRequest>,
+    private readonly owing: Keyv,
     private readonly connectors: Map<string, Connector>,
     private readonly policy: () => Policy,
     private readonly afterCommit: (requestId: string) => void,
@@ -66,6 +68,8 @@ export class TicketProcessor {
       const current = await this.requests.get(requestId);
       const decision = await decideFn(current);
       if (!decision || !decision.changed) return;
+      // Index first: if the process dies right after the commit, a sweep still finds the outbox.
+      if (decision.request.outbox.length) await this.owing.set(requestId, true);
       const stored = await this.requests.compareAndSet(requestId, current?.version ?? 0, decision.request);
       if (stored) {
         this.log.info({ requestId, ticket: stored.ticket.key, state: stored.state, owed: stored.outbox.length }, 'request updated');

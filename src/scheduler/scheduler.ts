@@ -11,11 +11,14 @@ export interface ScheduledJob {
 
 /**
  * Durable timers: every job is written to the store before it is armed with node-schedule, and
- * all stored jobs are re-armed at start, so a revocation survives a restart, and one that fell due
- * while the service was down runs at once.
+ * stored jobs are re-armed at start and by each sweep, so a revocation survives a restart, one
+ * that fell due while the service was down runs at once, and a job another replica stored is
+ * armed here too (the request's compare-and-swap makes the first firing the only one that acts).
+ * Only jobs due within the horizon are armed; the sweep arms later ones as they come near, which
+ * keeps start-up fast and memory flat with many pending revocations.
  */
 export class Scheduler {
-  private readonly armed = new Map<string, Job | NodeJS.Immediate>();
+  private readonly armed = new Map<string, { handle: Job | NodeJS.Immediate; at: string }>();
   private stopped = false;
 
   constructor(
@@ -24,6 +27,7 @@ export class Scheduler {
     private readonly log: Logger,
     private readonly clock: () => Date = () => new Date(),
     private readonly retryMs = 5_000,
+    private readonly horizonMs = 15 * 60_000,
   ) {}
 
   async schedule(job: ScheduledJob): Promise<void> {
@@ -37,13 +41,16 @@ export class Scheduler {
     await this.kv.delete(key);
   }
 
-  /** Re-arms every stored job; returns how many. */
+  /** Arms every stored job due within the horizon that is not armed yet; returns how many are stored. */
   async restore(): Promise<number> {
     let n = 0;
     if (!this.kv.iterator) throw new Error('this store cannot list jobs');
-    for await (const [, job] of this.kv.iterator(undefined)) {
-      this.arm(job as ScheduledJob);
+    const horizon = this.clock().getTime() + this.horizonMs;
+    for await (const [, value] of this.kv.iterator(undefined)) {
+      const job = value as ScheduledJob;
       n++;
+      if (Date.parse(job.at) > horizon || this.armed.get(keyOf(job))?.at === job.at) continue;
+      this.arm(job);
     }
     return n;
   }
@@ -62,18 +69,19 @@ export class Scheduler {
     const key = keyOf(job);
     this.disarm(key);
     const at = new Date(job.at);
+    if (at.getTime() > this.clock().getTime() + this.horizonMs) return; // a later sweep arms it
     const fire = () => void this.fire(job);
     if (at.getTime() <= this.clock().getTime()) {
-      this.armed.set(key, setImmediate(fire));
+      this.armed.set(key, { handle: setImmediate(fire), at: job.at });
       return;
     }
     const scheduled = schedule.scheduleJob(at, fire);
     // node-schedule returns null for a date it considers past (a race with the check above).
-    this.armed.set(key, scheduled ?? setImmediate(fire));
+    this.armed.set(key, { handle: scheduled ?? setImmediate(fire), at: job.at });
   }
 
   private disarm(key: string): void {
-    const handle = this.armed.get(key);
+    const handle = this.armed.get(key)?.handle;
     if (!handle) return;
     if (handle instanceof schedule.Job) handle.cancel();
     else clearImmediate(handle as NodeJS.Immediate);
@@ -82,7 +90,7 @@ export class Scheduler {
 
   private async fire(job: ScheduledJob): Promise<void> {
     const key = keyOf(job);
-    this.armed.delete(key);
+    if (this.armed.get(key)?.at === job.at) this.armed.delete(key);
     try {
       await this.onDue(job);
       // Delete only if not rescheduled meanwhile: a newer due time lives under the same key.

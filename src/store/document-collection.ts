@@ -1,5 +1,4 @@
-import type Keyv from 'keyv';
-import { KeyMutex } from './key-mutex';
+import type { Namespace, StoreEngine } from './store-engine';
 
 /** A versioned document: `version` increases by one on every write. */
 export interface Versioned {
@@ -7,16 +6,17 @@ export interface Versioned {
 }
 
 /**
- * Documents with compare-and-swap on `version`. keyv has no CAS of its own, so this class provides
- * it: here with an in-process per-key mutex, which is exact for the single-process embedded store.
+ * Documents with compare-and-swap on `version`: reads through keyv, writes through the engine's
+ * own atomic primitive, so replicas race on the version and never overwrite each other.
  */
 export class DocumentCollection<T extends Versioned> {
-  private readonly mutex = new KeyMutex();
-
-  constructor(private readonly kv: Keyv) {}
+  constructor(
+    private readonly engine: StoreEngine,
+    private readonly ns: Namespace,
+  ) {}
 
   async get(id: string): Promise<T | null> {
-    return ((await this.kv.get(id)) as T | undefined) ?? null;
+    return ((await this.engine.keyv(this.ns).get(id)) as T | undefined) ?? null;
   }
 
   /**
@@ -24,18 +24,14 @@ export class DocumentCollection<T extends Versioned> {
    * Returns the stored document, or null when another writer got there first.
    */
   async compareAndSet(id: string, expected: number, next: T): Promise<T | null> {
-    return this.mutex.run(id, async () => {
-      const current = await this.get(id);
-      if ((current?.version ?? 0) !== expected) return null;
-      const stored = { ...next, version: expected + 1 };
-      await this.kv.set(id, stored);
-      return stored;
-    });
+    const stored = { ...next, version: expected + 1 };
+    return (await this.engine.compareAndSet(this.ns, id, expected, stored)) ? stored : null;
   }
 
   /** Every document; order unspecified. */
   async *all(): AsyncGenerator<T> {
-    if (!this.kv.iterator) throw new Error('this store cannot list documents');
-    for await (const [, value] of this.kv.iterator(undefined)) yield value as T;
+    const kv = this.engine.keyv(this.ns);
+    if (!kv.iterator) throw new Error('this store cannot list documents');
+    for await (const [, value] of kv.iterator(undefined)) yield value as T;
   }
 }

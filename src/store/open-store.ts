@@ -1,60 +1,47 @@
-import { mkdirSync } from 'node:fs';
-import { dirname, resolve } from 'node:path';
-import Keyv from 'keyv';
-import KeyvSqlite from '@keyv/sqlite';
+import type Keyv from 'keyv';
 import { CredgateError } from '../util/errors';
 import { DocumentCollection } from './document-collection';
 import type { CredentialRequest } from '../domain/request';
-
-/** The namespaces credgate keeps; each is its own table on SQLite. */
-const NAMESPACES = ['requests', 'inbox', 'jobs', 'audit', 'grants', 'meta'] as const;
-type Namespace = (typeof NAMESPACES)[number];
+import type { Namespace, StoreEngine } from './store-engine';
+import { openLocalEngine } from './engines/local-engine';
+import { openRedisEngine } from './engines/redis-engine';
+import { openPostgresEngine } from './engines/postgres-engine';
 
 export interface Store {
   readonly url: string;
+  readonly engine: StoreEngine;
   requests: DocumentCollection<CredentialRequest>;
   kv: Record<Exclude<Namespace, 'requests'>, Keyv>;
   close(): Promise<void>;
 }
 
 /**
- * Opens the store named by a URL. `sqlite://./data/credgate.sqlite` (the embedded default) keeps
- * everything in one file; `sqlite://:memory:` keeps nothing (for `simulate`).
+ * Opens the store named by a URL: `sqlite://./data/credgate.sqlite` (the embedded default, one
+ * process), `sqlite://:memory:`, `redis://host:6379/0` or `postgres://user@host:5432/db` (several
+ * replicas may share these).
  */
 export async function openStore(url: string): Promise<Store> {
   const scheme = url.split(':', 1)[0];
-  if (scheme !== 'sqlite') {
-    throw new CredgateError('config', `store URL scheme "${scheme}" is not supported; expected sqlite://<file>`);
+  let engine: StoreEngine;
+  try {
+    if (scheme === 'sqlite') engine = await openLocalEngine(url);
+    else if (scheme === 'redis' || scheme === 'rediss') engine = await openRedisEngine(url);
+    else if (scheme === 'postgres' || scheme === 'postgresql') engine = await openPostgresEngine(url);
+    else throw new CredgateError('config', `store URL scheme "${scheme}" is not supported; expected sqlite://, redis:// or postgres://`);
+  } catch (err) {
+    if (err instanceof CredgateError) throw err;
+    throw new CredgateError('config', `the store at ${redact(url)} cannot be opened: ${(err as Error).message}`);
   }
-  return openSqlite(url);
-}
-
-async function openSqlite(url: string): Promise<Store> {
-  const file = url.replace(/^sqlite:\/\//, '');
-  const memory = file === ':memory:';
-  if (!memory) mkdirSync(dirname(resolve(file)), { recursive: true });
-  const keyvs: Keyv[] = [];
-  for (const table of NAMESPACES) {
-    if (memory) {
-      // In memory (simulate, tests of pure flows) each namespace is a plain Map.
-      keyvs.push(new Keyv({ namespace: table, throwOnErrors: true }));
-      continue;
-    }
-    const adapter = new KeyvSqlite({ uri: `sqlite://${file}`, table, busyTimeout: 10_000 });
-    // One connection at a time: switching to WAL needs the file to itself, and creating the
-    // tables concurrently from several connections can fail with SQLITE_BUSY.
-    if (keyvs.length === 0) await adapter.query('PRAGMA journal_mode=WAL');
-    // NORMAL sync in WAL mode survives a killed process (only an OS crash can lose the last commits).
-    await adapter.query('PRAGMA synchronous=NORMAL');
-    keyvs.push(new Keyv({ store: adapter, namespace: table, throwOnErrors: true }));
-  }
-  const [requests, inbox, jobs, audit, grants, meta] = keyvs;
+  const kv = {} as Store['kv'];
+  for (const ns of ['inbox', 'jobs', 'audit', 'grants', 'meta', 'owing'] as const) kv[ns] = engine.keyv(ns);
   return {
     url,
-    requests: new DocumentCollection<CredentialRequest>(requests),
-    kv: { inbox, jobs, audit, grants, meta },
-    async close() {
-      await Promise.all(keyvs.map((k) => k.disconnect().catch(() => undefined)));
-    },
+    engine,
+    requests: new DocumentCollection<CredentialRequest>(engine, 'requests'),
+    kv,
+    close: () => engine.close(),
   };
 }
+
+/** A store URL without its password, for messages and logs. */
+export const redact = (url: string): string => url.replace(/\/\/([^:@/]*):[^@/]*@/, '//$1:***@');

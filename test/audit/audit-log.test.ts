@@ -1,11 +1,12 @@
 import { expect } from 'chai';
-import Keyv from 'keyv';
 import { createAuditLog, type AuditEntry } from '../../src/audit/audit-log';
+import { openLocalEngine } from '../../src/store/engines/local-engine';
 
 const ticket = { connector: 'jira', id: '1', key: 'CRED-1' };
 async function seeded() {
-  const kv = new Keyv();
-  const log = createAuditLog(kv, 'k'.repeat(32));
+  const engine = await openLocalEngine('sqlite://:memory:');
+  const kv = engine.keyv('audit');
+  const log = createAuditLog(engine, 'k'.repeat(32));
   for (const [i, action] of ['request-received', 'approval-accepted', 'access-granted', 'access-revoked'].entries()) {
     await log.append({ action, actor: 'acc-alice', at: `2026-11-25T10:0${i}:00.000Z`, outcome: 'ok', rules: ['r'], requestId: 'cg-1', ticket, effectKey: `cg-1/${i}` });
   }

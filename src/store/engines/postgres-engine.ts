@@ -1,0 +1,84 @@
+import Keyv from 'keyv';
+import KeyvPostgres from '@keyv/postgres';
+import { NAMESPACES, type Namespace, type StoreEngine } from '../store-engine';
+
+type Query = (sql: string, values?: unknown[]) => Promise<Record<string, unknown>[]>;
+
+/**
+ * Several replicas on one PostgreSQL, through @keyv/postgres (one table per namespace, in the
+ * schema named by `?schema=` in the URL, default public). Atomicity
+ * comes from single statements: a conditional UPDATE for compare-and-swap, INSERT ... ON CONFLICT
+ * DO NOTHING for set-if-absent, and a conditional upsert on a lease row.
+ */
+export async function openPostgresEngine(url: string): Promise<StoreEngine> {
+  const parsed = new URL(url);
+  const schema = parsed.searchParams.get('schema') ?? 'public';
+  if (!/^[a-z_][a-z0-9_]*$/.test(schema)) throw new Error(`schema "${schema}" is not a plain lowercase identifier`);
+  parsed.searchParams.delete('schema');
+  const uri = parsed.toString();
+  const table = (ns: string) => `${schema}.credgate_${ns}`;
+  const keyvs = new Map<Namespace, Keyv>();
+  let query!: Query;
+  for (const ns of NAMESPACES) {
+    const adapter = new KeyvPostgres({ uri, schema, table: `credgate_${ns}` });
+    if (!query) query = adapter.query.bind(adapter) as unknown as Query;
+    const k = new Keyv({ store: adapter, namespace: ns, throwOnErrors: true });
+    await k.has('__warmup__'); // creates the table now, not in the middle of a request
+    keyvs.set(ns, k);
+  }
+  await query(`CREATE TABLE IF NOT EXISTS ${table('leases')} (
+    name text PRIMARY KEY, owner text NOT NULL, fence bigint NOT NULL, expires_at timestamptz NOT NULL)`);
+  await query(`CREATE SEQUENCE IF NOT EXISTS ${table('lease_fence')}`);
+  const kv = (ns: Namespace) => keyvs.get(ns) as Keyv;
+  const serialize = async (ns: Namespace, value: unknown, ttlMs?: number) =>
+    String(await kv(ns).serializeData({ value, expires: ttlMs ? Date.now() + ttlMs : undefined }));
+
+  return {
+    name: 'postgres',
+    shared: true,
+    keyv: kv,
+    async compareAndSet(ns, id, expected, doc) {
+      const key = `${ns}:${id}`;
+      const value = await serialize(ns, doc);
+      const rows =
+        expected === 0
+          ? await query(`INSERT INTO ${table(ns)} (key, value) VALUES ($1, $2) ON CONFLICT (key) DO NOTHING RETURNING key`, [key, value])
+          : await query(
+              `UPDATE ${table(ns)} SET value = $2 WHERE key = $1 AND ((value::jsonb) -> 'value' ->> 'version')::bigint = $3 RETURNING key`,
+              [key, value, expected],
+            );
+      return rows.length === 1;
+    },
+    async setIfAbsent(ns, key, value, ttlMs) {
+      // An expired entry (keyv keeps the expiry inside the value) counts as absent.
+      const rows = await query(
+        `INSERT INTO ${table(ns)} AS t (key, value) VALUES ($1, $2)
+         ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value
+         WHERE ((t.value::jsonb) ->> 'expires')::bigint < $3
+         RETURNING key`,
+        [`${ns}:${key}`, await serialize(ns, value, ttlMs), Date.now()],
+      );
+      return rows.length === 1;
+    },
+    async acquireLease(name, owner, ttlMs) {
+      const rows = await query(
+        `INSERT INTO ${table('leases')} AS l (name, owner, fence, expires_at)
+           VALUES ($1, $2, nextval('${table('lease_fence')}'), now() + $3 * interval '1 millisecond')
+         ON CONFLICT (name) DO UPDATE SET
+           owner = EXCLUDED.owner,
+           fence = CASE WHEN l.owner = EXCLUDED.owner AND l.expires_at > now() THEN l.fence ELSE EXCLUDED.fence END,
+           expires_at = EXCLUDED.expires_at
+         WHERE l.owner = EXCLUDED.owner OR l.expires_at <= now()
+         RETURNING fence`,
+        [name, owner, ttlMs],
+      );
+      return rows.length ? Number(rows[0].fence) : null;
+    },
+    async releaseLease(name, owner) {
+      await query(`DELETE FROM ${table('leases')} WHERE name = $1 AND owner = $2`, [name, owner]);
+    },
+    async close() {
+      await Promise.all([...keyvs.values()].map((k) => k.disconnect().catch(() => undefined)));
+    },
+  };
+}

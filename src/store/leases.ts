@@ -1,0 +1,39 @@
+import { hostname } from 'node:os';
+import { randomBytes } from 'node:crypto';
+import type { StoreEngine } from './store-engine';
+
+/**
+ * Leases on named work (a request's outbox, a delivery, the reconcile run): claimed, renewed while
+ * the work runs, released after it. A replica that dies stops renewing, its leases expire, and
+ * another replica's sweep takes the work over.
+ */
+export class Leases {
+  readonly owner = `${hostname()}:${process.pid}:${randomBytes(4).toString('hex')}`;
+
+  constructor(
+    private readonly engine: StoreEngine,
+    private readonly ttlMs = 30_000,
+  ) {}
+
+  /** Runs `fn` while holding the lease; returns false without running it when another owner holds it. */
+  async run(name: string, fn: () => Promise<void>, ttlMs = this.ttlMs): Promise<boolean> {
+    const token = await this.engine.acquireLease(name, this.owner, ttlMs);
+    if (token === null) return false;
+    const renew = setInterval(() => {
+      this.engine.acquireLease(name, this.owner, ttlMs).catch(() => undefined);
+    }, Math.max(50, Math.floor(ttlMs / 3)));
+    renew.unref();
+    try {
+      await fn();
+      return true;
+    } finally {
+      clearInterval(renew);
+      await this.engine.releaseLease(name, this.owner).catch(() => undefined);
+    }
+  }
+
+  /** Claims a lease for its whole TTL without releasing it (e.g. "reconcile once per interval"). */
+  async claim(name: string, ttlMs: number): Promise<boolean> {
+    return (await this.engine.acquireLease(name, this.owner, ttlMs)) !== null;
+  }
+}
