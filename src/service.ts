@@ -85,7 +85,7 @@ export async function createService(options: ServiceOptions): Promise<Service> {
 
   const store = await openStore(config.store.url);
   const audit = createAuditLog(store.engine, config.audit.hmacKey);
-  const leases = new Leases(store.engine);
+  const leases = new Leases(store.engine, ms(config.scheduler.leaseTtl));
   if (!config.audit.hmacKey) log.warn('CREDGATE_AUDIT_KEY is not set: the audit chain detects edits, but not by someone who can also rewrite the store');
   const provider = options.provider ?? createBuiltinProvider(store.kv.grants, clock);
 

@@ -49,6 +49,8 @@ export const coreConfigShape = {
       sweepInterval: duration('30s'),
       /** Timers due further out are armed by a later sweep: keeps memory flat with many revocations. */
       horizon: duration('15m'),
+      /** How long a replica's claim on work outlives it: another replica takes over after this. */
+      leaseTtl: duration('30s'),
     })
     .strict()
     .prefault({}),

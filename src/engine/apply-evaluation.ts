@@ -68,7 +68,13 @@ export async function reevaluate(draft: Draft, snapshot: TicketSnapshot, ctx: De
   if (!['awaiting-info', 'pending-approval', 'granted'].includes(r.state)) return;
   const ev = await evaluateTicket(snapshot, ctx.policy);
   // Edited so it no longer looks like a credential request: keep judging it as what was filed.
-  if (!ev || ev.fingerprint === r.factsFingerprint) return;
+  if (!ev) return;
+  // Categories and risk rules also read labels, summary, description, issue type and project, so an
+  // edit of those alone (a "no-mfa" or "vendor" label added in triage) can change what policy
+  // requires: while the request is open that is assessed again like a change of facts. Once
+  // granted, only a change of facts is reported (and ignored): access stays as approved.
+  const reassessed = ev.category.id !== r.category.id || ev.risk !== r.risk;
+  if (ev.fingerprint === r.factsFingerprint && (r.state === 'granted' || !reassessed)) return;
 
   if (r.state === 'granted') {
     // Access was approved for the facts as they were; a later edit cannot widen it.

@@ -23,7 +23,8 @@ export function onTimer(draft: Draft, event: TimerFired, ctx: DecideContext): vo
       draft.audit({ action: 'request-expired', actor: null, outcome: 'expired', rules: ['pending-timeout'] });
       return;
     case 'reminder':
-      if (r.state !== 'granted' || !r.expiresAt) return;
+      // A reminder that fires late (the service was down) after the expiry has nothing to say.
+      if (r.state !== 'granted' || !r.expiresAt || Date.parse(r.expiresAt) <= ctx.now.getTime()) return;
       draft.comment('expiry-reminder', {
         expiresAt: formatTime(r.expiresAt),
         left: formatDuration(Date.parse(r.expiresAt) - ctx.now.getTime()),

@@ -17,7 +17,15 @@ const DEFAULT_ALIASES: Record<FactName, string[]> = {
 // A "Label: value" line, tolerating list bullets, table pipes and a bold label ("*Account:* x",
 // "*Account*: x"); a value's own asterisks are kept.
 // (people paste descriptions from templates in wiki markup or Markdown).
-const LINE = /^\s*(?:[>#|-]+\s*|\*\s+)*(\*?)\s*([A-Za-z][A-Za-z0-9 ()/_-]{0,40}?)\s*(?:\1\s*[:=]|[:=]\s*\1)\s*(.*?)\s*\|?\s*$/;
+// The label part is matched with whitespace runs collapsed, and the value is the rest of the line,
+// trimmed, without one trailing pipe. The former whole-line pattern backtracked exponentially on a
+// run of "-" or "|" and polynomially on long runs of spaces, so one line of a description could
+// block the process for minutes. The separator is the line's first ":" or "=" (no label or prefix
+// character is one), so the pattern only ever sees what precedes it, plus the closing "*" of a
+// bold label written after the separator ("*Account:* x").
+const LABEL = /^\s*(?:[>#|-]\s*|\*\s+)*(\*?)\s*([A-Za-z][A-Za-z0-9 ()/_-]{0,40}?)\s*(?:\1\s*[:=]|[:=]\s*\1)/;
+/** Line terminators: a value containing one (a lone \r, say) is not read, as before. */
+const TERMINATOR = /[\r\n\u2028\u2029]/;
 
 export function aliasIndex(labels: FactLabels): Map<string, FactName> {
   const index = new Map<string, FactName>();
@@ -35,10 +43,18 @@ const normalize = (label: string) => label.toLowerCase().replace(/[\s_]+/g, ' ')
 export function parseFactLines(text: string, index: Map<string, FactName>): Partial<Record<FactName, string>> {
   const found: Partial<Record<FactName, string>> = {};
   for (const line of text.split(/\r?\n/)) {
-    const m = LINE.exec(line);
+    const sep = line.search(/[:=]/);
+    if (sep < 0) continue;
+    const head = line.slice(0, sep + 1).replace(/\s+/g, ' ');
+    let rest = line.slice(sep + 1);
+    const star = /^\s*\*/.exec(rest)?.[0] ?? '';
+    const m = LABEL.exec(star ? head + '*' : head);
     if (!m) continue;
+    if (m[0].length > head.length) rest = rest.slice(star.length);
+    let value = rest.trim();
+    if (value.endsWith('|')) value = value.slice(0, -1).trim();
+    if (TERMINATOR.test(value)) continue;
     const fact = index.get(normalize(m[2]));
-    const value = m[3].trim();
     if (fact && value) found[fact] = value;
   }
   return found;

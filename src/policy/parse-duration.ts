@@ -39,8 +39,10 @@ export function parseDuration(text: string): number | null {
   const input = text.trim().toLowerCase();
   if (input.length === 0 || input.length > 64) return null;
   const total = input.startsWith('p') ? parseIso(input) : parseParts(input);
-  if (total === null || !Number.isFinite(total) || total <= 0 || total > MAX_MS) return null;
-  return Math.round(total);
+  if (total === null || !Number.isFinite(total)) return null;
+  // Rounded before the range check: "0.4ms" is 0 ms, not a duration (it used to return 0).
+  const ms = Math.round(total);
+  return ms <= 0 || ms > MAX_MS ? null : ms;
 }
 
 function parseIso(input: string): number | null {

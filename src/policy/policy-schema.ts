@@ -52,8 +52,9 @@ const approvalPath = z.object({ low: z.array(approvalStep).min(1), high: z.array
 export const policySchema = z
   .object({
     version: z.literal(1),
+    // partialRecord: zod 4's record over an enum demands every key; a policy may label only some.
     facts: z
-      .record(
+      .partialRecord(
         factName,
         z.object({ label: z.string().min(1), aliases: z.array(z.string().min(1)).default([]) }).strict(),
       )

@@ -4,8 +4,6 @@ import { DocumentCollection } from './document-collection';
 import type { CredentialRequest } from '../domain/request';
 import type { Namespace, StoreEngine } from './store-engine';
 import { openLocalEngine } from './engines/local-engine';
-import { openRedisEngine } from './engines/redis-engine';
-import { openPostgresEngine } from './engines/postgres-engine';
 
 export interface Store {
   readonly url: string;
@@ -25,8 +23,9 @@ export async function openStore(url: string): Promise<Store> {
   let engine: StoreEngine;
   try {
     if (scheme === 'sqlite') engine = await openLocalEngine(url);
-    else if (scheme === 'redis' || scheme === 'rediss') engine = await openRedisEngine(url);
-    else if (scheme === 'postgres' || scheme === 'postgresql') engine = await openPostgresEngine(url);
+    // Loaded only when used: the embedded default starts without the Redis and PostgreSQL clients.
+    else if (scheme === 'redis' || scheme === 'rediss') engine = await (await import('./engines/redis-engine')).openRedisEngine(url);
+    else if (scheme === 'postgres' || scheme === 'postgresql') engine = await (await import('./engines/postgres-engine')).openPostgresEngine(url);
     else throw new CredgateError('config', `store URL scheme "${scheme}" is not supported; expected sqlite://, redis:// or postgres://`);
   } catch (err) {
     if (err instanceof CredgateError) throw err;

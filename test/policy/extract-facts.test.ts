@@ -45,3 +45,13 @@ describe('fact extraction', () => {
     expect(parseFactLines('Target systems: web1', custom)).to.deep.equal({});
   });
 });
+
+describe('policy file: facts section', () => {
+  it('may label only some facts', async () => {
+    const { compilePolicy } = await import('../../src/policy/policy');
+    const { quickPolicy } = await import('../helpers/policy');
+    const doc = { ...quickPolicy().document, facts: { systems: { label: 'Hosts', aliases: [] } } };
+    expect(compilePolicy(doc).factLabels.systems?.label).to.equal('Hosts');
+    expect(compilePolicy(JSON.parse(JSON.stringify(quickPolicy().document))).document.version).to.equal(1);
+  });
+});
