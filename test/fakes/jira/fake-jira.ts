@@ -210,7 +210,7 @@ export class FakeJira {
         parseError = error instanceof Error ? error.message : String(error);
       }
     }
-    const entry: RecordedRequest = { method: req.method, path: url.pathname, query, body, status: 0 };
+    const entry: RecordedRequest = { method: req.method, path: url.pathname, query, body, status: 0, at: Date.now() };
     this.requests.push(entry);
     const reply = (result: RestResult): void => {
       entry.status = result.status;

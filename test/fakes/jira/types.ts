@@ -123,6 +123,8 @@ export interface RecordedRequest {
   status: number;
   /** operationId from contract.json when the route matched. */
   operationId?: string;
+  /** When it arrived (ms since the epoch). */
+  at: number;
 }
 
 export interface RecordedDelivery extends Delivery {
