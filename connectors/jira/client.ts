@@ -111,11 +111,23 @@ export function createJiraClient(config: JiraConfig): JiraClient {
         return groups.map((g) => g.name ?? '');
       }),
 
-    searchIssues: (jql) =>
-      call('search issues', async () => {
-        const res = await v2.issueSearch.searchForIssuesUsingJqlPost({ jql, fields: ['status'], maxResults: PAGE });
+    async searchIssues(jql) {
+      if (dc) {
+        const res = await call('search issues', () => v2.issueSearch.searchForIssuesUsingJqlPost({ jql, fields: ['status'], maxResults: PAGE }));
         return (res.issues ?? []).map((i) => ({ id: String(i.id), key: String(i.key) }));
-      }),
+      }
+      // Cloud retired /search for /search/jql, which pages with a token instead of startAt.
+      const found: { id: string; key: string }[] = [];
+      let nextPageToken: string | undefined;
+      do {
+        const res = await call('search issues', () =>
+          v3.issueSearch.searchForIssuesUsingJqlEnhancedSearchPost({ jql, fields: ['status'], maxResults: PAGE, nextPageToken }),
+        );
+        for (const i of res.issues ?? []) found.push({ id: String(i.id), key: String(i.key) });
+        nextPageToken = res.nextPageToken ?? undefined;
+      } while (nextPageToken);
+      return found;
+    },
   };
 }
 
