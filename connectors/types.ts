@@ -1,6 +1,6 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import type { Actor, StatusChange, TicketRef, TicketSnapshot, WorkflowPosition } from '../src/domain/ticket';
-import type { Markup } from '../src/render/renderer';
+import type { CommentMarkup } from '../src/render/comment-renderer';
 import type { Logger } from '../src/util/logger';
 
 /** One webhook delivery as received: the raw bytes (signatures are over them) and the headers. */
@@ -26,11 +26,11 @@ export interface ParsedDelivery {
 export interface Connector {
   readonly id: string;
   /** The markup comments are written in, so the renderer can escape requester text for it. */
-  readonly markup: Markup;
+  readonly markup: CommentMarkup;
   /** Resolves what must be known before the first delivery (e.g. credgate's own account). */
   start?(): Promise<void>;
   /** Throws CredgateError('auth') when the delivery is not authentic. Never touches the network. */
-  verify(delivery: InboundDelivery): void;
+  verify(delivery: InboundDelivery): void | Promise<void>;
   /** Parses an authentic delivery; throws CredgateError('bad-input') on a body it cannot read. */
   parse(delivery: InboundDelivery): ParsedDelivery;
   /** The ticket as it is now, read through the API; null when it no longer exists or is out of scope. */

@@ -8,7 +8,7 @@ import { CONNECTORS } from '../connectors';
 import type { Policy } from './policy/policy';
 import { loadPolicy } from './policy/policy';
 import { openStore, type Store } from './store/open-store';
-import { createRenderer, type Markup, type Renderer } from './render/renderer';
+import { createCommentRenderer, type CommentMarkup, type CommentRenderer } from './render/comment-renderer';
 import { createAuditLog, type AuditLog } from './audit/audit-log';
 import { createBuiltinProvider } from './providers/builtin-provider';
 import type { AccessProvider } from './providers/types';
@@ -78,9 +78,9 @@ export async function createService(options: ServiceOptions): Promise<Service> {
   for (const c of options.connectors ?? configuredConnectors(config, log)) connectors.set(c.id, c);
 
   const templateDirs = [config.templates.dir, BUILTIN_TEMPLATES].filter((d): d is string => Boolean(d));
-  const renderers = new Map<Markup, Renderer>();
+  const renderers = new Map<CommentMarkup, CommentRenderer>();
   for (const c of connectors.values()) {
-    if (!renderers.has(c.markup)) renderers.set(c.markup, createRenderer({ markup: c.markup, templateDirs, required: REQUIRED_TEMPLATES }));
+    if (!renderers.has(c.markup)) renderers.set(c.markup, createCommentRenderer({ markup: c.markup, templateDirs, required: REQUIRED_TEMPLATES }));
   }
 
   const store = await openStore(config.store.url);
@@ -99,7 +99,7 @@ export async function createService(options: ServiceOptions): Promise<Service> {
     (request) => {
       const connector = connectors.get(request.ticket.connector);
       if (!connector) throw new Error(`no connector "${request.ticket.connector}" is configured`);
-      return { connector, renderer: renderers.get(connector.markup) as Renderer, provider, scheduler, audit };
+      return { connector, renderer: renderers.get(connector.markup) as CommentRenderer, provider, scheduler, audit };
     },
     log,
     { concurrency: config.effects.concurrency, maxAttempts: config.effects.maxAttempts, baseDelayMs: ms(config.effects.baseDelay), maxDelayMs: ms(config.effects.maxDelay) },

@@ -1,14 +1,14 @@
 import type { CredentialRequest } from '../domain/request';
 import type { Effect } from '../domain/effect';
 import type { Connector } from '../../connectors/types';
-import type { Renderer } from '../render/renderer';
+import type { CommentRenderer } from '../render/comment-renderer';
 import type { AccessProvider } from '../providers/types';
 import type { Scheduler } from '../scheduler/scheduler';
 import type { AuditLog } from '../audit/audit-log';
 
 export interface EffectTargets {
   connector: Connector;
-  renderer: Renderer;
+  renderer: CommentRenderer;
   provider: AccessProvider;
   scheduler: Scheduler;
   audit: AuditLog;

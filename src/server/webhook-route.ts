@@ -35,7 +35,7 @@ export function webhookRouter(deps: WebhookDeps): Router {
       const rawBody = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
       if (rawBody.length === 0) throw new CredgateError('bad-input', 'the request has no body');
       const delivery = { rawBody, headers: req.headers };
-      connector.verify(delivery);
+      await connector.verify(delivery);
       const parsed = connector.parse(delivery);
       if (parsed.ignored || parsed.tickets.length === 0) {
         deps.log.debug({ connector: id, delivery: parsed.deliveryId, reason: parsed.ignored }, 'delivery ignored');
