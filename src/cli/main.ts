@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { Command } from 'commander';
 import { loadConfig } from '../config/load-config';
 import { loadPolicy } from '../policy/policy';
-import { createRenderer } from '../render/renderer';
+import { createCommentRenderer, type CommentMarkup } from '../render/comment-renderer';
 import { connectorDefinition } from '../../connectors';
 import { BUILTIN_TEMPLATES, REQUIRED_TEMPLATES } from '../service';
 import { simulateRequest } from './simulate';
@@ -36,16 +36,17 @@ program
   .option('-c, --connector <id>', 'connector whose payload format this is', 'jira')
   .option('-p, --policy <file>', 'policy file (default: the configured one)')
   .option('--first-only', 'only the first decision, not the whole lifecycle')
+  .option('-m, --markup <markup>', 'comment markup: jira-wiki, markdown, html or text', 'jira-wiki')
   .option('--at <iso>', 'simulated start time', new Date().toISOString())
-  .action(async (payloadPath: string, opts: { connector: string; policy?: string; firstOnly?: boolean; at: string }) => {
+  .action(async (payloadPath: string, opts: { connector: string; policy?: string; firstOnly?: boolean; at: string; markup: CommentMarkup }) => {
     const config = loadConfig(process.env);
     const def = connectorDefinition(opts.connector);
     const snapshot = def.snapshotFromPayload(JSON.parse(readFileSync(payloadPath, 'utf8')), config[def.id] as never);
     if (!snapshot) throw new Error(`${payloadPath} is not a ${def.id} payload that names a ticket`);
     const policy = loadPolicy(opts.policy ?? config.policy.path);
-    const connector = { markup: 'jira-wiki' as const };
-    const renderer = createRenderer({
-      markup: connector.markup,
+    if (!['jira-wiki', 'markdown', 'html', 'text'].includes(opts.markup)) throw new Error(`--markup must be jira-wiki, markdown, html or text, not "${opts.markup}"`);
+    const renderer = createCommentRenderer({
+      markup: opts.markup,
       templateDirs: [config.templates.dir, BUILTIN_TEMPLATES].filter((d): d is string => Boolean(d)),
       required: REQUIRED_TEMPLATES,
     });

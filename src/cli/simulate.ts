@@ -2,7 +2,7 @@ import type { CredentialRequest } from '../domain/request';
 import type { Effect } from '../domain/effect';
 import type { TicketSnapshot } from '../domain/ticket';
 import type { Policy } from '../policy/policy';
-import type { Renderer } from '../render/renderer';
+import type { CommentRenderer } from '../render/comment-renderer';
 import { decide } from '../engine/decide';
 import type { EngineEvent } from '../domain/event';
 
@@ -18,7 +18,7 @@ export interface SimulatedStep {
  * Plays a whole request through the real engine and templates, without any ticketing system:
  * the ticket arrives, each required approver approves, the reminder and the expiry fire.
  */
-export async function simulateRequest(snapshot: TicketSnapshot, policy: Policy, renderer: Renderer, start: Date, full: boolean): Promise<SimulatedStep[]> {
+export async function simulateRequest(snapshot: TicketSnapshot, policy: Policy, renderer: CommentRenderer, start: Date, full: boolean): Promise<SimulatedStep[]> {
   const steps: SimulatedStep[] = [];
   let now = start;
   let request: CredentialRequest | null = null;
@@ -60,7 +60,7 @@ export async function simulateRequest(snapshot: TicketSnapshot, policy: Policy, 
   return steps;
 }
 
-function describe(outbox: Effect[], renderer: Renderer): { comments: string[]; actions: string[] } {
+function describe(outbox: Effect[], renderer: CommentRenderer): { comments: string[]; actions: string[] } {
   const comments: string[] = [];
   const actions: string[] = [];
   for (const e of outbox) {
