@@ -8,12 +8,15 @@ import { isCredgateError } from '../util/errors';
  */
 export function errorHandler(log: Logger): ErrorRequestHandler {
   return (err, req, res, _next) => {
-    const e = err as { type?: string; status?: number; limit?: number };
+    const e = err as { type?: string; status?: number; limit?: number; expose?: boolean };
     if (e.type === 'entity.too.large') {
       res.status(413).json({ error: 'payload-too-large', message: `the body exceeds the limit of ${e.limit} bytes` });
       return;
     }
-    if (e.type === 'request.aborted' || e.type === 'request.size.invalid' || e.type === 'encoding.unsupported') {
+    // body-parser's other refusals are http-errors with a 4xx status and no `type`: a body that does
+    // not decode under its Content-Encoding ("incorrect header check" from zlib), say.
+    const unreadable = !isCredgateError(err) && e.expose === true && typeof e.status === 'number' && e.status >= 400 && e.status < 500;
+    if (e.type === 'request.aborted' || e.type === 'request.size.invalid' || e.type === 'encoding.unsupported' || unreadable) {
       res.status(400).json({ error: 'bad-request', message: 'the request body could not be read' });
       return;
     }
