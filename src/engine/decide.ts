@@ -94,13 +94,15 @@ async function onTicketEvent(request: CredentialRequest, event: TicketObserved, 
     draft.request.seenChanges.push(change.id);
     draft.touch();
     if (change.bySelf) continue;
-    onStatusChange(draft, change, event.groupsByActor[change.actor.id] ?? [], ctx);
+    onStatusChange(draft, change, event.groupsByActor[change.actor.id] ?? [], ctx, event.snapshot.reporter);
   }
   if (event.snapshot.summary !== draft.request.summary) {
     draft.request.summary = event.snapshot.summary;
     draft.touch();
   }
-  await reevaluate(draft, event.snapshot, ctx);
+  // The requester is who filed the request: editing the reporter field later neither lets someone
+  // else supply facts through replies nor changes whose approval counts as self-approval.
+  await reevaluate(draft, { ...event.snapshot, reporter: request.requester }, ctx);
   return { request: draft.request, changed: draft.changed };
 }
 

@@ -1,4 +1,4 @@
-import type { StatusChange, WorkflowPosition } from '../domain/ticket';
+import type { Actor, StatusChange, WorkflowPosition } from '../domain/ticket';
 import type { ApprovalStep, CredentialRequest, RequestState } from '../domain/request';
 import type { Draft } from './draft';
 import type { DecideContext } from './decide';
@@ -21,12 +21,12 @@ export const POSITION_OF: Record<RequestState, WorkflowPosition | null> = {
 const OWNED: WorkflowPosition[] = ['awaiting-info', 'pending-approval', 'granted', 'revoked', 'expired'];
 
 /** One status change made by a person, judged against the request's state and the policy. */
-export function onStatusChange(draft: Draft, change: StatusChange, groups: string[], ctx: DecideContext): void {
+export function onStatusChange(draft: Draft, change: StatusChange, groups: string[], ctx: DecideContext, reporter: Actor | null = null): void {
   const r = draft.request;
   const open = r.state === 'awaiting-info' || r.state === 'pending-approval';
   switch (change.position) {
     case 'approved':
-      if (r.state === 'pending-approval') return approve(draft, change, groups, ctx);
+      if (r.state === 'pending-approval') return approve(draft, change, groups, ctx, reporter);
       return refuse(draft, change, 'approval-state', stateReason(r.state));
     case 'declined':
       if (open) return decline(draft, change, groups);
@@ -56,9 +56,10 @@ export function stepFor(r: CredentialRequest, change: StatusChange, groups: stri
   );
 }
 
-function approve(draft: Draft, change: StatusChange, groups: string[], ctx: DecideContext): void {
+function approve(draft: Draft, change: StatusChange, groups: string[], ctx: DecideContext, reporter: Actor | null): void {
   const r = draft.request;
-  if (r.requester && change.actor.id === r.requester.id) {
+  // Whoever filed it, and whoever the reporter field names now, are both on the requesting side.
+  if ((r.requester && change.actor.id === r.requester.id) || (reporter && change.actor.id === reporter.id)) {
     return refuse(draft, change, 'separation-of-duties', 'nobody approves their own request');
   }
   if (r.approvals.some((a) => a.actor.id === change.actor.id)) {

@@ -212,3 +212,18 @@ describe('engine: decide', () => {
     expect(refused.request!.state).to.equal('pending-approval');
   });
 });
+
+describe('engine: the requester is who filed the request', () => {
+  it('a person who makes themselves reporter can neither supply facts by reply nor approve', async () => {
+    const created = await step(null, observed([], snapshot({ description: 'Target systems: crm\nAccount: admin\nAccess: read\nJustification: audit' })));
+    expect(created.request!.state).to.equal('awaiting-info');
+    // Alice edits the reporter field to herself, replies with the missing duration, then approves.
+    const hijacked = snapshot({ description: 'Target systems: crm\nAccount: admin\nAccess: read\nJustification: audit', reporter: approverA, replies: [{ author: approverA, body: 'Duration: 8h', at: '' }] });
+    const after = await step(created.request, observed([], hijacked));
+    expect(after.request!.state).to.equal('awaiting-info');
+    const pending = await step(created.request, observed([], snapshot({ description: 'Target systems: crm\nAccount: admin\nAccess: read\nJustification: audit\nDuration: 1h' })));
+    const approval = await step(pending.request, observed([change(approverA, 'Approved', 'approved')], { ...hijacked, description: 'Target systems: crm\nAccount: admin\nAccess: read\nJustification: audit\nDuration: 1h', replies: [] }));
+    expect(approval.request!.state).to.equal('pending-approval');
+    expect(comments(approval.effects)[0].view.rule).to.equal('separation-of-duties');
+  });
+});
