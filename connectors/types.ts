@@ -3,6 +3,8 @@ import type { Actor, StatusChange, TicketRef, TicketSnapshot, WorkflowPosition }
 import type { CommentMarkup } from '../src/render/comment-renderer';
 import type { Logger } from '../src/util/logger';
 
+export type CommentAudience = 'requester' | 'agents';
+
 /** One webhook delivery as received: the raw bytes (signatures are over them) and the headers. */
 export interface InboundDelivery {
   rawBody: Buffer;
@@ -39,8 +41,12 @@ export interface Connector {
   fetchStatusChanges(ref: TicketRef): Promise<StatusChange[]>;
   /** The groups a person belongs to (cached by the connector). */
   groupsOf(actor: Actor): Promise<string[]>;
-  /** Posts a comment. `marker` is text the body contains, so a retry can find an earlier post. */
-  postComment(ref: TicketRef, body: string): Promise<void>;
+  /**
+   * Posts a comment. `audience` says who it is for: 'requester' comments must be visible to the
+   * person who filed the ticket; 'agents' comments (approval bookkeeping, refusals, failures) may
+   * be internal notes where the system has them and the operator wants them.
+   */
+  postComment(ref: TicketRef, body: string, audience?: CommentAudience): Promise<void>;
   /** True when a comment containing `marker` is already on the ticket. */
   hasComment(ref: TicketRef, marker: string): Promise<boolean>;
   /** Moves the ticket to the status configured for a workflow position; no-op when it is there. */

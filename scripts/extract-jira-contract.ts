@@ -249,6 +249,39 @@ const SEARCH_JQL_BODY: JsonObject = {
   },
 };
 
+/**
+ * Jira Service Management's REST API (/rest/servicedeskapi) is a separate product with its own
+ * description, not part of the platform spec this script reads. Its approval operations are written
+ * by hand from the reference,
+ * https://developer.atlassian.com/cloud/jira/service-desk/rest/api-group-request/ (and the
+ * ApprovalDecisionRequestDTO there): credgate reads approvals; people answer them.
+ */
+const SERVICEDESK_WHY = 'Jira Service Management (servicedeskapi), not in the platform spec: added by hand from the JSM Cloud REST reference, api-group-request.';
+const ISSUE_ID_OR_KEY: ContractParameter = { name: 'issueIdOrKey', in: 'path', required: true, type: 'string' };
+const APPROVAL_ID: ContractParameter = { name: 'approvalId', in: 'path', required: true, type: 'integer' };
+const SERVICEDESK_PAGE: ContractParameter[] = [
+  { name: 'start', in: 'query', required: false, type: 'integer' },
+  { name: 'limit', in: 'query', required: false, type: 'integer' },
+];
+/** The DTO marks `decision` optional; an answer without one decides nothing, so JSM needs it. */
+const APPROVAL_DECISION_BODY: JsonObject = {
+  type: 'object',
+  required: ['decision'],
+  properties: { decision: { type: 'string', enum: ['approve', 'decline'] } },
+};
+
+function serviceDeskOperations(): ContractOperation[] {
+  const base = '/rest/servicedeskapi/request/{issueIdOrKey}/approval';
+  return [
+    { operationId: 'getApprovals', method: 'GET', path: base, source: 'manual', parameters: [ISSUE_ID_OR_KEY, ...SERVICEDESK_PAGE], responses: ['200', '401', '403', '404'], override: SERVICEDESK_WHY },
+    { operationId: 'getApprovalById', method: 'GET', path: `${base}/{approvalId}`, source: 'manual', parameters: [ISSUE_ID_OR_KEY, APPROVAL_ID], responses: ['200', '401', '403', '404'], override: SERVICEDESK_WHY },
+    {
+      operationId: 'answerApproval', method: 'POST', path: `${base}/{approvalId}`, source: 'manual', parameters: [ISSUE_ID_OR_KEY, APPROVAL_ID],
+      requestBody: { required: true, schema: APPROVAL_DECISION_BODY }, responses: ['200', '400', '401', '403', '404'], override: SERVICEDESK_WHY,
+    },
+  ];
+}
+
 // ---------------------------------------------------------------------------------------------
 // Extraction
 
@@ -336,6 +369,7 @@ function extract(spec: JsonObject): ContractOperation[] {
   operations.push(
     { operationId: 'searchAndReconsileIssuesUsingJql', method: 'GET', path: '/rest/api/3/search/jql', source: 'manual', parameters: searchParams, responses: ['200', '400', '401'], override: why },
     { operationId: 'searchAndReconsileIssuesUsingJqlPost', method: 'POST', path: '/rest/api/3/search/jql', source: 'manual', parameters: [], requestBody: { required: true, schema: SEARCH_JQL_BODY }, responses: ['200', '400', '401'], override: why },
+    ...serviceDeskOperations(),
   );
   return operations;
 }
@@ -357,6 +391,7 @@ function main(): void {
     apiVersions: {
       '3': 'paths as listed; rich-text fields (comment body, description) are Atlassian Document Format',
       '2': "same paths with /rest/api/2; rich-text fields are wiki-markup strings; an operation's `v2` block replaces its parameters, requiredOneOf or requestBody",
+      servicedeskapi: 'paths under /rest/servicedeskapi (Jira Service Management) have one version and no `v2` block',
     },
     operations: extract(spec),
   };

@@ -1,26 +1,30 @@
-import { Version2Client, Version3Client } from 'jira.js';
+import { ServiceDeskClient, Version2Client, Version3Client } from 'jira.js';
 import { CredgateError } from '../../src/util/errors';
 import { parseDuration } from '../../src/policy/parse-duration';
 import { retryAfterMs } from '../../src/util/retry-after';
 import type { AdfDoc } from '../../src/render/wiki-to-adf';
 import type { JiraConfig } from './schema';
-import type { JiraComment, JiraHistory, JiraIssue } from './types';
+import type { JiraComment, JiraHistory, JiraIssue, JsmApproval } from './types';
 
 /**
  * One function per Jira REST endpoint credgate calls, through jira.js. Reads use REST v2, which
- * Cloud and Data Center both serve; ADF comments use v3 (Cloud only). Every failure becomes a
- * CredgateError here, once, with no header or token in its message.
+ * Cloud and Data Center both serve; ADF comments use v3 (Cloud only); Jira Service Management
+ * approvals use the servicedeskapi (both). Every failure becomes a CredgateError here, once, with no
+ * header or token in its message.
  */
 export interface JiraClient {
   myself(): Promise<{ accountId?: string; name?: string }>;
   getIssue(idOrKey: string, fields: string[]): Promise<JiraIssue>;
   getChangelog(idOrKey: string): Promise<JiraHistory[]>;
   getComments(idOrKey: string): Promise<JiraComment[]>;
-  addComment(idOrKey: string, body: string | AdfDoc): Promise<void>;
+  /** `internal`: a Jira Service Management internal note, which the customer does not see. */
+  addComment(idOrKey: string, body: string | AdfDoc, options?: { internal?: boolean }): Promise<void>;
   getTransitions(idOrKey: string): Promise<{ id: string; name: string; to: string }[]>;
   doTransition(idOrKey: string, transitionId: string): Promise<void>;
   getUserGroups(userId: string): Promise<string[]>;
   searchIssues(jql: string): Promise<{ id: string; key: string }[]>;
+  /** Every JSM approval of a customer request, oldest first; not-found when the issue is no request. */
+  getApprovals(idOrKey: string): Promise<JsmApproval[]>;
 }
 
 const PAGE = 100;
@@ -33,6 +37,7 @@ export function createJiraClient(config: JiraConfig): JiraClient {
   const options = { host: config.baseUrl as string, baseRequestConfig: { timeout }, ...auth };
   const v2 = new Version2Client(options);
   const v3 = new Version3Client(options);
+  const sd = new ServiceDeskClient(options);
   const dc = config.flavor === 'datacenter';
 
   const call = async <T>(what: string, fn: () => Promise<T>): Promise<T> => {
@@ -80,10 +85,16 @@ export function createJiraClient(config: JiraConfig): JiraClient {
       }
     },
 
-    addComment: (idOrKey, body) =>
+    addComment: (idOrKey, body, options = {}) =>
       call(`POST comment ${idOrKey}`, async () => {
-        if (typeof body === 'string') await v2.issueComments.addComment({ issueIdOrKey: idOrKey, comment: body });
-        else await v3.issueComments.addComment({ issueIdOrKey: idOrKey, comment: body as never });
+        // An internal note is the platform comment with the entity property JSM reads for visibility,
+        // sd.public.comment = {internal: true} (Cloud and Data Center), rather than the servicedeskapi's
+        // POST /rest/servicedeskapi/request/{id}/comment {body, public: false}: one endpoint for both
+        // visibilities, ADF in v3 (the servicedeskapi takes a plain string), and hasComment keeps
+        // reading the same comments. A project without JSM stores the property and shows the comment.
+        const properties = options.internal ? [{ key: 'sd.public.comment', value: { internal: true } }] : undefined;
+        if (typeof body === 'string') await v2.issueComments.addComment({ issueIdOrKey: idOrKey, comment: body, properties });
+        else await v3.issueComments.addComment({ issueIdOrKey: idOrKey, comment: body as never, properties });
       }),
 
     getTransitions: (idOrKey) =>
@@ -128,6 +139,18 @@ export function createJiraClient(config: JiraConfig): JiraClient {
       } while (nextPageToken);
       return found;
     },
+
+    async getApprovals(idOrKey) {
+      // The servicedeskapi pages with start/limit and says isLastPage. Approvals are not an
+      // experimental endpoint (jira.js, generated from the current spec, sends no X-ExperimentalApi).
+      const all: JsmApproval[] = [];
+      for (let start = 0; ; start += PAGE) {
+        const page = await call(`GET approvals ${idOrKey}`, () => sd.request.getApprovals({ issueIdOrKey: idOrKey, start, limit: PAGE }));
+        const values = (page.values ?? []) as unknown as JsmApproval[];
+        all.push(...values);
+        if (page.isLastPage !== false || values.length === 0) return all;
+      }
+    },
   };
 }
 
@@ -149,10 +172,13 @@ export function toCredgateError(what: string, err: unknown): CredgateError {
   return new CredgateError('permanent', message, { httpStatus: status });
 }
 
-/** Jira's own error text ({errorMessages, errors}), cut short: it is for logs, never for comments. */
+/**
+ * Jira's own error text, cut short: it is for logs, never for comments. The platform API answers
+ * {errorMessages, errors}; the servicedeskapi answers {errorMessage, i18nErrorMessage}.
+ */
 function jiraMessage(data: unknown): string {
   if (!data || typeof data !== 'object') return '';
-  const d = data as { errorMessages?: unknown[]; errors?: Record<string, unknown> };
-  const parts = [...(d.errorMessages ?? []), ...Object.entries(d.errors ?? {}).map(([k, v]) => `${k}: ${v}`)];
+  const d = data as { errorMessages?: unknown[]; errors?: Record<string, unknown>; errorMessage?: unknown };
+  const parts = [...(d.errorMessages ?? []), ...Object.entries(d.errors ?? {}).map(([k, v]) => `${k}: ${v}`), ...(typeof d.errorMessage === 'string' ? [d.errorMessage] : [])];
   return parts.map(String).join('; ').slice(0, 300);
 }

@@ -1,16 +1,19 @@
-import type { Connector, ConnectorContext, InboundDelivery } from '../types';
+import type { CommentAudience, Connector, ConnectorContext, InboundDelivery } from '../types';
 import type { Actor, TicketRef, WorkflowPosition } from '../../src/domain/ticket';
 import { CredgateError } from '../../src/util/errors';
 import { parseDuration } from '../../src/policy/parse-duration';
 import { wikiToAdf } from '../../src/render/wiki-to-adf';
 import { createJiraClient, type JiraClient } from './client';
 import { verifyJiraDelivery } from './verify';
-import { CONNECTOR_ID, fieldText, inScope, parseWebhook, statusNameFor, toSnapshot, toStatusChanges } from './mappers';
+import { CONNECTOR_ID, fieldText, inScope, parseWebhook, statusNameFor, toSnapshot, toStatusChanges, withApprovalChanges } from './mappers';
 import type { JiraConfig } from './schema';
 
 const BASE_FIELDS = ['summary', 'description', 'status', 'reporter', 'issuetype', 'project', 'labels'];
 
-/** The Jira connector: translates between Jira (Cloud or Data Center) and credgate's core. */
+/**
+ * The Jira connector: translates between Jira (Cloud or Data Center) and credgate's core, with Jira
+ * Service Management's native approvals and internal comments when `serviceManagement` says so.
+ */
 export function createJiraConnector(config: JiraConfig, ctx: ConnectorContext, client: JiraClient = createJiraClient(config)): Connector {
   let selfId: string | null = null;
   const groupCache = new Map<string, { groups: string[]; until: number }>();
@@ -18,6 +21,17 @@ export function createJiraConnector(config: JiraConfig, ctx: ConnectorContext, c
   const header = (d: InboundDelivery, name: string) => {
     const v = d.headers[name];
     return Array.isArray(v) ? v[0] : v;
+  };
+
+  /** JSM approvals of a request. An issue of a project that is no service desk has none: JSM answers 404. */
+  const approvalsOf = async (ref: TicketRef) => {
+    try {
+      return await client.getApprovals(ref.id);
+    } catch (err) {
+      if (!(err instanceof CredgateError && err.kind === 'not-found')) throw err;
+      ctx.log.debug({ connector: CONNECTOR_ID, ticket: ref.key }, 'not a Jira Service Management request: no JSM approvals to read');
+      return [];
+    }
   };
 
   return {
@@ -48,7 +62,9 @@ export function createJiraConnector(config: JiraConfig, ctx: ConnectorContext, c
     },
 
     async fetchStatusChanges(ref) {
-      return toStatusChanges(await client.getChangelog(ref.id), selfId, config.statuses);
+      const transitions = toStatusChanges(await client.getChangelog(ref.id), selfId, config.statuses);
+      if (!config.serviceManagement.approvals) return transitions;
+      return withApprovalChanges(transitions, await approvalsOf(ref), selfId, config.statuses);
     },
 
     async groupsOf(actor: Actor) {
@@ -65,8 +81,10 @@ export function createJiraConnector(config: JiraConfig, ctx: ConnectorContext, c
       return groups;
     },
 
-    async postComment(ref: TicketRef, body: string) {
-      await client.addComment(ref.id, config.commentFormat === 'adf' ? wikiToAdf(body) : body);
+    async postComment(ref: TicketRef, body: string, audience: CommentAudience = 'requester') {
+      // Questions and outcomes stay visible to the customer on the portal; bookkeeping may be internal.
+      const internal = config.serviceManagement.internalComments && audience === 'agents';
+      await client.addComment(ref.id, config.commentFormat === 'adf' ? wikiToAdf(body) : body, { internal });
     },
 
     async hasComment(ref: TicketRef, marker: string) {

@@ -38,6 +38,18 @@ export const jiraConfigSchema = z
       })
       .strict()
       .prefault({}),
+    /**
+     * Jira Service Management (readme, section 5). `approvals`: JSM's native approval decisions count as
+     * approvals, judged like transitions. `internalComments`: credgate's comments are internal notes
+     * the customer never sees. Both off by default: plain Jira has neither.
+     */
+    serviceManagement: z
+      .object({
+        approvals: z.boolean().default(false),
+        internalComments: z.boolean().default(false),
+      })
+      .strict()
+      .prefault({}),
     /** Approver groups as a configured list (group → account ids) instead of Jira's own groups. */
     groupMembers: z.record(z.string(), z.array(z.string())).optional(),
     groupCacheTtl: z.string().refine((s) => parseDuration(s) !== null, 'expected a duration such as "5m"').default('5m'),

@@ -68,3 +68,30 @@ export interface JiraWebhook {
   comment?: JiraComment;
   changelog?: { id?: string; items?: JiraChangelogItem[] };
 }
+
+/**
+ * A Jira Service Management date (servicedeskapi DateDTO): one instant in several forms.
+ * https://developer.atlassian.com/cloud/jira/service-desk/rest/api-group-request/#api-rest-servicedeskapi-request-issueidorkey-approval-get
+ */
+export interface JsmDate {
+  epochMillis?: number;
+  iso8601?: string;
+  jira?: string;
+  friendly?: string;
+}
+
+/** One approver of a JSM approval and their decision: approved, declined or pending. */
+export interface JsmApprover {
+  approver?: JiraUser;
+  approverDecision?: string;
+}
+
+/** A JSM approval (ApprovalDTO). `finalDecision` is approved, declined or pending (sometimes absent while open). */
+export interface JsmApproval {
+  id: string;
+  name?: string;
+  finalDecision?: string;
+  approvers?: JsmApprover[];
+  createdDate?: JsmDate;
+  completedDate?: JsmDate;
+}

@@ -25,7 +25,7 @@ export async function performEffect(request: CredentialRequest, effect: Effect, 
     case 'comment': {
       // attempts > 1: an earlier attempt started and may have been accepted before a crash or timeout.
       if ((effect.attempts ?? 0) > 1 && (await t.connector.hasComment(ticket, effect.key))) return;
-      await t.connector.postComment(ticket, t.renderer.render(effect.template, effect.view));
+      await t.connector.postComment(ticket, t.renderer.render(effect.template, effect.view), audienceOf(effect.template));
       return;
     }
     case 'set-status':
@@ -51,3 +51,8 @@ export async function performEffect(request: CredentialRequest, effect: Effect, 
       return;
   }
 }
+
+/** Comments for the service desk only; every other comment speaks to the requester too. */
+const AGENT_TEMPLATES = new Set(['approval-recorded', 'transition-refused', 'action-failed']);
+
+export const audienceOf = (template: string): 'requester' | 'agents' => (AGENT_TEMPLATES.has(template) ? 'agents' : 'requester');

@@ -3,6 +3,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createHmac } from 'node:crypto';
 import { Harness, SECRETS } from '../helpers/harness';
+import { CONNECTORS } from '../../connectors';
 
 const FIXTURES = join(__dirname, '../fixtures');
 
@@ -66,7 +67,7 @@ describe('POST /webhooks/jira', function () {
     expect(tooBig.json.message).to.equal('the body exceeds the limit of 1048576 bytes');
     expect((await post(url, '')).status).to.equal(400);
     const unknown = await post(`${h.url}/webhooks/jirra`, '{}');
-    expect(unknown).to.deep.equal({ status: 404, json: { error: 'not-found', message: 'unknown connector "jirra"; known connectors: jira' } });
+    expect(unknown).to.deep.equal({ status: 404, json: { error: 'not-found', message: `unknown connector "jirra"; known connectors: ${CONNECTORS.map((c) => c.id).join(', ')}` } });
     const health = await fetch(`${h.url}/healthz`);
     expect(health.status).to.equal(200);
     expect(((await health.json()) as { connectors: string[] }).connectors).to.deep.equal(['jira']);

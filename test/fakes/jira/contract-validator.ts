@@ -1,6 +1,8 @@
 /**
  * Checks requests against contract.json (extracted from Atlassian's OpenAPI description by
- * scripts/extract-jira-contract.ts): path and method, query parameters, JSON request body.
+ * scripts/extract-jira-contract.ts): path and method, query parameters, JSON request body. Platform
+ * operations are served under /rest/api/2 and /rest/api/3; Jira Service Management operations under
+ * /rest/servicedeskapi, which has one version: they carry no `v2` block and are checked as v3.
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -83,7 +85,7 @@ export class ContractValidator {
   }
 
   match(method: string, path: string): RouteMatch {
-    const version = /^\/rest\/api\/([23])\//.exec(path)?.[1];
+    const version = /^\/rest\/api\/([23])\//.exec(path)?.[1] ?? (path.startsWith('/rest/servicedeskapi/') ? '3' : undefined);
     const candidates = this.routes.filter((r) => r.pattern.test(path));
     if (!version || candidates.length === 0) return { kind: 'unknown-path' };
     const route = candidates.find((r) => r.operation.method === method.toUpperCase());

@@ -4,7 +4,8 @@
  * Every REST request is checked against contract.json (Atlassian's OpenAPI description, trimmed by
  * scripts/extract-jira-contract.ts): a request real Jira would reject is answered the same way and
  * recorded in `violations`. Tests drive the humans' side through the control API (createIssue,
- * transitionAs, editAs, commentAs), which mutates state and delivers webhooks like Jira Cloud.
+ * transitionAs, editAs, commentAs, answerApprovalAs), which mutates state and delivers webhooks like
+ * Jira Cloud.
  */
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -12,12 +13,12 @@ import express, { type Request, type Response } from 'express';
 import { ContractValidator, type ContractProblem } from './contract-validator';
 import { FakeSetupError, JiraState, type Mutation } from './jira-state';
 import { handlers, type RestResult } from './rest-handlers';
-import { webhookPayload } from './webhook-payloads';
+import { approvalAnsweredPayload, webhookPayload } from './webhook-payloads';
 import { WebhookSender } from './webhook-sender';
 import { issueJson, allFields } from './jira-render';
 import { adfToText, isAdfDoc, jiraError } from './jira-format';
 import type {
-  CreateIssueInput, DeliverOptions, Delivery, FakeComment, FakeIssueSnapshot, FakeJiraOptions, RecordedDelivery, RecordedRequest, WebhookTarget,
+  CreateIssueInput, DeliverOptions, Delivery, FakeApproval, FakeComment, FakeIssueSnapshot, FakeJiraOptions, RecordedDelivery, RecordedRequest, WebhookTarget,
 } from './types';
 
 export type * from './types';
@@ -125,6 +126,30 @@ export class FakeJira {
     return this.deliverMutation(this.state.comment(as, this.state.requireIssue(key), body));
   }
 
+  /**
+   * Answers the issue's open Jira Service Management approval as that approver (the approval panel).
+   * A decision that decides the approval moves the request along the step's approve/decline
+   * transition, made as the approver, and that transition's jira:issue_updated is delivered; any
+   * other decision delivers a jira:issue_updated without changelog. Throws FakeSetupError when there
+   * is no open approval or `as` may not answer it.
+   */
+  async answerApprovalAs(as: string, key: string, decision: 'approve' | 'decline'): Promise<Delivery | undefined> {
+    this.state.requireUser(as);
+    const issue = this.state.requireIssue(key);
+    const approval = this.state.serviceDesk.openApproval(issue.id);
+    if (!approval) throw new FakeSetupError(`FakeJira: ${issue.key} has no open approval (status '${issue.status}')`);
+    const result = this.state.serviceDesk.answer(approval, issue.status, as, decision);
+    if ('refusal' in result) throw new FakeSetupError(`FakeJira: ${as} cannot answer approval ${approval.id} of ${issue.key}: ${result.refusal.message}`);
+    if (result.moveTo) {
+      const target = this.state.statusName(result.moveTo);
+      if (!target || !this.state.availableTransitions(issue.status).some((t) => t.to === target)) {
+        throw new FakeSetupError(`FakeJira: the approval step moves to '${result.moveTo}', but there is no transition from '${issue.status}'`);
+      }
+      return this.deliverMutation(this.state.transition(as, issue, target));
+    }
+    return this.sender.send(approvalAnsweredPayload(this.state, issue, as).payload);
+  }
+
   /** Sends the last delivery again with the same body and X-Atlassian-Webhook-Identifier. */
   redeliverLast(): Promise<Delivery | undefined> {
     return this.sender.redeliverLast();
@@ -163,6 +188,11 @@ export class FakeJira {
   /** Comment bodies as plain text (ADF flattened). */
   commentTexts(key: string): string[] {
     return this.state.requireIssue(key).comments.map((c) => (isAdfDoc(c.body) ? adfToText(c.body) : String(c.body)));
+  }
+
+  /** The issue's JSM approvals, oldest first. */
+  approvals(key: string): FakeApproval[] {
+    return this.state.serviceDesk.of(this.state.requireIssue(key).id).map((a) => ({ ...a, approvers: a.approvers.map((p) => ({ ...p })) }));
   }
 
   statusOf(key: string): string {

@@ -67,6 +67,12 @@ export function priorityJson(state: JiraState, version: ApiVersion = 2): Record<
   return { self: `${api(state, version)}/priority/3`, iconUrl: `${state.baseUrl}/images/icons/priorities/medium.svg`, name: 'Medium', id: '3' };
 }
 
+/** JSM keeps a comment from the customer when its sd.public.comment property says {internal: true}. */
+export function isPublic(comment: FakeComment): boolean {
+  const visibility = comment.properties?.find((p) => p.key === 'sd.public.comment')?.value as { internal?: unknown } | undefined;
+  return visibility?.internal !== true;
+}
+
 export function commentJson(state: JiraState, issue: IssueState, comment: FakeComment, version: ApiVersion): Record<string, unknown> {
   return {
     self: `${api(state, version)}/issue/${issue.id}/comment/${comment.id}`,
@@ -76,7 +82,7 @@ export function commentJson(state: JiraState, issue: IssueState, comment: FakeCo
     updateAuthor: userJson(state, comment.author.accountId, version),
     created: comment.created,
     updated: comment.updated,
-    jsdPublic: true,
+    jsdPublic: isPublic(comment),
   };
 }
 

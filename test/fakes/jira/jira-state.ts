@@ -5,6 +5,7 @@
 import type { ChangelogHistory, ChangelogItem, CreateIssueInput, FakeComment, FakeJiraOptions, FakeUser, StatusCategoryKey, UserRef } from './types';
 import { jiraTime, plainText } from './jira-format';
 import { accountIdOf, changeItem, jiraItem } from './changelog-items';
+import { ServiceDeskState } from './service-desk-state';
 
 export { displayString } from './changelog-items';
 
@@ -53,6 +54,8 @@ export class JiraState {
   baseUrl = 'http://127.0.0.1';
   readonly issues: IssueState[] = [];
   readonly projects: Project[] = [];
+  /** Jira Service Management approvals (options.approvalStep). */
+  readonly serviceDesk: ServiceDeskState;
   private readonly issueTypes: string[] = [];
   private readonly statusCategories: Record<string, StatusCategoryKey>;
   private readonly declaredGroups: string[];
@@ -68,6 +71,7 @@ export class JiraState {
       this.statusCategories[name] = options.statusCategories?.[name] ?? (i === 0 ? 'new' : DONE_NAMES.test(name) ? 'done' : 'indeterminate');
     });
     this.declaredGroups = options.groups ?? [];
+    this.serviceDesk = new ServiceDeskState(options.approvalStep, () => this.now());
     for (const key of options.projects ?? []) this.ensureProject(key);
   }
 
@@ -219,6 +223,7 @@ export class JiraState {
       histories: [],
     };
     this.issues.push(issue);
+    this.serviceDesk.entered(issue.id, status);
     // Jira Cloud sends a changelog with jira:issue_created (see fixtures/jira-cloud/issue_created.json);
     // it is not part of the issue's history.
     const items: ChangelogItem[] = [];
@@ -234,6 +239,7 @@ export class JiraState {
   transition(actorId: string, issue: IssueState, target: string, extraItems: ChangelogItem[] = []): Mutation {
     const from = issue.status;
     issue.status = target;
+    this.serviceDesk.entered(issue.id, target);
     const now = jiraTime(this.now());
     if (this.statusCategory(from) !== this.statusCategory(target)) issue.statusCategoryChanged = now;
     const items = [...extraItems, jiraItem('status', this.statusId(from), from, this.statusId(target), target)];
@@ -264,9 +270,9 @@ export class JiraState {
     return { kind: 'updated', issue, actorId, history: this.record(actorId, issue, items), eventType: 'issue_updated' };
   }
 
-  comment(actorId: string, issue: IssueState, body: unknown): Extract<Mutation, { kind: 'commented' }> {
+  comment(actorId: string, issue: IssueState, body: unknown, properties?: FakeComment['properties']): Extract<Mutation, { kind: 'commented' }> {
     const now = jiraTime(this.now());
-    const comment: FakeComment = { id: String(this.nextCommentId++), author: this.userRef(actorId), body, created: now, updated: now };
+    const comment: FakeComment = { id: String(this.nextCommentId++), author: this.userRef(actorId), body, created: now, updated: now, ...(properties ? { properties } : {}) };
     issue.comments.push(comment);
     issue.updated = now;
     return { kind: 'commented', issue, comment };

@@ -9,6 +9,7 @@ import { commentJson, historyJson, issueJson, statusJson, userJson } from './jir
 import { searchIssues } from './jira-search';
 import { JqlError } from './jql';
 import { jiraError } from './jira-format';
+import { serviceDeskHandlers } from './servicedesk-handlers';
 
 export interface RestContext {
   version: ApiVersion;
@@ -164,8 +165,9 @@ export const handlers: Record<string, Handler> = {
   }),
 
   addComment: withIssue((ctx, issue) => {
-    const body = record(ctx.body).body;
-    const mutation = ctx.state.comment(ctx.state.serviceAccountId, issue, body);
+    const { body, properties } = record(ctx.body);
+    // The contract checked the shape ([{key, value}]); JSM reads sd.public.comment from it.
+    const mutation = ctx.state.comment(ctx.state.serviceAccountId, issue, body, Array.isArray(properties) ? (properties as { key: string; value: unknown }[]) : undefined);
     ctx.emit(mutation);
     return { status: 201, body: commentJson(ctx.state, issue, mutation.comment, ctx.version) };
   }),
@@ -270,6 +272,8 @@ export const handlers: Record<string, Handler> = {
     ctx.emit(mutation);
     return { status: 201, body: { id: mutation.issue.id, key: mutation.issue.key, self: `${ctx.state.baseUrl}/rest/api/${ctx.version}/issue/${mutation.issue.id}` } };
   },
+
+  ...serviceDeskHandlers,
 };
 
 /** A stable, UUID-shaped id per group name (Cloud identifies groups by groupId). */

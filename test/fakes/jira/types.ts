@@ -41,6 +41,41 @@ export interface FakeJiraOptions {
   groups?: string[];
   /** Clock for timestamps; default real time. */
   now?: () => Date;
+  /** A Jira Service Management approval step (servicedeskapi approvals); absent: requests have no approvals. */
+  approvalStep?: FakeApprovalStep;
+}
+
+/**
+ * A JSM approval step on one workflow status, as an admin configures it ("Add approval"): entering
+ * the status opens an approval; when it is decided, JSM moves the request along the approve or
+ * decline transition.
+ */
+export interface FakeApprovalStep {
+  /** The status that asks for approval. */
+  status: string;
+  /** accountIds of the approvers (JSM reads them from an approvers field; here they are fixed). */
+  approvers: string[];
+  /** Approvals needed to approve; default 1. One decline declines, as in JSM. */
+  required?: number;
+  /** Where JSM moves the request once approved / declined; absent: it stays. */
+  approveTo?: string;
+  declineTo?: string;
+  /** The approval's name, as the portal shows it. */
+  name?: string;
+}
+
+export type FakeApprovalDecision = 'pending' | 'approved' | 'declined';
+
+/** One JSM approval of one request. */
+export interface FakeApproval {
+  id: string;
+  issueId: string;
+  name: string;
+  required: number;
+  approvers: { accountId: string; decision: FakeApprovalDecision }[];
+  finalDecision: FakeApprovalDecision;
+  created: Date;
+  completed: Date | null;
 }
 
 export interface WebhookTarget {
@@ -78,6 +113,8 @@ export interface FakeComment {
   body: unknown;
   created: string;
   updated: string;
+  /** Entity properties sent with the comment, e.g. JSM's sd.public.comment {internal: true}. */
+  properties?: { key: string; value: unknown }[];
 }
 
 /** A snapshot of one issue, for assertions. `fields` are rendered as REST v2 renders them. */

@@ -3,7 +3,7 @@
  * fixtures/jira-cloud/ (mattermost-plugin-jira testdata): jira:issue_created, jira:issue_updated
  * (issue_generic for transitions, issue_updated for field edits) and comment_created.
  */
-import type { JiraState, Mutation } from './jira-state';
+import type { IssueState, JiraState, Mutation } from './jira-state';
 import { commentJson, slimIssueJson, userJson, webhookIssueJson } from './jira-render';
 import { plainText } from './jira-format';
 
@@ -48,4 +48,23 @@ export function webhookPayload(state: JiraState, mutation: Mutation): WebhookPay
       };
     }
   }
+}
+
+/**
+ * jira:issue_updated for a JSM approval decision that did not decide the approval (a decision that
+ * does moves the request, and that transition's delivery is the one Jira sends). JSM keeps decisions
+ * out of the changelog, so this body has none; Atlassian publishes no sample, so its shape is a guess
+ * built from the deliveries above.
+ */
+export function approvalAnsweredPayload(state: JiraState, issue: IssueState, actorId: string): WebhookPayload {
+  return {
+    event: 'jira:issue_updated',
+    payload: {
+      timestamp: state.now().getTime(),
+      webhookEvent: 'jira:issue_updated',
+      issue_event_type_name: 'issue_generic',
+      user: userJson(state, actorId),
+      issue: webhookIssueJson(state, issue),
+    },
+  };
 }
