@@ -3,6 +3,8 @@ import type { Connector, ConnectorContext } from './types';
 import type { TicketSnapshot } from '../src/domain/ticket';
 import { CredgateError } from '../src/util/errors';
 import { createJiraConnector } from './jira';
+import { servicenowConnector } from './servicenow';
+import { freshserviceConnector } from './freshservice';
 import { snapshotFromWebhook } from './jira/mappers';
 import { isJiraConfigured, JIRA_ENABLE_HINT, jiraConfigSchema, jiraFromEnv, type JiraConfig } from './jira/schema';
 
@@ -33,7 +35,7 @@ const jira: ConnectorDefinition<JiraConfig> = {
   snapshotFromPayload: snapshotFromWebhook,
 };
 
-export const CONNECTORS: readonly ConnectorDefinition<never>[] = [jira as ConnectorDefinition<never>];
+export const CONNECTORS: readonly ConnectorDefinition<never>[] = [jira as ConnectorDefinition<never>, servicenowConnector as ConnectorDefinition<never>, freshserviceConnector as ConnectorDefinition<never>];
 
 export function connectorDefinition(id: string): ConnectorDefinition<never> {
   const def = CONNECTORS.find((c) => c.id === id);

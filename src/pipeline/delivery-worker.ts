@@ -60,6 +60,9 @@ export class DeliveryWorker {
   private async run(key: string): Promise<void> {
     const entry = await this.inbox.get(key);
     if (!entry || this.stopped) return;
+    // A sweep must not cut short the wait a rate-limited server asked for; the timer set with it
+    // (or a later sweep) comes back.
+    if (entry.notBefore && Date.parse(entry.notBefore) > Date.now()) return;
     try {
       await this.ready(entry.connector);
       for (const ticket of entry.tickets) await this.processor.processTicket(ticket);
@@ -76,12 +79,13 @@ export class DeliveryWorker {
       const attempts = await this.inbox.failedAttempt(key);
       const retryAfter = isCredgateError(err) ? err.details.retryAfterMs : undefined;
       const delay = backoffMs(attempts, this.retry.baseMs, this.retry.maxMs, retryAfter);
+      await this.inbox.retryAt(key, new Date(Date.now() + delay));
       this.log.warn({ delivery: key, attempts, delayMs: delay, err: message }, 'delivery processing failed; will retry');
       if (this.stopped) return;
       const t = setTimeout(() => {
         this.timers.delete(t);
         void this.process(key);
-      }, delay);
+      }, delay + 5);
       t.unref();
       this.timers.add(t);
     }

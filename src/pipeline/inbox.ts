@@ -8,6 +8,8 @@ export interface InboxEntry {
   tickets: TicketRef[];
   receivedAt: string;
   attempts: number;
+  /** After a failure: not to be retried before this time (the server's Retry-After, or backoff). */
+  notBefore?: string;
 }
 
 /** How long a delivery id is remembered, so a redelivery within it changes nothing. */
@@ -45,11 +47,17 @@ export class Inbox {
     await this.pending.delete(key);
   }
 
+  /** Counts a failed attempt; the caller then sets when to retry with `retryAt`. */
   async failedAttempt(key: string): Promise<number> {
     const entry = await this.get(key);
     if (!entry) return 0;
     await this.pending.set(key, { ...entry, attempts: entry.attempts + 1 });
     return entry.attempts + 1;
+  }
+
+  async retryAt(key: string, notBefore: Date): Promise<void> {
+    const entry = await this.get(key);
+    if (entry) await this.pending.set(key, { ...entry, notBefore: notBefore.toISOString() });
   }
 
   async *keys(): AsyncGenerator<string> {

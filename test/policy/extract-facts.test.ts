@@ -1,6 +1,8 @@
 import { expect } from 'chai';
 import { aliasIndex, parseFactLines, missingFacts, extractFacts } from '../../src/policy/extract-facts';
 import { snapshot, requester, outsider } from '../helpers/tickets';
+import { compilePolicy } from '../../src/policy/policy';
+import { quickPolicy } from '../helpers/policy';
 
 const index = aliasIndex({});
 
@@ -47,9 +49,7 @@ describe('fact extraction', () => {
 });
 
 describe('policy file: facts section', () => {
-  it('may label only some facts', async () => {
-    const { compilePolicy } = await import('../../src/policy/policy');
-    const { quickPolicy } = await import('../helpers/policy');
+  it('may label only some facts', () => {
     const doc = { ...quickPolicy().document, facts: { systems: { label: 'Hosts', aliases: [] } } };
     expect(compilePolicy(doc).factLabels.systems?.label).to.equal('Hosts');
     expect(compilePolicy(JSON.parse(JSON.stringify(quickPolicy().document))).document.version).to.equal(1);

@@ -1,5 +1,7 @@
 import type { ConformanceDriver } from '../driver';
 import { jiraDriver } from './jira';
+import { servicenowDriver } from './servicenow';
+import { freshserviceDriver } from './freshservice';
 
 /** Every connector's driver; a connector is done when the conformance suite passes through it. */
-export const DRIVERS: ConformanceDriver[] = [jiraDriver];
+export const DRIVERS: ConformanceDriver[] = [jiraDriver, servicenowDriver, freshserviceDriver];
