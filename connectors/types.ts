@@ -29,6 +29,8 @@ export interface Connector {
   readonly id: string;
   /** The markup comments are written in, so the renderer can escape requester text for it. */
   readonly markup: CommentMarkup;
+  /** How people approve or decline here, for comments ("comment /approve or /deny <reason>"). */
+  readonly howToApprove?: string;
   /** Resolves what must be known before the first delivery (e.g. credgate's own account). */
   start?(): Promise<void>;
   /** Throws CredgateError('auth') when the delivery is not authentic. Never touches the network. */

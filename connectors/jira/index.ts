@@ -37,6 +37,9 @@ export function createJiraConnector(config: JiraConfig, ctx: ConnectorContext, c
   return {
     id: CONNECTOR_ID,
     markup: 'jira-wiki',
+    howToApprove: config.serviceManagement.approvals
+      ? `An approver approves it in Jira Service Management, or moves this ticket to "${config.statuses.approved}"; to decline, declines it there or moves it to "${config.statuses.declined}"`
+      : `An approver moves this ticket to "${config.statuses.approved}"; to decline, to "${config.statuses.declined}"`,
 
     async start() {
       const me = await client.myself();

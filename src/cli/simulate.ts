@@ -4,6 +4,7 @@ import type { TicketSnapshot } from '../domain/ticket';
 import type { Policy } from '../policy/policy';
 import type { CommentRenderer } from '../render/comment-renderer';
 import { decide } from '../engine/decide';
+import { DEFAULT_HOW_TO_APPROVE } from '../effects/perform-effect';
 import type { EngineEvent } from '../domain/event';
 
 /** One step of a simulated request: what happened and what credgate would do. */
@@ -64,7 +65,7 @@ function describe(outbox: Effect[], renderer: CommentRenderer): { comments: stri
   const comments: string[] = [];
   const actions: string[] = [];
   for (const e of outbox) {
-    if (e.kind === 'comment') comments.push(renderer.render(e.template, e.view));
+    if (e.kind === 'comment') comments.push(renderer.render(e.template, { howToApprove: DEFAULT_HOW_TO_APPROVE, ...e.view }));
     else if (e.kind === 'set-status') actions.push(`move ticket to the ${e.position} status`);
     else if (e.kind === 'grant') actions.push(`grant access until ${e.expiresAt}`);
     else if (e.kind === 'revoke') actions.push(`revoke access (${e.reason})`);

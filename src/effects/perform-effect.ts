@@ -25,7 +25,8 @@ export async function performEffect(request: CredentialRequest, effect: Effect, 
     case 'comment': {
       // attempts > 1: an earlier attempt started and may have been accepted before a crash or timeout.
       if ((effect.attempts ?? 0) > 1 && (await t.connector.hasComment(ticket, effect.key))) return;
-      await t.connector.postComment(ticket, t.renderer.render(effect.template, effect.view), audienceOf(effect.template));
+      const view = { howToApprove: t.connector.howToApprove ?? DEFAULT_HOW_TO_APPROVE, ...effect.view };
+      await t.connector.postComment(ticket, t.renderer.render(effect.template, view), audienceOf(effect.template));
       return;
     }
     case 'set-status':
@@ -56,3 +57,6 @@ export async function performEffect(request: CredentialRequest, effect: Effect, 
 const AGENT_TEMPLATES = new Set(['approval-recorded', 'transition-refused', 'action-failed']);
 
 export const audienceOf = (template: string): 'requester' | 'agents' => (AGENT_TEMPLATES.has(template) ? 'agents' : 'requester');
+
+/** Said in comments when a connector does not say how its users approve. */
+export const DEFAULT_HOW_TO_APPROVE = 'An approver moves this ticket to the approved status; to decline, to the declined status';

@@ -124,6 +124,8 @@ function decline(draft: Draft, change: StatusChange, groups: string[]): void {
   r.endedAt = draft.request.updatedAt;
   r.endReason = byRequester ? 'withdrawn by requester' : `declined by ${change.actor.displayName}`;
   unschedule(draft, 'pending-timeout');
+  // Where a decision is a comment (GitHub's /deny), nothing moved the ticket yet: credgate does.
+  draft.add({ kind: 'set-status', position: 'declined' });
   draft.comment(byRequester ? 'request-cancelled' : 'request-declined', { actor: change.actor.displayName, reason: r.endReason });
   draft.audit({ action: byRequester ? 'request-withdrawn' : 'request-declined', actor: change.actor.id, outcome: r.state, rules: [] });
 }

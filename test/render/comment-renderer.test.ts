@@ -16,7 +16,7 @@ async function receivedView() {
 describe('comment renderer: one template set, every markup', () => {
   const render = async (markup: 'markdown' | 'html' | 'text') =>
     createCommentRenderer({ markup, templateDirs: [BUILTIN_TEMPLATES], required: REQUIRED_TEMPLATES })
-      .render('request-received', await receivedView());
+      .render('request-received', { howToApprove: 'An approver comments /approve', ...(await receivedView()) });
   /** What a reader sees: the invisible U+2060 joiners that defang mentions and tags removed. */
   const seen = (s: string) => s.replace(/\u2060/g, '');
 

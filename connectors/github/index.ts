@@ -1,0 +1,183 @@
+import type { Connector, ConnectorContext, InboundDelivery } from '../types';
+import type { ConnectorDefinition } from '../index';
+import type { Actor, TicketRef, WorkflowPosition } from '../../src/domain/ticket';
+import { CredgateError } from '../../src/util/errors';
+import { parseDuration } from '../../src/policy/parse-duration';
+import { createGithubClient, type GithubClient } from './client';
+import { createGithubVerifier } from './verify';
+import { CONNECTOR_ID, inScope, issueAddress, parseWebhook, repositoryServed, snapshotFromWebhook, textOf, toSnapshot, toStatusChanges } from './mappers';
+import { labelFor, positionLabels, TERMINAL_POSITIONS } from './positions';
+import { resolveGroups } from './groups';
+import { GITHUB_ENABLE_HINT, githubConfigSchema, githubFromEnv, isGithubConfigured, type GithubConfig } from './schema';
+import type { GithubComment, IssueAddress } from './types';
+
+/**
+ * The GitHub Issues connector: requests are issues (filed from the issue form or labelled),
+ * approvals are `/approve` and `/deny <reason>` comments, and positions are credgate's labels
+ * plus the issue's open/closed state.
+ */
+export function createGithubConnector(config: GithubConfig, ctx: ConnectorContext, client: GithubClient = createGithubClient(config)): Connector {
+  let selfLogin: string | null = config.login ?? null;
+  const verify = createGithubVerifier(config);
+  const groupCache = new Map<string, { groups: string[]; until: number }>();
+  const groupTtl = parseDuration(config.groupCacheTtl) ?? 300_000;
+  const header = (d: InboundDelivery, name: string) => {
+    const v = d.headers[name];
+    return Array.isArray(v) ? v[0] : v;
+  };
+  const repoOf = (a: IssueAddress) => `${a.owner}/${a.repo}`;
+  // credgate reads a ticket, then at once its history: the comments fetchTicket just read serve
+  // fetchStatusChanges once, within a moment, instead of a second listing.
+  const justRead = new Map<string, { comments: GithubComment[]; at: number }>();
+  const commentsOf = async (ref: TicketRef, at: IssueAddress) => {
+    const memo = justRead.get(ref.id);
+    justRead.delete(ref.id);
+    return memo && Date.now() - memo.at < 2_000 ? memo.comments : client.listComments(at);
+  };
+
+  return {
+    id: CONNECTOR_ID,
+    markup: 'markdown',
+    howToApprove: 'An approver comments /approve on this issue; to decline, /deny followed by the reason',
+
+    async start() {
+      if (!selfLogin) {
+        const app = await client.getAuthenticatedApp();
+        // An app acts as "<slug>[bot]" in deliveries, comments and events.
+        selfLogin = app ? `${app.slug}[bot]` : await ownLogin(client);
+      }
+      ctx.log.info({ connector: CONNECTOR_ID, selfLogin }, 'GitHub connector ready; events by this account are ignored');
+    },
+
+    verify: (delivery) => verify(delivery),
+
+    parse(delivery) {
+      const parsed = parseWebhook(
+        delivery.rawBody,
+        { event: header(delivery, 'x-github-event'), delivery: header(delivery, 'x-github-delivery'), contentType: header(delivery, 'content-type') },
+        selfLogin,
+        config,
+      );
+      // A GitHub App's delivery names its installation: remembered so no lookup is needed.
+      if (parsed.installationId && parsed.tickets[0]) client.rememberInstallation(issueAddress(parsed.tickets[0]).owner, parsed.installationId);
+      return { deliveryId: parsed.deliveryId, tickets: parsed.tickets, ...(parsed.ignored ? { ignored: parsed.ignored } : {}) };
+    },
+
+    async fetchTicket(ref) {
+      const at = issueAddress(ref);
+      if (!repositoryServed(repoOf(at), config)) return null;
+      let issue;
+      try {
+        issue = await client.getIssue(at);
+      } catch (err) {
+        // Deleted (404), transferred or gone (410): nothing left to act on.
+        if (err instanceof CredgateError && err.kind === 'not-found') return null;
+        throw err;
+      }
+      // A transferred issue answers (through a redirect) as another issue: the request cannot follow it.
+      if (issue.number !== at.number || !inScope(issue, config)) return null;
+      const comments = await client.listComments(at);
+      justRead.set(ref.id, { comments, at: Date.now() });
+      return toSnapshot(issue, comments, repoOf(at), config);
+    },
+
+    async fetchStatusChanges(ref) {
+      const at = issueAddress(ref);
+      const [comments, events] = await Promise.all([commentsOf(ref, at), client.listEvents(at)]);
+      return toStatusChanges(comments, events, selfLogin, config);
+    },
+
+    async groupsOf(actor: Actor) {
+      if (config.groupMembers) {
+        const ids = [actor.id, actor.email].filter(Boolean).map((s) => String(s).toLowerCase());
+        return Object.entries(config.groupMembers)
+          .filter(([, members]) => members.some((m) => ids.includes(m.toLowerCase())))
+          .map(([group]) => group);
+      }
+      const key = actor.id.toLowerCase();
+      const cached = groupCache.get(key);
+      if (cached && cached.until > Date.now()) return cached.groups;
+      const groups = await resolveGroups(actor.id, config, client);
+      groupCache.set(key, { groups, until: Date.now() + groupTtl });
+      return groups;
+    },
+
+    async postComment(ref: TicketRef, body: string) {
+      await client.createComment(issueAddress(ref), body);
+    },
+
+    async hasComment(ref: TicketRef, marker: string) {
+      const wanted = unescapeMarkdown(marker);
+      const comments = await client.listComments(issueAddress(ref));
+      return comments.some((c) => unescapeMarkdown(textOf(c.body)).includes(wanted));
+    },
+
+    /**
+     * Swaps credgate's labels (the new one first, so the issue is never without a position) and
+     * closes the issue when the request has ended: revoked as completed, declined and expired as
+     * not planned. Positions before the end never reopen a closed issue: a person closed it.
+     */
+    async setStatus(ref: TicketRef, position: WorkflowPosition) {
+      const target = labelFor(position, config.labels);
+      if (!target) return;
+      const at = issueAddress(ref);
+      const issue = await client.getIssue(at);
+      const present = (issue.labels ?? []).map((l) => (typeof l === 'string' ? l : l.name));
+      const has = (name: string) => present.some((p) => p.toLowerCase() === name.toLowerCase());
+      if (!has(target)) await client.addLabels(at, [target]);
+      for (const stale of positionLabels(config.labels).filter((l) => l.toLowerCase() !== target.toLowerCase() && has(l))) {
+        try {
+          await client.removeLabel(at, present.find((p) => p.toLowerCase() === stale.toLowerCase()) as string);
+        } catch (err) {
+          // Someone removed it in the meantime: that is where we wanted to be.
+          if (!(err instanceof CredgateError && err.kind === 'not-found')) throw err;
+        }
+      }
+      if (TERMINAL_POSITIONS.includes(position) && issue.state !== 'closed') {
+        await client.closeIssue(at, position === 'revoked' ? 'completed' : 'not_planned');
+      }
+    },
+
+    async listOpenTickets(positions: WorkflowPosition[]) {
+      const labels = [...new Set(positions.map((p) => labelFor(p, config.labels)).filter((l): l is string => Boolean(l)))];
+      const found = new Map<string, TicketRef>();
+      for (const full of config.repositories) {
+        const [owner, repo] = full.split('/');
+        for (const label of labels) {
+          for (const issue of await client.listOpenIssuesWithLabel({ owner, repo }, label)) {
+            if (issue.pull_request) continue;
+            const ref = { connector: CONNECTOR_ID, id: `${full.toLowerCase()}#${issue.number}`, key: `${full}#${issue.number}` };
+            found.set(ref.id, ref);
+          }
+        }
+      }
+      return [...found.values()];
+    },
+  };
+}
+
+/** The token's account. Some tokens may not read it (Actions' GITHUB_TOKEN): then `github.login` says it. */
+async function ownLogin(client: GithubClient): Promise<string> {
+  try {
+    return (await client.getAuthenticatedUser()).login;
+  } catch (err) {
+    if (err instanceof CredgateError && err.kind === 'auth') {
+      throw new CredgateError('config', `${err.message}; credgate cannot read its own login with this token: set github.login (e.g. github-actions[bot])`);
+    }
+    throw err;
+  }
+}
+
+/** Comments come back as stored; compare without Markdown escapes and word joiners so markers match. */
+const unescapeMarkdown = (s: string) => s.replace(/\\(.)/g, '$1').replace(/\u2060/g, '');
+
+/** The registry entry (connectors/index.ts). */
+export const githubConnector: ConnectorDefinition<GithubConfig> = {
+  id: CONNECTOR_ID,
+  configSchema: githubConfigSchema,
+  fromEnv: githubFromEnv,
+  isConfigured: isGithubConfigured,
+  enableHint: GITHUB_ENABLE_HINT,
+  create: (config, ctx) => createGithubConnector(config, ctx),
+  snapshotFromPayload: snapshotFromWebhook,
+};
