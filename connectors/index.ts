@@ -4,6 +4,8 @@ import type { TicketSnapshot } from '../src/domain/ticket';
 import { CredgateError } from '../src/util/errors';
 import { createJiraConnector } from './jira';
 import { githubConnector } from './github';
+import { zendeskConnector } from './zendesk';
+import { genericConnector } from './generic';
 import { servicenowConnector } from './servicenow';
 import { freshserviceConnector } from './freshservice';
 import { snapshotFromWebhook } from './jira/mappers';
@@ -36,7 +38,7 @@ const jira: ConnectorDefinition<JiraConfig> = {
   snapshotFromPayload: snapshotFromWebhook,
 };
 
-export const CONNECTORS: readonly ConnectorDefinition<never>[] = [jira as ConnectorDefinition<never>, servicenowConnector as ConnectorDefinition<never>, freshserviceConnector as ConnectorDefinition<never>, githubConnector as ConnectorDefinition<never>];
+export const CONNECTORS: readonly ConnectorDefinition<never>[] = [jira as ConnectorDefinition<never>, servicenowConnector as ConnectorDefinition<never>, freshserviceConnector as ConnectorDefinition<never>, zendeskConnector as ConnectorDefinition<never>, genericConnector as ConnectorDefinition<never>, githubConnector as ConnectorDefinition<never>];
 
 export function connectorDefinition(id: string): ConnectorDefinition<never> {
   const def = CONNECTORS.find((c) => c.id === id);

@@ -5,6 +5,9 @@ import type { CredentialRequest } from '../domain/request';
 import type { Namespace, StoreEngine } from './store-engine';
 import { openLocalEngine } from './engines/local-engine';
 
+type RedisModule = typeof import('./engines/redis-engine');
+type PostgresModule = typeof import('./engines/postgres-engine');
+
 export interface Store {
   readonly url: string;
   readonly engine: StoreEngine;
@@ -23,9 +26,10 @@ export async function openStore(url: string): Promise<Store> {
   let engine: StoreEngine;
   try {
     if (scheme === 'sqlite') engine = await openLocalEngine(url);
-    // Loaded only when used: the embedded default starts without the Redis and PostgreSQL clients.
-    else if (scheme === 'redis' || scheme === 'rediss') engine = await (await import('./engines/redis-engine')).openRedisEngine(url);
-    else if (scheme === 'postgres' || scheme === 'postgresql') engine = await (await import('./engines/postgres-engine')).openPostgresEngine(url);
+    // Loaded only when used (require, not import(): the CommonJS loader resolves TypeScript
+    // under tsx's hook), so the embedded default starts without the Redis and PostgreSQL clients.
+    else if (scheme === 'redis' || scheme === 'rediss') engine = await (require('./engines/redis-engine') as RedisModule).openRedisEngine(url);
+    else if (scheme === 'postgres' || scheme === 'postgresql') engine = await (require('./engines/postgres-engine') as PostgresModule).openPostgresEngine(url);
     else throw new CredgateError('config', `store URL scheme "${scheme}" is not supported; expected sqlite://, redis:// or postgres://`);
   } catch (err) {
     if (err instanceof CredgateError) throw err;

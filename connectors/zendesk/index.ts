@@ -1,0 +1,183 @@
+import type { CommentAudience, Connector, ConnectorContext, InboundDelivery } from '../types';
+import type { ConnectorDefinition } from '../index';
+import type { Actor, TicketRef, WorkflowPosition } from '../../src/domain/ticket';
+import { CredgateError } from '../../src/util/errors';
+import { parseDuration } from '../../src/policy/parse-duration';
+import { createZendeskClient, type ZendeskClient } from './client';
+import { verifyZendeskDelivery } from './verify';
+import { CONNECTOR_ID, commentMentions, customFieldValue, idText, inScope, parseWebhook, snapshotFromPayload, toSnapshot, toStatusChanges, valueFor } from './mappers';
+import { isZendeskConfigured, ZENDESK_ENABLE_HINT, zendeskBaseUrl, zendeskConfigSchema, zendeskFromEnv, type ZendeskConfig } from './schema';
+import type { ZendeskUser } from './types';
+
+/** Options for tests: a client against a fake, a clock for signature timestamps. */
+export interface ZendeskConnectorOptions {
+  client?: ZendeskClient;
+  now?: () => number;
+}
+
+/**
+ * The Zendesk connector: translates between Zendesk Support and credgate's core. Approvals are a
+ * drop-down custom field (`zendesk.approvalField`), read back from the ticket's audits; comments
+ * are HTML, private notes unless requesters must read theirs as public replies.
+ */
+export function createZendeskConnector(config: ZendeskConfig, ctx: ConnectorContext, options: ZendeskConnectorOptions = {}): Connector {
+  const client = options.client ?? createZendeskClient(config);
+  const now = options.now ?? Date.now;
+  const ttl = parseDuration(config.groupCacheTtl) ?? 300_000;
+  const baseUrl = zendeskBaseUrl(config);
+  const approvalField = config.approvalField as string;
+  let selfId: string | null = null;
+  let optionNames = new Map<string, string>();
+  let fieldTitle = 'Credential approval';
+
+  const users = ttlCache<ZendeskUser>(ttl);
+  const groupNames = ttlCache<Map<string, string>>(ttl);
+  const formNames = ttlCache<string>(ttl);
+  const memberships = ttlCache<string[]>(ttl);
+
+  const header = (d: InboundDelivery, name: string) => {
+    const v = d.headers[name];
+    return Array.isArray(v) ? v[0] : v;
+  };
+
+  /** Users by id: cached ones, plus one show_many call for those the cache lacks. */
+  async function usersById(ids: unknown[]): Promise<Map<string, ZendeskUser>> {
+    const out = new Map<string, ZendeskUser>();
+    const missing = [...new Set(ids.map(idText).filter(Boolean))].filter((id) => {
+      const hit = users.get(id);
+      if (hit) out.set(id, hit);
+      return !hit;
+    });
+    if (missing.length) {
+      for (const u of await client.showManyUsers(missing)) {
+        users.set(idText(u.id), u);
+        out.set(idText(u.id), u);
+      }
+    }
+    return out;
+  }
+
+  const groupsById = () =>
+    groupNames.through('all', async () => new Map((await client.listGroups()).map((g) => [idText(g.id), g.name] as [string, string])));
+
+  return {
+    id: CONNECTOR_ID,
+    markup: 'html',
+    // The field's own title and option names, once start() has read them.
+    get howToApprove() {
+      const name = (v: string) => optionNames.get(v) ?? v;
+      return `An approver sets "${fieldTitle}" to "${name(config.statuses.approved)}" on this ticket; to decline, to "${name(config.statuses.declined)}"`;
+    },
+
+    async start() {
+      const me = await client.me();
+      selfId = idText(me.id) || null;
+      // Fail early, naming what to fix, when the approval field does not offer the configured values.
+      const field = await client.getTicketField(approvalField);
+      const options = field.custom_field_options ?? [];
+      const wanted = [config.statuses.awaitingInfo, config.statuses.pendingApproval, config.statuses.approved, config.statuses.declined, config.statuses.granted, config.statuses.revoked, config.statuses.expired];
+      const missing = [...new Set(wanted)].filter((v) => !options.some((o) => o.value === v));
+      if (missing.length) {
+        throw new CredgateError(
+          'config',
+          `the Zendesk field ${approvalField} ("${field.title ?? ''}") has no option with the value(s) ${missing.join(', ')}; its options are ${options.map((o) => `${o.name}=${o.value}`).join(', ') || 'none'} (zendesk.statuses names option values)`,
+        );
+      }
+      optionNames = new Map(options.map((o) => [o.value, o.name]));
+      fieldTitle = field.title || fieldTitle;
+      ctx.log.info({ connector: CONNECTOR_ID, selfId, approvalField }, 'Zendesk connector ready; events by this account are ignored');
+    },
+
+    verify: (delivery) => verifyZendeskDelivery(delivery, config, now()),
+
+    parse: (delivery) => parseWebhook(delivery.rawBody, header(delivery, 'x-zendesk-webhook-invocation-id'), selfId, config),
+
+    async fetchTicket(ref) {
+      let ticket;
+      try {
+        ticket = await client.getTicket(ref.id);
+      } catch (err) {
+        if (err instanceof CredgateError && err.kind === 'not-found') return null;
+        throw err;
+      }
+      if (!inScope(ticket, config)) return null;
+      const comments = await client.listComments(ref.id);
+      const users = await usersById([ticket.requester_id, ...comments.map((c) => c.author_id)]);
+      const form = idText(ticket.ticket_form_id);
+      const formName = form ? await formNames.through(form, async () => (await client.getTicketForm(form)).name ?? '') : undefined;
+      const group = idText(ticket.group_id);
+      const groupName = group ? (await groupsById()).get(group) : undefined;
+      return toSnapshot(ticket, comments, { users, formName, groupName, baseUrl }, config);
+    },
+
+    async fetchStatusChanges(ref) {
+      const audits = await client.listAudits(ref.id);
+      const users = await usersById(audits.map((a) => a.author_id));
+      return toStatusChanges(audits, users, selfId, config, optionNames);
+    },
+
+    async groupsOf(actor: Actor) {
+      if (config.groupMembers) {
+        const ids = [actor.id, actor.email].filter(Boolean);
+        return Object.entries(config.groupMembers)
+          .filter(([, members]) => members.some((m) => ids.includes(m)))
+          .map(([group]) => group);
+      }
+      return memberships.through(actor.id, async () => {
+        const names = await groupsById();
+        const mine = await client.listGroupMemberships(actor.id);
+        return mine.map((m) => names.get(idText(m.group_id))).filter((n): n is string => Boolean(n));
+      });
+    },
+
+    async postComment(ref: TicketRef, body: string, audience: CommentAudience = 'requester') {
+      // Private (an internal note) unless the operator wants requesters, who may be end-users, to see theirs.
+      const isPublic = audience === 'requester' && config.requesterComments === 'public';
+      await client.updateTicket(ref.id, { comment: { html_body: body, public: isPublic } });
+    },
+
+    async hasComment(ref: TicketRef, marker: string) {
+      return (await client.listComments(ref.id)).some((c) => commentMentions(c, marker));
+    },
+
+    async setStatus(ref: TicketRef, position: WorkflowPosition) {
+      const value = valueFor(position, config.statuses);
+      if (!value) return;
+      const ticket = await client.getTicket(ref.id);
+      if (customFieldValue(ticket, approvalField) === value) return;
+      await client.updateTicket(ref.id, { custom_fields: [{ id: Number(approvalField), value }] });
+    },
+  };
+}
+
+/** Zendesk as the registry lists it (connectors/index.ts). */
+export const zendeskConnector: ConnectorDefinition<ZendeskConfig> = {
+  id: CONNECTOR_ID,
+  configSchema: zendeskConfigSchema,
+  fromEnv: zendeskFromEnv,
+  isConfigured: isZendeskConfigured,
+  enableHint: ZENDESK_ENABLE_HINT,
+  create: (config, ctx) => createZendeskConnector(config, ctx),
+  snapshotFromPayload,
+};
+
+/** A small map whose entries expire: names and memberships change rarely, but they do change. */
+function ttlCache<V>(ttlMs: number) {
+  const entries = new Map<string, { value: V; until: number }>();
+  const get = (key: string): V | undefined => {
+    const hit = entries.get(key);
+    return hit && hit.until > Date.now() ? hit.value : undefined;
+  };
+  const set = (key: string, value: V) => void entries.set(key, { value, until: Date.now() + ttlMs });
+  return {
+    get,
+    set,
+    async through(key: string, load: () => Promise<V>): Promise<V> {
+      const hit = get(key);
+      if (hit !== undefined) return hit;
+      const value = await load();
+      set(key, value);
+      return value;
+    },
+  };
+}
