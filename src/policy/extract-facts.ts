@@ -42,7 +42,8 @@ const normalize = (label: string) => label.toLowerCase().replace(/[\s_]+/g, ' ')
 /** Reads "Label: value" lines; a later line for the same fact wins (a reply corrects the description). */
 export function parseFactLines(text: string, index: Map<string, FactName>): Partial<Record<FactName, string>> {
   const found: Partial<Record<FactName, string>> = {};
-  for (const line of text.split(/\r?\n/)) {
+  // U+2028/2029 end a line for people and for regular expressions alike.
+  for (const line of text.split(/\r\n|[\n\r\u2028\u2029]/)) {
     const sep = line.search(/[:=]/);
     if (sep < 0) continue;
     const head = line.slice(0, sep + 1).replace(/\s+/g, ' ');

@@ -55,3 +55,9 @@ describe('policy file: facts section', () => {
     expect(compilePolicy(JSON.parse(JSON.stringify(quickPolicy().document))).document.version).to.equal(1);
   });
 });
+
+describe('fact lines separated by Unicode line separators', () => {
+  it('reads each line', () => {
+    expect(parseFactLines('Account: a\u2028Access: read\u2029Duration: 1h', aliasIndex({}))).to.deep.equal({ account: 'a', access: 'read', duration: '1h' });
+  });
+});

@@ -333,7 +333,8 @@ const LINE_BREAK = /[\r\n\u2028\u2029]/;
 const OLD_LINE = /^\s*(?:[>#|-]+\s*|\*\s+)*(\*?)\s*([A-Za-z][A-Za-z0-9 ()/_-]{0,40}?)\s*(?:\1\s*[:=]|[:=]\s*\1)\s*(.*?)\s*\|?\s*$/;
 function oldParseFactLines(text: string, index: Map<string, string>): Record<string, string> {
   const found: Record<string, string> = {};
-  for (const raw of text.split(/\r?\n/)) {
+  // Lines end where the rewrite ends them too (U+2028/2029 included).
+  for (const raw of text.split(/\r\n|[\n\r\u2028\u2029]/)) {
     // The rewrite collapses whitespace runs before the separator (a label "Target\tsystems" now reads).
     const sep = raw.search(/[:=]/);
     const line = sep < 0 ? raw : raw.slice(0, sep + 1).replace(/\s+/g, ' ') + raw.slice(sep + 1);
