@@ -149,6 +149,18 @@ function retype(v: unknown, to: string): unknown {
 }
 
 /** Applies mutations to a deep copy of `doc` (paths are picked modulo the paths present then). */
+/**
+ * Values are copied as they are spliced in: a later mutation that edits an inserted value must not
+ * edit the generated mutation itself (that made a value contain itself, which no JSON body can).
+ */
+function copy<T>(value: T): T {
+  try {
+    return structuredClone(value);
+  } catch {
+    return value;
+  }
+}
+
 export function mutate(doc: unknown, mutations: Mutation[]): unknown {
   const root = { doc: structuredClone(doc) } as Record<string, unknown>;
   for (const m of mutations) {
@@ -160,7 +172,7 @@ export function mutate(doc: unknown, mutations: Mutation[]): unknown {
         if (!o[k] || typeof o[k] !== 'object') o[k] = {};
         o = o[k] as Record<string | number, unknown>;
       }
-      Object.defineProperty(o, path[path.length - 1], { value: m.value, enumerable: true, writable: true, configurable: true });
+      Object.defineProperty(o, path[path.length - 1], { value: copy(m.value), enumerable: true, writable: true, configurable: true });
       continue;
     }
     const all = [['doc'] as Path, ...paths(root.doc, ['doc'])];
@@ -172,12 +184,12 @@ export function mutate(doc: unknown, mutations: Mutation[]): unknown {
       if (Array.isArray(parent)) parent.splice(Number(last), 1);
       else if (last !== 'doc') delete parent[last];
     } else if (m.op === 'replace') {
-      parent[last] = m.value;
+      parent[last] = copy(m.value);
     } else if (m.op === 'retype') {
       parent[last] = retype(current, m.to);
     } else if (current && typeof current === 'object' && !Array.isArray(current)) {
       // defineProperty so "__proto__" becomes an own key, as JSON.parse makes it.
-      Object.defineProperty(current, m.key, { value: m.value, enumerable: true, writable: true, configurable: true });
+      Object.defineProperty(current, m.key, { value: copy(m.value), enumerable: true, writable: true, configurable: true });
     }
   }
   return root.doc;

@@ -222,7 +222,7 @@ describe('property: snapshotFromWebhook (connectors/jira/mappers.ts, for credgat
     fc.assert(
       fc.property(fc.constantFrom(...fixtures), fc.array(mutation, { minLength: 1, maxLength: 4 }), fc.boolean(), (fixture, mutations, withFields) => {
         const doc = mutate(fixture.doc, mutations);
-        const label = () => `${fixture.name} ${JSON.stringify(mutations)}`;
+        const label = () => `${fixture.name} ${safeJson(mutations)}`;
         const snap = onlyThrows(['bad-input'], () => snapshotFromWebhook(doc, withFields ? mapped : openConfig), label);
         if (!snap) return;
         for (const k of ['status', 'position', 'summary', 'description', 'project', 'issueType'] as const) expect(snap[k], `${k}: ${label()}`).to.be.a('string');
@@ -459,3 +459,15 @@ describe('property: retryAfterMs (src/util/retry-after.ts)', () => {
     );
   });
 });
+
+/** JSON for failure labels: mutations may splice a value into itself, which JSON.stringify refuses. */
+function safeJson(value: unknown): string {
+  const seen = new WeakSet<object>();
+  return JSON.stringify(value, (_k, v: unknown) => {
+    if (typeof v === 'object' && v !== null) {
+      if (seen.has(v)) return '[cyclic]';
+      seen.add(v);
+    }
+    return v;
+  });
+}
