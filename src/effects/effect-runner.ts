@@ -63,14 +63,12 @@ export class EffectRunner {
 
   /** Drains every request the index says owes effects (start-up, periodic sweep). */
   async sweep(): Promise<number> {
-    let n = 0;
     if (!this.owing.iterator) return 0;
-    for await (const [id] of this.owing.iterator(undefined)) {
-      if (this.stopped) break;
-      void this.kick(String(id));
-      n++;
-    }
-    return n;
+    // Ids first, work after: draining deletes index entries, which would shift a paged iterator.
+    const ids: string[] = [];
+    for await (const [id] of this.owing.iterator(undefined)) ids.push(String(id));
+    for (const id of ids) if (!this.stopped) void this.kick(id);
+    return ids.length;
   }
 
   /** One replica at a time drains a request: the lease makes its effects run once. */

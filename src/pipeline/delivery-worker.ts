@@ -39,13 +39,12 @@ export class DeliveryWorker {
 
   /** Everything still in the inbox: at start, and periodically. */
   async sweep(): Promise<number> {
-    let n = 0;
-    for await (const key of this.inbox.keys()) {
-      if (this.stopped) break;
-      void this.process(key);
-      n++;
-    }
-    return n;
+    // Keys first, work after: processing deletes entries, and keyv's SQLite iterator pages with
+    // LIMIT/OFFSET, so deleting while iterating would skip entries until a later sweep.
+    const keys: string[] = [];
+    for await (const key of this.inbox.keys()) keys.push(key);
+    for (const key of keys) if (!this.stopped) void this.process(key);
+    return keys.length;
   }
 
   async idle(): Promise<void> {

@@ -46,12 +46,14 @@ export class Scheduler {
     let n = 0;
     if (!this.kv.iterator) throw new Error('this store cannot list jobs');
     const horizon = this.clock().getTime() + this.horizonMs;
+    // Collect first: a job armed here may fire (and be deleted) while a paged iterator still runs.
+    const due: ScheduledJob[] = [];
     for await (const [, value] of this.kv.iterator(undefined)) {
       const job = value as ScheduledJob;
       n++;
-      if (Date.parse(job.at) > horizon || this.armed.get(keyOf(job))?.at === job.at) continue;
-      this.arm(job);
+      if (Date.parse(job.at) <= horizon && this.armed.get(keyOf(job))?.at !== job.at) due.push(job);
     }
+    for (const job of due) this.arm(job);
     return n;
   }
 
