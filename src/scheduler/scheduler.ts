@@ -15,10 +15,14 @@ export interface ScheduledJob {
  * that fell due while the service was down runs at once, and a job another replica stored is
  * armed here too (the request's compare-and-swap makes the first firing the only one that acts).
  * Only jobs due within the horizon are armed; the sweep arms later ones as they come near, which
- * keeps start-up fast and memory flat with many pending revocations.
+ * keeps start-up fast and memory flat with many pending revocations. Jobs due at the same instant
+ * share one node-schedule job: node-schedule re-arms a timer after each firing, so a thousand
+ * separate jobs due together would fire about one per millisecond.
  */
 export class Scheduler {
-  private readonly armed = new Map<string, { handle: Job | NodeJS.Immediate; at: string }>();
+  /** Armed jobs by key, with the instant (ms) of the bucket they fire in; NaN = already due. */
+  private readonly armed = new Map<string, { at: string; due: number; immediate?: NodeJS.Immediate }>();
+  private readonly buckets = new Map<number, { handle: Job | null; jobs: Map<string, ScheduledJob> }>();
   private stopped = false;
 
   constructor(
@@ -70,29 +74,53 @@ export class Scheduler {
     if (this.stopped) return;
     const key = keyOf(job);
     this.disarm(key);
-    const at = new Date(job.at);
-    if (at.getTime() > this.clock().getTime() + this.horizonMs) return; // a later sweep arms it
-    const fire = () => void this.fire(job);
-    if (at.getTime() <= this.clock().getTime()) {
-      this.armed.set(key, { handle: setImmediate(fire), at: job.at });
+    const due = Date.parse(job.at);
+    const now = this.clock().getTime();
+    if (due > now + this.horizonMs) return; // a later sweep arms it
+    if (due <= now) {
+      this.armed.set(key, { at: job.at, due: NaN, immediate: setImmediate(() => this.fireOne(key, job)) });
       return;
     }
-    const scheduled = schedule.scheduleJob(at, fire);
-    // node-schedule returns null for a date it considers past (a race with the check above).
-    this.armed.set(key, { handle: scheduled ?? setImmediate(fire), at: job.at });
+    let bucket = this.buckets.get(due);
+    if (!bucket) {
+      bucket = { handle: null, jobs: new Map() };
+      this.buckets.set(due, bucket);
+      // node-schedule returns null for a date it considers past (a race with the check above).
+      bucket.handle = schedule.scheduleJob(new Date(due), () => this.fireBucket(due));
+      if (!bucket.handle) setImmediate(() => this.fireBucket(due));
+    }
+    bucket.jobs.set(key, job);
+    this.armed.set(key, { at: job.at, due });
   }
 
   private disarm(key: string): void {
-    const handle = this.armed.get(key)?.handle;
-    if (!handle) return;
-    if (handle instanceof schedule.Job) handle.cancel();
-    else clearImmediate(handle as NodeJS.Immediate);
+    const armed = this.armed.get(key);
+    if (!armed) return;
     this.armed.delete(key);
+    if (armed.immediate) clearImmediate(armed.immediate);
+    const bucket = this.buckets.get(armed.due);
+    if (!bucket) return;
+    bucket.jobs.delete(key);
+    if (bucket.jobs.size === 0) {
+      bucket.handle?.cancel();
+      this.buckets.delete(armed.due);
+    }
+  }
+
+  private fireBucket(due: number): void {
+    const bucket = this.buckets.get(due);
+    if (!bucket) return;
+    this.buckets.delete(due);
+    for (const [key, job] of bucket.jobs) this.fireOne(key, job);
+  }
+
+  private fireOne(key: string, job: ScheduledJob): void {
+    if (this.armed.get(key)?.at === job.at) this.armed.delete(key);
+    void this.fire(job);
   }
 
   private async fire(job: ScheduledJob): Promise<void> {
     const key = keyOf(job);
-    if (this.armed.get(key)?.at === job.at) this.armed.delete(key);
     try {
       await this.onDue(job);
       // Delete only if not rescheduled meanwhile: a newer due time lives under the same key.

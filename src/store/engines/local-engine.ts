@@ -19,7 +19,9 @@ export async function openLocalEngine(url: string): Promise<StoreEngine> {
       keyvs.set(table, new Keyv({ namespace: table, throwOnErrors: true }));
       continue;
     }
-    const adapter = new KeyvSqlite({ uri: `sqlite://${file}`, table, busyTimeout: 10_000 });
+    // iterationLimit: @keyv/sqlite pages its iterator with LIMIT/OFFSET, 10 rows a page by default,
+    // nesting one generator per page: 100,000 jobs overflowed the stack at start.
+    const adapter = new KeyvSqlite({ uri: `sqlite://${file}`, table, busyTimeout: 10_000, iterationLimit: 1_000 });
     // One connection at a time: switching to WAL needs the file to itself, and creating the
     // tables concurrently from several connections can fail with SQLITE_BUSY.
     if (keyvs.size === 0) await adapter.query('PRAGMA journal_mode=WAL');

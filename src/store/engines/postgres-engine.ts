@@ -20,7 +20,8 @@ export async function openPostgresEngine(url: string): Promise<StoreEngine> {
   const keyvs = new Map<Namespace, Keyv>();
   let query!: Query;
   for (const ns of NAMESPACES) {
-    const adapter = new KeyvPostgres({ uri, schema, table: `credgate_${ns}` });
+    // iterationLimit: the adapter pages its iterator 10 rows at a time by default, one nested generator per page.
+    const adapter = new KeyvPostgres({ uri, schema, table: `credgate_${ns}`, iterationLimit: 1_000 });
     if (!query) query = adapter.query.bind(adapter) as unknown as Query;
     const k = new Keyv({ store: adapter, namespace: ns, throwOnErrors: true });
     await k.has('__warmup__'); // creates the table now, not in the middle of a request
