@@ -1,7 +1,7 @@
+import { httpFailure } from '../http-errors';
 import axios, { type AxiosInstance } from 'axios';
 import { CredgateError } from '../../src/util/errors';
 import { parseDuration } from '../../src/policy/parse-duration';
-import { retryAfterMs } from '../../src/util/retry-after';
 import { freshserviceBaseUrl, type FreshserviceConfig } from './schema';
 import type { FsActivity, FsAgent, FsConversation, FsGroup, FsTicket } from './types';
 
@@ -122,26 +122,10 @@ export function createFreshserviceClient(config: FreshserviceConfig, http?: Axio
 
 /** Maps a failed call to an error kind: the one place Freshservice's HTTP statuses are interpreted. */
 export function toCredgateError(what: string, err: unknown): CredgateError {
-  if (err instanceof CredgateError) return err;
-  const e = err as { response?: { status?: number; headers?: unknown; data?: unknown }; code?: string };
-  const status = e?.response?.status;
-  if (status === undefined) return new CredgateError('transient', `Freshservice could not be reached (${what}): ${e?.code ?? 'network error'}`);
-  const detail = freshserviceMessage(e.response?.data);
-  const message = `Freshservice answered ${status} to ${what}${detail ? `: ${detail}` : ''}`;
   // 429 comes with Retry-After in seconds (https://api.freshservice.com/#rate_limit).
-  if (status === 429 || status >= 500) {
-    return new CredgateError('transient', message, { retryAfterMs: retryAfterMs(plainHeaders(e.response?.headers)), httpStatus: status });
-  }
-  if (status === 401 || status === 403) return new CredgateError('auth', `${message} (check FRESHSERVICE_API_KEY and the agent's role)`, { httpStatus: status });
-  if (status === 404) return new CredgateError('not-found', message, { httpStatus: status });
-  return new CredgateError('permanent', message, { httpStatus: status });
+  return httpFailure(err, { system: 'Freshservice', what, detail: freshserviceMessage, authHint: "check FRESHSERVICE_API_KEY and the agent's role" });
 }
 
-function plainHeaders(h: unknown): Record<string, unknown> | undefined {
-  if (!h || typeof h !== 'object') return undefined;
-  const json = (h as { toJSON?: () => unknown }).toJSON?.();
-  return (json && typeof json === 'object' ? json : h) as Record<string, unknown>;
-}
 
 /** Freshservice's error text ({description, errors: [{field, message, code}]} or {code, message}), cut short. */
 function freshserviceMessage(data: unknown): string {

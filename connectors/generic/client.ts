@@ -1,7 +1,7 @@
-import axios, { AxiosError, type AxiosInstance } from 'axios';
+import { httpFailure } from '../http-errors';
+import axios, { type AxiosInstance } from 'axios';
 import { CredgateError } from '../../src/util/errors';
 import { parseDuration } from '../../src/policy/parse-duration';
-import { retryAfterMs } from '../../src/util/retry-after';
 import { compileRequestTemplate, type RenderTemplate } from './request-template';
 import type { GenericConfig, GenericRequest, GenericRequests } from './schema';
 import type { Json, RequestView } from './types';
@@ -101,17 +101,10 @@ function parseJson(raw: unknown): unknown {
 
 /** Maps a failed call to an error kind: the one place the system's HTTP statuses are interpreted. */
 export function toCredgateError(what: string, err: unknown, system: string): CredgateError {
-  if (err instanceof CredgateError) return err;
-  const e = err as AxiosError;
-  const status = e?.response?.status;
-  if (!status) return new CredgateError('transient', `${system} could not be reached (${what}): ${e?.code ?? 'network error'}`);
-  const data = e.response?.data;
-  const detail = typeof data === 'string' ? data : data && typeof data === 'object' ? JSON.stringify(data) : '';
-  const message = `${system} answered ${status} to ${what}${detail ? `: ${detail.slice(0, 300)}` : ''}`;
-  if (status === 429 || status === 503 || status === 502 || status === 504 || status >= 500 || status === 409) {
-    return new CredgateError('transient', message, { retryAfterMs: retryAfterMs(e.response?.headers as Record<string, unknown> | undefined), httpStatus: status });
-  }
-  if (status === 401 || status === 403) return new CredgateError('auth', `${message} (check GENERIC_API_TOKEN and generic.api.auth)`, { httpStatus: status });
-  if (status === 404) return new CredgateError('not-found', message, { httpStatus: status });
-  return new CredgateError('permanent', message, { httpStatus: status });
+  return httpFailure(err, { system, what, detail: genericMessage, authHint: 'check GENERIC_API_TOKEN and generic.api.auth', alsoTransient: [409] });
+}
+
+function genericMessage(data: unknown): string {
+  const text = typeof data === 'string' ? data : data && typeof data === 'object' ? JSON.stringify(data) : '';
+  return text.slice(0, 300);
 }

@@ -1,7 +1,7 @@
+import { httpFailure } from '../http-errors';
 import axios, { type AxiosInstance } from 'axios';
 import { CredgateError } from '../../src/util/errors';
 import { parseDuration } from '../../src/policy/parse-duration';
-import { retryAfterMs } from '../../src/util/retry-after';
 import type { ServiceNowConfig } from './schema';
 import type { SnAudit, SnChoice, SnJournalEntry, SnRecord, SnUser } from './types';
 
@@ -125,28 +125,9 @@ export function createServiceNowClient(config: ServiceNowConfig, http?: AxiosIns
 
 /** Maps a failed call to an error kind: the one place ServiceNow's HTTP statuses are interpreted. */
 export function toCredgateError(what: string, err: unknown): CredgateError {
-  if (err instanceof CredgateError) return err;
-  const e = err as { response?: { status?: number; headers?: unknown; data?: unknown }; code?: string };
-  const status = e?.response?.status;
-  if (status === undefined) return new CredgateError('transient', `ServiceNow could not be reached (${what}): ${e?.code ?? 'network error'}`);
-  const detail = serviceNowMessage(e.response?.data);
-  const message = `ServiceNow answered ${status} to ${what}${detail ? `: ${detail}` : ''}`;
-  if (status === 429 || status >= 500) {
-    return new CredgateError('transient', message, { retryAfterMs: retryAfterMs(plainHeaders(e.response?.headers)), httpStatus: status });
-  }
-  if (status === 401 || status === 403) {
-    return new CredgateError('auth', `${message} (check SERVICENOW_USERNAME, the password or token, and the user's roles)`, { httpStatus: status });
-  }
-  if (status === 404) return new CredgateError('not-found', message, { httpStatus: status });
-  return new CredgateError('permanent', message, { httpStatus: status });
+  return httpFailure(err, { system: 'ServiceNow', what, detail: serviceNowMessage, authHint: "check SERVICENOW_USERNAME, the password or token, and the user's roles" });
 }
 
-/** axios keeps headers in an AxiosHeaders object; retryAfterMs wants a plain record. */
-function plainHeaders(h: unknown): Record<string, unknown> | undefined {
-  if (!h || typeof h !== 'object') return undefined;
-  const json = (h as { toJSON?: () => unknown }).toJSON?.();
-  return (json && typeof json === 'object' ? json : h) as Record<string, unknown>;
-}
 
 /** ServiceNow's own error text ({error: {message, detail}}), cut short: it is for logs, never for comments. */
 function serviceNowMessage(data: unknown): string {

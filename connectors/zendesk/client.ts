@@ -1,7 +1,7 @@
-import axios, { AxiosError, type AxiosInstance } from 'axios';
+import { httpFailure } from '../http-errors';
+import axios, { type AxiosInstance } from 'axios';
 import { CredgateError } from '../../src/util/errors';
 import { parseDuration } from '../../src/policy/parse-duration';
-import { retryAfterMs } from '../../src/util/retry-after';
 import { zendeskBaseUrl, type ZendeskConfig } from './schema';
 import type {
   ZendeskAudit, ZendeskComment, ZendeskGroup, ZendeskGroupMembership, ZendeskPage, ZendeskTicket, ZendeskTicketForm, ZendeskTicketUpdate, ZendeskUser,
@@ -135,21 +135,7 @@ function sameOrigin(url: string, base: string): boolean {
  * 409 is Zendesk's answer to two simultaneous updates of one ticket, worth retrying.
  */
 export function toCredgateError(what: string, err: unknown): CredgateError {
-  if (err instanceof CredgateError) return err;
-  const e = err as AxiosError;
-  const status = e?.response?.status;
-  if (!status) return new CredgateError('transient', `Zendesk could not be reached (${what}): ${e?.code ?? 'network error'}`);
-  const detail = zendeskMessage(e.response?.data);
-  const message = `Zendesk answered ${status} to ${what}${detail ? `: ${detail}` : ''}`;
-  const headers = e.response?.headers as Record<string, unknown> | undefined;
-  if (status === 429 || status === 409 || status >= 500) {
-    return new CredgateError('transient', message, { retryAfterMs: retryAfterMs(headers), httpStatus: status });
-  }
-  if (status === 401 || status === 403) {
-    return new CredgateError('auth', `${message} (check ZENDESK_EMAIL, ZENDESK_API_TOKEN and the agent's role)`, { httpStatus: status });
-  }
-  if (status === 404) return new CredgateError('not-found', message, { httpStatus: status });
-  return new CredgateError('permanent', message, { httpStatus: status });
+  return httpFailure(err, { system: 'Zendesk', what, detail: zendeskMessage, authHint: "check ZENDESK_EMAIL, ZENDESK_API_TOKEN and the agent's role", alsoTransient: [409] });
 }
 
 /** Zendesk's own error text ({error, description, details}, or plain text on 429), cut short: it is for logs only. */
