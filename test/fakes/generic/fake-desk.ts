@@ -5,7 +5,7 @@
  * would (401/404/405/415/422) and recorded in `violations`.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { closeServer, listenOnLoopback } from '../loopback-server';
 import { DeskState, type DeskMutation } from './desk-state';
 import { route, type RestResult } from './rest-handlers';
 import { DeskWebhookSender } from './webhook-sender';
@@ -41,12 +41,8 @@ export class FakeDesk {
   async start(): Promise<string> {
     if (this.server) return this.state.baseUrl;
     const server = createServer((req, res) => void this.handle(req, res));
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(0, '127.0.0.1', () => resolve());
-    });
+    this.state.baseUrl = await listenOnLoopback(server);
     this.server = server;
-    this.state.baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
     return this.state.baseUrl;
   }
 
@@ -55,10 +51,7 @@ export class FakeDesk {
     const server = this.server;
     this.server = undefined;
     if (!server) return;
-    await new Promise<void>((resolve) => {
-      server.close(() => resolve());
-      server.closeAllConnections();
-    });
+    await closeServer(server);
   }
 
   get baseUrl(): string {

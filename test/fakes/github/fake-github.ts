@@ -10,7 +10,7 @@
  * commentAs, closeAs, labelAs...), which mutates state and delivers webhooks like GitHub.
  */
 import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { closeServer, listenOnLoopback } from '../loopback-server';
 import express, { type Request, type Response } from 'express';
 import { FakeAuth, type AuthResult, type Credential } from './fake-auth';
 import { GithubState, type Emitted } from './github-state';
@@ -68,12 +68,8 @@ export class FakeGitHub {
     app.use(express.raw({ type: () => true, limit: '10mb' }));
     app.use((req: Request, res: Response) => this.handle(req, res));
     const server = createServer(app);
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(0, '127.0.0.1', () => resolve());
-    });
+    this.state.baseUrl = await listenOnLoopback(server);
     this.server = server;
-    this.state.baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
     return this.state.baseUrl;
   }
 
@@ -82,10 +78,7 @@ export class FakeGitHub {
     const server = this.server;
     this.server = undefined;
     if (!server) return;
-    await new Promise<void>((resolve) => {
-      server.close(() => resolve());
-      server.closeAllConnections();
-    });
+    await closeServer(server);
   }
 
   get baseUrl(): string {

@@ -8,7 +8,7 @@
  * Jira Cloud.
  */
 import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { closeServer, listenOnLoopback } from '../loopback-server';
 import express, { type Request, type Response } from 'express';
 import { ContractValidator, type ContractProblem } from './contract-validator';
 import { FakeSetupError, JiraState, type Mutation } from './jira-state';
@@ -60,12 +60,8 @@ export class FakeJira {
     app.use(express.raw({ type: () => true, limit: '10mb' }));
     app.use((req: Request, res: Response) => this.handle(req, res));
     const server = createServer(app);
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(0, '127.0.0.1', () => resolve());
-    });
+    this.state.baseUrl = await listenOnLoopback(server);
     this.server = server;
-    this.state.baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
     return this.state.baseUrl;
   }
 
@@ -74,10 +70,7 @@ export class FakeJira {
     const server = this.server;
     this.server = undefined;
     if (!server) return;
-    await new Promise<void>((resolve) => {
-      server.close(() => resolve());
-      server.closeAllConnections();
-    });
+    await closeServer(server);
   }
 
   get baseUrl(): string {

@@ -8,7 +8,7 @@
  * control API, which mutates state and delivers the Business Rule's webhook.
  */
 import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { closeServer, listenOnLoopback } from '../loopback-server';
 import express, { type Request, type Response } from 'express';
 import { FakeSetupError, ServiceNowState, type Mutation } from './servicenow-state';
 import { handleTableApi, snError, type ApiResult } from './table-api';
@@ -42,12 +42,8 @@ export class FakeServiceNow {
     app.use(express.raw({ type: () => true, limit: '5mb' }));
     app.use((req: Request, res: Response) => this.handle(req, res));
     const server = createServer(app);
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(0, '127.0.0.1', () => resolve());
-    });
+    this.base = await listenOnLoopback(server);
     this.server = server;
-    this.base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
     return this.base;
   }
 
@@ -56,10 +52,7 @@ export class FakeServiceNow {
     const server = this.server;
     this.server = undefined;
     if (!server) return;
-    await new Promise<void>((resolve) => {
-      server.close(() => resolve());
-      server.closeAllConnections();
-    });
+    await closeServer(server);
   }
 
   setWebhook(target: WebhookTarget | undefined): void {

@@ -8,7 +8,7 @@
  * and delivers signed webhooks like Zendesk.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { closeServer, listenOnLoopback } from '../loopback-server';
 import { route, type RestResult } from './rest-handlers';
 import { ZendeskState, type Mutation } from './zendesk-state';
 import { eventPayloads, triggerPayload } from './webhook-payloads';
@@ -53,12 +53,8 @@ export class FakeZendesk {
   async start(): Promise<string> {
     if (this.server) return this.state.baseUrl;
     const server = createServer((req, res) => void this.handle(req, res));
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(0, '127.0.0.1', () => resolve());
-    });
+    this.state.baseUrl = await listenOnLoopback(server);
     this.server = server;
-    this.state.baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
     return this.state.baseUrl;
   }
 
@@ -67,10 +63,7 @@ export class FakeZendesk {
     const server = this.server;
     this.server = undefined;
     if (!server) return;
-    await new Promise<void>((resolve) => {
-      server.close(() => resolve());
-      server.closeAllConnections();
-    });
+    await closeServer(server);
   }
 
   get baseUrl(): string {
