@@ -58,11 +58,14 @@ export async function storeAvailable(url: string): Promise<{ ok: true } | { ok: 
 async function freshStore(base: string): Promise<{ url: string; cleanup(): Promise<void> }> {
   const scheme = base.split(':', 1)[0];
   if (scheme === 'redis' || scheme === 'rediss') {
-    const client = createClient({ url: base });
-    await withTimeout(client.connect(), 10_000, `connecting to ${redact(base)}`);
-    await client.flushDb();
-    await client.quit();
-    return { url: base, cleanup: async () => undefined };
+    const flush = async () => {
+      const client = createClient({ url: base });
+      await withTimeout(client.connect(), 10_000, `connecting to ${redact(base)}`);
+      await client.flushDb();
+      await client.quit();
+    };
+    await flush();
+    return { url: base, cleanup: flush };
   }
   if (scheme === 'postgres' || scheme === 'postgresql') {
     const schema = `cg_bench_${randomBytes(4).toString('hex')}`;
@@ -347,7 +350,7 @@ export async function benchReplicas(s: ReplicaSettings): Promise<BenchResult> {
   const ran = rows.length > 0;
   if (unavailable.length) notes.unshift(...unavailable.map((u) => `Not run: store not available — ${u}`));
   notes.push(
-    `Method: each run gets a fresh store (Redis: the bench database emptied with FLUSHDB; PostgreSQL: a new schema, dropped afterwards); ${s.tickets} tickets are filed in a fresh fake Jira without webhooks; replicas are \`node --import tsx src/main.ts\` with PORT, CREDGATE_STORE, CREDGATE_CONFIG, CREDGATE_POLICY and JIRA_* in the environment, logs at warn; load is three autocannon instances in parallel (${s.connectionsPerInstance} connections each, ${s.durationS} s), one per replica, summed — no proxy in front. ` +
+    `Method: each run gets a fresh store (Redis: the bench database emptied with FLUSHDB before and after; PostgreSQL: a new schema, dropped afterwards); ${s.tickets} tickets are filed in a fresh fake Jira without webhooks; replicas are \`node --import tsx src/main.ts\` with PORT, CREDGATE_STORE, CREDGATE_CONFIG, CREDGATE_POLICY and JIRA_* in the environment, logs at warn; load is three autocannon instances in parallel (${s.connectionsPerInstance} connections each, ${s.durationS} s), one per replica, summed — no proxy in front. ` +
       `Every ticket gets deliveries through every replica (round robin over tickets in each instance), so replicas race on the same tickets. Before each measured run, a ${s.warmupS} s warm-up on ${s.warmupTickets} other tickets, drained; doubled effects are counted on both sets of tickets.`,
     'Availability: the benchmark calls `openStore(url)` (10 s limit) on a fresh store and reports "not run: store not available" with the error when that (or preparing the fresh store) throws; nothing else is attempted for that store.',
   );
