@@ -1,4 +1,5 @@
 import type { CommentAudience, Connector, ConnectorContext } from '../types';
+import { configuredGroups } from '../configured-groups';
 import type { ConnectorDefinition } from '../index';
 import type { Actor, TicketRef, WorkflowPosition } from '../../src/domain/ticket';
 import { CredgateError } from '../../src/util/errors';
@@ -67,12 +68,7 @@ export function createGenericConnector(config: GenericConfig, ctx: ConnectorCont
     },
 
     async groupsOf(actor: Actor) {
-      if (config.groupMembers) {
-        const ids = [actor.id, actor.email].filter(Boolean);
-        return Object.entries(config.groupMembers)
-          .filter(([, members]) => members.some((m) => ids.includes(m)))
-          .map(([group]) => group);
-      }
+      if (config.groupMembers) return configuredGroups(config.groupMembers, actor);
       if (!requests.getGroups) return [];
       const cached = groupCache.get(actor.id);
       if (cached && cached.until > Date.now()) return cached.groups;

@@ -1,4 +1,5 @@
 import type { Connector, ConnectorContext, InboundDelivery } from '../types';
+import { configuredGroups } from '../configured-groups';
 import type { ConnectorDefinition } from '../index';
 import type { Actor, TicketRef, WorkflowPosition } from '../../src/domain/ticket';
 import { CredgateError } from '../../src/util/errors';
@@ -88,12 +89,7 @@ export function createGithubConnector(config: GithubConfig, ctx: ConnectorContex
     },
 
     async groupsOf(actor: Actor) {
-      if (config.groupMembers) {
-        const ids = [actor.id, actor.email].filter(Boolean).map((s) => String(s).toLowerCase());
-        return Object.entries(config.groupMembers)
-          .filter(([, members]) => members.some((m) => ids.includes(m.toLowerCase())))
-          .map(([group]) => group);
-      }
+      if (config.groupMembers) return configuredGroups(config.groupMembers, actor, true);
       const key = actor.id.toLowerCase();
       const cached = groupCache.get(key);
       if (cached && cached.until > Date.now()) return cached.groups;

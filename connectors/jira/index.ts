@@ -1,4 +1,5 @@
 import type { CommentAudience, Connector, ConnectorContext, InboundDelivery } from '../types';
+import { configuredGroups } from '../configured-groups';
 import type { Actor, TicketRef, WorkflowPosition } from '../../src/domain/ticket';
 import { CredgateError } from '../../src/util/errors';
 import { parseDuration } from '../../src/policy/parse-duration';
@@ -71,12 +72,7 @@ export function createJiraConnector(config: JiraConfig, ctx: ConnectorContext, c
     },
 
     async groupsOf(actor: Actor) {
-      if (config.groupMembers) {
-        const ids = [actor.id, actor.email].filter(Boolean);
-        return Object.entries(config.groupMembers)
-          .filter(([, members]) => members.some((m) => ids.includes(m)))
-          .map(([group]) => group);
-      }
+      if (config.groupMembers) return configuredGroups(config.groupMembers, actor);
       const cached = groupCache.get(actor.id);
       if (cached && cached.until > Date.now()) return cached.groups;
       const groups = await client.getUserGroups(actor.id);

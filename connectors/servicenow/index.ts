@@ -1,4 +1,5 @@
 import type { Connector, ConnectorContext } from '../types';
+import { configuredGroups } from '../configured-groups';
 import type { ConnectorDefinition } from '../index';
 import type { Actor, TicketRef, WorkflowPosition } from '../../src/domain/ticket';
 import { CredgateError } from '../../src/util/errors';
@@ -85,12 +86,7 @@ export function createServiceNowConnector(config: ServiceNowConfig, ctx: Connect
     },
 
     async groupsOf(actor: Actor) {
-      if (config.groupMembers) {
-        const ids = [actor.id, actor.email].filter(Boolean);
-        return Object.entries(config.groupMembers)
-          .filter(([, members]) => members.some((m) => ids.includes(m)))
-          .map(([group]) => group);
-      }
+      if (config.groupMembers) return configuredGroups(config.groupMembers, actor);
       return groups(actor.id, () => client.getUserGroups(actor.id));
     },
 

@@ -1,4 +1,5 @@
 import type { CommentAudience, Connector, ConnectorContext, InboundDelivery } from '../types';
+import { configuredGroups } from '../configured-groups';
 import type { ConnectorDefinition } from '../index';
 import type { Actor, TicketRef, WorkflowPosition } from '../../src/domain/ticket';
 import { CredgateError } from '../../src/util/errors';
@@ -117,12 +118,7 @@ export function createZendeskConnector(config: ZendeskConfig, ctx: ConnectorCont
     },
 
     async groupsOf(actor: Actor) {
-      if (config.groupMembers) {
-        const ids = [actor.id, actor.email].filter(Boolean);
-        return Object.entries(config.groupMembers)
-          .filter(([, members]) => members.some((m) => ids.includes(m)))
-          .map(([group]) => group);
-      }
+      if (config.groupMembers) return configuredGroups(config.groupMembers, actor);
       return memberships.through(actor.id, async () => {
         const names = await groupsById();
         const mine = await client.listGroupMemberships(actor.id);

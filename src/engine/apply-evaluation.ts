@@ -3,7 +3,7 @@ import type { Draft } from './draft';
 import type { DecideContext } from './decide';
 import { evaluateTicket, type Evaluation } from './evaluate-ticket';
 import { factLabel, requestView } from './views';
-import { schedule, unschedule } from './timers';
+import { schedule } from './timers';
 
 /** Copies a fresh evaluation onto the request. */
 function adopt(draft: Draft, ev: Evaluation): void {
@@ -94,4 +94,3 @@ export async function reevaluate(draft: Draft, snapshot: TicketSnapshot, ctx: De
   }
 }
 
-export { unschedule };
