@@ -80,3 +80,23 @@ for (const engine of ENGINES) {
     });
   });
 }
+
+describe('store engine: postgres (real server), replicas starting together', function () {
+  this.timeout(30_000);
+  it('several replicas opening one fresh schema at the same moment all start and share one store', async () => {
+    // CREATE ... IF NOT EXISTS races in PostgreSQL: without the serialized setup one of these fails
+    // with "duplicate key value violates unique constraint".
+    for (let round = 0; round < 8; round++) {
+      const url = await freshPostgresUrl();
+      const stores = await Promise.all([...Array(6)].map(() => openStore(url)));
+      try {
+        await stores[0].engine.keyv('meta').set('probe', round);
+        for (const s of stores) expect(await s.engine.keyv('meta').get('probe')).to.equal(round);
+        const fences = await Promise.all(stores.map((s, i) => s.engine.acquireLease('boot', `replica-${i}`, 10_000)));
+        expect(fences.filter((f) => f !== null)).to.have.length(1);
+      } finally {
+        await Promise.all(stores.map((s) => s.close()));
+      }
+    }
+  });
+});

@@ -1,5 +1,6 @@
 import Keyv from 'keyv';
 import KeyvPostgres from '@keyv/postgres';
+import { Client } from 'pg';
 import { NAMESPACES, type Namespace, type StoreEngine } from '../store-engine';
 
 type Query = (sql: string, values?: unknown[]) => Promise<Record<string, unknown>[]>;
@@ -17,6 +18,7 @@ export async function openPostgresEngine(url: string): Promise<StoreEngine> {
   parsed.searchParams.delete('schema');
   const uri = parsed.toString();
   const table = (ns: string) => `${schema}.credgate_${ns}`;
+  await createTables(uri, schema, table);
   const keyvs = new Map<Namespace, Keyv>();
   let query!: Query;
   for (const ns of NAMESPACES) {
@@ -27,9 +29,6 @@ export async function openPostgresEngine(url: string): Promise<StoreEngine> {
     await k.has('__warmup__'); // creates the table now, not in the middle of a request
     keyvs.set(ns, k);
   }
-  await query(`CREATE TABLE IF NOT EXISTS ${table('leases')} (
-    name text PRIMARY KEY, owner text NOT NULL, fence bigint NOT NULL, expires_at timestamptz NOT NULL)`);
-  await query(`CREATE SEQUENCE IF NOT EXISTS ${table('lease_fence')}`);
   const kv = (ns: Namespace) => keyvs.get(ns) as Keyv;
   const serialize = async (ns: Namespace, value: unknown, ttlMs?: number) =>
     String(await kv(ns).serializeData({ value, expires: ttlMs ? Date.now() + ttlMs : undefined }));
@@ -82,4 +81,33 @@ export async function openPostgresEngine(url: string): Promise<StoreEngine> {
       await Promise.all([...keyvs.values()].map((k) => k.disconnect().catch(() => undefined)));
     },
   };
+}
+
+/**
+ * Creates the schema and every table before any adapter touches them. Replicas start together on
+ * a fresh database, and PostgreSQL's `CREATE ... IF NOT EXISTS` is not safe under concurrency (two
+ * sessions both see "absent" and one fails on a catalog unique index), so the DDL runs in one
+ * transaction behind an advisory lock. The keyv adapter's own `CREATE TABLE IF NOT EXISTS` then
+ * finds the tables there. The columns match what @keyv/postgres creates.
+ */
+async function createTables(uri: string, schema: string, table: (ns: string) => string): Promise<void> {
+  const client = new Client({ connectionString: uri });
+  await client.connect();
+  try {
+    await client.query('BEGIN');
+    await client.query(`SELECT pg_advisory_xact_lock(hashtext('credgate schema ' || $1))`, [schema]);
+    await client.query(`CREATE SCHEMA IF NOT EXISTS ${schema}`);
+    for (const ns of NAMESPACES) {
+      await client.query(`CREATE TABLE IF NOT EXISTS ${table(ns)} (key VARCHAR(255) PRIMARY KEY, value TEXT)`);
+    }
+    await client.query(`CREATE TABLE IF NOT EXISTS ${table('leases')} (
+      name text PRIMARY KEY, owner text NOT NULL, fence bigint NOT NULL, expires_at timestamptz NOT NULL)`);
+    await client.query(`CREATE SEQUENCE IF NOT EXISTS ${table('lease_fence')}`);
+    await client.query('COMMIT');
+  } catch (err) {
+    await client.query('ROLLBACK').catch(() => undefined);
+    throw err;
+  } finally {
+    await client.end().catch(() => undefined);
+  }
 }
