@@ -31,6 +31,8 @@ export interface Connector {
   readonly markup: CommentMarkup;
   /** How people approve or decline here, for comments ("comment /approve or /deny <reason>"). */
   readonly howToApprove?: string;
+  /** Slash commands in comments this connector turns into status changes itself (GitHub: approve, deny). */
+  readonly commentCommands?: string[];
   /** Resolves what must be known before the first delivery (e.g. credgate's own account). */
   start?(): Promise<void>;
   /** Throws CredgateError('auth') when the delivery is not authentic. Never touches the network. */
@@ -48,7 +50,7 @@ export interface Connector {
    * person who filed the ticket; 'agents' comments (approval bookkeeping, refusals, failures) may
    * be internal notes where the system has them and the operator wants them.
    */
-  postComment(ref: TicketRef, body: string, audience?: CommentAudience): Promise<void>;
+  postComment(ref: TicketRef, body: string, audience?: CommentAudience, mentions?: Actor[]): Promise<void>;
   /** True when a comment containing `marker` is already on the ticket. */
   hasComment(ref: TicketRef, marker: string): Promise<boolean>;
   /** Moves the ticket to the status configured for a workflow position; no-op when it is there. */

@@ -22,6 +22,8 @@ import type { Logger } from './util/logger';
 import { backoffMs } from './effects/backoff';
 import { Leases } from './store/leases';
 import { Reconciler } from './pipeline/reconciler';
+import { AccessLedger } from './providers/access-ledger';
+import { CredgateError } from './util/errors';
 
 /** Templates every connector's markup must provide; a missing one fails the start. */
 export const REQUIRED_TEMPLATES = [
@@ -37,6 +39,14 @@ export const REQUIRED_TEMPLATES = [
   'request-expired',
   'changed-after-grant',
   'action-failed',
+  'command-reply',
+  'request-status',
+  'extension-requested',
+  'access-extended',
+  'extension-declined',
+  'revocation-failed',
+  'secret-link',
+  'secret-revealed',
 ];
 
 export const BUILTIN_TEMPLATES = resolve(__dirname, '..', 'templates');
@@ -48,7 +58,10 @@ export interface ServiceOptions {
   clock?: () => Date;
   /** Replace connectors (tests may inject one); default: every configured connector. */
   connectors?: Connector[];
+  /** The provider for requests no policy binding matches; default: the builtin ledger. */
   provider?: AccessProvider;
+  /** Providers policy bindings name, besides those built from `providers` in the configuration. */
+  providers?: AccessProvider[];
 }
 
 export interface Service {
@@ -88,6 +101,15 @@ export async function createService(options: ServiceOptions): Promise<Service> {
   const leases = new Leases(store.engine, ms(config.scheduler.leaseTtl));
   if (!config.audit.hmacKey) log.warn('CREDGATE_AUDIT_KEY is not set: the audit chain detects edits, but not by someone who can also rewrite the store');
   const provider = options.provider ?? createBuiltinProvider(store.kv.grants, clock);
+  const providers = new Map<string, AccessProvider>([[provider.id, provider]]);
+  for (const p of options.providers ?? []) providers.set(p.id, p);
+  checkBindings(policy, providers);
+  const providerFor = (name: string | null): AccessProvider => {
+    const found = name === null ? provider : providers.get(name);
+    if (!found) throw new CredgateError('config', `policy names provider "${name}", which is not configured`);
+    return found;
+  };
+  const ledger = new AccessLedger(store.engine, leases);
 
   // The runner, scheduler and processor reference each other through these late-bound calls.
   let processor!: TicketProcessor;
@@ -99,7 +121,17 @@ export async function createService(options: ServiceOptions): Promise<Service> {
     (request) => {
       const connector = connectors.get(request.ticket.connector);
       if (!connector) throw new Error(`no connector "${request.ticket.connector}" is configured`);
-      return { connector, renderer: renderers.get(connector.markup) as CommentRenderer, provider, scheduler, audit };
+      return {
+        connector,
+        renderer: renderers.get(connector.markup) as CommentRenderer,
+        scheduler,
+        audit,
+        providerFor,
+        ledger,
+        handoff: null,
+        sealer: null,
+        registerSecret: () => undefined,
+      };
     },
     log,
     { concurrency: config.effects.concurrency, maxAttempts: config.effects.maxAttempts, baseDelayMs: ms(config.effects.baseDelay), maxDelayMs: ms(config.effects.maxDelay) },
@@ -213,4 +245,15 @@ function startConnectors(connectors: Map<string, Connector>, log: Logger): Map<s
     );
   }
   return ready;
+}
+
+/** Every provider a policy binding names must exist: found at start, not at the first grant. */
+function checkBindings(policy: Policy, providers: Map<string, AccessProvider>): void {
+  const missing = policy.document.providers.filter((b) => !providers.has(b.provider));
+  if (missing.length) {
+    throw new CredgateError(
+      'config',
+      `policy binding(s) ${missing.map((b) => `"${b.id}" → provider "${b.provider}"`).join(', ')} name providers that are not configured; configured: ${[...providers.keys()].join(', ')}`,
+    );
+  }
 }

@@ -127,6 +127,7 @@ export function toSnapshot(t: FsTicket, conversations: FsConversation[], config:
   const replies: TicketReply[] = conversations
     .filter((c) => c.user_id)
     .map((c) => ({
+      id: c.id === undefined || c.id === null ? undefined : String(c.id),
       author: { id: String(c.user_id), displayName: reporter && String(c.user_id) === reporter.id ? reporter.displayName : `user ${c.user_id}` },
       body: htmlToText(c.body ?? c.body_text ?? ''),
       at: c.created_at,

@@ -1,4 +1,4 @@
-import type { Connector, ConnectorContext, InboundDelivery } from '../types';
+import type { CommentAudience, Connector, ConnectorContext, InboundDelivery } from '../types';
 import { configuredGroups } from '../configured-groups';
 import type { ConnectorDefinition } from '../index';
 import type { Actor, TicketRef, WorkflowPosition } from '../../src/domain/ticket';
@@ -40,6 +40,7 @@ export function createGithubConnector(config: GithubConfig, ctx: ConnectorContex
     id: CONNECTOR_ID,
     markup: 'markdown',
     howToApprove: 'An approver comments /approve on this issue; to decline, /deny followed by the reason',
+    commentCommands: ['approve', 'deny'],
 
     async start() {
       if (!selfLogin) {
@@ -98,8 +99,10 @@ export function createGithubConnector(config: GithubConfig, ctx: ConnectorContex
       return groups;
     },
 
-    async postComment(ref: TicketRef, body: string) {
-      await client.createComment(issueAddress(ref), body);
+    async postComment(ref: TicketRef, body: string, _audience?: CommentAudience, mentions: Actor[] = []) {
+      // Logins are [A-Za-z0-9-]: anything else is not a login and is left out rather than escaped.
+      const cc = mentions.map((a) => a.id).filter((id) => /^[A-Za-z0-9-]{1,39}$/.test(id));
+      await client.createComment(issueAddress(ref), cc.length ? `${body}\n\ncc ${cc.map((id) => `@${id}`).join(' ')}` : body);
     },
 
     async hasComment(ref: TicketRef, marker: string) {

@@ -136,7 +136,7 @@ export function toSnapshot(issue: GithubIssue, comments: GithubComment[], repoFu
   const position = positionOfIssue(issue.state, labels, config.labels);
   const replies: TicketReply[] = comments.flatMap((c) => {
     const author = actorOf(c.user);
-    return author ? [{ author, body: textOf(c.body), at: c.created_at }] : [];
+    return author ? [{ id: c.id === undefined ? undefined : String(c.id), author, body: textOf(c.body), at: c.created_at }] : [];
   });
   return {
     ref: ticketRef(repoFullName, issue.number),

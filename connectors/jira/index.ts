@@ -3,7 +3,7 @@ import { configuredGroups } from '../configured-groups';
 import type { Actor, TicketRef, WorkflowPosition } from '../../src/domain/ticket';
 import { CredgateError } from '../../src/util/errors';
 import { parseDuration } from '../../src/policy/parse-duration';
-import { wikiToAdf } from '../../src/render/wiki-to-adf';
+import { wikiToAdf, type AdfInline, type AdfParagraph } from '../../src/render/wiki-to-adf';
 import { createJiraClient, type JiraClient } from './client';
 import { verifyJiraDelivery } from './verify';
 import { CONNECTOR_ID, fieldText, inScope, parseWebhook, statusNameFor, toSnapshot, toStatusChanges, withApprovalChanges } from './mappers';
@@ -80,10 +80,19 @@ export function createJiraConnector(config: JiraConfig, ctx: ConnectorContext, c
       return groups;
     },
 
-    async postComment(ref: TicketRef, body: string, audience: CommentAudience = 'requester') {
+    async postComment(ref: TicketRef, body: string, audience: CommentAudience = 'requester', mentions: Actor[] = []) {
       // Questions and outcomes stay visible to the customer on the portal; bookkeeping may be internal.
       const internal = config.serviceManagement.internalComments && audience === 'agents';
-      await client.addComment(ref.id, config.commentFormat === 'adf' ? wikiToAdf(body) : body, { internal });
+      // Ids come from Jira's own API (accountIds, DC usernames); anything else is left out.
+      const cc = mentions.filter((a) => /^[A-Za-z0-9:._@-]{1,128}$/.test(a.id));
+      if (config.commentFormat === 'adf') {
+        const doc = wikiToAdf(body);
+        if (cc.length) doc.content.push(mentionParagraph(cc));
+        await client.addComment(ref.id, doc, { internal });
+        return;
+      }
+      const tags = cc.map((a) => (config.flavor === 'cloud' ? `[~accountid:${a.id}]` : `[~${a.id}]`));
+      await client.addComment(ref.id, tags.length ? `${body}\ncc ${tags.join(', ')}` : body, { internal });
     },
 
     async hasComment(ref: TicketRef, marker: string) {
@@ -124,3 +133,13 @@ const quote = (s: string) => `"${s.replace(/["\\]/g, '\\$&')}"`;
 
 /** Comments come back as stored; compare without wiki escapes so markers match either way. */
 const unescapeWiki = (s: string) => s.replace(/\\(.)/g, '$1');
+
+/** "cc @Alice, @Bob" as ADF mention nodes: Jira notifies each person mentioned. */
+function mentionParagraph(actors: Actor[]): AdfParagraph {
+  const content: AdfInline[] = [{ type: 'text', text: 'cc ' }];
+  actors.forEach((a, i) => {
+    if (i) content.push({ type: 'text', text: ', ' });
+    content.push({ type: 'mention', attrs: { id: a.id, text: `@${a.displayName}` } });
+  });
+  return { type: 'paragraph', content };
+}

@@ -70,6 +70,7 @@ export function positionOf(status: string, statuses: JiraConfig['statuses']): Wo
   if (is(statuses.granted)) return 'granted';
   if (is(statuses.revoked)) return 'revoked';
   if (is(statuses.expired)) return 'expired';
+  if (is(statuses.revocationFailed)) return 'revocation-failed';
   if (statuses.closed.some(is)) return 'closed';
   return 'other';
 }
@@ -83,6 +84,7 @@ export function statusNameFor(position: WorkflowPosition, statuses: JiraConfig['
     granted: statuses.granted,
     revoked: statuses.revoked,
     expired: statuses.expired,
+    'revocation-failed': statuses.revocationFailed,
   };
   return names[position] ?? null;
 }
@@ -97,7 +99,7 @@ export function toSnapshot(issue: JiraIssue, comments: JiraComment[], config: Ji
   }
   const replies: TicketReply[] = comments.flatMap((c) => {
     const author = actorOf(c.author);
-    return author ? [{ author, body: fieldText(c.body), at: textOf(c.created) }] : [];
+    return author ? [{ id: textOf(c.id) || undefined, author, body: fieldText(c.body), at: textOf(c.created) }] : [];
   });
   return {
     ref: { connector: CONNECTOR_ID, id: issue.id, key: issue.key },

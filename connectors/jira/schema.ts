@@ -34,6 +34,8 @@ export const jiraConfigSchema = z
         granted: z.string().min(1).default('Access granted'),
         revoked: z.string().min(1).default('Access revoked'),
         expired: z.string().min(1).default('Declined'),
+        /** Where a ticket goes when every retry of its revocation failed (people must act). */
+        revocationFailed: z.string().min(1).default('Revocation failed'),
         closed: z.array(z.string().min(1)).default(['Done', 'Closed', 'Resolved', 'Cancelled']),
       })
       .strict()

@@ -129,7 +129,7 @@ export function toSnapshot(record: SnRecord, journal: SnJournalEntry[], config: 
   }
   const replies: TicketReply[] = journal
     .filter((j) => j.sys_created_by)
-    .map((j) => ({ author: { id: j.sys_created_by, displayName: j.sys_created_by }, body: j.value ?? '', at: isoTime(j.sys_created_on) }));
+    .map((j) => ({ id: j.sys_id || undefined, author: { id: j.sys_created_by, displayName: j.sys_created_by }, body: j.value ?? '', at: isoTime(j.sys_created_on) }));
   return {
     ref: { connector: CONNECTOR_ID, id: sysId, key: number },
     url: config.instanceUrl ? `${config.instanceUrl.replace(/\/+$/, '')}/${config.table}.do?sys_id=${sysId}` : undefined,

@@ -155,7 +155,7 @@ export function toSnapshot(ticket: ZendeskTicket, comments: ZendeskComment[], na
   }
   const replies: TicketReply[] = comments.flatMap((c) => {
     const author = actorOf(c.author_id, names.users);
-    return author ? [{ author, body: commentText(c), at: c.created_at ?? '' }] : [];
+    return author ? [{ id: c.id === undefined || c.id === null ? undefined : String(c.id), author, body: commentText(c), at: c.created_at ?? '' }] : [];
   });
   const approval = config.approvalField ? customFieldValue(ticket, config.approvalField) : '';
   return {

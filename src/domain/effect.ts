@@ -1,4 +1,4 @@
-import type { WorkflowPosition } from './ticket';
+import type { Actor, WorkflowPosition } from './ticket';
 import type { TimerKind } from './request';
 
 /** Fields every effect carries: a key unique per request, so performing it twice is harmless. */
@@ -12,6 +12,8 @@ export interface CommentEffect extends EffectBase {
   kind: 'comment';
   template: string;
   view: Record<string, unknown>;
+  /** People the comment notifies, where the ticketing system has mentions. */
+  mentions?: Actor[];
 }
 
 export interface SetStatusEffect extends EffectBase {

@@ -11,8 +11,10 @@ export interface TicketObserved {
   type: 'ticket-observed';
   snapshot: TicketSnapshot;
   changes: StatusChange[];
-  /** Group memberships of the actors of changes not yet seen, resolved before deciding. */
+  /** Group memberships of the actors of changes and commands not yet seen, resolved before deciding. */
   groupsByActor: Record<string, string[]>;
+  /** Slash commands the connector itself turns into status changes (GitHub's /approve, /deny). */
+  connectorCommands?: string[];
 }
 
 export interface TimerFired {

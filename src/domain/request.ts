@@ -1,5 +1,6 @@
 import type { Actor, TicketRef } from './ticket';
 import type { Effect } from './effect';
+import type { AccessTarget } from '../providers/types';
 
 export type RequestState =
   | 'awaiting-info'
@@ -8,7 +9,9 @@ export type RequestState =
   | 'declined'
   | 'expired'
   | 'revoked'
-  | 'cancelled';
+  | 'cancelled'
+  /** The revocation failed after every retry: access may still exist, people must act. */
+  | 'revocation-failed';
 
 export const TERMINAL_STATES: readonly RequestState[] = ['declined', 'expired', 'revoked', 'cancelled'];
 
@@ -59,6 +62,15 @@ export interface Approval {
   historyId: string;
 }
 
+/** An /extend beyond policy's cap for unapproved extensions, waiting for approvers. */
+export interface PendingExtension {
+  /** How much longer, in ms, from the expiry at the time of asking. */
+  ms: number;
+  requestedBy: Actor;
+  requestedAt: string;
+  approvals: Approval[];
+}
+
 export type TimerKind = 'pending-timeout' | 'reminder' | 'expiry';
 
 /**
@@ -97,6 +109,12 @@ export interface CredentialRequest {
   timers: Partial<Record<TimerKind, string>>;
   /** Status-change ids already handled, so a redelivered or replayed change does nothing twice. */
   seenChanges: string[];
+  /** Where the access lives: the provider and settings policy chose at grant time (null: builtin). */
+  access?: AccessTarget | null;
+  /** An extension asked for with /extend beyond what policy allows without approval. */
+  extension?: PendingExtension | null;
+  /** Reply ids already read for lifecycle commands (/revoke, /extend, /status). */
+  seenReplies?: string[];
   /** Effects decided but not yet performed, in order: the request's outbox. */
   outbox: Effect[];
   effectSeq: number;

@@ -31,10 +31,13 @@ export type WorkflowPosition =
   | 'revoked'
   | 'expired'
   | 'closed'
+  | 'revocation-failed'
   | 'other';
 
 /** A reply on the ticket, kept so facts given in replies can complete a request. */
 export interface TicketReply {
+  /** The comment's id in the ticketing system, so a command in it is acted on once. */
+  id?: string;
   author: Actor;
   body: string;
   at: string;

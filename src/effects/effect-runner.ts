@@ -9,6 +9,8 @@ import { backoffMs } from './backoff';
 import { Semaphore } from '../util/semaphore';
 import { formatTime } from '../engine/views';
 import { performEffect, type EffectTargets } from './perform-effect';
+import { Draft } from '../engine/draft';
+import { onRevocationFailed } from '../engine/on-status-change';
 
 export interface EffectRunnerOptions {
   /** Calls in flight at once per connector. */
@@ -95,8 +97,9 @@ export class EffectRunner {
       if (wait > 0) return this.retryLater(requestId, wait);
 
       const attempts = (effect.attempts ?? 0) + 1;
-      // Comments are the one effect a repeat would double: record the attempt before making it.
-      if (effect.kind === 'comment' && !(await this.updateHead(requestId, effect.key, (e) => ({ ...e, attempts })))) continue;
+      // Comments (and grants, which may post a one-time link) are what a repeat would double:
+      // record the attempt before making it, so a retry knows to look for the first one.
+      if ((effect.kind === 'comment' || effect.kind === 'grant') && !(await this.updateHead(requestId, effect.key, (e) => ({ ...e, attempts })))) continue;
       try {
         const connector = request.ticket.connector;
         if (!this.limits.has(connector)) this.limits.set(connector, new Semaphore(this.options.concurrency));
@@ -104,7 +107,8 @@ export class EffectRunner {
         await this.finish(requestId, effect, 'done');
       } catch (err) {
         // Auth failures are retried too: a token being rotated should delay comments, not drop them.
-        const transient = !isCredgateError(err) || ['transient', 'auth', 'conflict'].includes(err.kind);
+        // A revocation is retried whatever the error: giving up on one leaves access behind.
+        const transient = effect.kind === 'revoke' || !isCredgateError(err) || ['transient', 'auth', 'conflict'].includes(err.kind);
         const message = (err as Error).message;
         if (transient && attempts < this.options.maxAttempts) {
           const retryAfter = isCredgateError(err) ? err.details.retryAfterMs : undefined;
@@ -125,8 +129,13 @@ export class EffectRunner {
     for (;;) {
       const current = await this.requests.get(requestId);
       if (!current || current.outbox[0]?.key !== effect.key) return;
-      const next: CredentialRequest = { ...current, outbox: current.outbox.slice(1) };
-      if (outcome === 'failed' && effect.kind !== 'audit') {
+      let next: CredentialRequest = { ...current, outbox: current.outbox.slice(1) };
+      if (outcome === 'failed' && effect.kind === 'revoke') {
+        // Never dropped silently: the ticket says so, moves to "revocation failed", approvers are called.
+        const draft = new Draft(next, this.clock());
+        onRevocationFailed(draft, error ?? 'unknown error');
+        next = draft.request;
+      } else if (outcome === 'failed' && effect.kind !== 'audit') {
         const at = this.clock().toISOString();
         const owed: Effect[] = [
           { kind: 'audit', key: `${current.id}/${++next.effectSeq}`, event: { action: 'effect-failed', actor: null, at, outcome: effect.kind, rules: [], detail: { effect: effect.key, error } } },

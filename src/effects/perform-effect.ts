@@ -2,14 +2,13 @@ import type { CredentialRequest } from '../domain/request';
 import type { Effect } from '../domain/effect';
 import type { Connector } from '../../connectors/types';
 import type { CommentRenderer } from '../render/comment-renderer';
-import type { AccessProvider } from '../providers/types';
+import { performGrant, performRevoke, type AccessTargets } from './perform-access';
 import type { Scheduler } from '../scheduler/scheduler';
 import type { AuditLog } from '../audit/audit-log';
 
-export interface EffectTargets {
+export interface EffectTargets extends AccessTargets {
   connector: Connector;
   renderer: CommentRenderer;
-  provider: AccessProvider;
   scheduler: Scheduler;
   audit: AuditLog;
 }
@@ -26,23 +25,15 @@ export async function performEffect(request: CredentialRequest, effect: Effect, 
       // attempts > 1: an earlier attempt started and may have been accepted before a crash or timeout.
       if ((effect.attempts ?? 0) > 1 && (await t.connector.hasComment(ticket, effect.key))) return;
       const view = { howToApprove: t.connector.howToApprove ?? DEFAULT_HOW_TO_APPROVE, ...effect.view };
-      await t.connector.postComment(ticket, t.renderer.render(effect.template, view), audienceOf(effect.template));
+      await t.connector.postComment(ticket, t.renderer.render(effect.template, view), audienceOf(effect.template), effect.mentions);
       return;
     }
     case 'set-status':
       return t.connector.setStatus(ticket, effect.position);
     case 'grant':
-    case 'revoke': {
-      const ctx = {
-        requestId: request.id,
-        ticket,
-        requester: request.requester,
-        facts: request.facts,
-        expiresAt: request.expiresAt,
-        idempotencyKey: effect.key,
-      };
-      return effect.kind === 'grant' ? t.provider.grant(ctx) : t.provider.revoke({ ...ctx, reason: effect.reason });
-    }
+      return performGrant(request, effect, t);
+    case 'revoke':
+      return performRevoke(request, effect, t);
     case 'schedule':
       return t.scheduler.schedule({ requestId: request.id, timer: effect.timer, at: effect.at });
     case 'unschedule':
@@ -54,7 +45,7 @@ export async function performEffect(request: CredentialRequest, effect: Effect, 
 }
 
 /** Comments for the service desk only; every other comment speaks to the requester too. */
-const AGENT_TEMPLATES = new Set(['approval-recorded', 'transition-refused', 'action-failed']);
+const AGENT_TEMPLATES = new Set(['approval-recorded', 'transition-refused', 'action-failed', 'revocation-failed']);
 
 export const audienceOf = (template: string): 'requester' | 'agents' => (AGENT_TEMPLATES.has(template) ? 'agents' : 'requester');
 

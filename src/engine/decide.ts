@@ -6,6 +6,7 @@ import { evaluateTicket, requestIdFor } from './evaluate-ticket';
 import { enterEvaluatedState, reevaluate } from './apply-evaluation';
 import { onStatusChange } from './on-status-change';
 import { onTimer } from './on-timer';
+import { onReplies, parseCommand, replyId } from './lifecycle-commands';
 
 export interface DecideContext {
   policy: Policy;
@@ -70,6 +71,10 @@ async function onNewTicket(event: TicketObserved, ctx: DecideContext): Promise<D
     timers: {},
     // Status changes made before credgate saw the request (an early "Approved") count for nothing.
     seenChanges: event.changes.map((c) => c.id),
+    // Likewise replies: a command counts only when written after credgate took the request on.
+    seenReplies: snapshot.replies.filter((reply) => parseCommand(reply.body)).map(replyId),
+    access: null,
+    extension: null,
     outbox: [],
     effectSeq: 0,
   };
@@ -96,6 +101,7 @@ async function onTicketEvent(request: CredentialRequest, event: TicketObserved, 
     if (change.bySelf) continue;
     onStatusChange(draft, change, event.groupsByActor[change.actor.id] ?? [], ctx, event.snapshot.reporter);
   }
+  onReplies(draft, event.snapshot.replies, event.groupsByActor, ctx, event.connectorCommands);
   if (event.snapshot.summary !== draft.request.summary) {
     draft.request.summary = event.snapshot.summary;
     draft.touch();

@@ -32,10 +32,11 @@ export class Draft {
     return keyed;
   }
 
-  comment(template: string, view: Record<string, unknown>): void {
+  comment(template: string, view: Record<string, unknown>): Effect {
     // The key is only known once added; the footer shows it so a retried post can find itself.
     const effect = this.add({ kind: 'comment', template, view: {} });
     if (effect.kind === 'comment') effect.view = { ...this.commonView(effect.key), ...view };
+    return effect;
   }
 
   audit(event: Omit<AuditEvent, 'at'>): void {

@@ -1,5 +1,6 @@
 import type { Actor, StatusChange, WorkflowPosition } from '../domain/ticket';
-import type { ApprovalStep, CredentialRequest, RequestState } from '../domain/request';
+import type { Approval, ApprovalStep, CredentialRequest, RequestState } from '../domain/request';
+import { applyExtension } from './lifecycle-commands';
 import type { Draft } from './draft';
 import type { DecideContext } from './decide';
 import { approvalsView, formatTime, remainingView, requestView } from './views';
@@ -15,10 +16,15 @@ export const POSITION_OF: Record<RequestState, WorkflowPosition | null> = {
   expired: 'expired',
   revoked: 'revoked',
   cancelled: null,
+  'revocation-failed': 'revocation-failed',
 };
 
+/** Where the ticket belongs now: an extension waiting for approval keeps it pending. */
+export const positionFor = (r: CredentialRequest): WorkflowPosition | null =>
+  r.state === 'granted' && r.extension ? 'pending-approval' : POSITION_OF[r.state];
+
 /** Positions only credgate may move a ticket to. */
-const OWNED: WorkflowPosition[] = ['awaiting-info', 'pending-approval', 'granted', 'revoked', 'expired'];
+const OWNED: WorkflowPosition[] = ['awaiting-info', 'pending-approval', 'granted', 'revoked', 'expired', 'revocation-failed'];
 
 /** One status change made by a person, judged against the request's state and the policy. */
 export function onStatusChange(draft: Draft, change: StatusChange, groups: string[], ctx: DecideContext, reporter: Actor | null = null): void {
@@ -27,9 +33,11 @@ export function onStatusChange(draft: Draft, change: StatusChange, groups: strin
   switch (change.position) {
     case 'approved':
       if (r.state === 'pending-approval') return approve(draft, change, groups, ctx, reporter);
+      if (r.state === 'granted' && r.extension) return approveExtension(draft, change, groups, ctx, reporter);
       return refuse(draft, change, 'approval-state', stateReason(r.state));
     case 'declined':
       if (open) return decline(draft, change, groups);
+      if (r.state === 'granted' && r.extension) return declineExtension(draft, change, groups);
       if (r.state === 'granted') return endAccess(draft, change, 'declined after grant');
       return;
     case 'closed':
@@ -37,20 +45,26 @@ export function onStatusChange(draft: Draft, change: StatusChange, groups: strin
       if (r.state === 'granted') return endAccess(draft, change, 'ticket closed');
       return;
     default:
-      if (OWNED.includes(change.position) && change.position !== POSITION_OF[r.state]) {
+      if (OWNED.includes(change.position) && change.position !== positionFor(r)) {
         return refuse(draft, change, 'credgate-owned-status', `only credgate moves a ticket to "${change.to}"`);
       }
   }
 }
 
 /** The first step still short of approvals that this person may sign for, or null. */
-export function stepFor(r: CredentialRequest, change: StatusChange, groups: string[], unmetOnly: boolean): ApprovalStep | null {
+export function stepFor(
+  r: CredentialRequest,
+  actor: Actor,
+  groups: string[],
+  unmetOnly: boolean,
+  approvals: Approval[] = r.approvals,
+): ApprovalStep | null {
   const mine = new Set(groups.map((g) => g.toLowerCase()));
-  const ids = [change.actor.id, change.actor.email].filter(Boolean).map((s) => String(s).toLowerCase());
+  const ids = [actor.id, actor.email].filter(Boolean).map((s) => String(s).toLowerCase());
   return (
     r.steps.find((s) => {
       const member = s.groups.some((g) => mine.has(g.toLowerCase())) || s.users.some((u) => ids.includes(u.toLowerCase()));
-      const unmet = r.approvals.filter((a) => a.step === s.id).length < s.count;
+      const unmet = approvals.filter((a) => a.step === s.id).length < s.count;
       return member && (!unmetOnly || unmet);
     }) ?? null
   );
@@ -65,7 +79,7 @@ function approve(draft: Draft, change: StatusChange, groups: string[], ctx: Deci
   if (r.approvals.some((a) => a.actor.id === change.actor.id)) {
     return refuse(draft, change, 'distinct-approvers', `${change.actor.displayName} has already approved; another approver must sign off`);
   }
-  const step = stepFor(r, change, groups, true);
+  const step = stepFor(r, change.actor, groups, true);
   if (!step) {
     const needed = remainingView(r).map((s) => s.name).join(', ');
     return refuse(draft, change, 'approver-group', `${change.actor.displayName} is not an approver this request still needs (${needed})`);
@@ -95,6 +109,8 @@ function grant(draft: Draft, change: StatusChange, ctx: DecideContext): void {
   const expiresAt = new Date(ctx.now.getTime() + r.grantMs);
   r.state = 'granted';
   r.grantedAt = ctx.now.toISOString();
+  // Chosen once, at grant: a later policy change must not move where this access is revoked.
+  r.access = ctx.policy.accessTargetFor(r.category.id, r.facts);
   r.expiresAt = expiresAt.toISOString();
   unschedule(draft, 'pending-timeout');
   // The revocation is made durable before the access exists, so it can never be missed.
@@ -111,13 +127,19 @@ function grant(draft: Draft, change: StatusChange, ctx: DecideContext): void {
     expiresAt: formatTime(r.expiresAt),
     reminder: r.timers.reminder ? formatDuration(ctx.policy.reminderBeforeMs) : null,
   });
-  draft.audit({ action: 'access-granted', actor: change.actor.id, outcome: 'granted', rules: r.capRule ? [r.capRule] : [], detail: { expiresAt: r.expiresAt } });
+  draft.audit({
+    action: 'access-granted',
+    actor: change.actor.id,
+    outcome: 'granted',
+    rules: [...(r.capRule ? [r.capRule] : []), ...(r.access ? [`provider-${r.access.binding}`] : [])],
+    detail: { expiresAt: r.expiresAt, provider: r.access?.provider ?? 'builtin' },
+  });
 }
 
 function decline(draft: Draft, change: StatusChange, groups: string[]): void {
   const r = draft.request;
   const byRequester = r.requester !== null && change.actor.id === r.requester.id;
-  if (!byRequester && !stepFor(r, change, groups, false)) {
+  if (!byRequester && !stepFor(r, change.actor, groups, false)) {
     return refuse(draft, change, 'approver-group', `${change.actor.displayName} is not an approver of this request`);
   }
   r.state = byRequester ? 'cancelled' : 'declined';
@@ -156,7 +178,7 @@ function endAccess(draft: Draft, change: StatusChange, why: string): void {
 /** Refuses a transition: moves the ticket back where it belongs and says why. */
 function refuse(draft: Draft, change: StatusChange, rule: string, reason: string): void {
   const r = draft.request;
-  const back = POSITION_OF[r.state];
+  const back = positionFor(r);
   if (back) draft.add({ kind: 'set-status', position: back });
   draft.comment('transition-refused', { actor: change.actor.displayName, to: change.to, reason, rule, reverted: back !== null });
   draft.audit({ action: 'transition-refused', actor: change.actor.id, outcome: back ?? 'none', rules: [rule], detail: { to: change.to } });
@@ -172,3 +194,70 @@ function stateReason(state: RequestState): string {
       return `the request has ended (${state}); file a new request`;
   }
 }
+
+/** An approver signs off an extension asked for beyond policy; the last one needed applies it. */
+function approveExtension(draft: Draft, change: StatusChange, groups: string[], ctx: DecideContext, reporter: Actor | null): void {
+  const r = draft.request;
+  const ext = r.extension!;
+  if ((r.requester && change.actor.id === r.requester.id) || (reporter && change.actor.id === reporter.id) || change.actor.id === ext.requestedBy.id) {
+    return refuse(draft, change, 'separation-of-duties', 'nobody approves their own extension');
+  }
+  if (ext.approvals.some((a) => a.actor.id === change.actor.id)) {
+    return refuse(draft, change, 'distinct-approvers', `${change.actor.displayName} has already approved the extension; another approver must sign off`);
+  }
+  const step = stepFor(r, change.actor, groups, true, ext.approvals);
+  if (!step) return refuse(draft, change, 'approver-group', `${change.actor.displayName} is not an approver this extension still needs`);
+  ext.approvals.push({ actor: change.actor, step: step.id, at: change.at, historyId: change.id });
+  draft.audit({ action: 'extension-approval-accepted', actor: change.actor.id, outcome: step.id, rules: ['approver-group', 'separation-of-duties'] });
+  const left = r.steps.some((s) => ext.approvals.filter((a) => a.step === s.id).length < s.count);
+  if (left) {
+    draft.comment('approval-recorded', {
+      approver: change.actor.displayName,
+      step: step.name,
+      approvals: ext.approvals.map((a) => ({ name: a.actor.displayName, step: r.steps.find((s) => s.id === a.step)?.name ?? a.step, at: formatTime(a.at) })),
+      remaining: r.steps
+        .map((s) => ({ name: s.name, left: s.count - ext.approvals.filter((a) => a.step === s.id).length }))
+        .filter((s) => s.left > 0),
+      given: ext.approvals.length,
+      needed: r.steps.reduce((n, s) => n + s.count, 0),
+    });
+    draft.add({ kind: 'set-status', position: 'pending-approval' });
+    return;
+  }
+  applyExtension(draft, ext.ms, change.actor, ['extend-approved'], ctx);
+}
+
+function declineExtension(draft: Draft, change: StatusChange, groups: string[]): void {
+  const r = draft.request;
+  const ext = r.extension!;
+  const byAsker = change.actor.id === ext.requestedBy.id || (r.requester !== null && change.actor.id === r.requester.id);
+  if (!byAsker && !stepFor(r, change.actor, groups, false)) {
+    return refuse(draft, change, 'approver-group', `${change.actor.displayName} is not an approver of this request`);
+  }
+  r.extension = null;
+  draft.add({ kind: 'set-status', position: 'granted' });
+  draft.comment('extension-declined', { actor: change.actor.displayName, expiresAt: formatTime(r.expiresAt), extension: formatDuration(ext.ms) });
+  draft.audit({ action: 'extension-declined', actor: change.actor.id, outcome: 'granted', rules: [] });
+}
+
+/**
+ * Every retry of a revocation failed: access may still exist. The ticket says so, moves to its
+ * "revocation failed" status and calls the approvers by name; /revoke on the ticket tries again.
+ */
+export function onRevocationFailed(draft: Draft, error: string): void {
+  const r = draft.request;
+  r.state = 'revocation-failed';
+  const mentions = uniqueActors(r.approvals.map((a) => a.actor));
+  draft.add({ kind: 'set-status', position: 'revocation-failed' });
+  const effect = draft.comment('revocation-failed', {
+    error,
+    expiresAt: formatTime(r.expiresAt),
+    approvers: mentions.map((a) => a.displayName),
+    account: r.facts.account,
+    systems: r.facts.systems,
+  });
+  if (effect.kind === 'comment') effect.mentions = mentions;
+  draft.audit({ action: 'revocation-failed', actor: null, outcome: 'revocation-failed', rules: ['revocation-retries'], detail: { error } });
+}
+
+const uniqueActors = (actors: Actor[]): Actor[] => actors.filter((a, i) => actors.findIndex((b) => b.id === a.id) === i);

@@ -10,6 +10,7 @@ import { KeyMutex } from '../store/key-mutex';
 import { decide, type Decision } from '../engine/decide';
 import { requestIdFor } from '../engine/evaluate-ticket';
 import type { EngineEvent } from '../domain/event';
+import { parseCommand, replyId } from '../engine/lifecycle-commands';
 
 /**
  * The I/O around the pure engine: reads the ticket back from the ticketing system, resolves the
@@ -47,8 +48,14 @@ export class TicketProcessor {
             if (seen.has(c.id) || c.bySelf || groupsByActor[c.actor.id]) continue;
             if (c.position === 'approved' || c.position === 'declined') groupsByActor[c.actor.id] = await connector.groupsOf(c.actor);
           }
+          // And for authors of new lifecycle commands (/revoke, /extend need an approver or the requester).
+          const read = new Set(request.seenReplies ?? []);
+          for (const reply of snapshot.replies) {
+            if (request.seenReplies === undefined || read.has(replyId(reply)) || groupsByActor[reply.author.id]) continue;
+            if (parseCommand(reply.body)) groupsByActor[reply.author.id] = await connector.groupsOf(reply.author);
+          }
         }
-        const event: EngineEvent = { type: 'ticket-observed', snapshot, changes, groupsByActor };
+        const event: EngineEvent = { type: 'ticket-observed', snapshot, changes, groupsByActor, connectorCommands: connector.commentCommands };
         return decide(request, event, { policy: this.policy(), now: this.clock() });
       });
     });

@@ -47,6 +47,33 @@ const approvalStep = z
   .strict()
   .refine((s) => s.groups.length + s.users.length > 0, { message: 'a step needs at least one group or user' });
 
+/** Where a request's access lives: the first binding whose every given pattern matches wins. */
+const providerBinding = z
+  .object({
+    id: ruleId,
+    /** Name of a provider in the service configuration (`providers.<name>`). */
+    provider: z.string().min(1),
+    match: z
+      .object({
+        /** Glob patterns (`*` any run of characters), case-insensitive; any system may match. */
+        systems: z.array(z.string().min(1)).optional(),
+        accounts: z.array(z.string().min(1)).optional(),
+        categories: z.array(ruleId).optional(),
+      })
+      .strict()
+      .default({}),
+    /** Settings for the provider (a group DN, a KV path): plain strings, never secrets. */
+    with: z.record(z.string(), z.string()).default({}),
+    /**
+     * `rotate`: the account is shared; a grant sets a fresh password and hands it to the requester
+     * through a one-time link, instead of changing membership.
+     */
+    share: z.enum(['none', 'rotate']).default('none'),
+    /** Rotate the account's password when the last grant covering it ends. */
+    rotateOnRevoke: z.boolean().default(false),
+  })
+  .strict();
+
 const approvalPath = z.object({ low: z.array(approvalStep).min(1), high: z.array(approvalStep).min(1) }).strict();
 
 export const policySchema = z
@@ -92,6 +119,7 @@ export const policySchema = z
       })
       .strict(),
     approvals: z.object({ paths: z.record(z.string(), approvalPath) }).strict(),
+    providers: z.array(providerBinding).default([]),
     lifecycle: z
       .object({
         pendingTimeout: duration.default('72h'),
@@ -111,6 +139,9 @@ export const policySchema = z
         });
       }
     });
+    const bindings = p.providers.map((b) => b.id);
+    const dupBinding = bindings.find((id, i) => bindings.indexOf(id) !== i);
+    if (dupBinding) ctx.addIssue({ code: 'custom', path: ['providers'], message: `provider binding id "${dupBinding}" is used twice` });
     const ids = [...p.categories.map((c) => c.id), ...p.risk.rules.map((r) => r.id)];
     const dup = ids.find((id, i) => ids.indexOf(id) !== i);
     if (dup) ctx.addIssue({ code: 'custom', path: ['risk'], message: `rule id "${dup}" is used twice` });

@@ -9,6 +9,7 @@ import { CredgateError } from '../util/errors';
 import type { ApprovalStep, FactName, Facts, FiredRule, Risk } from '../domain/request';
 import type { TicketSnapshot } from '../domain/ticket';
 import type { FactLabels } from './extract-facts';
+import type { AccessTarget } from '../providers/types';
 
 export interface Category {
   id: string;
@@ -39,6 +40,10 @@ export interface Policy {
   assessRisk(snapshot: TicketSnapshot, facts: Facts, category: Category): Promise<{ risk: Risk; riskRules: FiredRule[] }>;
   maxDurationMs(category: Category, risk: Risk): { ms: number; rule: string };
   approvalSteps(category: Category, risk: Risk): ApprovalStep[];
+  /** The longest a grant may last without a new approval, for a category id (extensions). */
+  maxGrantMs(categoryId: string, risk: Risk): number;
+  /** Which provider holds this request's access; null when no binding matches (builtin ledger). */
+  accessTargetFor(categoryId: string, facts: Facts): AccessTarget | null;
 }
 
 export function loadPolicy(path: string): Policy {
@@ -110,6 +115,18 @@ export function compilePolicy(raw: unknown, source = 'policy'): Policy {
     approvalSteps(category, risk) {
       return doc.approvals.paths[category.path][risk].map((s) => ({ ...s }));
     },
+
+    maxGrantMs(categoryId, risk) {
+      const category = categories.find((c) => c.id === categoryId);
+      const byRisk = ms(doc.durations.max[risk]);
+      return category?.maxDurationMs != null ? Math.min(category.maxDurationMs, byRisk) : byRisk;
+    },
+
+    accessTargetFor(categoryId, facts) {
+      const binding = doc.providers.find((b) => bindingMatches(b.match, categoryId, facts));
+      if (!binding) return null;
+      return { binding: binding.id, provider: binding.provider, settings: { ...binding.with }, rotateOnRevoke: binding.rotateOnRevoke, share: binding.share };
+    },
   };
 }
 
@@ -127,4 +144,15 @@ function ruleFacts(snapshot: TicketSnapshot, facts: Facts): Record<string, unkno
     external: facts.company.trim() !== '',
     durationHours: durationMs === null ? 0 : durationMs / 3_600_000,
   };
+}
+
+/** `*` matches any run of characters; everything else literally, case-insensitively. */
+const globMatches = (pattern: string, value: string): boolean =>
+  new RegExp(`^${pattern.split('*').map((part) => part.replace(/[.+?^${}()|[\]\\]/g, '\\$&')).join('.*')}$`, 'i').test(value.trim());
+
+function bindingMatches(match: PolicyDocument['providers'][number]['match'], categoryId: string, facts: Facts): boolean {
+  if (match.categories && !match.categories.includes(categoryId)) return false;
+  if (match.systems && !facts.systems.some((s) => match.systems!.some((p) => globMatches(p, s)))) return false;
+  if (match.accounts && !match.accounts.some((p) => globMatches(p, facts.account))) return false;
+  return true;
 }

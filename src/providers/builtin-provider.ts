@@ -21,6 +21,7 @@ export interface GrantRecord {
 export function createBuiltinProvider(kv: Keyv, clock: () => Date): AccessProvider {
   return {
     id: 'builtin',
+    type: 'builtin',
     async grant(ctx) {
       const existing = (await kv.get(ctx.requestId)) as GrantRecord | undefined;
       if (existing) return;
@@ -42,6 +43,9 @@ export function createBuiltinProvider(kv: Keyv, clock: () => Date): AccessProvid
       const existing = (await kv.get(ctx.requestId)) as GrantRecord | undefined;
       if (!existing || existing.status === 'revoked') return;
       await kv.set(ctx.requestId, { ...existing, status: 'revoked', revokedAt: clock().toISOString(), revokeReason: ctx.reason });
+    },
+    async rotate() {
+      // No system holds a password here: nothing to rotate, and no secret to hand out.
     },
   };
 }

@@ -1,23 +1,80 @@
 import type { Actor, TicketRef } from '../domain/ticket';
 import type { Facts } from '../domain/request';
 
-/** What a provider needs to grant or revoke one request's access. */
+/**
+ * Which provider acts for a request, and with what settings: chosen by the policy's `providers`
+ * bindings (matched on systems, account, category). Settings are plain, non-secret strings from
+ * policy (a group DN, a KV path, an argument list); secrets live in the provider's configuration.
+ */
+export interface AccessTarget {
+  /** Id of the policy binding that chose the provider, named in audit entries. */
+  binding: string;
+  /** Name of the configured provider instance (config `providers.<name>`). */
+  provider: string;
+  settings: Record<string, string>;
+  /** Rotate the account's secret when the last grant covering it ends (shared accounts). */
+  rotateOnRevoke: boolean;
+  /** 'rotate': a grant sets a fresh password and hands it off through a one-time link. */
+  share: 'none' | 'rotate';
+}
+
+/** What a provider needs to grant, revoke or rotate one request's access. */
 export interface AccessContext {
   requestId: string;
   ticket: TicketRef;
   requester: Actor | null;
   facts: Facts;
+  /** When the grant ends; a provider sets expiries (account, wrapping TTL) no later than this. */
   expiresAt: string | null;
+  target: AccessTarget;
   /** Unique per effect: a provider seeing it twice must not act twice. */
   idempotencyKey: string;
 }
 
+/** A secret a provider produced (a rotated or generated password, a wrapping token). */
+export interface IssuedSecret {
+  /** What it is, in words fit for a ticket: "password for svc-backup". Never the value. */
+  label: string;
+  value: string;
+}
+
+/** What a provider reports back. Nothing here but `secret` may hold a secret. */
+export interface ProviderResult {
+  /** Handed off through a one-time link, never written to a ticket, a log or the audit trail. */
+  secret?: IssuedSecret;
+  /** What was done, in plain words (e.g. { group: 'cn=vpn,...', member: 'uid=bob,...' }), audited. */
+  detail?: Record<string, string>;
+}
+
+/** An account as the system that holds it sees it, for reviews and purges. */
+export interface AccountState {
+  account: string;
+  exists: boolean;
+  enabled: boolean;
+  /** The account's own expiry in that system, when it has one. */
+  expiresAt?: string | null;
+  /** Last use (login) when the system records it. */
+  lastUsedAt?: string | null;
+}
+
 /**
- * Acts on the system that holds the access. Implementations must be idempotent: a grant or revoke
- * retried after a crash or a timeout must leave the system as one call would.
+ * Acts on the system that holds the access. Every method must be idempotent: a call retried after
+ * a crash or a timeout must leave the system as one call would. Failures throw a CredgateError:
+ * kind 'transient' is retried with backoff, 'permanent' and 'config' fail the effect at once.
+ * Error messages must never contain a secret.
  */
 export interface AccessProvider {
+  /** Instance name from configuration ("corp-ad", "vault", ...). */
   readonly id: string;
-  grant(ctx: AccessContext): Promise<void>;
-  revoke(ctx: AccessContext & { reason: string }): Promise<void>;
+  /** Provider type: ldap, vault, command, http, builtin. */
+  readonly type: string;
+  grant(ctx: AccessContext): Promise<ProviderResult | void>;
+  revoke(ctx: AccessContext & { reason: string }): Promise<ProviderResult | void>;
+  /** Sets a new random secret on the (shared) account; the result carries it when it is handed off. */
+  rotate(ctx: AccessContext & { reason: string }): Promise<ProviderResult | void>;
+  /** The account's state, when the provider can read it (reviews, purges). */
+  inspect?(target: AccessTarget, account: string): Promise<AccountState | null>;
+  /** Disables an account found stale by a review (purge). */
+  disable?(target: AccessTarget, account: string, reason: string): Promise<ProviderResult | void>;
+  close?(): Promise<void>;
 }

@@ -23,6 +23,7 @@ function writer(escape: (s: string) => string, marks: Record<'strong' | 'em' | '
     nodes
       .map((n) => {
         if (n.type === 'hardBreak') return lineBreak;
+        if (n.type === 'mention') return escape(n.attrs.text);
         let out = edges(n.text, escape);
         for (const m of n.marks ?? []) {
           const [open, close] = marks[m.type];

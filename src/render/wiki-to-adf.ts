@@ -6,8 +6,10 @@ export type AdfMark = { type: 'strong' } | { type: 'em' } | { type: 'code' };
 export interface AdfText { type: 'text'; text: string; marks?: AdfMark[] }
 /** ADF hard line break. */
 export interface AdfHardBreak { type: 'hardBreak' }
+/** ADF mention of a user by accountId (added by the Jira connector, never parsed from wiki). */
+export interface AdfMention { type: 'mention'; attrs: { id: string; text: string } }
 /** ADF inline content. */
-export type AdfInline = AdfText | AdfHardBreak;
+export type AdfInline = AdfText | AdfHardBreak | AdfMention;
 /** ADF paragraph. */
 export interface AdfParagraph { type: 'paragraph'; content: AdfInline[] }
 /** ADF heading. */

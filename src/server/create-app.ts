@@ -4,6 +4,8 @@ import { errorHandler } from './error-handler';
 
 export interface AppDeps extends WebhookDeps {
   health: () => Promise<Record<string, unknown>>;
+  /** Further surfaces (one-time links, the service-desk page, metrics), mounted before the 404. */
+  routers?: express.Router[];
 }
 
 /** The HTTP surface: webhooks and health. Everything it needs is injected. */
@@ -19,6 +21,7 @@ export function createApp(deps: AppDeps): Express {
     }
   });
   app.use(webhookRouter(deps));
+  for (const router of deps.routers ?? []) app.use(router);
   app.use((req, res) => {
     res.status(404).json({ error: 'not-found', message: `no route for ${req.method} ${req.path}` });
   });

@@ -2,7 +2,7 @@ import type Keyv from 'keyv';
 import { CredgateError } from '../util/errors';
 import { DocumentCollection } from './document-collection';
 import type { CredentialRequest } from '../domain/request';
-import type { Namespace, StoreEngine } from './store-engine';
+import { NAMESPACES, type Namespace, type StoreEngine } from './store-engine';
 import { openLocalEngine } from './engines/local-engine';
 
 type RedisModule = typeof import('./engines/redis-engine');
@@ -36,7 +36,7 @@ export async function openStore(url: string): Promise<Store> {
     throw new CredgateError('config', `the store at ${redact(url)} cannot be opened: ${(err as Error).message}`);
   }
   const kv = {} as Store['kv'];
-  for (const ns of ['inbox', 'jobs', 'audit', 'grants', 'meta', 'owing'] as const) kv[ns] = engine.keyv(ns);
+  for (const ns of NAMESPACES) if (ns !== 'requests') kv[ns] = engine.keyv(ns);
   return {
     url,
     engine,

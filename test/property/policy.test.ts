@@ -136,6 +136,7 @@ const STATUS_OF: Record<WorkflowPosition, string[]> = {
   revoked: ['Access revoked'],
   expired: ['Declined'],
   other: ['In Progress', 'Open'],
+  'revocation-failed': ['Revocation failed'],
 };
 const POSITIONS = Object.keys(STATUS_OF) as WorkflowPosition[];
 

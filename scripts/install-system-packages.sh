@@ -1,0 +1,17 @@
+#!/usr/bin/env bash
+# Debian packages the tests drive for real: OpenLDAP's slapd (the ldap provider's tests start their
+# own server on a loopback port) and Chromium (the one-time link page and the service-desk page are
+# tested in a real browser through playwright-core). Needs root; does nothing when all are present.
+set -euo pipefail
+missing=()
+command -v /usr/sbin/slapd >/dev/null 2>&1 || missing+=(slapd)
+command -v ldapsearch >/dev/null 2>&1 || missing+=(ldap-utils)
+command -v /usr/bin/chromium >/dev/null 2>&1 || missing+=(chromium)
+if [ ${#missing[@]} -eq 0 ]; then exit 0; fi
+echo "== installing ${missing[*]}"
+export DEBIAN_FRONTEND=noninteractive
+apt-get install -y --no-install-recommends "${missing[@]}" || { apt-get update && apt-get install -y --no-install-recommends "${missing[@]}"; }
+# The Debian package starts a system slapd on port 389; the tests run their own, so stop it.
+if pgrep -x slapd >/dev/null 2>&1; then
+  service slapd stop >/dev/null 2>&1 || pkill -x slapd || true
+fi
