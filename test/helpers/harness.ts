@@ -8,6 +8,7 @@ import { createLogger } from '../../src/util/logger';
 import { createService, type Service } from '../../src/service';
 import type { Policy } from '../../src/policy/policy';
 import { quickPolicy } from './policy';
+import type { AccessProvider } from '../../src/providers/types';
 
 export const SECRETS = {
   apiToken: 'jira-api-token-7f3a9c1e55d2',
@@ -33,6 +34,7 @@ export const STATUSES = [
   'Declined',
   'Access granted',
   'Access revoked',
+  'Revocation failed',
   'In Progress',
   'Done',
 ];
@@ -43,6 +45,8 @@ export interface HarnessOptions {
   config?: Record<string, unknown>;
   /** Overrides of the fake Jira's options (workflow transitions, users...). */
   fake?: Partial<FakeJiraOptions>;
+  /** Providers the policy's bindings name (tests pass recording or real ones). */
+  providers?: AccessProvider[];
 }
 
 /**
@@ -96,7 +100,7 @@ export class Harness {
       },
     });
     const log = createLogger({ level: 'debug', secrets: this.config.secrets, destination: sink });
-    this.service = await createService({ config: this.config, log, policy: this.options.policy ?? quickPolicy() });
+    this.service = await createService({ config: this.config, log, policy: this.options.policy ?? quickPolicy(), providers: this.options.providers });
     const port = await this.service.listen(0, '127.0.0.1');
     this.url = `http://127.0.0.1:${port}`;
     this.fake.setWebhook({ url: `${this.url}/webhooks/jira`, secret: SECRETS.webhookSecret });

@@ -6,7 +6,7 @@ import { resolve } from 'node:path';
 export const shippedPolicy = (): Policy => loadPolicy(resolve(__dirname, '../../config/policy.yaml'));
 
 /** A small policy with short durations, for scenarios that wait for real timers. */
-export function quickPolicy(overrides: { max?: string; reminderBefore?: string; pendingTimeout?: string } = {}): Policy {
+export function quickPolicy(overrides: { max?: string; reminderBefore?: string; pendingTimeout?: string; providers?: unknown[] } = {}): Policy {
   return compilePolicy({
     version: 1,
     categories: [
@@ -50,5 +50,6 @@ export function quickPolicy(overrides: { max?: string; reminderBefore?: string; 
       },
     },
     lifecycle: { pendingTimeout: overrides.pendingTimeout ?? '72h', reminderBefore: overrides.reminderBefore ?? '1h' },
+    ...(overrides.providers ? { providers: overrides.providers } : {}),
   });
 }
