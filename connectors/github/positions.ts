@@ -16,6 +16,7 @@ const LABEL_KEYS: [WorkflowPosition, keyof Labels][] = [
   ['granted', 'granted'],
   ['revoked', 'revoked'],
   ['expired', 'expired'],
+  ['revocation-failed', 'revocationFailed'],
 ];
 
 /** Positions that end a request: credgate closes the issue when it moves there. */

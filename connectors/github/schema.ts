@@ -54,6 +54,7 @@ export const githubConfigSchema = z
         granted: labelName.default('credgate: access granted'),
         revoked: labelName.default('credgate: access revoked'),
         expired: labelName.default('credgate: expired'),
+        revocationFailed: labelName.default('credgate: revocation failed'),
       })
       .strict()
       .prefault({}),

@@ -76,7 +76,7 @@ describe('freshservice mappers', () => {
     expect(snap.description).to.include('Account: svc_reports\nAccess: read-only & reports');
     expect(snap.reporter).to.deep.equal({ id: '21000418006', displayName: 'Andrea', email: 'andrea@example.com' });
     expect(snap.mappedFacts).to.deep.equal({ duration: '4h', systems: 'crm-prod, crm-test', company: 'Credential request' });
-    expect(snap.replies).to.deep.equal([{ author: { id: '21000418006', displayName: 'Andrea' }, body: 'Justification: audit', at: '2026-01-05T10:00:00Z' }]);
+    expect(snap.replies).to.deep.equal([{ id: '1', author: { id: '21000418006', displayName: 'Andrea' }, body: 'Justification: audit', at: '2026-01-05T10:00:00Z' }]);
     expect(snap.labels).to.deep.equal(['vendor']);
   });
 

@@ -193,7 +193,7 @@ describe('github snapshots', () => {
 
   it('keeps every comment as a reply (the core reads facts from the reporter\'s only)', () => {
     const snap = toSnapshot(issue({ body: formBody, labels: [{ name: 'credgate: pending approval' }] }), [{ id: 1, user: { login: 'rita' }, body: 'Duration: 2h', created_at: '2026-11-25T10:00:00Z' }], 'acme/access', config);
-    expect(snap.replies).to.deep.equal([{ author: { id: 'rita', displayName: 'rita' }, body: 'Duration: 2h', at: '2026-11-25T10:00:00Z' }]);
+    expect(snap.replies).to.deep.equal([{ id: '1', author: { id: 'rita', displayName: 'rita' }, body: 'Duration: 2h', at: '2026-11-25T10:00:00Z' }]);
     expect(snap).to.include({ position: 'pending-approval', status: 'credgate: pending approval' });
     expect(snap.ref.key).to.equal('acme/access#7');
   });

@@ -22,6 +22,7 @@ describe('github config', () => {
     expect(c.labels).to.deep.equal({
       awaitingInfo: 'credgate: awaiting info', pendingApproval: 'credgate: pending approval', declined: 'credgate: declined',
       granted: 'credgate: access granted', revoked: 'credgate: access revoked', expired: 'credgate: expired',
+      revocationFailed: 'credgate: revocation failed',
     });
   });
 

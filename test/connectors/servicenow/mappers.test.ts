@@ -77,7 +77,7 @@ describe('servicenow mappers', () => {
     expect(snap.url).to.equal(`https://acme.service-now.com/incident.do?sys_id=${SYS_ID}`);
     expect(snap.reporter).to.deep.equal({ id: 'rita.requester', displayName: 'Rita Requester', email: 'rita@example.com' });
     expect(snap.mappedFacts).to.deep.equal({ systems: 'crm-prod' });
-    expect(snap.replies).to.deep.equal([{ author: { id: 'rita.requester', displayName: 'rita.requester' }, body: 'Duration: 2h', at: '2026-01-05T10:00:00Z' }]);
+    expect(snap.replies).to.deep.equal([{ id: 'j1', author: { id: 'rita.requester', displayName: 'rita.requester' }, body: 'Duration: 2h', at: '2026-01-05T10:00:00Z' }]);
   });
 
   it('reads plain (display_value=false) values too', () => {
