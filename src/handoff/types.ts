@@ -1,0 +1,114 @@
+import type { Router } from 'express';
+import type { TicketRef } from '../domain/ticket';
+import type { Logger } from '../util/logger';
+import type { Store } from '../store/open-store';
+import type { SealedBox } from './secret-box';
+
+/** A link that was just revealed, as `onRevealed` sees it: no token, no secret. */
+export interface RevealedLink {
+  /** The store key: SHA-256 of the token (hex). Not enough to open the link. */
+  id: string;
+  requestId: string;
+  ticket: TicketRef;
+  label: string;
+  createdAt: string;
+  expiresAt: string;
+}
+
+/** Who revealed a link: the socket address (or the proxy's client address under trust proxy). */
+export interface Viewer {
+  ip: string;
+  /** Normalized to one line and truncated; still requester-controlled text. */
+  userAgent: string;
+  at: string;
+}
+
+/** A link as stored under its id. `box` exists only while the link is live. */
+export interface LinkRecord {
+  kind: 'link';
+  version: number;
+  state: 'live' | 'revealed';
+  requestId: string;
+  ticket: TicketRef;
+  label: string;
+  createdAt: string;
+  expiresAt: string;
+  box?: SealedBox;
+  revealedAt?: string;
+  revealedIp?: string;
+  revealedUserAgent?: string;
+}
+
+/**
+ * A link a retried issue made obsolete. It stays until its expiry so that a write of the old link
+ * still in flight (a stale worker) finds the key taken and fails instead of reviving it.
+ */
+export interface ReplacedLink {
+  kind: 'link';
+  version: number;
+  state: 'replaced';
+  expiresAt: string;
+  replacedAt: string;
+  requestId?: string;
+}
+
+/** Every link ever issued for one idempotency key, under `issued:<key>`; the last one is current. */
+export interface IssueRecord {
+  kind: 'issue';
+  version: number;
+  links: string[];
+  expiresAt: string;
+}
+
+export type HandoffDoc = LinkRecord | ReplacedLink | IssueRecord;
+
+export interface IssueInput {
+  requestId: string;
+  ticket: TicketRef;
+  /** What the secret is, fit for a ticket ("password for svc-backup"). Never the value. */
+  label: string;
+  secret: string;
+  /** When the grant ends; the link never outlives it. */
+  expiresAt: string | null;
+  /** Unique per effect: a retry with the same key replaces the earlier link instead of adding one. */
+  idempotencyKey: string;
+}
+
+export interface IssuedLink {
+  url: string;
+  expiresAt: string;
+}
+
+export interface HandoffDeps {
+  store: Store;
+  /** The 32-byte sealing key (see resolveHandoffKey); null: `issue` refuses with a 'config' error. */
+  key: Buffer | null;
+  clock: () => Date;
+  /**
+   * Base URL people reach credgate at, e.g. "https://credgate.example.com"; a function when it is
+   * only known once the server listens.
+   */
+  publicUrl: string | (() => string);
+  ttlMs: number;
+  log: Logger;
+  /**
+   * Called once per reveal, after the link is burnt and before the page is sent (audit entry,
+   * ticket comment). Keep it quick: enqueue, do not call a ticketing system inline; it is given
+   * 5 s. A failure is logged and does not undo the reveal.
+   */
+  onRevealed: (link: RevealedLink, viewer: Viewer) => Promise<void>;
+  /** Path the links live under; default "/s" (config `handoff.path`). */
+  path?: string;
+  /** Page requests allowed per client address: a burst of `capacity`, refilled at `perMinute`. */
+  rateLimit?: { capacity: number; perMinute: number };
+}
+
+/** One-time links for secrets a provider produced. */
+export interface Handoff {
+  /** Seals the secret and returns the only URL that can open it. */
+  issue(input: IssueInput): Promise<IssuedLink>;
+  /** `GET <path>/:token` (the page with a Reveal button) and `POST <path>/:token/reveal`. */
+  router(): Router;
+  /** Deletes links (and their bookkeeping) past expiry; returns how many links were deleted. */
+  purgeExpired(): Promise<number>;
+}
