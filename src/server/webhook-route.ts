@@ -3,6 +3,7 @@ import type { Connector } from '../../connectors/types';
 import type { Inbox } from '../pipeline/inbox';
 import type { Logger } from '../util/logger';
 import { CredgateError } from '../util/errors';
+import { deliveryOutcomeOf, type DeliveryOutcome } from '../observability/delivery-outcome';
 
 export interface WebhookDeps {
   connectors: Map<string, Connector>;
@@ -12,6 +13,8 @@ export interface WebhookDeps {
   log: Logger;
   bodyLimitBytes: number;
   clock: () => Date;
+  /** Told what became of each delivery (metrics); `connector` is "unknown" for ids no connector has. */
+  onDelivery?: (connector: string, outcome: DeliveryOutcome) => void;
 }
 
 /**
@@ -40,6 +43,7 @@ export function webhookRouter(deps: WebhookDeps): Router {
       if (parsed.ignored || parsed.tickets.length === 0) {
         deps.log.debug({ connector: id, delivery: parsed.deliveryId, reason: parsed.ignored }, 'delivery ignored');
         res.status(202).json({ status: 'ignored', reason: parsed.ignored ?? 'no ticket' });
+        deps.onDelivery?.(id, 'ignored');
         return;
       }
       const { key, outcome } = await deps.inbox.accept({
@@ -50,10 +54,18 @@ export function webhookRouter(deps: WebhookDeps): Router {
       });
       deps.log.info({ connector: id, delivery: parsed.deliveryId, outcome, tickets: parsed.tickets.map((t) => t.key) }, 'delivery received');
       res.status(202).json({ status: outcome, deliveryId: parsed.deliveryId });
+      deps.onDelivery?.(id, outcome);
       if (outcome === 'accepted') deps.onAccepted(key);
     } catch (err) {
       next(err);
     }
+  });
+  // Refusals (401, 400, 413 from the body parser, unknown connector) are counted on their way to
+  // the error handler. Only known ids become labels: a path is attacker-chosen.
+  router.use((err: unknown, req: Request, _res: Response, next: NextFunction) => {
+    const id = /^\/webhooks\/([^/]+)/.exec(req.path)?.[1];
+    if (id !== undefined) deps.onDelivery?.(deps.knownIds.includes(id) ? id : 'unknown', deliveryOutcomeOf(err));
+    next(err);
   });
   return router;
 }
