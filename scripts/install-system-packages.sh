@@ -8,6 +8,10 @@ command -v /usr/sbin/slapd >/dev/null 2>&1 || missing+=(slapd)
 command -v ldapsearch >/dev/null 2>&1 || missing+=(ldap-utils)
 command -v /usr/bin/chromium >/dev/null 2>&1 || missing+=(chromium)
 if [ ${#missing[@]} -eq 0 ]; then exit 0; fi
+if [ "$(id -u)" -ne 0 ]; then
+  echo "the tests need ${missing[*]}: run 'sudo bash scripts/install-system-packages.sh' once" >&2
+  exit 1
+fi
 echo "== installing ${missing[*]}"
 export DEBIAN_FRONTEND=noninteractive
 apt-get install -y --no-install-recommends "${missing[@]}" || { apt-get update && apt-get install -y --no-install-recommends "${missing[@]}"; }

@@ -19,10 +19,19 @@ import { TicketProcessor } from './pipeline/ticket-processor';
 import { DeliveryWorker } from './pipeline/delivery-worker';
 import { createApp } from './server/create-app';
 import type { Logger } from './util/logger';
+import { registerSecret, scrubberOf } from './util/logger';
+import { createMetrics } from './observability/metrics';
+import { metricsRouter } from './observability/metrics-router';
+import { recordConfigLoaded } from './audit/system-events';
 import { backoffMs } from './effects/backoff';
 import { Leases } from './store/leases';
 import { Reconciler } from './pipeline/reconciler';
 import { AccessLedger } from './providers/access-ledger';
+import { createProviders } from './providers/registry';
+import { createHandoff, resolveHandoffKey } from './handoff';
+import { sharedSecretSealer } from './handoff/shared-secret-sealer';
+import { formatTime } from './engine/views';
+import { deskRouter } from './desk';
 import { CredgateError } from './util/errors';
 
 /** Templates every connector's markup must provide; a missing one fails the start. */
@@ -97,12 +106,15 @@ export async function createService(options: ServiceOptions): Promise<Service> {
   }
 
   const store = await openStore(config.store.url);
-  const audit = createAuditLog(store.engine, config.audit.hmacKey);
+  const audit = createAuditLog(store.engine, config.audit.hmacKey, { scrub: scrubberOf(log)?.scrub, clock });
+  const metrics = createMetrics({ requests: store.requests, clock });
+  audit.observe((record) => metrics.observeAudit(record));
   const leases = new Leases(store.engine, ms(config.scheduler.leaseTtl));
   if (!config.audit.hmacKey) log.warn('CREDGATE_AUDIT_KEY is not set: the audit chain detects edits, but not by someone who can also rewrite the store');
   const provider = options.provider ?? createBuiltinProvider(store.kv.grants, clock);
   const providers = new Map<string, AccessProvider>([[provider.id, provider]]);
-  for (const p of options.providers ?? []) providers.set(p.id, p);
+  const fromConfig = createProviders(config.providers ?? {}, { log, clock, registerSecret: (value) => registerSecret(log, value) });
+  for (const p of [...fromConfig, ...(options.providers ?? [])]) providers.set(p.id, p);
   checkBindings(policy, providers);
   const providerFor = (name: string | null): AccessProvider => {
     const found = name === null ? provider : providers.get(name);
@@ -110,6 +122,28 @@ export async function createService(options: ServiceOptions): Promise<Service> {
     return found;
   };
   const ledger = new AccessLedger(store.engine, leases);
+
+  // One-time links: the key comes from configuration or a key file, never from the store.
+  const handoffKey = resolveHandoffKey(config.handoff);
+  let listeningUrl = '';
+  const publicUrl = () => config.server.publicUrl ?? listeningUrl;
+  if (handoffKey && !config.server.publicUrl) log.warn('server.publicUrl (CREDGATE_PUBLIC_URL) is not set: one-time links will point at the address credgate listens on');
+  const handoff = createHandoff({
+    store,
+    key: handoffKey,
+    clock,
+    publicUrl,
+    ttlMs: ms(config.handoff.ttl),
+    path: config.handoff.path,
+    log,
+    // The reveal is audited and commented on the ticket through the request's own outbox.
+    onRevealed: (link, viewer) =>
+      processor.amend(link.requestId, (draft) => {
+        draft.comment('secret-revealed', { label: link.label, revealedAt: formatTime(viewer.at), ip: viewer.ip, userAgent: viewer.userAgent || 'unknown browser' });
+        draft.audit({ action: 'secret-revealed', actor: null, outcome: 'revealed', rules: ['one-time-link'], detail: { label: link.label, ip: viewer.ip, userAgent: viewer.userAgent, link: link.id.slice(0, 12) } });
+      }),
+  });
+  const sealer = handoffKey ? sharedSecretSealer(handoffKey) : null;
 
   // The runner, scheduler and processor reference each other through these late-bound calls.
   let processor!: TicketProcessor;
@@ -128,13 +162,14 @@ export async function createService(options: ServiceOptions): Promise<Service> {
         audit,
         providerFor,
         ledger,
-        handoff: null,
-        sealer: null,
-        registerSecret: () => undefined,
+        handoff,
+        sealer,
+        grantDetails: store.kv.meta,
+        registerSecret: (value) => registerSecret(log, value),
       };
     },
     log,
-    { concurrency: config.effects.concurrency, maxAttempts: config.effects.maxAttempts, baseDelayMs: ms(config.effects.baseDelay), maxDelayMs: ms(config.effects.maxDelay) },
+    { concurrency: config.effects.concurrency, maxAttempts: config.effects.maxAttempts, baseDelayMs: ms(config.effects.baseDelay), maxDelayMs: ms(config.effects.maxDelay), observer: metrics.effects },
     clock,
   );
   processor = new TicketProcessor(store.requests, store.kv.owing, connectors, () => policy, (id) => void runner.kick(id), log, clock);
@@ -155,7 +190,14 @@ export async function createService(options: ServiceOptions): Promise<Service> {
     bodyLimitBytes: config.server.bodyLimitBytes,
     clock,
     health: async () => ({ connectors: [...connectors.keys()], store: store.engine.name, scheduledJobs: scheduler.size }),
+    onDelivery: (connector, outcome) => metrics.countDelivery(connector, outcome),
+    routers: [
+      metricsRouter(metrics, config.metrics.token),
+      handoff.router(),
+      deskRouter({ store, audit, clock, config: config.desk, log, publicUrl: config.server.publicUrl }),
+    ],
   });
+  await recordConfigLoaded(audit, { configSource: config.source, policy, policyFile: options.policy ? undefined : config.policy.path, connectors: [...connectors.keys()], store: store.engine.name, auditKeyed: Boolean(config.audit.hmacKey) }, clock());
 
   const reconciler = new Reconciler(store.requests, connectors, processor, leases, log);
   let server: Server | null = null;
@@ -166,7 +208,12 @@ export async function createService(options: ServiceOptions): Promise<Service> {
     timers.push(t);
   };
   /** Work a crash, an outage or another replica left: queued deliveries, owed effects, new timers. */
-  const sweep = async () => ({ jobs: await scheduler.restore(), pendingDeliveries: await worker.sweep(), requestsOwingEffects: await runner.sweep() });
+  const sweep = async () => ({
+    jobs: await scheduler.restore(),
+    pendingDeliveries: await worker.sweep(),
+    requestsOwingEffects: await runner.sweep(),
+    expiredLinksPurged: await handoff.purgeExpired(),
+  });
 
   return {
     app,
@@ -191,6 +238,7 @@ export async function createService(options: ServiceOptions): Promise<Service> {
       every(reconcileMs, 'reconcile', () => reconciler.run(reconcileMs));
       const address = server.address();
       const bound = typeof address === 'object' && address ? address.port : port;
+      listeningUrl = `http://${host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host}:${bound}`;
       log.info({ port: bound, store: store.engine.name, owner: leases.owner, ...found }, 'credgate listening');
       return bound;
     },

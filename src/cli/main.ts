@@ -6,11 +6,11 @@ import { createCommentRenderer, type CommentMarkup } from '../render/comment-ren
 import { connectorDefinition } from '../../connectors';
 import { BUILTIN_TEMPLATES, REQUIRED_TEMPLATES } from '../service';
 import { simulateRequest } from './simulate';
-import { openStore } from '../store/open-store';
-import { createAuditLog } from '../audit/audit-log';
+import { registerAuditCommands } from './audit-commands';
 import { isCredgateError } from '../util/errors';
+import { runHashPassword } from '../desk/hash-password-command';
 
-/** `credgate <command>`: policy check, simulate, audit verify. */
+/** `credgate <command>`: policy check, simulate, audit verify / export / show. */
 const program = new Command('credgate').description('shared-credential requests under policy, inside your ticketing system');
 const out = (s: string) => process.stdout.write(s + '\n');
 
@@ -58,26 +58,23 @@ program
     }
   });
 
-const audit = program.command('audit').description('the tamper-evident audit log');
-audit
-  .command('verify')
-  .description('check the whole hash chain; exit 1 naming the first broken entry')
-  .action(async () => {
-    const config = loadConfig(process.env);
-    const store = await openStore(config.store.url);
-    try {
-      const result = await createAuditLog(store.engine, config.audit.hmacKey).verify();
-      if (result.ok) out(`audit chain intact: ${result.count} entries`);
-      else {
-        out(`audit chain broken at entry ${result.seq}: ${result.problem}`);
-        process.exitCode = 1;
-      }
-    } finally {
-      await store.close();
-    }
-  });
+registerAuditCommands(program);
+
+// `credgate audit export | head`: a reader that leaves early is not an error.
+process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+  if (err.code === 'EPIPE') process.exit(0);
+  throw err;
+});
+
+program
+  .command('desk')
+  .description('the service-desk page')
+  .command('hash-password')
+  .description('read a password (no echo) and print the scrypt hash to put in desk.users[].passwordHash')
+  .action(() => runHashPassword());
 
 program.parseAsync(process.argv).catch((err) => {
   process.stderr.write(`credgate: ${isCredgateError(err) ? err.message : (err as Error).message}\n`);
-  process.exit(1);
+  // 2: the command line itself was wrong (a bad date, an unknown format); 1: anything else.
+  process.exit(isCredgateError(err, 'bad-input') ? 2 : 1);
 });

@@ -1,5 +1,8 @@
 import { z } from 'zod';
 import { parseDuration } from '../policy/parse-duration';
+import { providersConfigSchema } from '../providers/registry';
+import { handoffConfigSchema } from '../handoff/handoff-config';
+import { deskConfigSchema, DESK_ENV } from '../desk/desk-config';
 
 const duration = (fallback: string) =>
   z
@@ -61,6 +64,19 @@ export const coreConfigShape = {
     })
     .strict()
     .prefault({}),
+  /** The read-only service-desk page (src/desk/readme.md). */
+  desk: deskConfigSchema.prefault({}),
+  /** One-time links that hand secrets to people (AES-256-GCM; the key never enters the store). */
+  handoff: handoffConfigSchema.prefault({}),
+  /** Named access providers (ldap, vault, command, http) that policy bindings refer to. */
+  providers: providersConfigSchema,
+  metrics: z
+    .object({
+      /** When set, GET /metrics needs `Authorization: Bearer <token>` (CREDGATE_METRICS_TOKEN). */
+      token: z.string().min(16, 'expected at least 16 characters').optional(),
+    })
+    .strict()
+    .prefault({}),
 };
 
 /** Environment variables that set core keys (connectors map their own). */
@@ -72,4 +88,7 @@ export const CORE_ENV: Record<string, string[]> = {
   CREDGATE_LOG_LEVEL: ['log', 'level'],
   CREDGATE_AUDIT_KEY: ['audit', 'hmacKey'],
   CREDGATE_PUBLIC_URL: ['server', 'publicUrl'],
+  CREDGATE_METRICS_TOKEN: ['metrics', 'token'],
+  CREDGATE_HANDOFF_KEY: ['handoff', 'key'],
+  ...DESK_ENV,
 };

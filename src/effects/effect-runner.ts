@@ -4,6 +4,7 @@ import type { DocumentCollection } from '../store/document-collection';
 import type { Leases } from '../store/leases';
 import type Keyv from 'keyv';
 import type { Logger } from '../util/logger';
+import { scrubWith } from '../util/logger';
 import { isCredgateError } from '../util/errors';
 import { backoffMs } from './backoff';
 import { Semaphore } from '../util/semaphore';
@@ -18,6 +19,11 @@ export interface EffectRunnerOptions {
   maxAttempts: number;
   baseDelayMs: number;
   maxDelayMs: number;
+  /** Told of each effect performed and each failed attempt (metrics); must not throw. */
+  observer?: {
+    performed(request: CredentialRequest, effect: Effect): void;
+    failed(request: CredentialRequest, effect: Effect, err: unknown, willRetry: boolean): void;
+  };
 }
 
 /**
@@ -104,12 +110,14 @@ export class EffectRunner {
         const connector = request.ticket.connector;
         if (!this.limits.has(connector)) this.limits.set(connector, new Semaphore(this.options.concurrency));
         await this.limits.get(connector)!.run(() => performEffect(request, { ...effect, attempts }, this.targetsFor(request)));
+        this.options.observer?.performed(request, effect);
         await this.finish(requestId, effect, 'done');
       } catch (err) {
         // Auth failures are retried too: a token being rotated should delay comments, not drop them.
         // A revocation is retried whatever the error: giving up on one leaves access behind.
         const transient = effect.kind === 'revoke' || !isCredgateError(err) || ['transient', 'auth', 'conflict'].includes(err.kind);
         const message = (err as Error).message;
+        this.options.observer?.failed(request, effect, err, transient && attempts < this.options.maxAttempts);
         if (transient && attempts < this.options.maxAttempts) {
           const retryAfter = isCredgateError(err) ? err.details.retryAfterMs : undefined;
           const delay = backoffMs(attempts, this.options.baseDelayMs, this.options.maxDelayMs, retryAfter);
@@ -119,7 +127,8 @@ export class EffectRunner {
           return this.retryLater(requestId, delay);
         }
         this.log.error({ requestId, effect: effect.key, kind: effect.kind, attempts, err: message }, 'effect failed for good');
-        await this.finish(requestId, effect, 'failed', message);
+        // The reason reaches the ticket, the audit trail and the request document: no echoed secret may.
+        await this.finish(requestId, effect, 'failed', scrubWith(this.log, message));
       }
     }
   }

@@ -1,3 +1,4 @@
+import type Keyv from 'keyv';
 import type { CredentialRequest } from '../domain/request';
 import type { GrantEffect, RevokeEffect } from '../domain/effect';
 import type { Connector } from '../../connectors/types';
@@ -7,6 +8,7 @@ import type { AccessContext, AccessProvider, IssuedSecret } from '../providers/t
 import { AccessLedger, accessKeyOf, accountKeyOf } from '../providers/access-ledger';
 import { CredgateError } from '../util/errors';
 import { formatTime } from '../engine/views';
+import { LINK_PLACEHOLDER, insertLink } from '../render/trusted-link';
 
 /** Hands a secret to a person through a one-time link (src/handoff). */
 export interface SecretHandoff {
@@ -34,6 +36,8 @@ export interface AccessTargets {
   ledger: AccessLedger;
   handoff: SecretHandoff | null;
   sealer: SecretSealer | null;
+  /** What each provider's grant reported (never secrets), by request id: revoke gets it back. */
+  grantDetails: Keyv;
   /** Learns a secret so that no log line can carry it. */
   registerSecret(value: string): void;
 }
@@ -68,6 +72,8 @@ export async function performGrant(request: CredentialRequest, effect: GrantEffe
     if (target?.share !== 'rotate') {
       await t.ledger.hold(accountKeyOf(request), request.id, effect.expiresAt);
       const result = await provider.grant(ctx);
+      // What the provider made (a lease id, a wrapping accessor) is what its revoke needs back.
+      if (result?.detail) await t.grantDetails.set(`grant-detail:${request.id}`, result.detail);
       return result?.secret ?? null;
     }
     // A shared account: the first holder gets a fresh password; overlapping holders share it.
@@ -96,10 +102,10 @@ export async function performGrant(request: CredentialRequest, effect: GrantEffe
     ticketKey: request.ticket.key,
     at: formatTime(new Date().toISOString()),
     label: secret.label,
-    url: link.url,
+    url: LINK_PLACEHOLDER,
     linkExpiresAt: formatTime(link.expiresAt),
   });
-  await t.connector.postComment(request.ticket, body, 'requester');
+  await t.connector.postComment(request.ticket, insertLink(body, link.url, t.connector.markup), 'requester');
   await t.audit.append({
     action: 'secret-link-issued',
     actor: null,
@@ -123,7 +129,9 @@ export async function performRevoke(request: CredentialRequest, effect: RevokeEf
   const provider = t.providerFor(target?.provider ?? null);
   const key = accessKeyOf(request);
   const accountKey = accountKeyOf(request);
-  const ctx = { ...contextOf(request, effect.key, request.expiresAt), reason: effect.reason };
+  const base = contextOf(request, effect.key, request.expiresAt);
+  const detail = ((await t.grantDetails.get(`grant-detail:${request.id}`)) as Record<string, string> | undefined) ?? {};
+  const ctx = { ...base, target: { ...base.target, settings: { ...base.target.settings, ...detail } }, reason: effect.reason };
   const audit = (suffix: string, action: string, detail: Record<string, unknown>) =>
     t.audit.append({
       action,
@@ -153,7 +161,8 @@ export async function performRevoke(request: CredentialRequest, effect: RevokeEf
       // For a shared account the two keys are one: this sees the holders released above.
       const left = await t.ledger.release(accountKey, request.id);
       if (left.others.length) return;
-      const rotated = await provider.rotate(ctx);
+      // Its own key: a receiver deduplicating on the key must not take the rotation for the revoke.
+      const rotated = await provider.rotate({ ...ctx, idempotencyKey: `${effect.key}/rotate` });
       if (rotated?.secret) t.registerSecret(rotated.secret.value);
       // Nobody receives this password: it only makes the one people saw stop working.
       await audit('rotated', 'account-rotated', { provider: provider.id, account: request.facts.account });

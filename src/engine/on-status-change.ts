@@ -181,7 +181,7 @@ function refuse(draft: Draft, change: StatusChange, rule: string, reason: string
   const back = positionFor(r);
   if (back) draft.add({ kind: 'set-status', position: back });
   draft.comment('transition-refused', { actor: change.actor.displayName, to: change.to, reason, rule, reverted: back !== null });
-  draft.audit({ action: 'transition-refused', actor: change.actor.id, outcome: back ?? 'none', rules: [rule], detail: { to: change.to } });
+  draft.audit({ action: 'transition-refused', actor: change.actor.id, outcome: back ?? 'none', rules: [rule], detail: { to: change.to, position: change.position } });
 }
 
 function stateReason(state: RequestState): string {

@@ -11,6 +11,7 @@ import { decide, type Decision } from '../engine/decide';
 import { requestIdFor } from '../engine/evaluate-ticket';
 import type { EngineEvent } from '../domain/event';
 import { parseCommand, replyId } from '../engine/lifecycle-commands';
+import { Draft } from '../engine/draft';
 
 /**
  * The I/O around the pure engine: reads the ticket back from the ticketing system, resolves the
@@ -59,6 +60,21 @@ export class TicketProcessor {
         return decide(request, event, { policy: this.policy(), now: this.clock() });
       });
     });
+  }
+
+  /**
+   * Adds to a request what happened outside any ticket (a one-time link revealed): the change
+   * and its effects are committed like any decision.
+   */
+  amend(requestId: string, change: (draft: Draft) => void): Promise<void> {
+    return this.mutex.run(requestId, () =>
+      this.commit(requestId, async (request) => {
+        if (!request) return null;
+        const draft = new Draft(request, this.clock());
+        change(draft);
+        return { request: draft.request, changed: draft.changed };
+      }),
+    );
   }
 
   /** A due timer (pending timeout, reminder, expiry) goes through the same engine. */

@@ -26,6 +26,7 @@ function writer(escape: (s: string) => string, marks: Record<'strong' | 'em' | '
         if (n.type === 'mention') return escape(n.attrs.text);
         let out = edges(n.text, escape);
         for (const m of n.marks ?? []) {
+          if (m.type === 'link') continue;
           const [open, close] = marks[m.type];
           const lead = out.startsWith(' ') ? ' ' : '';
           const trail = out.endsWith(' ') && out.trim() ? ' ' : '';

@@ -1,7 +1,8 @@
 import { JIRA_ESCAPABLE } from './escape-jira-wiki';
+import { WIKI_LINK } from './trusted-link';
 
 /** ADF text marks produced by {@link wikiToAdf}. */
-export type AdfMark = { type: 'strong' } | { type: 'em' } | { type: 'code' };
+export type AdfMark = { type: 'strong' } | { type: 'em' } | { type: 'code' } | { type: 'link'; attrs: { href: string } };
 /** ADF text node. `marks` is omitted when empty. */
 export interface AdfText { type: 'text'; text: string; marks?: AdfMark[] }
 /** ADF hard line break. */
@@ -26,7 +27,7 @@ export type AdfBlock = AdfParagraph | AdfHeading | AdfBulletList | AdfRule;
 /** Atlassian Document Format v1 document. */
 export interface AdfDoc { type: 'doc'; version: 1; content: AdfBlock[] }
 
-type MarkType = AdfMark['type'];
+type MarkType = Exclude<AdfMark['type'], 'link'>;
 const ESCAPABLE = new Set(JIRA_ESCAPABLE);
 const HEADING = /^h([1-6])\.(?:\s+|$)/;
 const BULLET = /^\*\s+/;
@@ -90,6 +91,11 @@ function parseInline(src: string, marks: MarkType[] = []): AdfInline[] {
       else if (n !== undefined && ESCAPABLE.has(n)) text(n);
       else { text('\\'); i += 1; continue; }
       i += 2;
+    } else if (c === '[' && WIKI_LINK.test(src.slice(i))) {
+      // Only credgate's own links take this form: escaped view text never has a bare "[http".
+      const href = (WIKI_LINK.exec(src.slice(i)) as RegExpExecArray)[1];
+      out.push({ type: 'text', text: href, marks: [{ type: 'link', attrs: { href } }] });
+      i += href.length + 2;
     } else if (c === '{' && src[i + 1] === '{' && findClose(src, i + 2, '}}') > i + 2) {
       // ADF forbids combining `code` with other marks (except link), so
       // monospace content carries the code mark only; escapes still apply.
@@ -100,7 +106,10 @@ function parseInline(src: string, marks: MarkType[] = []): AdfInline[] {
       const end = findEffectClose(src, i);
       const mark: MarkType = c === '*' ? 'strong' : 'em';
       const inner = marks.includes(mark) || marks.includes('code') ? marks : [...marks, mark];
-      for (const n of parseInline(src.slice(i + 1, end), inner)) if (n.type === 'text') text(n.text, n.marks?.map((m) => m.type) ?? []); else out.push(n);
+      for (const n of parseInline(src.slice(i + 1, end), inner)) {
+        if (n.type === 'text' && !n.marks?.some((m) => m.type === 'link')) text(n.text, (n.marks ?? []).map((m) => m.type as MarkType));
+        else out.push(n);
+      }
       i = end + 1;
     } else {
       text(c);
@@ -119,7 +128,7 @@ function pushText(out: AdfInline[], t: string, marks: MarkType[]): void {
     return;
   }
   const node: AdfText = { type: 'text', text: t };
-  if (marks.length > 0) node.marks = marks.map((type) => ({ type }));
+  if (marks.length > 0) node.marks = marks.map((type) => ({ type }) as AdfMark);
   out.push(node);
 }
 
