@@ -147,7 +147,7 @@ export async function performRevoke(request: CredentialRequest, effect: RevokeEf
 
   await t.ledger.exclusive(key, async () => {
     const remaining = await t.ledger.release(key, request.id);
-    if (remaining.others.length) {
+    if (remaining.others.length && !provider.recordsEachGrant) {
       await audit('kept', 'access-kept', { coveredBy: remaining.others, until: remaining.until });
       return;
     }

@@ -22,6 +22,7 @@ export function createBuiltinProvider(kv: Keyv, clock: () => Date): AccessProvid
   return {
     id: 'builtin',
     type: 'builtin',
+    recordsEachGrant: true,
     async grant(ctx) {
       const existing = (await kv.get(ctx.requestId)) as GrantRecord | undefined;
       if (existing) return;

@@ -68,6 +68,11 @@ export interface AccessProvider {
   readonly id: string;
   /** Provider type: ldap, vault, command, http, builtin. */
   readonly type: string;
+  /**
+   * True when the provider keeps one record per grant rather than acting on shared access (the
+   * builtin ledger): its revoke runs for every grant, overlapping or not.
+   */
+  readonly recordsEachGrant?: boolean;
   grant(ctx: AccessContext): Promise<ProviderResult | void>;
   revoke(ctx: AccessContext & { reason: string }): Promise<ProviderResult | void>;
   /** Sets a new random secret on the (shared) account; the result carries it when it is handed off. */

@@ -1,12 +1,11 @@
-import { existsSync, mkdirSync, statSync } from 'node:fs';
+import { mkdirSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { expect } from 'chai';
-import { chromium, type Browser } from 'playwright-core';
+import type { Browser } from 'playwright-core';
+import { ARTIFACTS, launchChromium } from '../helpers/chromium';
 import type { Harness } from '../helpers/harness';
 import { DeskApp, DESK_PASSWORD, DESK_USER, seedThroughService, XSS_SUMMARY, type Seeded } from './desk-rig';
 
-const CHROMIUM = '/usr/bin/chromium';
-const ARTIFACTS = resolve(__dirname, '..', 'artifacts');
 
 describe('service desk in a real browser (Chromium)', function () {
   this.timeout(90_000);
@@ -16,16 +15,9 @@ describe('service desk in a real browser (Chromium)', function () {
   let browser: Browser;
 
   before(async function () {
-    if (!existsSync(CHROMIUM)) {
-      throw new Error(`${CHROMIUM} is missing: run scripts/install-system-packages.sh (as root) to install Debian's chromium for the browser tests`);
-    }
+    browser = await launchChromium();
     ({ h, seeded } = await seedThroughService());
     desk = await DeskApp.start({ store: h.service.store, audit: h.service.audit, clock: () => new Date() });
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      headless: true,
-      args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-    });
   });
 
   after(async () => {

@@ -1,13 +1,12 @@
 import { expect } from 'chai';
-import { existsSync, mkdirSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { chromium, type Browser } from 'playwright-core';
+import type { Browser } from 'playwright-core';
+import { ARTIFACTS, launchChromium } from '../helpers/chromium';
 import { Rig } from './handoff-rig';
 
 // Code run in the page is passed as strings: this project compiles without the DOM library.
 
-const CHROMIUM = '/usr/bin/chromium';
-const ARTIFACTS = join(__dirname, '..', 'artifacts');
 const SECRET = 'Vx7#q2!Lm<9>"zR&w';
 
 describe('one-time link in a real browser (Chromium)', function () {
@@ -16,14 +15,7 @@ describe('one-time link in a real browser (Chromium)', function () {
   let rig: Rig;
 
   before(async function () {
-    if (!existsSync(CHROMIUM)) {
-      throw new Error(`${CHROMIUM} is missing: run scripts/install-system-packages.sh (as root) to install Debian's chromium for the browser tests`);
-    }
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      headless: true,
-      args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-    });
+    browser = await launchChromium();
   });
   after(async () => {
     await browser?.close();

@@ -6,6 +6,7 @@ import { createCommandProvider, type CommandProviderInput } from '../../src/prov
 import type { AccessContext, AccessProvider } from '../../src/providers/types';
 import { CredgateError } from '../../src/util/errors';
 import { createLogger } from '../../src/util/logger';
+import { failure } from '../helpers/failure';
 
 const SCRIPTS = join(__dirname, 'scripts');
 const script = (name: string) => join(SCRIPTS, name);
@@ -29,15 +30,6 @@ async function diesSoon(pid: number): Promise<boolean> {
   return false;
 }
 
-async function failure(promise: Promise<unknown>): Promise<CredgateError> {
-  try {
-    await promise;
-  } catch (err) {
-    expect(err).to.be.instanceOf(CredgateError);
-    return err as CredgateError;
-  }
-  throw new Error('expected the call to fail');
-}
 
 describe('command provider (real scripts, no shell)', function () {
   this.timeout(20_000);

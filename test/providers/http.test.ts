@@ -7,6 +7,7 @@ import type { AccessContext, AccessProvider } from '../../src/providers/types';
 import { CredgateError } from '../../src/util/errors';
 import { createLogger } from '../../src/util/logger';
 import { closeServer, listenOnLoopback } from '../fakes/loopback-server';
+import { failure } from '../helpers/failure';
 
 const HMAC_SECRET = 'receiver-hmac-secret-0123456789';
 const BEARER = 'rmm-api-token-abcdef123456';
@@ -73,15 +74,6 @@ class Receiver {
   }
 }
 
-async function failure(promise: Promise<unknown>): Promise<CredgateError> {
-  try {
-    await promise;
-  } catch (err) {
-    expect(err).to.be.instanceOf(CredgateError);
-    return err as CredgateError;
-  }
-  throw new Error('expected the call to fail');
-}
 
 describe('http provider (signed calls to a local receiver)', function () {
   this.timeout(20_000);

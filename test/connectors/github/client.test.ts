@@ -4,8 +4,8 @@ import { createGithubClient, type GithubClient } from '../../../connectors/githu
 import { appJwt } from '../../../connectors/github/app-auth';
 import { nextLink } from '../../../connectors/github/http';
 import { githubConfigSchema } from '../../../connectors/github/schema';
-import { CredgateError } from '../../../src/util/errors';
 import { FakeGitHub } from '../../fakes/github/fake-github';
+import { failure } from '../../helpers/failure';
 
 const TOKEN = 'ghp_clientTestToken0123456789';
 const REPO = { owner: 'acme', repo: 'access-requests' };
@@ -17,15 +17,6 @@ function clock() {
   return { now: () => t, date: () => new Date(t), advance: (ms: number) => (t += ms) };
 }
 
-async function failure(p: Promise<unknown>): Promise<CredgateError> {
-  try {
-    await p;
-  } catch (err) {
-    expect(err).to.be.instanceOf(CredgateError);
-    return err as CredgateError;
-  }
-  throw new Error('expected the call to fail');
-}
 
 describe('github client against the fake GitHub', () => {
   let fake: FakeGitHub;
