@@ -194,4 +194,17 @@ describe('lifecycle commands, overlapping grants and failed revocations (Jira, o
     await eventually(() => expect(h.fake.statusOf(key)).to.equal('Access revoked'));
     expect(group.members.size).to.equal(0);
   });
+
+  it('in ADF (REST v3) a failed revocation mentions the approvers with mention nodes the v3 contract accepts', async () => {
+    group = new DirectoryGroup();
+    h = await Harness.start({ policy: quickPolicy({ providers: [BINDING] }), providers: [group], config: { jira: { commentFormat: 'adf' } } });
+    const key = await grantedTicket(h);
+    group.failRevokes = 100;
+    await h.fake.commentAs('acc-requester', key, '/revoke');
+    await eventually(() => expect(h.fake.statusOf(key)).to.equal('Revocation failed'), 15_000);
+    await h.settle();
+    const failed = h.fake.comments(key).find((c) => JSON.stringify(c.body).includes('Revocation failed'));
+    const json = JSON.stringify(failed?.body);
+    expect(json).to.include('{"type":"mention","attrs":{"id":"acc-alice","text":"@Alice Approver"}}');
+  });
 });
