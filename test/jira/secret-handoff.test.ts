@@ -64,6 +64,8 @@ describe('shared account handed off through a one-time link (Jira, over HTTP)', 
     const password = account.password;
     expect(account.history).to.have.length(1);
     for (const t of h.fake.commentTexts(first)) expect(t).not.to.include(password);
+    // Jira wiki's explicit link syntax, unescaped: clickable, unlike URLs in requester text.
+    expect(h.fake.commentTexts(first).some((t) => t.includes(`[${url}]`))).to.equal(true);
 
     // Opening the page (a chat preview, say) does not reveal or burn it.
     const page = await axios.get(url, { validateStatus: () => true });
@@ -121,5 +123,15 @@ describe('shared account handed off through a one-time link (Jira, over HTTP)', 
     const failed = h.comments(key).find((t) => t.includes('credgate could not grant the access'));
     expect(failed).to.include('handoff.key');
     expect(account.history, 'no password was set that nobody could receive').to.deep.equal([]);
+  });
+
+  it('in ADF the link is a real link mark; in wiki it is an explicit [link]', async () => {
+    account = new SharedAccount();
+    h = await Harness.start({ policy: quickPolicy({ providers: [BINDING] }), providers: [account], config: { handoff: { key: HANDOFF_KEY }, jira: { commentFormat: 'adf' } } });
+    const key = await granted();
+    const comment = h.fake.comments(key).find((c) => JSON.stringify(c.body).includes('Your credential is ready'));
+    const json = JSON.stringify(comment?.body);
+    expect(json).to.match(/\{"type":"text","text":"(http:\/\/127\.0\.0\.1:\d+\/s\/[A-Za-z0-9_-]+)","marks":\[\{"type":"link","attrs":\{"href":"\1"\}\}\]\}/);
+    expect(json).not.to.include(account.password);
   });
 });
