@@ -45,9 +45,9 @@ export interface AuditLog {
    */
   appendSystem(event: Omit<AuditEvent, 'at'> & { at?: string }, key?: string): Promise<SystemAuditEntry>;
   /** Every request entry in order (system records skipped: they belong to no request). */
-  entries(): AsyncGenerator<AuditEntry>;
+  entries(fromSeq?: number): AsyncGenerator<AuditEntry>;
   /** Every record in chain order, request and system alike. */
-  records(): AsyncGenerator<AuditRecord>;
+  records(fromSeq?: number): AsyncGenerator<AuditRecord>;
   /** Checks the whole chain; names the first record that was edited, removed or reordered. */
   verify(): Promise<VerifyResult>;
   /** Adds an observer (metrics); returns a function that removes it. Observers never fail an append. */
@@ -135,13 +135,13 @@ export function createAuditLog(engine: StoreEngine, hmacKey: string | undefined,
       return chain<SystemAuditEntry>({ ...event, at, system: true, effectKey: key ?? `system/${event.action}/${at}/${randomUUID()}` });
     },
 
-    async *records() {
+    async *records(fromSeq = 1) {
       const head = await readHead();
-      for await (const [, record] of walk(1, head.seq)) if (record) yield record;
+      for await (const [, record] of walk(Math.max(1, fromSeq), head.seq)) if (record) yield record;
     },
 
-    async *entries() {
-      for await (const record of this.records()) if (!isSystemEntry(record)) yield record;
+    async *entries(fromSeq = 1) {
+      for await (const record of this.records(fromSeq)) if (!isSystemEntry(record)) yield record;
     },
 
     async verify() {

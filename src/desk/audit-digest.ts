@@ -69,9 +69,8 @@ export class AuditDigest {
   }
 
   private async pull(): Promise<void> {
-    // AuditLog offers no "from sequence n" read yet: the log is walked (in pages) and only what is
-    // new is indexed.
-    for await (const e of this.audit.entries()) {
+    // Only what was appended since the last pull is read.
+    for await (const e of this.audit.entries(this.lastSeq + 1)) {
       if (e.seq <= this.lastSeq) continue;
       this.lastSeq = e.seq;
       this.rows.push({ seq: e.seq, at: e.at, requestId: e.requestId, ticketKey: e.ticket.key, action: e.action, actor: e.actor, outcome: e.outcome, rules: e.rules });

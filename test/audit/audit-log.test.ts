@@ -81,6 +81,9 @@ describe('audit log', () => {
     const records = await all(log.records());
     expect(records.map((r) => r.action)).to.deep.equal(['request-received', 'approval-accepted', 'access-granted', 'access-revoked', 'config-loaded', 'service-started']);
     expect((await all(log.entries())).map((e) => e.seq)).to.deep.equal([1, 2, 3, 4]);
+    // Reading on from a sequence number: what a reader that keeps up (the desk) asks for.
+    expect((await all(log.entries(3))).map((e) => e.seq)).to.deep.equal([3, 4]);
+    expect((await all(log.records(5))).map((r) => r.action)).to.deep.equal(['config-loaded', 'service-started']);
     expect(await log.verify()).to.deep.equal({ ok: true, count: 6 });
   });
 
