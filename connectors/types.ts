@@ -57,6 +57,18 @@ export interface Connector {
   setStatus(ref: TicketRef, position: WorkflowPosition): Promise<void>;
   /** Tickets in any of the given positions, for reconciliation after missed webhooks. */
   listOpenTickets?(positions: WorkflowPosition[]): Promise<TicketRef[]>;
+  /** Opens a ticket of credgate's own (a periodic access review). Not idempotent: callers guard it. */
+  createTicket?(input: NewTicket): Promise<TicketRef>;
+}
+
+/** A ticket credgate opens itself. */
+export interface NewTicket {
+  /** Where it goes in this system (a Jira project key). */
+  project: string;
+  issueType: string;
+  summary: string;
+  /** In the connector's markup, like a comment body (links put in with insertLink). */
+  description: string;
 }
 
 /** What every connector factory receives: its own config section and shared services. */

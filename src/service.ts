@@ -32,6 +32,7 @@ import { createHandoff, resolveHandoffKey } from './handoff';
 import { sharedSecretSealer } from './handoff/shared-secret-sealer';
 import { formatTime } from './engine/views';
 import { deskRouter } from './desk';
+import { createReviewJob, type ReviewJob } from './review';
 import { CredgateError } from './util/errors';
 
 /** Templates every connector's markup must provide; a missing one fails the start. */
@@ -83,6 +84,8 @@ export interface Service {
   worker: DeliveryWorker;
   reconciler: Reconciler;
   connectors: Map<string, Connector>;
+  /** Periodic access reviews (policy `review:`): the cron job, `runReview`, the report pages. */
+  review: ReviewJob;
   /** Starts listening, restores jobs and sweeps what a previous run left; resolves with the port. */
   listen(port?: number, host?: string): Promise<number>;
   /** Resolves when no delivery or effect is in progress (tests, shutdown). */
@@ -173,6 +176,21 @@ export async function createService(options: ServiceOptions): Promise<Service> {
     clock,
   );
   processor = new TicketProcessor(store.requests, store.kv.owing, connectors, () => policy, (id) => void runner.kick(id), log, clock);
+  const review = createReviewJob({
+    store,
+    audit,
+    connectors,
+    policy: () => policy,
+    providerFor,
+    log,
+    clock,
+    publicUrl: () => publicUrl() || undefined,
+    templateDirs,
+    leases,
+    registerSecret: (value) => registerSecret(log, value),
+  });
+  // Review tickets are no credential requests: their deliveries go to the review job.
+  processor.reviewTickets = review;
 
   const readiness = startConnectors(connectors, log);
   const inbox = new Inbox(store.engine);
@@ -194,6 +212,7 @@ export async function createService(options: ServiceOptions): Promise<Service> {
     routers: [
       metricsRouter(metrics, config.metrics.token),
       handoff.router(),
+      review.router,
       deskRouter({ store, audit, clock, config: config.desk, log, publicUrl: config.server.publicUrl }),
     ],
   });
@@ -225,6 +244,7 @@ export async function createService(options: ServiceOptions): Promise<Service> {
     worker,
     reconciler,
     connectors,
+    review,
     async listen(port = config.server.port, host = config.server.host) {
       server = await new Promise<Server>((ok, fail) => {
         const s = app.listen(port, host, () => ok(s));
@@ -233,6 +253,7 @@ export async function createService(options: ServiceOptions): Promise<Service> {
       server.requestTimeout = ms(config.server.requestTimeout);
       server.headersTimeout = Math.min(server.requestTimeout, 10_000);
       const found = await sweep();
+      review.start();
       every(ms(config.scheduler.sweepInterval), 'sweep', sweep);
       const reconcileMs = ms(config.reconcile.interval);
       every(reconcileMs, 'reconcile', () => reconciler.run(reconcileMs));
@@ -249,6 +270,7 @@ export async function createService(options: ServiceOptions): Promise<Service> {
       }
     },
     async stop() {
+      review.stop();
       for (const t of timers) clearInterval(t);
       const closing = server ? new Promise<void>((ok) => server!.close(() => ok())) : Promise.resolve();
       server?.closeIdleConnections?.();

@@ -25,6 +25,8 @@ export interface JiraClient {
   searchIssues(jql: string): Promise<{ id: string; key: string }[]>;
   /** Every JSM approval of a customer request, oldest first; not-found when the issue is no request. */
   getApprovals(idOrKey: string): Promise<JsmApproval[]>;
+  /** Creates an issue: a wiki-markup description through v2, an ADF one through v3 (Cloud). */
+  createIssue(input: { project: string; issueType: string; summary: string; description: string | AdfDoc }): Promise<{ id: string; key: string }>;
 }
 
 const PAGE = 100;
@@ -139,6 +141,16 @@ export function createJiraClient(config: JiraConfig): JiraClient {
       } while (nextPageToken);
       return found;
     },
+
+    createIssue: (input) =>
+      call(`POST issue in ${input.project}`, async () => {
+        const fields = { project: { key: input.project }, issuetype: { name: input.issueType }, summary: input.summary };
+        const created =
+          typeof input.description === 'string'
+            ? await v2.issues.createIssue({ fields: { ...fields, description: input.description } })
+            : await v3.issues.createIssue({ fields: { ...fields, description: input.description as never } });
+        return { id: String(created.id), key: String(created.key) };
+      }),
 
     async getApprovals(idOrKey) {
       // The servicedeskapi pages with start/limit and says isLastPage. Approvals are not an

@@ -1,4 +1,4 @@
-import type { CommentAudience, Connector, ConnectorContext, InboundDelivery } from '../types';
+import type { CommentAudience, Connector, ConnectorContext, InboundDelivery, NewTicket } from '../types';
 import { configuredGroups } from '../configured-groups';
 import type { Actor, TicketRef, WorkflowPosition } from '../../src/domain/ticket';
 import { CredgateError } from '../../src/util/errors';
@@ -117,6 +117,12 @@ export function createJiraConnector(config: JiraConfig, ctx: ConnectorContext, c
         );
       }
       await client.doTransition(ref.id, match.id);
+    },
+
+    async createTicket(input: NewTicket) {
+      const description = config.commentFormat === 'adf' ? wikiToAdf(input.description) : input.description;
+      const created = await client.createIssue({ project: input.project, issueType: input.issueType, summary: input.summary, description });
+      return { connector: CONNECTOR_ID, id: created.id, key: created.key };
     },
 
     async listOpenTickets(positions: WorkflowPosition[]) {

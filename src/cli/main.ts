@@ -9,6 +9,9 @@ import { simulateRequest } from './simulate';
 import { registerAuditCommands } from './audit-commands';
 import { isCredgateError } from '../util/errors';
 import { runHashPassword } from '../desk/hash-password-command';
+import { reviewCommand } from '../review';
+import { createService } from '../service';
+import { createLogger } from '../util/logger';
 
 /** `credgate <command>`: policy check, simulate, audit verify / export / show. */
 const program = new Command('credgate').description('shared-credential requests under policy, inside your ticketing system');
@@ -65,6 +68,14 @@ process.stdout.on('error', (err: NodeJS.ErrnoException) => {
   if (err.code === 'EPIPE') process.exit(0);
   throw err;
 });
+
+program.addCommand(
+  reviewCommand(async () => {
+    const config = loadConfig(process.env);
+    const service = await createService({ config, log: createLogger({ level: 'warn', secrets: config.secrets }) });
+    return { job: service.review, close: () => service.stop() };
+  }),
+);
 
 program
   .command('desk')

@@ -21,6 +21,9 @@ import { Draft } from '../engine/draft';
 export class TicketProcessor {
   private readonly mutex = new KeyMutex();
 
+  /** Review tickets (src/review) are no credential requests: their deliveries go to the review job. */
+  reviewTickets?: { owns(ref: TicketRef): Promise<boolean>; handleTicket(ref: TicketRef): Promise<void> };
+
   constructor(
     private readonly requests: DocumentCollection<CredentialRequest>,
     private readonly owing: Keyv,
@@ -37,6 +40,7 @@ export class TicketProcessor {
     if (!connector) throw new Error(`no connector "${ref.connector}" is configured`);
     const requestId = requestIdFor(ref.connector, ref.id);
     return this.mutex.run(requestId, async () => {
+      if (this.reviewTickets && (await this.reviewTickets.owns(ref))) return this.reviewTickets.handleTicket(ref);
       const snapshot = await connector.fetchTicket(ref);
       if (!snapshot) return;
       const changes = await connector.fetchStatusChanges(ref);

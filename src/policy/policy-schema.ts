@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { parseDuration } from './parse-duration';
 import { FACT_NAMES } from '../domain/request';
+import { reviewPolicySchema } from '../review/review-policy';
 
 /**
  * The policy file's shape. Conditions use json-rules-engine's format ({all|any: [{fact, operator,
@@ -120,6 +121,8 @@ export const policySchema = z
       .strict(),
     approvals: z.object({ paths: z.record(z.string(), approvalPath) }).strict(),
     providers: z.array(providerBinding).default([]),
+    /** Periodic access reviews (src/review); absent: none is scheduled. */
+    review: reviewPolicySchema.optional(),
     lifecycle: z
       .object({
         pendingTimeout: duration.default('72h'),
