@@ -1,4 +1,3 @@
-import { resolve } from 'node:path';
 import type { Server } from 'node:http';
 import type { Express } from 'express';
 import type { Config } from './config/load-config';
@@ -34,6 +33,7 @@ import { formatTime } from './engine/views';
 import { deskRouter } from './desk';
 import { createReviewJob, type ReviewJob } from './review';
 import { CredgateError } from './util/errors';
+import { TEMPLATES_ROOT } from './templates-root';
 
 /** Templates every connector's markup must provide; a missing one fails the start. */
 export const REQUIRED_TEMPLATES = [
@@ -59,7 +59,7 @@ export const REQUIRED_TEMPLATES = [
   'secret-revealed',
 ];
 
-export const BUILTIN_TEMPLATES = resolve(__dirname, '..', 'templates');
+export const BUILTIN_TEMPLATES = TEMPLATES_ROOT;
 
 export interface ServiceOptions {
   config: Config;

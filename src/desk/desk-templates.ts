@@ -3,8 +3,9 @@ import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import Handlebars from 'handlebars';
 import { CredgateError } from '../util/errors';
+import { TEMPLATES_ROOT } from '../templates-root';
 
-export const DESK_TEMPLATES = resolve(__dirname, '..', '..', 'templates', 'html', 'desk');
+export const DESK_TEMPLATES = resolve(TEMPLATES_ROOT, 'html', 'desk');
 
 export interface DeskTemplates {
   login(view: Record<string, unknown>): string;

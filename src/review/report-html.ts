@@ -8,8 +8,9 @@ import { reviewCharts } from './charts';
 import type { ReviewSummary } from './review-types';
 import type { ReviewPolicy } from './review-policy';
 import { approversText, durationText, headline, lastUsedText, outcomesText, periodLabel, reasonsText, statsText } from './review-views';
+import { TEMPLATES_ROOT } from '../templates-root';
 
-export const REVIEW_HTML_TEMPLATES = resolve(__dirname, '..', '..', 'templates', 'html', 'review');
+export const REVIEW_HTML_TEMPLATES = resolve(TEMPLATES_ROOT, 'html', 'review');
 
 /** What the report says besides the figures: its ticket and what a purge would do. */
 export interface ReportContext {

@@ -1,4 +1,3 @@
-import { resolve } from 'node:path';
 import schedule, { type Job } from 'node-schedule';
 import type { Router } from 'express';
 import type { TicketRef } from '../domain/ticket';
@@ -12,6 +11,7 @@ import { exclusive, type ReviewJobDeps, type ReviewRuntime } from './review-runt
 import { openTicket, runReview, type ReviewOutcome, type RunReviewOptions } from './review-run';
 import { ReviewStore } from './review-store';
 import { handleReviewTicket } from './review-tickets';
+import { TEMPLATES_ROOT } from '../templates-root';
 
 export type { ReviewJobDeps } from './review-runtime';
 export type { ReviewOutcome, RunReviewOptions } from './review-run';
@@ -38,8 +38,6 @@ export interface ReviewJob {
 
 const RETRIES = 5;
 
-/** The built-in comment templates (the service's own BUILTIN_TEMPLATES; not imported, the service imports this). */
-const BUILTIN_TEMPLATES = resolve(__dirname, '..', '..', 'templates');
 
 export function createReviewJob(deps: ReviewJobDeps): ReviewJob {
   const clock = deps.clock ?? (() => new Date());
@@ -47,7 +45,7 @@ export function createReviewJob(deps: ReviewJobDeps): ReviewJob {
   const report = createReportRenderer();
   // Compiled now, for every markup a connector writes: a missing or broken template fails the start.
   const renderers = new Map<CommentMarkup, CommentRenderer>();
-  const templateDirs = deps.templateDirs ?? [BUILTIN_TEMPLATES];
+  const templateDirs = deps.templateDirs ?? [TEMPLATES_ROOT];
   for (const c of deps.connectors.values()) {
     if (!renderers.has(c.markup)) renderers.set(c.markup, createCommentRenderer({ markup: c.markup, templateDirs, required: REVIEW_TEMPLATES }));
   }

@@ -50,7 +50,6 @@ const LISTED = 25;
  */
 export async function runReview(rt: ReviewRuntime, options: RunReviewOptions = {}): Promise<ReviewOutcome> {
   const policy = reviewPolicyOf(rt.deps.policy());
-  const connector = reviewConnector(rt, policy.connector);
   const until = (options.until ?? rt.clock()).toISOString();
   const periodId = options.periodId ?? (options.since ? `${options.since.toISOString()}..${until}` : `until:${until}`);
   const reviewId = reviewIdFor(periodId);
@@ -71,6 +70,8 @@ export async function runReview(rt: ReviewRuntime, options: RunReviewOptions = {
     const html = rt.report.render(summary, { policy });
     return { created: false, dryRun: true, reviewId, period, summary, ticket: null, reportUrl: null, plan, html };
   }
+  // Only a real run needs the ticketing system: a dry run works before any is connected.
+  const connector = reviewConnector(rt, policy.connector);
 
   let outcome: ReviewOutcome | null = null;
   const held = await exclusive(rt, reviewId, async () => {

@@ -177,7 +177,9 @@ export function mutate(doc: unknown, mutations: Mutation[]): unknown {
     }
     const all = [['doc'] as Path, ...paths(root.doc, ['doc'])];
     const p = all[m.at % all.length];
-    const parent = p.slice(0, -1).reduce<unknown>((o, k) => (o as Record<string | number, unknown>)[k], root) as Record<string | number, unknown>;
+    // A key set on an array (set above) is listed by paths() but not reachable by index: skip it.
+    const parent = p.slice(0, -1).reduce<unknown>((o, k) => (o && typeof o === 'object' ? (o as Record<string | number, unknown>)[k] : undefined), root) as Record<string | number, unknown>;
+    if (!parent || typeof parent !== 'object') continue;
     const last = p[p.length - 1];
     const current = parent[last];
     if (m.op === 'delete') {
