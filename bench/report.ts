@@ -21,6 +21,8 @@ export interface BenchResult {
   /** What is measured against what, in one or two sentences. */
   method: string;
   baselineName: string;
+  /** What the Target column says for rows without a target (default: informational). */
+  defaultTarget?: string;
   status: 'ok' | 'error' | 'not run';
   reason?: string;
   rows: Row[];
@@ -59,7 +61,7 @@ function table(b: BenchResult): string {
   for (const r of b.rows) {
     const result = r.met === true ? '**met**' : r.met === false ? '**missed**' : r.target ? 'not judged' : '—';
     const ratio = r.ratio ?? ratioOf(r.value, r.baseline);
-    lines.push(`| ${cell(r.metric)} (${r.unit}) | ${cell(r.value)} | ${cell(r.baseline)} | ${ratio === null ? '—' : `${ratio}×`} | ${cell(r.target ?? 'informational')} | ${result} |`);
+    lines.push(`| ${cell(r.metric)} (${r.unit}) | ${cell(r.value)} | ${cell(r.baseline)} | ${ratio === null ? '—' : `${ratio}×`} | ${cell(r.target ?? b.defaultTarget ?? 'informational')} | ${result} |`);
   }
   return lines.join('\n');
 }

@@ -2,9 +2,10 @@
  * `npm run bench`: runs every benchmark once, each figure beside its baseline from the same run,
  * and writes bench/results.json (raw numbers) and bench/RESULTS.md (tables, targets, misses).
  *
- * Knobs (environment): BENCH_ONLY=ingest,e2e,scheduler,replicas (a partial run writes to
+ * Knobs (environment): BENCH_ONLY=ingest,e2e,scheduler,replicas,desk,review,grants (a partial run writes to
  * $BENCH_OUT or a temp dir, never over RESULTS.md), BENCH_DURATION (s per load run, default 10),
- * BENCH_RESTORE_CAP (s allowed to the 100k restore and iteration, default 30).
+ * BENCH_RESTORE_CAP (s allowed to the 100k restore and iteration, default 30), BENCH_GRANTS_CAP (s
+ * allowed to each phase of a grants run, default 2), BENCH_GRANTS_REDIS (the Redis database it empties).
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
@@ -15,6 +16,9 @@ import { benchIngest } from './ingest';
 import { benchEndToEnd } from './e2e';
 import { benchScheduler } from './scheduler';
 import { benchReplicas } from './replicas';
+import { benchDesk } from './desk';
+import { benchReview } from './review';
+import { benchGrants } from './grants';
 
 const duration = envInt('BENCH_DURATION', 10);
 const settings = {
@@ -30,6 +34,14 @@ const settings = {
     warmupTickets: 60,
     stores: (process.env.BENCH_REPLICA_STORES ?? 'redis://127.0.0.1:6379/14,postgres://postgres@127.0.0.1:5432/test').split(',').filter(Boolean),
   },
+  desk: { sizes: [3_000, 30_000], rounds: [20, 5], auditSizes: [10_000, 100_000], firstVisits: 3, laterVisits: 10, newPerVisit: 20 },
+  review: { sizes: [3_000, 30_000], rounds: [5, 3] },
+  grants: {
+    n: 2_000,
+    concurrency: 8,
+    capS: envInt('BENCH_GRANTS_CAP', 2),
+    redisUrl: process.env.BENCH_GRANTS_REDIS ?? 'redis://127.0.0.1:6379/14',
+  },
 };
 
 const BENCHES: { id: string; title: string; run: () => Promise<BenchResult> }[] = [
@@ -37,6 +49,9 @@ const BENCHES: { id: string; title: string; run: () => Promise<BenchResult> }[] 
   { id: 'e2e', title: '2. End to end: delivery to comment', run: () => benchEndToEnd(settings.e2e) },
   { id: 'scheduler', title: '3. Scheduler', run: () => benchScheduler(settings.scheduler) },
   { id: 'replicas', title: '4. Three replicas on a shared store', run: () => benchReplicas(settings.replicas) },
+  { id: 'desk', title: '5. Service-desk read paths', run: () => benchDesk(settings.desk) },
+  { id: 'review', title: '6. Access review, dry run', run: () => benchReview(settings.review) },
+  { id: 'grants', title: '7. Grant and revoke through the overlapping-grants ledger', run: () => benchGrants(settings.grants) },
 ];
 
 async function main(): Promise<void> {

@@ -37,7 +37,7 @@ export class AccessLedger {
     this.docs = new DocumentCollection<Holders>(engine, 'meta');
   }
 
-  /** Runs `fn` holding the lease on `key`, waiting for another replica's call to finish. */
+  /** Runs `fn` holding the lease on `key`, waiting for another replica's (or this process's) call to finish. */
   async exclusive<T>(key: string, fn: () => Promise<T>): Promise<T> {
     let result!: T;
     for (let wait = 20; ; wait = Math.min(wait * 2, 500)) {

@@ -47,8 +47,15 @@ export function knownAccounts(requests: CredentialRequest[]): KnownAccount[] {
 export function purgeCandidates(observed: AccountObservation[], requests: CredentialRequest[], now: Date, staleAfterDays: number): PurgeCandidate[] {
   const nowMs = now.getTime();
   const out: PurgeCandidate[] = [];
+  // Grouped once: filtering all requests per account made a review quadratic in its history.
+  const byAccount = new Map<string, CredentialRequest[]>();
+  for (const r of requests) {
+    if (!everGranted(r)) continue;
+    const key = accountKey(r);
+    byAccount.set(key, [...(byAccount.get(key) ?? []), r]);
+  }
   for (const account of observed) {
-    const mine = requests.filter((r) => everGranted(r) && accountKey(r) === account.key);
+    const mine = byAccount.get(account.key) ?? [];
     if (!mine.length) continue;
     const active = mine.some((r) => r.state === 'granted');
     if (active) continue;

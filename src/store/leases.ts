@@ -1,6 +1,7 @@
 import { hostname } from 'node:os';
 import { randomBytes } from 'node:crypto';
 import type { StoreEngine } from './store-engine';
+import { KeyMutex } from './key-mutex';
 
 /**
  * Leases on named work (a request's outbox, a delivery, the reconcile run): claimed, renewed while
@@ -9,14 +10,23 @@ import type { StoreEngine } from './store-engine';
  */
 export class Leases {
   readonly owner = `${hostname()}:${process.pid}:${randomBytes(4).toString('hex')}`;
+  private readonly local = new KeyMutex();
 
   constructor(
     private readonly engine: StoreEngine,
     private readonly ttlMs = 30_000,
   ) {}
 
-  /** Runs `fn` while holding the lease; returns false without running it when another owner holds it. */
-  async run(name: string, fn: () => Promise<void>, ttlMs = this.ttlMs): Promise<boolean> {
+  /**
+   * Runs `fn` while holding the lease; returns false without running it when another owner holds
+   * it. The engines hand a lease back to the owner that holds it (that is how it is renewed), so
+   * two calls from this process would both get it: they queue on a mutex here instead.
+   */
+  run(name: string, fn: () => Promise<void>, ttlMs = this.ttlMs): Promise<boolean> {
+    return this.local.run(name, () => this.runHeld(name, fn, ttlMs));
+  }
+
+  private async runHeld(name: string, fn: () => Promise<void>, ttlMs: number): Promise<boolean> {
     const token = await this.engine.acquireLease(name, this.owner, ttlMs);
     if (token === null) return false;
     const renew = setInterval(() => {

@@ -86,10 +86,8 @@ describe('service desk with thousands of requests (seeded through the store API)
     rmSync(dir, { recursive: true, force: true });
   });
 
-  it('sorts 3,000 requests into their sections in one pass, quickly', async () => {
-    const started = Date.now();
+  it('sorts 3,000 requests into their sections in one pass', async () => {
     const res = await call(`${desk.url}/desk/api/overview`, { headers: { authorization: `Bearer ${DESK_TOKEN}` } });
-    const elapsed = Date.now() - started;
     expect(res.status).to.equal(200);
     const o = JSON.parse(res.body);
     const granted = Array.from({ length: N }, (_, i) => i).filter((i) => i % STATES.length === 0);
@@ -103,13 +101,10 @@ describe('service desk with thousands of requests (seeded through the store API)
     // The oldest pending request was filed first: the highest i.
     expect(o.pendingApprovals[0]).to.include({ oldest: true, ticketKey: `OPS-${N - 5}` });
     expect(o.pendingApprovals.filter((p: { oldest: boolean }) => p.oldest)).to.have.length(1);
-    expect(elapsed, 'overview time in ms').to.be.below(5_000);
 
     const cookie = await login(desk.url);
-    const t = Date.now();
     const page = await call(`${desk.url}/desk`, { headers: { cookie } });
     expect(page.status).to.equal(200);
-    expect(Date.now() - t, 'page time in ms').to.be.below(5_000);
     expect(page.body).to.include('<span class="count">500</span>');
   });
 
