@@ -55,6 +55,7 @@ export const REQUIRED_TEMPLATES = [
   'access-extended',
   'extension-declined',
   'revocation-failed',
+  'grant-failed',
   'secret-link',
   'secret-revealed',
 ];

@@ -24,6 +24,8 @@ export interface SetStatusEffect extends EffectBase {
 export interface GrantEffect extends EffectBase {
   kind: 'grant';
   expiresAt: string;
+  /** Moves the end of access already granted (/extend), rather than granting it. */
+  extension?: boolean;
 }
 
 export interface RevokeEffect extends EffectBase {

@@ -11,7 +11,7 @@ import { Semaphore } from '../util/semaphore';
 import { formatTime } from '../engine/views';
 import { performEffect, type EffectTargets } from './perform-effect';
 import { Draft } from '../engine/draft';
-import { onRevocationFailed } from '../engine/on-status-change';
+import { onGrantFailed, onRevocationFailed } from '../engine/on-status-change';
 
 export interface EffectRunnerOptions {
   /** Calls in flight at once per connector. */
@@ -143,6 +143,11 @@ export class EffectRunner {
         // Never dropped silently: the ticket says so, moves to "revocation failed", approvers are called.
         const draft = new Draft(next, this.clock());
         onRevocationFailed(draft, error ?? 'unknown error');
+        next = draft.request;
+      } else if (outcome === 'failed' && effect.kind === 'grant' && !effect.extension) {
+        // The ticket must not say "Access granted" for access that was never given.
+        const draft = new Draft(next, this.clock());
+        onGrantFailed(draft, error ?? 'unknown error');
         next = draft.request;
       } else if (outcome === 'failed' && effect.kind !== 'audit') {
         const at = this.clock().toISOString();

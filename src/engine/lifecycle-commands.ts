@@ -165,7 +165,7 @@ export function applyExtension(draft: Draft, ms: number, actor: Actor, rules: st
     schedule(draft, 'reminder', new Date(expiresAt.getTime() - ctx.policy.reminderBeforeMs));
   }
   // The provider sees the new end: account expiries and the overlapping-grant ledger follow it.
-  draft.add({ kind: 'grant', expiresAt: r.expiresAt });
+  draft.add({ kind: 'grant', expiresAt: r.expiresAt, extension: true });
   draft.add({ kind: 'set-status', position: 'granted' });
   draft.comment('access-extended', { actor: actor.displayName, extension: formatDuration(ms), previous: formatTime(previous), expiresAt: formatTime(r.expiresAt) });
   draft.audit({ action: 'access-extended', actor: actor.id, outcome: 'granted', rules, detail: { ms, previous, expiresAt: r.expiresAt } });

@@ -261,3 +261,29 @@ export function onRevocationFailed(draft: Draft, error: string): void {
 }
 
 const uniqueActors = (actors: Actor[]): Actor[] => actors.filter((a, i) => actors.findIndex((b) => b.id === a.id) === i);
+
+/**
+ * The grant failed for good: no access was given, so the ticket must not say it was. The "access
+ * granted" status and comment still owed are dropped, the timers cleared, and a revoke undoes
+ * whatever part of the grant may have happened (and releases it from the overlapping-grants
+ * ledger); the ticket says why and ends as revoked. The requester files again once it is fixed.
+ */
+export function onGrantFailed(draft: Draft, error: string): void {
+  const r = draft.request;
+  if (r.state !== 'granted') return;
+  r.outbox = r.outbox.filter(
+    (e) =>
+      !(e.kind === 'set-status' && e.position === 'granted') &&
+      !(e.kind === 'comment' && e.template === 'access-granted') &&
+      !(e.kind === 'audit' && e.event.action === 'access-granted'),
+  );
+  r.state = 'revoked';
+  r.endedAt = r.updatedAt;
+  r.endReason = `the grant failed: ${error}`;
+  unschedule(draft, 'expiry');
+  unschedule(draft, 'reminder');
+  draft.add({ kind: 'revoke', reason: 'the grant failed' });
+  draft.add({ kind: 'set-status', position: 'revoked' });
+  draft.comment('grant-failed', { error, approvers: r.approvals.map((a) => a.actor.displayName) });
+  draft.audit({ action: 'grant-failed', actor: null, outcome: 'revoked', rules: ['grant-retries'], detail: { error } });
+}

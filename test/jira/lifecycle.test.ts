@@ -14,10 +14,15 @@ class DirectoryGroup implements AccessProvider {
   readonly members = new Map<string, string | null>();
   readonly calls: string[] = [];
   failRevokes = 0;
+  failGrants = 0;
   rotations = 0;
 
   async grant(ctx: AccessContext) {
     this.calls.push(`grant ${ctx.requestId} until ${ctx.expiresAt}`);
+    if (this.failGrants > 0) {
+      this.failGrants--;
+      throw new CredgateError('permanent', 'no such group: cn=vpn-admins');
+    }
     this.members.set(this.member(ctx), ctx.expiresAt);
     return { detail: { group: ctx.target.settings.group, member: this.member(ctx) } };
   }
@@ -206,5 +211,33 @@ describe('lifecycle commands, overlapping grants and failed revocations (Jira, o
     const failed = h.fake.comments(key).find((c) => JSON.stringify(c.body).includes('Revocation failed'));
     const json = JSON.stringify(failed?.body);
     expect(json).to.include('{"type":"mention","attrs":{"id":"acc-alice","text":"@Alice Approver"}}');
+  });
+
+  it('a grant that fails for good never says "Access granted": the ticket says why and ends, and the access is free for the next grant', async () => {
+    await start();
+    group.failGrants = 1;
+    const key = await file(h);
+    await h.fake.transitionAs('acc-alice', key, 'Approved');
+    await h.settle();
+    const texts = h.comments(key);
+    expect(texts.some((t) => t.includes('Access granted until'))).to.equal(false);
+    const failed = texts.find((t) => t.includes('Access could not be granted'));
+    expect(failed).to.include('The request was approved (Alice Approver)');
+    expect(failed).to.include('no such group: cn=vpn-admins');
+    expect(h.fake.statusOf(key)).to.equal('Access revoked');
+    const r = await requestOf(h, key);
+    expect(r.state).to.equal('revoked');
+    expect(r.timers).to.deep.equal({});
+    expect(group.members.size).to.equal(0);
+    const actions: string[] = [];
+    for await (const e of h.service.audit.entries()) if (e.requestId === r.id) actions.push(e.action);
+    expect(actions).to.include('grant-failed');
+    expect(actions).not.to.include('access-granted');
+
+    // The failed grant holds nothing: a new request's access ends when that request ends.
+    const next = await grantedTicket(h);
+    expect(group.members.size).to.equal(1);
+    await say(h, 'acc-requester', next, '/revoke');
+    expect(group.members.size).to.equal(0);
   });
 });

@@ -120,9 +120,15 @@ describe('shared account handed off through a one-time link (Jira, over HTTP)', 
     await h.settle();
     await h.fake.transitionAs('acc-alice', key, 'Approved');
     await h.settle();
-    const failed = h.comments(key).find((t) => t.includes('credgate could not grant the access'));
+    const failed = h.comments(key).find((t) => t.includes('Access could not be granted'));
     expect(failed).to.include('handoff.key');
-    expect(account.history, 'no password was set that nobody could receive').to.deep.equal([]);
+    expect(h.comments(key).some((t) => t.includes('Access granted until')), 'never claims access was granted').to.equal(false);
+    expect(h.fake.statusOf(key)).to.equal('Access revoked');
+    // No password was set for the grant; the clean-up revoke rotates the shared account, as every
+    // end of a grant on it does, and nobody is handed that password.
+    expect(account.history).to.deep.equal(['the grant failed']);
+    expect(h.comments(key).some((t) => t.includes('Your credential is ready'))).to.equal(false);
+    for (const t of h.fake.commentTexts(key)) expect(t).not.to.include(account.password);
   });
 
   it('in ADF the link is a real link mark; in wiki it is an explicit [link]', async () => {
