@@ -28,12 +28,15 @@ const MAX_RUNTIME_SECRETS = 10_000;
 /**
  * Secrets that look the same wherever they appear, redacted even when nobody registered the value:
  * credentials in Authorization headers echoed back by a vendor, passwords inside URLs (a store URL),
- * one-time handoff links (`/s/<token>`), `password=...` in query strings and command lines.
+ * one-time handoff links (`/s/<token>`), review report links (`/reports/<token>`), `password=...`
+ * in query strings and command lines.
  */
 const PATTERNS: [RegExp, string][] = [
   [/\b(Bearer|Basic)(\s+)[A-Za-z0-9._~+/-]{6,}=*/gi, `$1$2${CENSOR}`],
   [/\b([a-z][a-z0-9+.-]*:\/\/[^\s:@/"'?#\\]*):[^\s@/"'\\]+@/gi, `$1:${CENSOR}@`],
   [/(\/s\/)[A-Za-z0-9_~.%-]{6,}/g, `$1${CENSOR}`],
+  // A review report's link is its only credential, like a one-time link.
+  [/(\/reports\/)[A-Za-z0-9_-]{20,}/g, `$1${CENSOR}`],
   [/\b(password|passwd|pwd|secret|client_secret|token|access_token|api_key|apikey)=[^&\s"',;\\]+/gi, `$1=${CENSOR}`],
 ];
 

@@ -99,8 +99,10 @@ describe('log scrubbing', () => {
     log.warn({ err: 'upstream said: Authorization: Bearer eyJhbGciOi.J9.abc-_x and Basic dXNlcjpwYXNzd29yZA==' }, 'call failed');
     log.info({ store: 'redis://:r3dis-Secret@cache:6379/0', other: 'postgres://cg:p%40ss-word@db:5432/x?schema=s' }, 'stores');
     log.info(`link https://credgate.example/s/AbCdEf123456?x=1 for CRED-1; mysql -u root password=hunter22 --host db`);
+    log.info(`review report https://credgate.example/reports/Rq9-Zx_3kLmN0pQr8sTuVwXy1z2A3b4C5d6E7f8G9h0 for REV-1`);
     const out = text();
-    for (const secret of ['eyJhbGciOi.J9.abc-_x', 'dXNlcjpwYXNzd29yZA==', 'r3dis-Secret', 'p%40ss-word', 'AbCdEf123456', 'hunter22']) expect(out).not.to.include(secret);
+    for (const secret of ['eyJhbGciOi.J9.abc-_x', 'dXNlcjpwYXNzd29yZA==', 'r3dis-Secret', 'p%40ss-word', 'AbCdEf123456', 'hunter22', 'Rq9-Zx_3kLmN0pQr8sTuVwXy1z2A3b4C5d6E7f8G9h0']) expect(out).not.to.include(secret);
+    expect(out).to.include('review report https://credgate.example/reports/[REDACTED] for REV-1');
     expect(out).to.include('Bearer [REDACTED] and Basic [REDACTED]');
     expect(out).to.include('redis://:[REDACTED]@cache:6379/0');
     expect(out).to.include('postgres://cg:[REDACTED]@db:5432/x?schema=s');
