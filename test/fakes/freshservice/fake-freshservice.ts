@@ -6,9 +6,9 @@
  * would reject is answered the same way and recorded in `violations`. Tests act for people through
  * the control API, which mutates state, writes activities and delivers the workflow's webhook.
  */
-import { createServer, type Server } from 'node:http';
-import { closeServer, listenOnLoopback } from '../loopback-server';
-import express, { type Request, type Response } from 'express';
+import type { RequestListener } from 'node:http';
+import type { Request, Response } from 'express';
+import { LoopbackFake, rawBodyApp } from '../loopback-fake';
 import { FakeSetupError, FreshserviceState, type Mutation } from './freshservice-state';
 import { handleRequest, type ApiResult } from './rest-handlers';
 import { WebhookSender } from './webhook-sender';
@@ -17,49 +17,24 @@ import type { Delivery, FakeFreshserviceOptions, RecordedRequest, WebhookTarget 
 export type * from './types';
 export { FakeSetupError } from './freshservice-state';
 
-export class FakeFreshservice {
+export class FakeFreshservice extends LoopbackFake<WebhookTarget> {
   readonly requests: RecordedRequest[] = [];
   readonly violations: string[] = [];
   private readonly state: FreshserviceState;
   private readonly sender: WebhookSender;
   private readonly failures: { status: number; headers: Record<string, string> }[] = [];
-  private readonly pending = new Set<Promise<unknown>>();
-  private target: WebhookTarget | undefined;
-  private server: Server | undefined;
-  private base = '';
 
   constructor(private readonly options: FakeFreshserviceOptions) {
+    super();
     this.state = new FreshserviceState(options);
-    this.sender = new WebhookSender(() => this.target, options.webhookHeader ?? 'X-Credgate-Token', options.webhookSecret);
+    this.sender = new WebhookSender(() => this.webhookTarget, options.webhookHeader ?? 'X-Credgate-Token', options.webhookSecret);
     if (!this.state.user(options.credgateAgentId)?.agent) throw new FakeSetupError('FakeFreshservice: credgateAgentId must be an agent');
   }
 
-  async start(): Promise<string> {
-    if (this.server) return this.base;
-    const app = express();
-    app.disable('x-powered-by');
-    app.use(express.raw({ type: () => true, limit: '5mb' }));
-    app.use((req: Request, res: Response) => this.handle(req, res));
-    const server = createServer(app);
-    this.base = await listenOnLoopback(server);
-    this.server = server;
-    return this.base;
-  }
+  // ---- lifecycle (start, stop, baseUrl, setWebhook, idle: LoopbackFake) ----------------------
 
-  async stop(): Promise<void> {
-    await this.idle();
-    const server = this.server;
-    this.server = undefined;
-    if (!server) return;
-    await closeServer(server);
-  }
-
-  setWebhook(target: WebhookTarget | undefined): void {
-    this.target = target;
-  }
-
-  async idle(): Promise<void> {
-    while (this.pending.size > 0) await Promise.allSettled([...this.pending]);
+  protected override requestListener(): RequestListener {
+    return rawBodyApp('5mb', (req, res) => this.handle(req, res));
   }
 
   // ---- control API (the people's side) --------------------------------------------------------
@@ -158,7 +133,7 @@ export class FakeFreshservice {
     let result: ApiResult;
     try {
       result = handleRequest(
-        { method: req.method, path: url.pathname, query, body, hasBody: Boolean(raw), contentType: String(req.headers['content-type'] ?? ''), baseUrl: this.base, agentId: this.options.credgateAgentId },
+        { method: req.method, path: url.pathname, query, body, hasBody: Boolean(raw), contentType: String(req.headers['content-type'] ?? ''), baseUrl: this.baseUrl, agentId: this.options.credgateAgentId },
         this.state,
         { violation: (m) => this.violations.push(m), emit: (m) => emitted.push(m) },
       );
@@ -171,8 +146,7 @@ export class FakeFreshservice {
       const p = (async () => {
         for (const m of emitted) await this.deliverMutation(m);
       })().catch((e: unknown) => this.violations.push(`FAKE BUG delivering echo webhook: ${e instanceof Error ? e.message : String(e)}`));
-      this.pending.add(p);
-      void p.finally(() => this.pending.delete(p));
+      this.trackDelivery(p);
     }
   }
 }

@@ -4,8 +4,8 @@
  * strict: wrong paths, methods, content types, auth or body shapes are answered like a real API
  * would (401/404/405/415/422) and recorded in `violations`.
  */
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import { closeServer, listenOnLoopback } from '../loopback-server';
+import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http';
+import { LoopbackFake, type BaseUrlHolder } from '../loopback-fake';
 import { DeskState, type DeskMutation } from './desk-state';
 import { route, type RestResult } from './rest-handlers';
 import { DeskWebhookSender } from './webhook-sender';
@@ -22,48 +22,28 @@ interface PlannedFailure {
   path?: RegExp;
 }
 
-export class FakeDesk {
+export class FakeDesk extends LoopbackFake<DeskWebhookTarget> {
   readonly requests: RecordedDeskRequest[] = [];
   readonly violations: string[] = [];
   readonly state: DeskState;
   private readonly sender: DeskWebhookSender;
   private readonly failures: PlannedFailure[] = [];
-  private readonly pending = new Set<Promise<unknown>>();
-  private webhookTarget: DeskWebhookTarget | undefined;
-  private server: Server | undefined;
 
   constructor(private readonly options: FakeDeskOptions) {
+    super(options.webhook);
     this.state = new DeskState(options);
-    this.webhookTarget = options.webhook;
     this.sender = new DeskWebhookSender(() => this.webhookTarget);
   }
 
-  async start(): Promise<string> {
-    if (this.server) return this.state.baseUrl;
-    const server = createServer((req, res) => void this.handle(req, res));
-    this.state.baseUrl = await listenOnLoopback(server);
-    this.server = server;
-    return this.state.baseUrl;
+  // ---- lifecycle (start, stop, baseUrl, setWebhook, idle: LoopbackFake) ----------------------
+
+  protected override requestListener(): RequestListener {
+    return (req, res) => void this.handle(req, res);
   }
 
-  async stop(): Promise<void> {
-    await this.idle();
-    const server = this.server;
-    this.server = undefined;
-    if (!server) return;
-    await closeServer(server);
-  }
-
-  get baseUrl(): string {
-    return this.state.baseUrl;
-  }
-
-  setWebhook(target: DeskWebhookTarget | undefined): void {
-    this.webhookTarget = target;
-  }
-
-  async idle(): Promise<void> {
-    while (this.pending.size > 0) await Promise.allSettled([...this.pending]);
+  /** Ticket JSON carries its web_url, which the state renders. */
+  protected override baseUrlHolder(): BaseUrlHolder {
+    return this.state;
   }
 
   // ---- control API (the people's side) -------------------------------------------------------
@@ -191,8 +171,7 @@ export class FakeDesk {
       const delivery = (async () => {
         for (const m of emitted) await this.deliver(m);
       })().catch((error: unknown) => this.violations.push(`FAKE BUG delivering echo webhook: ${String(error)}`));
-      this.pending.add(delivery);
-      void delivery.finally(() => this.pending.delete(delivery));
+      this.trackDelivery(delivery);
     }
   }
 }

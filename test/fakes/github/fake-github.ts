@@ -9,9 +9,9 @@
  * and lands in `violations`. Tests drive the people's side through the control API (openIssue,
  * commentAs, closeAs, labelAs...), which mutates state and delivers webhooks like GitHub.
  */
-import { createServer, type Server } from 'node:http';
-import { closeServer, listenOnLoopback } from '../loopback-server';
-import express, { type Request, type Response } from 'express';
+import type { RequestListener } from 'node:http';
+import type { Request, Response } from 'express';
+import { LoopbackFake, rawBodyApp, type BaseUrlHolder } from '../loopback-fake';
 import { FakeAuth, type AuthResult, type Credential } from './fake-auth';
 import { GithubState, type Emitted } from './github-state';
 import { issueJson, webhookPayload } from './github-json';
@@ -33,7 +33,7 @@ interface PlannedFailure {
   message: string;
 }
 
-export class FakeGitHub {
+export class FakeGitHub extends LoopbackFake<WebhookTarget> {
   /** Every REST call credgate made, in order (failed and rejected ones included). */
   readonly requests: RecordedRequest[] = [];
   /** Every call real GitHub would have rejected (or that broke its rules), with why. */
@@ -44,54 +44,26 @@ export class FakeGitHub {
   private readonly rates: RateLimits;
   private readonly sender: WebhookSender;
   private readonly failures: PlannedFailure[] = [];
-  private readonly pending = new Set<Promise<unknown>>();
-  private webhookTarget: WebhookTarget | undefined;
-  private server: Server | undefined;
   private secondaryNext: number | null = null;
 
   constructor(private readonly options: FakeGithubOptions) {
+    super(options.webhook);
     const now = options.now ?? (() => new Date());
     this.state = new GithubState(options, now);
     this.auth = new FakeAuth(options.tokens ?? {}, options.app, now);
     this.rates = new RateLimits(options.rateLimit ?? 5000, now);
-    this.webhookTarget = options.webhook;
     this.sender = new WebhookSender(() => this.webhookTarget, this.state.nextId());
   }
 
-  // ---- lifecycle ---------------------------------------------------------------------------
+  // ---- lifecycle (start, stop, baseUrl, setWebhook, idle: LoopbackFake) ----------------------
 
-  /** Listens on 127.0.0.1 on an ephemeral port; resolves with the API URL. */
-  async start(): Promise<string> {
-    if (this.server) return this.state.baseUrl;
-    const app = express();
-    app.disable('x-powered-by');
-    app.use(express.raw({ type: () => true, limit: '10mb' }));
-    app.use((req: Request, res: Response) => this.handle(req, res));
-    const server = createServer(app);
-    this.state.baseUrl = await listenOnLoopback(server);
-    this.server = server;
-    return this.state.baseUrl;
+  protected override requestListener(): RequestListener {
+    return rawBodyApp('10mb', (req, res) => this.handle(req, res));
   }
 
-  async stop(): Promise<void> {
-    await this.idle();
-    const server = this.server;
-    this.server = undefined;
-    if (!server) return;
-    await closeServer(server);
-  }
-
-  get baseUrl(): string {
-    return this.state.baseUrl;
-  }
-
-  setWebhook(webhook: WebhookTarget | undefined): void {
-    this.webhookTarget = webhook;
-  }
-
-  /** Waits for webhook deliveries caused by REST calls (echoOwnEvents). */
-  async idle(): Promise<void> {
-    while (this.pending.size > 0) await Promise.allSettled([...this.pending]);
+  /** Issue and webhook JSON carry API URLs, which the state renders. */
+  protected override baseUrlHolder(): BaseUrlHolder {
+    return this.state;
   }
 
   // ---- control API (the people's side) -------------------------------------------------------
@@ -315,8 +287,7 @@ export class FakeGitHub {
       const delivery = this.deliverAll(emitted).catch((error: unknown) => {
         this.violations.push(`FAKE BUG delivering echo webhook: ${error instanceof Error ? error.message : String(error)}`);
       });
-      this.pending.add(delivery);
-      void delivery.finally(() => this.pending.delete(delivery));
+      this.trackDelivery(delivery);
     }
   }
 }

@@ -7,9 +7,9 @@
  * transitionAs, editAs, commentAs, answerApprovalAs), which mutates state and delivers webhooks like
  * Jira Cloud.
  */
-import { createServer, type Server } from 'node:http';
-import { closeServer, listenOnLoopback } from '../loopback-server';
-import express, { type Request, type Response } from 'express';
+import type { RequestListener } from 'node:http';
+import type { Request, Response } from 'express';
+import { LoopbackFake, rawBodyApp, type BaseUrlHolder } from '../loopback-fake';
 import { ContractValidator, type ContractProblem } from './contract-validator';
 import { FakeSetupError, JiraState, type Mutation } from './jira-state';
 import { handlers, type RestResult } from './rest-handlers';
@@ -30,7 +30,7 @@ interface PlannedFailure {
   headers: Record<string, string>;
 }
 
-export class FakeJira {
+export class FakeJira extends LoopbackFake<WebhookTarget> {
   /** Every REST call credgate made, in order (failed and rejected ones included). */
   readonly requests: RecordedRequest[] = [];
   /** Every contract violation seen; each was also answered with the 4xx Jira would send. */
@@ -40,51 +40,22 @@ export class FakeJira {
   private readonly validator = new ContractValidator();
   private readonly sender: WebhookSender;
   private readonly failures: PlannedFailure[] = [];
-  private readonly pending = new Set<Promise<unknown>>();
-  private webhookTarget: WebhookTarget | undefined;
-  private server: Server | undefined;
 
   constructor(private readonly options: FakeJiraOptions) {
+    super(options.webhook);
     this.state = new JiraState(options);
-    this.webhookTarget = options.webhook;
     this.sender = new WebhookSender(() => this.webhookTarget);
   }
 
-  // ---- lifecycle ---------------------------------------------------------------------------
+  // ---- lifecycle (start, stop, baseUrl, setWebhook, idle: LoopbackFake) ----------------------
 
-  /** Listens on 127.0.0.1 on an ephemeral port; resolves with the base URL (http://127.0.0.1:PORT). */
-  async start(): Promise<string> {
-    if (this.server) return this.state.baseUrl;
-    const app = express();
-    app.disable('x-powered-by');
-    app.use(express.raw({ type: () => true, limit: '10mb' }));
-    app.use((req: Request, res: Response) => this.handle(req, res));
-    const server = createServer(app);
-    this.state.baseUrl = await listenOnLoopback(server);
-    this.server = server;
-    return this.state.baseUrl;
+  protected override requestListener(): RequestListener {
+    return rawBodyApp('10mb', (req, res) => this.handle(req, res));
   }
 
-  async stop(): Promise<void> {
-    await this.idle();
-    const server = this.server;
-    this.server = undefined;
-    if (!server) return;
-    await closeServer(server);
-  }
-
-  get baseUrl(): string {
-    return this.state.baseUrl;
-  }
-
-  /** Where webhooks go (credgate's URL is often known only after the fake started). */
-  setWebhook(webhook: WebhookTarget | undefined): void {
-    this.webhookTarget = webhook;
-  }
-
-  /** Waits for webhook deliveries started by REST calls (echoOwnEvents). */
-  async idle(): Promise<void> {
-    while (this.pending.size > 0) await Promise.allSettled([...this.pending]);
+  /** Jira's JSON carries self links, which the state renders. */
+  protected override baseUrlHolder(): BaseUrlHolder {
+    return this.state;
   }
 
   // ---- control API (the humans' side) --------------------------------------------------------
@@ -306,8 +277,7 @@ export class FakeJira {
       })().catch((error: unknown) => {
         this.violations.push(`FAKE BUG delivering echo webhook: ${error instanceof Error ? error.message : String(error)}`);
       });
-      this.pending.add(delivery);
-      void delivery.finally(() => this.pending.delete(delivery));
+      this.trackDelivery(delivery);
     }
   }
 

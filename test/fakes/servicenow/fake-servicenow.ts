@@ -7,9 +7,9 @@
  * query or field the table lacks), is recorded in `violations`. Tests act for people through the
  * control API, which mutates state and delivers the Business Rule's webhook.
  */
-import { createServer, type Server } from 'node:http';
-import { closeServer, listenOnLoopback } from '../loopback-server';
-import express, { type Request, type Response } from 'express';
+import type { RequestListener } from 'node:http';
+import type { Request, Response } from 'express';
+import { LoopbackFake, rawBodyApp } from '../loopback-fake';
 import { FakeSetupError, ServiceNowState, type Mutation } from './servicenow-state';
 import { handleTableApi, snError, type ApiResult } from './table-api';
 import { WebhookSender, type DeliverOptions } from './webhook-sender';
@@ -18,50 +18,24 @@ import type { Delivery, FakeServiceNowOptions, RecordedRequest, WebhookTarget } 
 export type * from './types';
 export { FakeSetupError } from './servicenow-state';
 
-export class FakeServiceNow {
+export class FakeServiceNow extends LoopbackFake<WebhookTarget> {
   readonly requests: RecordedRequest[] = [];
   readonly violations: string[] = [];
   private readonly state: ServiceNowState;
   private readonly sender: WebhookSender;
   private readonly failures: { status: number; headers: Record<string, string> }[] = [];
-  private readonly pending = new Set<Promise<unknown>>();
-  private target: WebhookTarget | undefined;
-  private server: Server | undefined;
-  private base = '';
 
   constructor(private readonly options: FakeServiceNowOptions) {
+    super();
     this.state = new ServiceNowState(options);
-    this.sender = new WebhookSender(() => this.target, options.webhookSecret);
+    this.sender = new WebhookSender(() => this.webhookTarget, options.webhookSecret);
     this.state.requireUser(options.credgate.userName);
   }
 
-  async start(): Promise<string> {
-    if (this.server) return this.base;
-    const app = express();
-    app.disable('x-powered-by');
-    app.use(express.raw({ type: () => true, limit: '5mb' }));
-    app.use((req: Request, res: Response) => this.handle(req, res));
-    const server = createServer(app);
-    this.base = await listenOnLoopback(server);
-    this.server = server;
-    return this.base;
-  }
+  // ---- lifecycle (start, stop, baseUrl, setWebhook, idle: LoopbackFake) ----------------------
 
-  async stop(): Promise<void> {
-    await this.idle();
-    const server = this.server;
-    this.server = undefined;
-    if (!server) return;
-    await closeServer(server);
-  }
-
-  setWebhook(target: WebhookTarget | undefined): void {
-    this.target = target;
-  }
-
-  /** Waits for Business Rule deliveries started by REST updates (echoOwnEvents). */
-  async idle(): Promise<void> {
-    while (this.pending.size > 0) await Promise.allSettled([...this.pending]);
+  protected override requestListener(): RequestListener {
+    return rawBodyApp('5mb', (req, res) => this.handle(req, res));
   }
 
   // ---- control API (the people's side) --------------------------------------------------------
@@ -169,7 +143,7 @@ export class FakeServiceNow {
     let result: ApiResult;
     try {
       result = handleTableApi(
-        { method: req.method, path: url.pathname, query, body, rawBody: Boolean(raw), contentType: String(req.headers['content-type'] ?? ''), user, baseUrl: this.base },
+        { method: req.method, path: url.pathname, query, body, rawBody: Boolean(raw), contentType: String(req.headers['content-type'] ?? ''), user, baseUrl: this.baseUrl },
         this.state,
         { violation: (m) => this.violations.push(m), emit: (m) => emitted.push(m) },
       );
@@ -183,8 +157,7 @@ export class FakeServiceNow {
       const p = (async () => {
         for (const m of emitted) await this.sender.send(this.sender.bodyOf(m));
       })().catch((e: unknown) => this.violations.push(`FAKE BUG delivering echo webhook: ${e instanceof Error ? e.message : String(e)}`));
-      this.pending.add(p);
-      void p.finally(() => this.pending.delete(p));
+      this.trackDelivery(p);
     }
   }
 

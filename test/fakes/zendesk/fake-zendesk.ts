@@ -7,8 +7,8 @@
  * through the control API (createTicket, setFieldAs, setStatusAs, commentAs), which writes audits
  * and delivers signed webhooks like Zendesk.
  */
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import { closeServer, listenOnLoopback } from '../loopback-server';
+import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http';
+import { LoopbackFake, type BaseUrlHolder } from '../loopback-fake';
 import { route, type RestResult } from './rest-handlers';
 import { ZendeskState, type Mutation } from './zendesk-state';
 import { eventPayloads, triggerPayload } from './webhook-payloads';
@@ -28,7 +28,7 @@ interface PlannedFailure {
   path?: RegExp;
 }
 
-export class FakeZendesk {
+export class FakeZendesk extends LoopbackFake<FakeWebhookTarget> {
   /** Every REST call credgate made, in order (failed and rejected ones included). */
   readonly requests: RecordedZendeskRequest[] = [];
   /** Every request real Zendesk would reject or silently misread. */
@@ -37,46 +37,22 @@ export class FakeZendesk {
 
   private readonly sender: ZendeskWebhookSender;
   private readonly failures: PlannedFailure[] = [];
-  private readonly pending = new Set<Promise<unknown>>();
-  private webhookTarget: FakeWebhookTarget | undefined;
-  private server: Server | undefined;
 
   constructor(private readonly options: FakeZendeskOptions) {
+    super(options.webhook);
     this.state = new ZendeskState(options);
-    this.webhookTarget = options.webhook;
     this.sender = new ZendeskWebhookSender(() => this.webhookTarget, options.now ?? (() => new Date()));
   }
 
-  // ---- lifecycle ---------------------------------------------------------------------------
+  // ---- lifecycle (start, stop, baseUrl, setWebhook, idle: LoopbackFake) ----------------------
 
-  /** Listens on 127.0.0.1 on an ephemeral port; resolves with the base URL. */
-  async start(): Promise<string> {
-    if (this.server) return this.state.baseUrl;
-    const server = createServer((req, res) => void this.handle(req, res));
-    this.state.baseUrl = await listenOnLoopback(server);
-    this.server = server;
-    return this.state.baseUrl;
+  protected override requestListener(): RequestListener {
+    return (req, res) => void this.handle(req, res);
   }
 
-  async stop(): Promise<void> {
-    await this.idle();
-    const server = this.server;
-    this.server = undefined;
-    if (!server) return;
-    await closeServer(server);
-  }
-
-  get baseUrl(): string {
-    return this.state.baseUrl;
-  }
-
-  setWebhook(target: FakeWebhookTarget | undefined): void {
-    this.webhookTarget = target;
-  }
-
-  /** Waits for deliveries started by credgate's own updates (echoOwnEvents). */
-  async idle(): Promise<void> {
-    while (this.pending.size > 0) await Promise.allSettled([...this.pending]);
+  /** Ticket JSON carries API URLs, which the state renders. */
+  protected override baseUrlHolder(): BaseUrlHolder {
+    return this.state;
   }
 
   // ---- control API (the people's side) -------------------------------------------------------
@@ -245,8 +221,7 @@ export class FakeZendesk {
       const delivery = (async () => {
         for (const m of emitted) await this.deliverMutation(m);
       })().catch((error: unknown) => this.violations.push(`FAKE BUG delivering echo webhook: ${String(error)}`));
-      this.pending.add(delivery);
-      void delivery.finally(() => this.pending.delete(delivery));
+      this.trackDelivery(delivery);
     }
   }
 
