@@ -7,16 +7,15 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
-import { createApp } from '../src/server/create-app';
 import { createLogger } from '../src/util/logger';
 import { deskConfigSchema, deskRouter } from '../src/desk';
 import { openStore, type Store } from '../src/store/open-store';
 import { createAuditLog, type AuditLog } from '../src/audit/audit-log';
-import type { Inbox } from '../src/pipeline/inbox';
 import type { CredentialRequest } from '../src/domain/request';
 import { nullSink, percentile, round, tempDir } from './common';
 import { appendThroughApi, BENCH_AUDIT_KEY, historyAudit, historyRequests, seedAudit, seedRequests, type HistoryShape } from './history';
 import type { BenchResult, Row } from './report';
+import { routerApp } from '../test/helpers/router-app';
 
 export interface DeskSettings {
   /** Stored requests for the overview runs. */
@@ -45,17 +44,7 @@ interface Desk {
 async function startDesk(store: Store, audit: AuditLog, clock: () => Date): Promise<Desk> {
   const log = createLogger({ level: 'warn', destination: nullSink() });
   const config = deskConfigSchema.parse({ token: TOKEN });
-  const app = createApp({
-    connectors: new Map(),
-    knownIds: [],
-    inbox: {} as Inbox,
-    onAccepted: () => undefined,
-    log,
-    bodyLimitBytes: 1_048_576,
-    clock,
-    health: async () => ({}),
-    routers: [deskRouter({ store, audit, clock, config, log })],
-  });
+  const app = routerApp({ routers: [deskRouter({ store, audit, clock, config, log })], log, clock });
   const server: Server = createServer(app);
   await new Promise<void>((ok) => server.listen(0, '127.0.0.1', ok));
   return {

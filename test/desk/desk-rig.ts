@@ -2,15 +2,14 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Writable } from 'node:stream';
 import { expect } from 'chai';
-import { createApp } from '../../src/server/create-app';
 import { createLogger } from '../../src/util/logger';
 import { deskConfigSchema, deskRouter, hashPassword, type DeskConfig } from '../../src/desk';
 import type { Store } from '../../src/store/open-store';
 import type { AuditLog } from '../../src/audit/audit-log';
-import type { Inbox } from '../../src/pipeline/inbox';
 import type { CredentialRequest } from '../../src/domain/request';
 import { Harness } from '../helpers/harness';
 import { quickPolicy } from '../helpers/policy';
+import { routerApp } from '../helpers/router-app';
 
 export const DESK_USER = 'desk-lead';
 export const DESK_PASSWORD = 'plum-orchard-47-lantern';
@@ -158,17 +157,7 @@ export class DeskApp {
     d.config = deskConfigSchema.parse({ users: [{ username: DESK_USER, passwordHash: await passwordHash() }], token: DESK_TOKEN, ...options.config });
     const sink = new Writable({ write: (chunk, _enc, done) => (d.logs.push(String(chunk)), done()) });
     const log = createLogger({ level: 'debug', destination: sink });
-    const app = createApp({
-      connectors: new Map(),
-      knownIds: [],
-      inbox: {} as Inbox,
-      onAccepted: () => undefined,
-      log,
-      bodyLimitBytes: 1_048_576,
-      clock: options.clock,
-      health: async () => ({}),
-      routers: [deskRouter({ store: options.store, audit: options.audit, clock: options.clock, config: d.config, log, publicUrl: options.publicUrl })],
-    });
+    const app = routerApp({ routers: [deskRouter({ store: options.store, audit: options.audit, clock: options.clock, config: d.config, log, publicUrl: options.publicUrl })], log, clock: options.clock });
     d.server = createServer(app);
     await new Promise<void>((ok) => d.server.listen(0, '127.0.0.1', ok));
     d.url = `http://127.0.0.1:${(d.server.address() as AddressInfo).port}`;

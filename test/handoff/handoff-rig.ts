@@ -1,11 +1,10 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Writable } from 'node:stream';
-import { createApp } from '../../src/server/create-app';
 import { openStore, type Store } from '../../src/store/open-store';
 import { createLogger } from '../../src/util/logger';
 import { createHandoff, type Handoff, type HandoffDeps, type RevealedLink, type Viewer } from '../../src/handoff';
-import type { Inbox } from '../../src/pipeline/inbox';
+import { routerApp } from '../helpers/router-app';
 
 export const KEY = Buffer.from('3f9c1a7e5b2d4f608192a3b4c5d6e7f8091a2b3c4d5e6f708192a3b4c5d6e7f8', 'hex');
 export const T0 = new Date('2025-03-01T10:00:00.000Z');
@@ -78,17 +77,7 @@ export class Rig {
           this.reveals.push({ link, viewer });
         }),
     });
-    const app = createApp({
-      connectors: new Map(),
-      knownIds: [],
-      inbox: {} as Inbox,
-      onAccepted: () => undefined,
-      log,
-      bodyLimitBytes: 1_048_576,
-      clock: this.clock.read,
-      health: async () => ({}),
-      routers: [this.handoff.router()],
-    });
+    const app = routerApp({ routers: [this.handoff.router()], log, clock: this.clock.read });
     if (options.trustProxy) app.set('trust proxy', options.trustProxy);
     this.server.on('request', app);
   }

@@ -9,6 +9,9 @@ import { createService, type Service } from '../../src/service';
 import type { Policy } from '../../src/policy/policy';
 import { quickPolicy } from './policy';
 import type { AccessProvider } from '../../src/providers/types';
+import type { GrantRecord } from '../../src/providers/builtin-provider';
+import type { CredentialRequest } from '../../src/domain/request';
+import { expect } from 'chai';
 
 export const SECRETS = {
   apiToken: 'jira-api-token-7f3a9c1e55d2',
@@ -126,6 +129,29 @@ export class Harness {
     await this.service.stop().catch(() => undefined);
     await this.fake.stop();
     rmSync(this.dir, { recursive: true, force: true });
+  }
+
+  /**
+   * The checks every end-to-end test ends with, then stop: nothing credgate sent broke Jira's API
+   * contract, and no configured secret reached a log line.
+   */
+  async stopChecked(): Promise<void> {
+    expect(this.fake.violations, 'requests credgate sent that real Jira would reject').to.deep.equal([]);
+    const logs = this.logs.join('');
+    for (const secret of Object.values(SECRETS)) expect(logs).not.to.include(secret);
+    await this.stop();
+  }
+
+  /** The request credgate keeps for a ticket. */
+  async requestOf(key: string): Promise<CredentialRequest> {
+    for await (const r of this.service.store.requests.all()) if (r.ticket.key === key) return r;
+    throw new Error(`no request for ${key}`);
+  }
+
+  /** What the builtin provider recorded of a ticket's grant; undefined when nothing was granted. */
+  async grantOf(key: string): Promise<GrantRecord | undefined> {
+    for await (const r of this.service.store.requests.all()) if (r.ticket.key === key) return (await this.service.store.kv.grants.get(r.id)) as GrantRecord | undefined;
+    return undefined;
   }
 
   /** Comments on a ticket as a person reads them: escapes and invisible joiners removed. */

@@ -1,7 +1,6 @@
 import { expect } from 'chai';
 import { Harness, SECRETS } from '../helpers/harness';
 import type { FakeApprovalStep } from '../fakes/jira/fake-jira';
-import type { GrantRecord } from '../../src/providers/builtin-provider';
 
 const LOW = ['Target systems: reporting-db', 'Account: svc_reports', 'Access: read-only', 'Justification: monthly report run', 'Duration: 2h'].join('\n');
 const HIGH = ['Target systems: prod-db01', 'Account: sa', 'Access: read-write', 'Justification: fix replication', 'Duration: 1h'].join('\n');
@@ -30,21 +29,11 @@ async function answer(h: Harness, as: string, key: string, decision: 'approve' |
   await h.settle();
 }
 
-const grantOf = async (h: Harness, key: string) => {
-  for await (const r of h.service.store.requests.all()) if (r.ticket.key === key) return (await h.service.store.kv.grants.get(r.id)) as GrantRecord | undefined;
-  return undefined;
-};
-
 describe('Jira Service Management: native approvals and internal comments, end to end over HTTP', function () {
   this.timeout(30_000);
   let h: Harness;
   afterEach(async () => {
-    if (h) {
-      expect(h.fake.violations, 'requests credgate sent that real Jira would reject').to.deep.equal([]);
-      const logs = h.logs.join('');
-      for (const secret of Object.values(SECRETS)) expect(logs).not.to.include(secret);
-      await h.stop();
-    }
+    await h?.stopChecked();
   });
 
   it('high risk: two native approvals by distinct approvers grant access; the step\'s own transitions count for nothing', async () => {
@@ -68,7 +57,7 @@ describe('Jira Service Management: native approvals and internal comments, end t
     expect(h.comments(key)).to.have.length(3);
     expect(h.comments(key)[2]).to.include('Final approval by *Bob Approver*');
     expect(h.comments(key).join('\n')).not.to.include('not accepted');
-    expect((await grantOf(h, key))?.status).to.equal('active');
+    expect((await h.grantOf(key))?.status).to.equal('active');
 
     const accepted = [];
     for await (const e of h.service.audit.entries()) if (e.action === 'approval-accepted') accepted.push(e.actor);
@@ -86,7 +75,7 @@ describe('Jira Service Management: native approvals and internal comments, end t
     expect(refusal).to.include('nobody approves their own request (rule separation-of-duties)');
     expect(refusal).to.include('credgate moved the ticket back');
     expect(h.comments(key)).to.have.length(2);
-    expect(await grantOf(h, key)).to.equal(undefined);
+    expect(await h.grantOf(key)).to.equal(undefined);
     // A fresh approval is open for a real approver, who can still approve.
     await answer(h, 'acc-alice', key, 'approve');
     expect(h.fake.statusOf(key)).to.equal('Access granted');

@@ -1,7 +1,6 @@
 import { expect } from 'chai';
-import { Harness, eventually, SECRETS } from '../helpers/harness';
+import { Harness, eventually } from '../helpers/harness';
 import { quickPolicy } from '../helpers/policy';
-import type { GrantRecord } from '../../src/providers/builtin-provider';
 
 const LOW = ['Target systems: reporting-db', 'Account: svc_reports', 'Access: read-only', 'Justification: monthly report run', 'Duration: 2h'].join('\n');
 const HIGH = ['Target systems: prod-db01', 'Account: sa', 'Access: read-write', 'Justification: fix replication', 'Duration: 1h'].join('\n');
@@ -13,21 +12,11 @@ async function file(h: Harness, description: string, summary = 'Access to the re
   return key;
 }
 
-const grantOf = async (h: Harness, key: string) => {
-  for await (const r of h.service.store.requests.all()) if (r.ticket.key === key) return (await h.service.store.kv.grants.get(r.id)) as GrantRecord | undefined;
-  return undefined;
-};
-
 describe('Jira workflow, end to end over HTTP', function () {
   this.timeout(30_000);
   let h: Harness;
   afterEach(async () => {
-    if (h) {
-      expect(h.fake.violations, 'requests credgate sent that real Jira would reject').to.deep.equal([]);
-      const logs = h.logs.join('');
-      for (const secret of Object.values(SECRETS)) expect(logs).not.to.include(secret);
-      await h.stop();
-    }
+    await h?.stopChecked();
   });
 
   it('low risk: one approval grants access, a reminder goes out, and it is revoked at expiry', async () => {
@@ -47,14 +36,14 @@ describe('Jira workflow, end to end over HTTP', function () {
     const granted = h.comments(key)[1];
     expect(granted).to.include('Access granted until');
     expect(granted).to.include('Final approval by *Alice Approver*');
-    expect((await grantOf(h, key))?.status).to.equal('active');
+    expect((await h.grantOf(key))?.status).to.equal('active');
 
     await eventually(() => expect(h.fake.statusOf(key)).to.equal('Access revoked'), 10_000);
     await h.settle();
     const texts = h.comments(key);
     expect(texts.some((t) => t.includes('Access ends in'))).to.equal(true);
     expect(texts[texts.length - 1]).to.include('Access revoked');
-    const grant = await grantOf(h, key);
+    const grant = await h.grantOf(key);
     expect(grant?.status).to.equal('revoked');
     // Revoked on time: within a second and a half of the promised expiry.
     expect(Date.parse(grant!.revokedAt!) - Date.parse(grant!.expiresAt!)).to.be.within(0, 1500);
@@ -100,7 +89,7 @@ describe('Jira workflow, end to end over HTTP', function () {
     const refusal = h.comments(key)[1];
     expect(refusal).to.include('Rita Requester moved this ticket to "Approved", but nobody approves their own request (rule separation-of-duties)');
     expect(refusal).to.include('credgate moved the ticket back');
-    expect(await grantOf(h, key)).to.equal(undefined);
+    expect(await h.grantOf(key)).to.equal(undefined);
   });
 
   it('an approval by someone outside the approver group is reverted', async () => {
@@ -145,7 +134,7 @@ describe('Jira workflow, end to end over HTTP', function () {
     await h.restart(() => new Promise((r) => setTimeout(r, 2500)));
     await eventually(() => expect(h.fake.statusOf(key)).to.equal('Access revoked'));
     await h.settle();
-    expect((await grantOf(h, key))?.status).to.equal('revoked');
+    expect((await h.grantOf(key))?.status).to.equal('revoked');
     expect(h.comments(key).filter((c) => c.includes('Access revoked'))).to.have.length(1);
   });
 
@@ -181,7 +170,7 @@ describe('Jira workflow, end to end over HTTP', function () {
     expect(d?.status).to.equal(202);
     await h.settle();
     expect(h.fake.statusOf(key)).to.equal('Pending approval');
-    expect(await grantOf(h, key)).to.equal(undefined);
+    expect(await h.grantOf(key)).to.equal(undefined);
   });
 
   it('closing the ticket while access is active revokes it at once', async () => {
@@ -191,7 +180,7 @@ describe('Jira workflow, end to end over HTTP', function () {
     await h.settle();
     await h.fake.transitionAs('acc-requester', key, 'Done');
     await h.settle();
-    expect((await grantOf(h, key))?.status).to.equal('revoked');
+    expect((await h.grantOf(key))?.status).to.equal('revoked');
     expect(h.comments(key).at(-1)).to.include('Access was revoked before its expiry');
     expect(h.fake.statusOf(key)).to.equal('Done');
   });
