@@ -19,14 +19,30 @@ export const REQUESTER = 'acc-requester';
 export const POLICY_PATH = resolve(REPO, 'config/policy.yaml');
 
 export function newFakeJira(): FakeJira {
-  return new FakeJira({ email: EMAIL, apiToken: SECRETS.apiToken, users: USERS, statuses: STATUSES, serviceAccountId: SERVICE_ACCOUNT, projects: [PROJECT] });
+  return new FakeJira({
+    email: EMAIL,
+    apiToken: SECRETS.apiToken,
+    users: USERS,
+    statuses: STATUSES,
+    serviceAccountId: SERVICE_ACCOUNT,
+    projects: [PROJECT],
+  });
 }
 
 /** Creates `n` credential-request issues in the fake without delivering webhooks; returns their refs. */
-export async function seedIssues(fake: FakeJira, n: number, summary = 'Access to the reporting database'): Promise<{ id: string; key: string }[]> {
+export async function seedIssues(
+  fake: FakeJira,
+  n: number,
+  summary = 'Access to the reporting database',
+): Promise<{ id: string; key: string }[]> {
   const out: { id: string; key: string }[] = [];
   for (let i = 0; i < n; i++) {
-    const { id, key } = await fake.createIssue(REQUESTER, { project: PROJECT, issueType: ISSUE_TYPE, summary: `${summary} #${i}`, description: DESCRIPTION });
+    const { id, key } = await fake.createIssue(REQUESTER, {
+      project: PROJECT,
+      issueType: ISSUE_TYPE,
+      summary: `${summary} #${i}`,
+      description: DESCRIPTION,
+    });
     out.push({ id, key });
   }
   return out;
@@ -65,12 +81,28 @@ export function tempDir(prefix: string): { path: string; remove(): void } {
 export function writeCredgateConfig(dir: string): string {
   const path = join(dir, 'credgate.yaml');
   // JSON is YAML.
-  writeFileSync(path, JSON.stringify({ server: { host: '127.0.0.1' }, log: { level: 'warn' }, jira: { projects: [PROJECT], issueTypes: [ISSUE_TYPE] } }, null, 2));
+  writeFileSync(
+    path,
+    JSON.stringify(
+      {
+        server: { host: '127.0.0.1' },
+        log: { level: 'warn' },
+        jira: { projects: [PROJECT], issueTypes: [ISSUE_TYPE] },
+      },
+      null,
+      2,
+    ),
+  );
   return path;
 }
 
 /** The environment credgate reads (loadConfig in process, or src/main.ts in a replica). */
-export function credgateEnv(o: { configPath: string; storeUrl: string; jiraUrl: string; port?: number }): Record<string, string> {
+export function credgateEnv(o: {
+  configPath: string;
+  storeUrl: string;
+  jiraUrl: string;
+  port?: number;
+}): Record<string, string> {
   return {
     CREDGATE_CONFIG: o.configPath,
     CREDGATE_STORE: o.storeUrl,
@@ -126,7 +158,8 @@ export const round = (x: number, digits = 2) => (Number.isFinite(x) ? Math.round
 /** The SQLite table behind a keyv namespace, when the store is keyv's SQLite adapter. */
 function sqliteTable(kv: Keyv): { query: (sql: string, ...params: unknown[]) => Promise<any[]>; table: string } | null {
   const adapter = (kv as unknown as { store?: { query?: unknown; opts?: { dialect?: string; table?: string } } }).store;
-  if (!adapter || typeof adapter.query !== 'function' || adapter.opts?.dialect !== 'sqlite' || !adapter.opts.table) return null;
+  if (!adapter || typeof adapter.query !== 'function' || adapter.opts?.dialect !== 'sqlite' || !adapter.opts.table)
+    return null;
   return { query: adapter.query as (sql: string, ...params: unknown[]) => Promise<any[]>, table: adapter.opts.table };
 }
 
@@ -137,7 +170,10 @@ function sqliteTable(kv: Keyv): { query: (sql: string, ...params: unknown[]) => 
 export async function countKeys(kv: Keyv): Promise<number> {
   const sql = sqliteTable(kv);
   if (sql) {
-    const rows = await sql.query(`SELECT COUNT(*) AS n FROM ${sql.table} WHERE key LIKE ?`, `${kv.namespace ?? ''}${kv.namespace ? ':' : ''}%`);
+    const rows = await sql.query(
+      `SELECT COUNT(*) AS n FROM ${sql.table} WHERE key LIKE ?`,
+      `${kv.namespace ?? ''}${kv.namespace ? ':' : ''}%`,
+    );
     return Number(rows[0]?.n ?? 0);
   }
   if (!kv.iterator) return NaN;
@@ -174,7 +210,8 @@ export async function bulkSet(kv: Keyv, entries: [string, unknown][]): Promise<'
     const [k, v] = entries[entries.length - 1];
     if (JSON.stringify(await kv.get(k)) === JSON.stringify(v)) return 'sqlite-bulk';
   }
-  for (let i = 0; i < entries.length; i += 200) await Promise.all(entries.slice(i, i + 200).map(([k, v]) => kv.set(k, v)));
+  for (let i = 0; i < entries.length; i += 200)
+    await Promise.all(entries.slice(i, i + 200).map(([k, v]) => kv.set(k, v)));
   return 'keyv-set';
 }
 

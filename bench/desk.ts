@@ -13,7 +13,15 @@ import { openStore, type Store } from '../src/store/open-store';
 import { createAuditLog, type AuditLog } from '../src/audit/audit-log';
 import type { CredentialRequest } from '../src/domain/request';
 import { nullSink, percentile, round, tempDir } from './common';
-import { appendThroughApi, BENCH_AUDIT_KEY, historyAudit, historyRequests, seedAudit, seedRequests, type HistoryShape } from './history';
+import {
+  appendThroughApi,
+  BENCH_AUDIT_KEY,
+  historyAudit,
+  historyRequests,
+  seedAudit,
+  seedRequests,
+  type HistoryShape,
+} from './history';
 import type { BenchResult, Row } from './report';
 import { routerApp } from '../test/helpers/router-app';
 
@@ -91,7 +99,10 @@ export async function benchDesk(s: DeskSettings): Promise<BenchResult> {
       const seedMs = await seedRequests(store, docs);
       const desk = await startDesk(store, audit, clock);
       try {
-        const expected = { granted: docs.filter((d) => d.state === 'granted').length, pending: docs.filter((d) => d.state === 'pending-approval').length };
+        const expected = {
+          granted: docs.filter((d) => d.state === 'granted').length,
+          pending: docs.filter((d) => d.state === 'pending-approval').length,
+        };
         // Warm-up: the first call also builds the (empty) audit index and compiles the hot paths.
         await get(`${desk.url}/desk/api/overview`);
         const bare: number[] = [];
@@ -112,8 +123,14 @@ export async function benchDesk(s: DeskSettings): Promise<BenchResult> {
           oneSelect.push(await timed(() => selectAndParse(store, n)));
           const a = await get(`${desk.url}/desk/api/overview`);
           const o = JSON.parse(a.body) as { activeGrants: unknown[]; pendingApprovals: unknown[] };
-          if (a.status !== 200 || o.activeGrants.length !== expected.granted || o.pendingApprovals.length !== expected.pending) {
-            throw new Error(`overview answered ${a.status} with ${o.activeGrants?.length} grants / ${o.pendingApprovals?.length} pending, expected ${expected.granted} / ${expected.pending}`);
+          if (
+            a.status !== 200 ||
+            o.activeGrants.length !== expected.granted ||
+            o.pendingApprovals.length !== expected.pending
+          ) {
+            throw new Error(
+              `overview answered ${a.status} with ${o.activeGrants?.length} grants / ${o.pendingApprovals?.length} pending, expected ${expected.granted} / ${expected.pending}`,
+            );
           }
           api.push(a.ms);
           apiBytes = a.body.length;
@@ -128,12 +145,19 @@ export async function benchDesk(s: DeskSettings): Promise<BenchResult> {
           { metric: `Overview API, ${label}, p95`, unit: 'ms', value: p(api, 95), baseline: p(bare, 95) },
           { metric: `Desk HTML page, ${label}, p50`, unit: 'ms', value: p(page, 50), baseline: p(bare, 50) },
           { metric: `Desk HTML page, ${label}, p95`, unit: 'ms', value: p(page, 95), baseline: p(bare, 95) },
-          { metric: `What-if, not shipped: one SELECT of the ${label} + JSON.parse, p50`, unit: 'ms', value: p(oneSelect, 50), baseline: p(bare, 50) },
+          {
+            metric: `What-if, not shipped: one SELECT of the ${label} + JSON.parse, p50`,
+            unit: 'ms',
+            value: p(oneSelect, 50),
+            baseline: p(bare, 50),
+          },
         );
         notes.push(
           `${label}: seeded through the store's compare-and-swap in ${round(seedMs / 1000, 1)} s; ${rounds} calls of each kind (nearest-rank p95 of ${rounds} samples: the ${slowest(rounds)}); the overview lists ${fmt(expected.granted)} active grants and ${fmt(expected.pending)} pending approvals (${fmt(apiBytes)} bytes of JSON; the page ${fmt(pageBytes)} bytes of HTML).`,
         );
-        floors.push(`${label}: ${p(bare, 50)} ms through keyv against ${p(oneSelect, 50)} ms for one SELECT and JSON.parse, the overview ${round(p(api, 50) - p(bare, 50), 1)} ms above the pass`);
+        floors.push(
+          `${label}: ${p(bare, 50)} ms through keyv against ${p(oneSelect, 50)} ms for one SELECT and JSON.parse, the overview ${round(p(api, 50) - p(bare, 50), 1)} ms above the pass`,
+        );
         raw[`overview-${n}`] = { seedMs, bare, oneSelect, api, page, apiBytes, pageBytes, expected };
         if (k === 0) await auditRuns(s, store, audit, docs, clock, rows, notes, raw, p(bare, 50));
       } finally {
@@ -214,7 +238,10 @@ async function auditRuns(
         await appendThroughApi(audit, watched, s.newPerVisit, `later-${size}-${v}`);
         const res = await get(`${desk.url}/desk?${SEARCH}`, 'text/html');
         const now = matching(res.body);
-        if (res.status !== 200 || now !== total + (v + 1) * s.newPerVisit) throw new Error(`later visit ${v + 1} answered ${res.status} with ${now} matching entries, expected ${total + (v + 1) * s.newPerVisit}`);
+        if (res.status !== 200 || now !== total + (v + 1) * s.newPerVisit)
+          throw new Error(
+            `later visit ${v + 1} answered ${res.status} with ${now} matching entries, expected ${total + (v + 1) * s.newPerVisit}`,
+          );
         later.push(res.ms);
       }
     } finally {
@@ -223,7 +250,12 @@ async function auditRuns(
     const label = `${fmt(size)} audit entries`;
     rows.push(
       { metric: `Audit search, first visit, ${label}, p50`, unit: 'ms', value: p(first, 50), baseline: p(walk, 50) },
-      { metric: `Audit search, later visit (${s.newPerVisit} new entries), ${label}, p50`, unit: 'ms', value: p(later, 50), baseline: p(walk, 50) },
+      {
+        metric: `Audit search, later visit (${s.newPerVisit} new entries), ${label}, p50`,
+        unit: 'ms',
+        value: p(later, 50),
+        baseline: p(walk, 50),
+      },
       { metric: `Audit search, later visit, ${label}, p95`, unit: 'ms', value: p(later, 95), baseline: p(walk, 95) },
     );
     notes.push(
@@ -239,7 +271,11 @@ async function auditRuns(
  * JSON.parse per row, to show how much of the bare pass is keyv's paging and deserialization.
  */
 async function selectAndParse(store: Store, n: number): Promise<void> {
-  const adapter = (store.engine.keyv('requests') as unknown as { store: { query(sql: string, ...p: unknown[]): Promise<{ value: string }[]>; opts: { table: string } } }).store;
+  const adapter = (
+    store.engine.keyv('requests') as unknown as {
+      store: { query(sql: string, ...p: unknown[]): Promise<{ value: string }[]>; opts: { table: string } };
+    }
+  ).store;
   const rows = await adapter.query(`SELECT value FROM ${adapter.opts.table} WHERE key LIKE ?`, 'requests:%');
   let seen = 0;
   for (const row of rows) if ((JSON.parse(row.value) as { value?: { id?: string } }).value?.id) seen++;

@@ -6,7 +6,22 @@
  * same rate, timed the same way. No change to the fake was needed.
  */
 import { Child } from './ipc';
-import { EMAIL, credgateRefs, duplicates, ISSUE_TYPE, PROJECT, REQUESTER, DESCRIPTION, SECRETS, SERVICE_ACCOUNT, newFakeJira, round, seedIssues, sleep, summarize } from './common';
+import {
+  EMAIL,
+  credgateRefs,
+  duplicates,
+  ISSUE_TYPE,
+  PROJECT,
+  REQUESTER,
+  DESCRIPTION,
+  SECRETS,
+  SERVICE_ACCOUNT,
+  newFakeJira,
+  round,
+  seedIssues,
+  sleep,
+  summarize,
+} from './common';
 import type { FakeJira } from '../test/fakes/jira/fake-jira';
 import { ratioOf, type BenchResult, type Row } from './report';
 
@@ -16,7 +31,11 @@ export interface EndToEndSettings {
 }
 
 /** Calls `fire(i)` `n` times at a fixed rate (absolute schedule, so a slow call does not slow the rest). */
-async function atRate(n: number, ratePerS: number, fire: (i: number) => Promise<void>): Promise<{ pending: Promise<void>[]; lateMs: number; errors: string[] }> {
+async function atRate(
+  n: number,
+  ratePerS: number,
+  fire: (i: number) => Promise<void>,
+): Promise<{ pending: Promise<void>[]; lateMs: number; errors: string[] }> {
   const start = performance.now() + 20;
   const pending: Promise<void>[] = [];
   const errors: string[] = [];
@@ -33,7 +52,8 @@ async function atRate(n: number, ratePerS: number, fire: (i: number) => Promise<
 }
 
 /** credgate's comments on a ticket (none when the ticket was never filed because its send failed). */
-const credgateComments = (fake: FakeJira, key: string | undefined) => (key ? fake.comments(key).filter((c) => c.author.accountId === SERVICE_ACCOUNT) : []);
+const credgateComments = (fake: FakeJira, key: string | undefined) =>
+  key ? fake.comments(key).filter((c) => c.author.accountId === SERVICE_ACCOUNT) : [];
 
 async function waitFor(check: () => boolean, timeoutMs: number): Promise<boolean> {
   const end = Date.now() + timeoutMs;
@@ -92,7 +112,12 @@ export async function benchEndToEnd(s: EndToEndSettings): Promise<BenchResult> {
     const run = await atRate(n, s.ratePerS, async (i) => {
       sent[i] = Date.now();
       const p0 = performance.now();
-      const { key, delivery } = await fake.createIssue(REQUESTER, { project: PROJECT, issueType: ISSUE_TYPE, summary: `Access to the reporting database, e2e #${i}`, description: DESCRIPTION });
+      const { key, delivery } = await fake.createIssue(REQUESTER, {
+        project: PROJECT,
+        issueType: ISSUE_TYPE,
+        summary: `Access to the reporting database, e2e #${i}`,
+        description: DESCRIPTION,
+      });
       keys[i] = key;
       const code = String(delivery?.status ?? 'none');
       statuses[code] = (statuses[code] ?? 0) + 1;
@@ -102,7 +127,11 @@ export async function benchEndToEnd(s: EndToEndSettings): Promise<BenchResult> {
     const loadEnd = Date.now();
     const allCommented = await waitFor(() => keys.every((k) => credgateComments(fake, k).length > 0), 30_000);
     const drainedAfterMs = Date.now() - loadEnd;
-    const after = await target.call<{ statements: Record<string, number>; cpuMs: number; logged: Record<string, number> }>('drain', { timeoutMs: 30_000 }, 45_000);
+    const after = await target.call<{
+      statements: Record<string, number>;
+      cpuMs: number;
+      logged: Record<string, number>;
+    }>('drain', { timeoutMs: 30_000 }, 45_000);
     const perTicket = Object.entries(after.statements)
       .map(([ns, v]) => [ns, (v - (before.statements[ns] ?? 0)) / n] as const)
       .filter(([, v]) => round(v, 1) > 0);
@@ -119,22 +148,50 @@ export async function benchEndToEnd(s: EndToEndSettings): Promise<BenchResult> {
       if (refs.length) withRefs++;
       doubled += duplicates(refs).length;
     }
-    const statusesAfter = keys.filter(Boolean).reduce<Record<string, number>>((acc, k) => ((acc[fake.statusOf(k)] = (acc[fake.statusOf(k)] ?? 0) + 1), acc), {});
+    const statusesAfter = keys
+      .filter(Boolean)
+      .reduce<Record<string, number>>(
+        (acc, k) => ((acc[fake.statusOf(k)] = (acc[fake.statusOf(k)] ?? 0) + 1), acc),
+        {},
+      );
 
     const e = summarize(lat);
     const b = summarize(baseLat);
     const a = summarize(acks);
     const ba = summarize(baseAck);
     const rows: Row[] = [
-      { metric: `Delivery → comment recorded, p50 (${s.ratePerS} new tickets/s, ${s.durationS} s)`, unit: 'ms', value: round(e.p50, 1), baseline: round(b.p50, 1) },
+      {
+        metric: `Delivery → comment recorded, p50 (${s.ratePerS} new tickets/s, ${s.durationS} s)`,
+        unit: 'ms',
+        value: round(e.p50, 1),
+        baseline: round(b.p50, 1),
+      },
       { metric: 'Delivery → comment recorded, p99', unit: 'ms', value: round(e.p99, 1), baseline: round(b.p99, 1) },
       { metric: 'Delivery → comment recorded, max', unit: 'ms', value: round(e.max, 1), baseline: round(b.max, 1) },
-      { metric: 'Tickets commented / filed', unit: 'count', value: `${lat.length} / ${n}`, baseline: `${baseLat.length} / ${n}`, ratio: ratioOf(lat.length, baseLat.length) },
-      { metric: 'Delivery acknowledged (credgate 202) vs REST POST answered (201), p50', unit: 'ms', value: round(a.p50, 2), baseline: round(ba.p50, 2) },
-      { metric: 'Delivery acknowledged vs REST POST answered, p99', unit: 'ms', value: round(a.p99, 2), baseline: round(ba.p99, 2) },
+      {
+        metric: 'Tickets commented / filed',
+        unit: 'count',
+        value: `${lat.length} / ${n}`,
+        baseline: `${baseLat.length} / ${n}`,
+        ratio: ratioOf(lat.length, baseLat.length),
+      },
+      {
+        metric: 'Delivery acknowledged (credgate 202) vs REST POST answered (201), p50',
+        unit: 'ms',
+        value: round(a.p50, 2),
+        baseline: round(ba.p50, 2),
+      },
+      {
+        metric: 'Delivery acknowledged vs REST POST answered, p99',
+        unit: 'ms',
+        value: round(a.p99, 2),
+        baseline: round(ba.p99, 2),
+      },
       { metric: 'Doubled credgate comments (same ref twice)', unit: 'count', value: doubled, baseline: null },
     ];
-    const calls = fake.requests.filter((r) => r.operationId).reduce<Record<string, number>>((acc, r) => ((acc[r.operationId!] = (acc[r.operationId!] ?? 0) + 1), acc), {});
+    const calls = fake.requests
+      .filter((r) => r.operationId)
+      .reduce<Record<string, number>>((acc, r) => ((acc[r.operationId!] = (acc[r.operationId!] ?? 0) + 1), acc), {});
     return {
       id: 'e2e',
       title: '2. End to end: delivery to comment',
@@ -143,19 +200,54 @@ export async function benchEndToEnd(s: EndToEndSettings): Promise<BenchResult> {
         `Between the two credgate acknowledges, reads the ticket, its comments and changelog back over REST, decides, commits, and posts the comment. Baseline: the fake's own round trip for a bare REST comment POST at the same rate, timed the same way.`,
       baselineName: 'bare REST comment POST to the fake',
       status: allCommented ? 'ok' : 'error',
-      ...(allCommented ? {} : { reason: `${n - lat.length} of ${n} tickets had no credgate comment 30 s after the load ended` }),
+      ...(allCommented
+        ? {}
+        : { reason: `${n - lat.length} of ${n} tickets had no credgate comment 30 s after the load ended` }),
       rows,
       notes: [
         `No target was set for this benchmark in the issue; the figures are informational.`,
         `Timestamps: both ends from the same clock in the orchestrating process (Date.now() before createIssue or fetch; the fake's comment \`created\`, ms resolution). credgate runs in a child process with the embedded SQLite store and the shipped policy (config/policy.yaml); the low-risk description states every required fact, so the first comment is "request received" and the ticket moves to Pending approval.`,
-        `Every ticket commented ${drainedAfterMs} ms after the last delivery was sent; statuses afterwards: ${Object.entries(statusesAfter).map(([k, v]) => `${k} ${v}`).join(', ')}; delivery answers: ${Object.entries(statuses).map(([k, v]) => `${k} ×${v}`).join(', ')}.`,
-        `REST calls the fake answered during this benchmark, by operation: ${Object.entries(calls).sort((x, y) => y[1] - x[1]).map(([k, v]) => `${k} ${v}`).join(', ')}.`,
+        `Every ticket commented ${drainedAfterMs} ms after the last delivery was sent; statuses afterwards: ${Object.entries(
+          statusesAfter,
+        )
+          .map(([k, v]) => `${k} ${v}`)
+          .join(', ')}; delivery answers: ${Object.entries(statuses)
+          .map(([k, v]) => `${k} ×${v}`)
+          .join(', ')}.`,
+        `REST calls the fake answered during this benchmark, by operation: ${Object.entries(calls)
+          .sort((x, y) => y[1] - x[1])
+          .map(([k, v]) => `${k} ${v}`)
+          .join(', ')}.`,
         `Doubled effects: ${withRefs} of ${n} tickets carry credgate comments with a \`ref cg-…/N\` footer; ${doubled} ref(s) appear twice on one ticket.`,
-        `Per new ticket, credgate's process used ${round((after.cpuMs - before.cpuMs) / n, 1)} ms of CPU and ${round(perTicket.reduce((a, [, v]) => a + v, 0), 1)} SQLite statements (${perTicket.map(([ns, v]) => `${ns} ${round(v, 1)}`).join(', ')}; counted bench-side on keyv's adapters). Its log (warn and above): ${Object.entries(after.logged).map(([k, v]) => `"${k}" ×${v}`).join(', ') || 'nothing'}.`,
-        `Pacing: the schedule was at most ${Math.max(run.lateMs, baseRun.lateMs)} ms late; failed sends: ${run.errors.length} (credgate run), ${baseRun.errors.length} (baseline)${[...run.errors, ...baseRun.errors].slice(0, 1).map((e) => `, e.g. ${e}`).join('')}. Fake Jira contract violations: ${fake.violations.length}.`,
+        `Per new ticket, credgate's process used ${round((after.cpuMs - before.cpuMs) / n, 1)} ms of CPU and ${round(
+          perTicket.reduce((a, [, v]) => a + v, 0),
+          1,
+        )} SQLite statements (${perTicket.map(([ns, v]) => `${ns} ${round(v, 1)}`).join(', ')}; counted bench-side on keyv's adapters). Its log (warn and above): ${
+          Object.entries(after.logged)
+            .map(([k, v]) => `"${k}" ×${v}`)
+            .join(', ') || 'nothing'
+        }.`,
+        `Pacing: the schedule was at most ${Math.max(run.lateMs, baseRun.lateMs)} ms late; failed sends: ${run.errors.length} (credgate run), ${baseRun.errors.length} (baseline)${[
+          ...run.errors,
+          ...baseRun.errors,
+        ]
+          .slice(0, 1)
+          .map((e) => `, e.g. ${e}`)
+          .join('')}. Fake Jira contract violations: ${fake.violations.length}.`,
       ],
       wallSeconds: (Date.now() - t0) / 1000,
-      raw: { settings: s, e2e: e, baseline: b, ack: a, baselineAck: ba, doubled, statuses, statusesAfter, calls, violations: fake.violations.slice(0, 20) },
+      raw: {
+        settings: s,
+        e2e: e,
+        baseline: b,
+        ack: a,
+        baselineAck: ba,
+        doubled,
+        statuses,
+        statusesAfter,
+        calls,
+        violations: fake.violations.slice(0, 20),
+      },
     };
   } finally {
     await target.call('stop', {}, 20_000).catch(() => undefined);

@@ -73,7 +73,15 @@ function request(id: string, i: number, shared: string | null): CredentialReques
     state: 'granted',
     category: { id: 'shared-account', name: 'Generic or shared account' },
     requester: { id: who, displayName: who },
-    facts: { systems: ['reporting-db'], account: shared ?? `svc_${id}`, access: 'read', justification: 'bench', duration: '2h', company: '', client: '' },
+    facts: {
+      systems: ['reporting-db'],
+      account: shared ?? `svc_${id}`,
+      access: 'read',
+      justification: 'bench',
+      duration: '2h',
+      company: '',
+      client: '',
+    },
     factsFingerprint: 'bench',
     missing: [],
     risk: 'low',
@@ -100,7 +108,12 @@ function request(id: string, i: number, shared: string | null): CredentialReques
 }
 
 /** Runs `fn(i)` for i in [0, n) on `workers` workers until done or `capMs` has passed; how many finished. */
-async function pool(n: number, workers: number, capMs: number, fn: (i: number) => Promise<void>): Promise<{ done: number[]; capped: boolean }> {
+async function pool(
+  n: number,
+  workers: number,
+  capMs: number,
+  fn: (i: number) => Promise<void>,
+): Promise<{ done: number[]; capped: boolean }> {
   const deadline = performance.now() + capMs;
   const done: number[] = [];
   let next = 0;
@@ -180,8 +193,11 @@ async function run(store: Store, scenario: Scenario, workers: number, s: GrantsS
   const ops = granted.done.length + revoked.done.length;
   // A sanity check on the ledger's bookkeeping: after a full run the shared access has no holder left.
   if (shared && !revoked.capped && !granted.capped) {
-    const left = (await store.kv.meta.get(`holders:${accessKeyOf(docs[0])}`)) as { holders: Record<string, unknown> } | undefined;
-    if (left && Object.keys(left.holders).length) throw new Error(`${Object.keys(left.holders).length} holders left on the shared access after every revoke`);
+    const left = (await store.kv.meta.get(`holders:${accessKeyOf(docs[0])}`)) as
+      | { holders: Record<string, unknown> }
+      | undefined;
+    if (left && Object.keys(left.holders).length)
+      throw new Error(`${Object.keys(left.holders).length} holders left on the shared access after every revoke`);
   }
   return {
     ops,
@@ -233,8 +249,15 @@ function targetsOf(s: GrantsSettings): Target[] {
         const url = freshPostgresUrl();
         const schema = new URL(url).searchParams.get('schema') as string;
         const store = await openStore(url);
-        const query = (store.kv.meta as unknown as { store: { query(sql: string): Promise<unknown> } }).store.query.bind((store.kv.meta as unknown as { store: object }).store);
-        return { store, cleanup: async () => (await query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`).catch(() => undefined), await store.close()) };
+        const query = (
+          store.kv.meta as unknown as { store: { query(sql: string): Promise<unknown> } }
+        ).store.query.bind((store.kv.meta as unknown as { store: object }).store);
+        return {
+          store,
+          cleanup: async () => (
+            await query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`).catch(() => undefined), await store.close()
+          ),
+        };
       },
     },
   ];
@@ -297,8 +320,18 @@ export async function benchGrants(s: GrantsSettings): Promise<BenchResult> {
       row('seq-shared', 'seq-baseline', 'shared', 1),
       row('par-distinct', 'par-baseline', 'distinct', s.concurrency),
       row('par-shared', 'par-baseline', 'shared', s.concurrency),
-      { metric: `${target.name}: provider calls in flight at once on the shared access, ${s.concurrency}-way (the lease should allow 1)`, unit: 'max', value: out['par-shared'].maxInFlight, baseline: null },
-      { metric: `${target.name}: two concurrent Leases.run on one name, bodies running at once: one owner (baseline: two owners)`, unit: 'max', value: exclusion.oneOwner, baseline: exclusion.twoOwners },
+      {
+        metric: `${target.name}: provider calls in flight at once on the shared access, ${s.concurrency}-way (the lease should allow 1)`,
+        unit: 'max',
+        value: out['par-shared'].maxInFlight,
+        baseline: null,
+      },
+      {
+        metric: `${target.name}: two concurrent Leases.run on one name, bodies running at once: one owner (baseline: two owners)`,
+        unit: 'max',
+        value: exclusion.oneOwner,
+        baseline: exclusion.twoOwners,
+      },
     );
     growth.push(
       `${target.name}: sequentially, a grant on the shared access took ${out['seq-shared'].grantMs.first} ms on average for the first 100 and ${out['seq-shared'].grantMs.last} ms for the last 100 (${out['seq-shared'].granted.toLocaleString('en-US')} held then; the holders document ${(out['seq-shared'].holdersBytes ?? 0).toLocaleString('en-US')} bytes), against ${out['seq-distinct'].grantMs.first} / ${out['seq-distinct'].grantMs.last} ms on distinct accesses`,
@@ -308,7 +341,7 @@ export async function benchGrants(s: GrantsSettings): Promise<BenchResult> {
   notes.push(
     'No target: measured. One op is one grant or one revoke; each run grants every request first (on the shared access they are then all held at once, all overlapping) and then revokes every granted one, each phase capped at ' +
       `${s.capS} s (BENCH_GRANTS_CAP), so a capped run reports what finished. The baseline is the builtin provider's own grant and revoke called directly: a read and a write of its record each, no lease, no holders documents.`,
-    'What bounds the ledger path on distinct accesses: store round trips, counted from the code. A grant takes the lease on its access (Redis: a Lua script, PostgreSQL: an upsert; SQLite: a map in the process), writes the access\'s and the account\'s holders documents by read + compare-and-swap (2 round trips each; 3 statements on SQLite, where the compare-and-swap re-reads under a mutex), calls the provider (read + write) and releases the lease: 8 round trips. A revoke reads the grant\'s details, takes the lease, rewrites the access\'s holders, calls the provider, releases, then rewrites the account\'s holders: 9. The baseline makes 2 per op, so about 0.25× is what this path can reach while each op pays its round trips in turn; the cost per op is constant here, so a capped run\'s rate stands for the whole N.',
+    "What bounds the ledger path on distinct accesses: store round trips, counted from the code. A grant takes the lease on its access (Redis: a Lua script, PostgreSQL: an upsert; SQLite: a map in the process), writes the access's and the account's holders documents by read + compare-and-swap (2 round trips each; 3 statements on SQLite, where the compare-and-swap re-reads under a mutex), calls the provider (read + write) and releases the lease: 8 round trips. A revoke reads the grant's details, takes the lease, rewrites the access's holders, calls the provider, releases, then rewrites the account's holders: 9. The baseline makes 2 per op, so about 0.25× is what this path can reach while each op pays its round trips in turn; the cost per op is constant here, so a capped run's rate stands for the whole N.",
     'What bounds it on one shared access: every op rewrites two documents listing every grant currently holding the access (read, parsed, cloned, compared and written whole), so the cost per op grows linearly with the holders and a run that holds them all is O(N²); the rate of a capped run is for the holder counts it reached. ' +
       `${fmtList(growth)}. Overlaps in practice are usually a few grants on one access; these rows are the all-overlapping worst case.`,
     leaseNote(exclusionByStore, inFlightByStore),

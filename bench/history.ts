@@ -20,7 +20,28 @@ export const BENCH_AUDIT_KEY = 'bench-audit-key-0123456789abcdef-0123456789';
  * What a desk sees over months: mostly finished requests, a tenth active, some pending, a few
  * whose revocation failed. Indexed by `i % STATES.length`.
  */
-const STATES: RequestState[] = ['revoked', 'expired', 'revoked', 'granted', 'pending-approval', 'revoked', 'declined', 'expired', 'awaiting-info', 'revoked', 'cancelled', 'revoked', 'expired', 'granted', 'revoked', 'revoked', 'expired', 'revoked', 'declined', 'revoked'];
+const STATES: RequestState[] = [
+  'revoked',
+  'expired',
+  'revoked',
+  'granted',
+  'pending-approval',
+  'revoked',
+  'declined',
+  'expired',
+  'awaiting-info',
+  'revoked',
+  'cancelled',
+  'revoked',
+  'expired',
+  'granted',
+  'revoked',
+  'revoked',
+  'expired',
+  'revoked',
+  'declined',
+  'revoked',
+];
 
 export interface HistoryShape {
   /** Requests in the store. */
@@ -45,8 +66,20 @@ export function historyRequest(i: number, s: HistoryShape): CredentialRequest {
   const grantMs = (1 + (i % 8)) * HOUR;
   const granted = wasGranted ? created + (5 + (i % 120)) * MINUTE : null;
   // Active grants end within the next two days; the others ended at (or around) their expiry.
-  const expiresAt = granted === null ? null : state === 'granted' ? s.now + ((i * 7919) % (48 * 60)) * MINUTE + MINUTE : granted + grantMs;
-  const endedAt = state === 'granted' || granted === null || expiresAt === null ? (state === 'declined' || state === 'cancelled' ? created + HOUR : null) : state === 'revoked' && i % 5 === 0 ? granted + grantMs / 2 : expiresAt + (i % 11) * 1000;
+  const expiresAt =
+    granted === null
+      ? null
+      : state === 'granted'
+        ? s.now + ((i * 7919) % (48 * 60)) * MINUTE + MINUTE
+        : granted + grantMs;
+  const endedAt =
+    state === 'granted' || granted === null || expiresAt === null
+      ? state === 'declined' || state === 'cancelled'
+        ? created + HOUR
+        : null
+      : state === 'revoked' && i % 5 === 0
+        ? granted + grantMs / 2
+        : expiresAt + (i % 11) * 1000;
   const requester = i % s.requesters;
   const approvers = [
     { id: 'acc-alice', displayName: 'Alice Approver' },
@@ -59,7 +92,10 @@ export function historyRequest(i: number, s: HistoryShape): CredentialRequest {
     ticketUrl: `https://jira.example.test/browse/OPS-${i}`,
     summary: `Access to host-${i % 50} for the ${i % 2 ? 'monthly' : 'weekly'} run #${i}`,
     state,
-    category: i % 10 === 9 ? { id: 'vendor-access', name: 'Temporary vendor or contractor access' } : { id: 'shared-account', name: 'Generic or shared account' },
+    category:
+      i % 10 === 9
+        ? { id: 'vendor-access', name: 'Temporary vendor or contractor access' }
+        : { id: 'shared-account', name: 'Generic or shared account' },
     requester: { id: `acc-user${requester}`, displayName: `User ${requester}` },
     facts: {
       systems: [`host-${i % 50}`, ...(i % 4 === 0 ? [`prod-db${i % 5}`] : [])],
@@ -75,8 +111,18 @@ export function historyRequest(i: number, s: HistoryShape): CredentialRequest {
     risk: high ? 'high' : 'low',
     riskRules: high ? [{ id: 'production-system', description: 'a production system is involved' }] : [],
     path: 'standard',
-    steps: [{ id: 'it-approver', name: 'IT approver', groups: ['credential-approvers'], users: [], count: high ? 2 : 1 }],
-    approvals: granted === null ? [] : approvers.slice(0, high ? 2 : 1).map((a, k) => ({ actor: a, step: 'it-approver', at: iso(granted - (1 - k) * MINUTE), historyId: `h${i}-${k}` })),
+    steps: [
+      { id: 'it-approver', name: 'IT approver', groups: ['credential-approvers'], users: [], count: high ? 2 : 1 },
+    ],
+    approvals:
+      granted === null
+        ? []
+        : approvers.slice(0, high ? 2 : 1).map((a, k) => ({
+            actor: a,
+            step: 'it-approver',
+            at: iso(granted - (1 - k) * MINUTE),
+            historyId: `h${i}-${k}`,
+          })),
     requestedMs: grantMs,
     grantMs,
     capRule: null,
@@ -86,7 +132,14 @@ export function historyRequest(i: number, s: HistoryShape): CredentialRequest {
     grantedAt: granted === null ? null : iso(granted),
     expiresAt: expiresAt === null ? null : iso(expiresAt),
     endedAt: endedAt === null ? null : iso(endedAt),
-    endReason: state === 'expired' || state === 'revoked' ? 'expired' : state === 'revocation-failed' ? 'directory unreachable' : state === 'declined' ? 'declined' : null,
+    endReason:
+      state === 'expired' || state === 'revoked'
+        ? 'expired'
+        : state === 'revocation-failed'
+          ? 'directory unreachable'
+          : state === 'declined'
+            ? 'declined'
+            : null,
     timers: {},
     seenChanges: [],
     access: null,
@@ -103,13 +156,18 @@ export function historyRequests(s: HistoryShape): CredentialRequest[] {
  * Writes the documents through the store's own compare-and-swap (as the engine does, version 0 →
  * 1), `parallel` at a time. Returns the time it took.
  */
-export async function seedRequests(store: Pick<Store, 'requests'>, docs: CredentialRequest[], parallel = 64): Promise<number> {
+export async function seedRequests(
+  store: Pick<Store, 'requests'>,
+  docs: CredentialRequest[],
+  parallel = 64,
+): Promise<number> {
   const t0 = performance.now();
   let next = 0;
   const worker = async () => {
     while (next < docs.length) {
       const doc = docs[next++];
-      if (!(await store.requests.compareAndSet(doc.id, 0, { ...doc, version: 0 }))) throw new Error(`seed: ${doc.id} already stored`);
+      if (!(await store.requests.compareAndSet(doc.id, 0, { ...doc, version: 0 })))
+        throw new Error(`seed: ${doc.id} already stored`);
     }
   };
   await Promise.all(Array.from({ length: parallel }, worker));
@@ -126,12 +184,20 @@ export function historyAudit(r: CredentialRequest): EntryBody[] {
     ticket: r.ticket,
     effectKey: `${r.id}/${n}`,
     action,
-    actor: action === 'approved' ? r.approvals[0]?.actor.id ?? null : null,
+    actor: action === 'approved' ? (r.approvals[0]?.actor.id ?? null) : null,
     at: when,
     outcome,
     rules,
   });
-  const out = [e(1, 'request-received', r.state === 'awaiting-info' ? 'awaiting-info' : 'pending-approval', at(r.createdAt), r.riskRules.map((x) => x.id))];
+  const out = [
+    e(
+      1,
+      'request-received',
+      r.state === 'awaiting-info' ? 'awaiting-info' : 'pending-approval',
+      at(r.createdAt),
+      r.riskRules.map((x) => x.id),
+    ),
+  ];
   if (r.grantedAt) {
     out.push(e(2, 'approved', 'granted', at(r.grantedAt, -1000)), e(3, 'access-granted', 'granted', at(r.grantedAt)));
     if (r.state === 'revocation-failed') out.push(e(4, 'effect-failed', 'revoke', at(r.endedAt)));
@@ -154,7 +220,12 @@ interface Head {
  * `audit.verify()` accepts the result. Entries are taken in order, cycling `bodies` with a fresh
  * effect key per lap. Returns the new head's sequence number.
  */
-export async function seedAudit(store: Pick<Store, 'kv'>, bodies: EntryBody[], count: number, hmacKey = BENCH_AUDIT_KEY): Promise<number> {
+export async function seedAudit(
+  store: Pick<Store, 'kv'>,
+  bodies: EntryBody[],
+  count: number,
+  hmacKey = BENCH_AUDIT_KEY,
+): Promise<number> {
   const kv = store.kv.audit;
   const head = ((await kv.get('head')) as Head | undefined) ?? { version: 0, seq: 0, hash: GENESIS };
   let { seq, hash } = head;
@@ -163,7 +234,13 @@ export async function seedAudit(store: Pick<Store, 'kv'>, bodies: EntryBody[], c
     const lap = Math.floor((seq + k) / bodies.length);
     const src = bodies[(seq + k) % bodies.length];
     const body = { ...src, effectKey: lap ? `${src.effectKey}/lap${lap}` : src.effectKey, seq: seq + k + 1 };
-    const chained = { ...body, prevHash: hash, hash: createHmac('sha256', hmacKey).update(`${hash}\n${canonical(body)}`).digest('hex') };
+    const chained = {
+      ...body,
+      prevHash: hash,
+      hash: createHmac('sha256', hmacKey)
+        .update(`${hash}\n${canonical(body)}`)
+        .digest('hex'),
+    };
     hash = chained.hash;
     rows.push([entryKey(body.seq), chained], [`effect:${body.effectKey}`, body.seq]);
   }
@@ -176,6 +253,15 @@ export async function seedAudit(store: Pick<Store, 'kv'>, bodies: EntryBody[], c
 /** Appends `n` entries through the audit log's own API (what a running service writes). */
 export async function appendThroughApi(audit: AuditLog, r: CredentialRequest, n: number, tag: string): Promise<void> {
   for (let k = 0; k < n; k++) {
-    await audit.append({ requestId: r.id, ticket: r.ticket, effectKey: `${r.id}/${tag}/${k}`, action: 'comment-posted', actor: null, at: new Date().toISOString(), outcome: 'ok', rules: [] });
+    await audit.append({
+      requestId: r.id,
+      ticket: r.ticket,
+      effectKey: `${r.id}/${tag}/${k}`,
+      action: 'comment-posted',
+      actor: null,
+      at: new Date().toISOString(),
+      outcome: 'ok',
+      rules: [],
+    });
   }
 }

@@ -55,7 +55,10 @@ export async function benchIngest(s: IngestSettings): Promise<BenchResult> {
   const target = Child.start('bench/target.ts', 'credgate (target)', { nodeArgs: profile });
   const loadgen = Child.start('bench/loadgen.ts', 'loadgen');
   try {
-    const { url, baselineUrl } = await target.call<{ url: string; baselineUrl: string }>('start', { jiraUrl, baseline: true });
+    const { url, baselineUrl } = await target.call<{ url: string; baselineUrl: string }>('start', {
+      jiraUrl,
+      baseline: true,
+    });
     // Tickets the deliveries are about: filed through the fake (credgate handles their creation,
     // comments and moves them to Pending approval), so every benchmark delivery is a real update of
     // a known request that credgate reads back from Jira after the 202.
@@ -66,7 +69,12 @@ export async function benchIngest(s: IngestSettings): Promise<BenchResult> {
     const seededComments = issues.reduce((n, i) => n + fake.comments(i.key).length, 0);
 
     const spec = (u: string, rate?: number, durationS = s.durationS): LoadSpec => ({
-      url: u, connections: s.connections, durationS, issues, secret: SECRETS.webhookSecret, ...(rate ? { overallRate: rate } : {}),
+      url: u,
+      connections: s.connections,
+      durationS,
+      issues,
+      secret: SECRETS.webhookSecret,
+      ...(rate ? { overallRate: rate } : {}),
     });
     const measure = async (load: LoadSpec, drainAfter: boolean): Promise<Measured> => {
       const before = await target.call<TargetStats>('stats');
@@ -77,12 +85,28 @@ export async function benchIngest(s: IngestSettings): Promise<BenchResult> {
       const fakeCpu = cpuMs(process.cpuUsage(cpu));
       const machine = busy();
       const after = await target.call<TargetStats>('stats');
-      const m: Measured = { load: result, targetCpuMs: after.cpuMs - before.cpuMs, fakeCpuMs: round(fakeCpu, 0), fakeRequests: fake.requests.length - req0, machineBusy: machine, before, after };
+      const m: Measured = {
+        load: result,
+        targetCpuMs: after.cpuMs - before.cpuMs,
+        fakeCpuMs: round(fakeCpu, 0),
+        fakeRequests: fake.requests.length - req0,
+        machineBusy: machine,
+        before,
+        after,
+      };
       if (drainAfter) {
         const cpu2 = process.cpuUsage();
         const req1 = fake.requests.length;
-        const d = await target.call<TargetStats & { drainMs: number }>('drain', { timeoutMs: s.drainTimeoutS * 1000 }, (s.drainTimeoutS + 30) * 1000);
-        m.drain = { ...d, fakeRequests: fake.requests.length - req1, fakeCpuMs: round(cpuMs(process.cpuUsage(cpu2)), 0) };
+        const d = await target.call<TargetStats & { drainMs: number }>(
+          'drain',
+          { timeoutMs: s.drainTimeoutS * 1000 },
+          (s.drainTimeoutS + 30) * 1000,
+        );
+        m.drain = {
+          ...d,
+          fakeRequests: fake.requests.length - req1,
+          fakeCpuMs: round(cpuMs(process.cpuUsage(cpu2)), 0),
+        };
       }
       return m;
     };
@@ -103,17 +127,30 @@ export async function benchIngest(s: IngestSettings): Promise<BenchResult> {
     const cpuResume = process.cpuUsage();
     const reqResume = fake.requests.length;
     const resumed = await target.call<{ pending: number; sweptBySweep: number }>('resumeProcessing', {}, 120_000);
-    const ackOnlyDrain = await target.call<TargetStats & { drainMs: number }>('drain', { timeoutMs: s.drainTimeoutS * 1000 }, (s.drainTimeoutS + 30) * 1000);
+    const ackOnlyDrain = await target.call<TargetStats & { drainMs: number }>(
+      'drain',
+      { timeoutMs: s.drainTimeoutS * 1000 },
+      (s.drainTimeoutS + 30) * 1000,
+    );
     const ackOnlyProcessed = ackOnlyQueued - ackOnlyDrain.inboxPending;
     const sweepMissed = resumed.pending - resumed.sweptBySweep;
-    const processingCpuUs = ackOnlyProcessed > 0 ? round(((ackOnlyDrain.cpuMs - cgAckOnly.after.cpuMs) * 1000) / ackOnlyProcessed, 0) : null;
+    const processingCpuUs =
+      ackOnlyProcessed > 0 ? round(((ackOnlyDrain.cpuMs - cgAckOnly.after.cpuMs) * 1000) / ackOnlyProcessed, 0) : null;
     const processingFakeCalls = fake.requests.length - reqResume;
     const processingFakeCpuMs = round(cpuMs(process.cpuUsage(cpuResume)), 0);
 
     const violations = [...fake.violations];
     const stmtDelta = (a: Record<string, number>, b: Record<string, number>, n: number) => {
-      const per = Object.keys(b).map((ns) => [ns, (b[ns] - (a[ns] ?? 0)) / Math.max(1, n)] as const).filter(([, v]) => round(v, 1) > 0);
-      return { total: round(per.reduce((x, [, v]) => x + v, 0), 1), text: per.map(([ns, v]) => `${ns} ${round(v, 1)}`).join(', ') };
+      const per = Object.keys(b)
+        .map((ns) => [ns, (b[ns] - (a[ns] ?? 0)) / Math.max(1, n)] as const)
+        .filter(([, v]) => round(v, 1) > 0);
+      return {
+        total: round(
+          per.reduce((x, [, v]) => x + v, 0),
+          1,
+        ),
+        text: per.map(([ns, v]) => `${ns} ${round(v, 1)}`).join(', '),
+      };
     };
     const bodyBytes = deliveryFactory(issues, SECRETS.webhookSecret)().body.length;
     const split: Split = {
@@ -158,20 +195,45 @@ export async function benchIngest(s: IngestSettings): Promise<BenchResult> {
           : '.'),
       `SQLite statements per delivery, acknowledgement and processing together (counted bench-side on keyv's adapters): ${perDelivery(cgMax)} in the max-throughput run.`,
       `Latency: p50/p99 from every 2xx response's measured time (µs resolution); the fixed-rate target is judged on autocannon's own p99, which is corrected for coordinated omission (1 ms resolution).`,
-      `Background passes in credgate during this benchmark (instrumented bench-side): ${Object.entries(passes).map(([k, v]) => `${k} ran ${v.count}× (max ${v.maxMs} ms, total ${v.totalMs} ms)`).join('; ') || 'none found'}.`,
-      `credgate's own log (warn and above) during this benchmark: ${Object.entries(ackOnlyDrain.logged ?? {}).map(([k, v]) => `"${k}" ×${v}`).join(', ') || 'nothing'}.`,
-      violations.length ? `The fake Jira recorded ${violations.length} contract violations, e.g. ${violations[0]}` : 'The fake Jira recorded no contract violation.',
+      `Background passes in credgate during this benchmark (instrumented bench-side): ${
+        Object.entries(passes)
+          .map(([k, v]) => `${k} ran ${v.count}× (max ${v.maxMs} ms, total ${v.totalMs} ms)`)
+          .join('; ') || 'none found'
+      }.`,
+      `credgate's own log (warn and above) during this benchmark: ${
+        Object.entries(ackOnlyDrain.logged ?? {})
+          .map(([k, v]) => `"${k}" ×${v}`)
+          .join(', ') || 'nothing'
+      }.`,
+      violations.length
+        ? `The fake Jira recorded ${violations.length} contract violations, e.g. ${violations[0]}`
+        : 'The fake Jira recorded no contract violation.',
     ];
     return {
       id: 'ingest',
       title: '1. Signed Jira delivery ingest',
-      method: 'Throughput and acknowledgement latency of `POST /webhooks/jira` on credgate (verify HMAC, parse, persist to the SQLite inbox with dedupe, 202; processing happens after the answer), against a bare express server in the same process that only verifies the HMAC and answers 200.',
+      method:
+        'Throughput and acknowledgement latency of `POST /webhooks/jira` on credgate (verify HMAC, parse, persist to the SQLite inbox with dedupe, 202; processing happens after the answer), against a bare express server in the same process that only verifies the HMAC and answers 200.',
       baselineName: 'bare express + HMAC',
       status: 'ok',
       rows,
       notes,
       wallSeconds: (Date.now() - t0) / 1000,
-      raw: { settings: s, baseMax, cgMax, baseRate, cgRate, cgAckOnly, resumed, ackOnlyDrain, ackOnlyProcessed, processingCpuUs, processingFakeCalls, processingFakeCpuMs, violations: violations.slice(0, 20) },
+      raw: {
+        settings: s,
+        baseMax,
+        cgMax,
+        baseRate,
+        cgRate,
+        cgAckOnly,
+        resumed,
+        ackOnlyDrain,
+        ackOnlyProcessed,
+        processingCpuUs,
+        processingFakeCalls,
+        processingFakeCpuMs,
+        violations: violations.slice(0, 20),
+      },
     };
   } finally {
     await target.call('stop', {}, 20_000).catch(() => undefined);
@@ -192,7 +254,11 @@ interface Split {
   processingCalls: number;
 }
 
-function ingestRows(s: IngestSettings, m: { baseMax: Measured; cgMax: Measured; baseRate: Measured; cgRate: Measured }, split: Split): Row[] {
+function ingestRows(
+  s: IngestSettings,
+  m: { baseMax: Measured; cgMax: Measured; baseRate: Measured; cgRate: Measured },
+  split: Split,
+): Row[] {
   const { baseMax, cgMax, baseRate, cgRate } = m;
   const lat = (x: Measured, k: keyof Summary) => round(x.load.latency[k], 2);
   const thrRatio = ratioOf(cgMax.load.okPerSec, baseMax.load.okPerSec);
@@ -208,14 +274,44 @@ function ingestRows(s: IngestSettings, m: { baseMax: Measured; cgMax: Measured; 
       target: '≥ 0.6× baseline',
       met: thrRatio !== null && thrRatio >= 0.6 && failures(cgMax) === 0,
     },
-    { metric: 'Ack latency p50 at max throughput', unit: 'ms', value: lat(cgMax, 'p50'), baseline: lat(baseMax, 'p50') },
-    { metric: 'Ack latency p99 at max throughput', unit: 'ms', value: lat(cgMax, 'p99'), baseline: lat(baseMax, 'p99') },
-    { metric: 'Failed requests at max (non-2xx, errors, timeouts)', unit: 'count', value: failures(cgMax), baseline: failures(baseMax) },
+    {
+      metric: 'Ack latency p50 at max throughput',
+      unit: 'ms',
+      value: lat(cgMax, 'p50'),
+      baseline: lat(baseMax, 'p50'),
+    },
+    {
+      metric: 'Ack latency p99 at max throughput',
+      unit: 'ms',
+      value: lat(cgMax, 'p99'),
+      baseline: lat(baseMax, 'p99'),
+    },
+    {
+      metric: 'Failed requests at max (non-2xx, errors, timeouts)',
+      unit: 'count',
+      value: failures(cgMax),
+      baseline: failures(baseMax),
+    },
     { metric: 'CPU of the server process per request at max', unit: 'µs', value: cpuCg, baseline: cpuBase },
-    { metric: 'Machine CPU in use during the max run (all cores)', unit: '%', value: pct(cgMax.machineBusy), baseline: pct(baseMax.machineBusy) },
-    { metric: `Achieved rate at fixed ${s.rate}/s`, unit: '2xx req/s', value: cgRate.load.okPerSec, baseline: baseRate.load.okPerSec },
+    {
+      metric: 'Machine CPU in use during the max run (all cores)',
+      unit: '%',
+      value: pct(cgMax.machineBusy),
+      baseline: pct(baseMax.machineBusy),
+    },
+    {
+      metric: `Achieved rate at fixed ${s.rate}/s`,
+      unit: '2xx req/s',
+      value: cgRate.load.okPerSec,
+      baseline: baseRate.load.okPerSec,
+    },
     { metric: `Ack latency p50 at ${s.rate}/s`, unit: 'ms', value: lat(cgRate, 'p50'), baseline: lat(baseRate, 'p50') },
-    { metric: `Ack latency p99 at ${s.rate}/s (measured)`, unit: 'ms', value: lat(cgRate, 'p99'), baseline: lat(baseRate, 'p99') },
+    {
+      metric: `Ack latency p99 at ${s.rate}/s (measured)`,
+      unit: 'ms',
+      value: lat(cgRate, 'p99'),
+      baseline: lat(baseRate, 'p99'),
+    },
     {
       metric: `Ack latency p99 at ${s.rate}/s (autocannon, CO-corrected)`,
       unit: 'ms',
@@ -225,9 +321,19 @@ function ingestRows(s: IngestSettings, m: { baseMax: Measured; cgMax: Measured; 
       met: cgRate.load.autocannon.p99 < 25 && cgRate.load.okPerSec >= s.rate * 0.95 && failures(cgRate) === 0,
     },
     { metric: `Ack latency max at ${s.rate}/s`, unit: 'ms', value: lat(cgRate, 'max'), baseline: lat(baseRate, 'max') },
-    { metric: `Diagnostic: throughput with processing paused (ack path alone, ${s.diagnosticS} s)`, unit: '2xx req/s', value: split.ackOnlyPerSec, baseline: baseMax.load.okPerSec },
+    {
+      metric: `Diagnostic: throughput with processing paused (ack path alone, ${s.diagnosticS} s)`,
+      unit: '2xx req/s',
+      value: split.ackOnlyPerSec,
+      baseline: baseMax.load.okPerSec,
+    },
     { metric: 'Diagnostic: CPU per acknowledgement alone', unit: 'µs', value: split.ackCpuUs, baseline: cpuBase },
-    { metric: 'Diagnostic: CPU per delivery processed afterwards (read back from Jira, decide, commit)', unit: 'µs', value: split.processingCpuUs, baseline: null },
+    {
+      metric: 'Diagnostic: CPU per delivery processed afterwards (read back from Jira, decide, commit)',
+      unit: 'µs',
+      value: split.processingCpuUs,
+      baseline: null,
+    },
   ];
   const splitText =
     `The diagnostic rows split that cost: with processing paused credgate acknowledged ${split.ackOnlyPerSec}/s (${ratioOf(split.ackOnlyPerSec, baseMax.load.okPerSec)}× the baseline) at ${split.ackCpuUs} µs per acknowledgement ` +

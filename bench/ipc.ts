@@ -39,7 +39,12 @@ export function serve(handlers: Record<string, Handler>): void {
       })
       .then(
         (result) => process.send?.({ id: msg.id, ok: true, result } satisfies Reply),
-        (err: unknown) => process.send?.({ id: msg.id, ok: false, error: err instanceof Error ? err.stack ?? err.message : String(err) } satisfies Reply),
+        (err: unknown) =>
+          process.send?.({
+            id: msg.id,
+            ok: false,
+            error: err instanceof Error ? (err.stack ?? err.message) : String(err),
+          } satisfies Reply),
       );
   });
   // The parent going away ends the child too.
@@ -69,7 +74,10 @@ export class Child {
   private exited: Promise<number | null>;
   private noteListeners: ((n: Note) => void)[] = [];
 
-  private constructor(readonly proc: ChildProcess, readonly name: string) {
+  private constructor(
+    readonly proc: ChildProcess,
+    readonly name: string,
+  ) {
     proc.on('message', (msg: Reply | Note) => {
       if ('note' in msg) {
         this.notes.push(msg);
@@ -84,7 +92,8 @@ export class Child {
     });
     this.exited = new Promise((ok) =>
       proc.once('exit', (code, signal) => {
-        for (const w of this.waiting.values()) w.fail(new Error(`${name} exited (code ${code}, signal ${signal}) before answering`));
+        for (const w of this.waiting.values())
+          w.fail(new Error(`${name} exited (code ${code}, signal ${signal}) before answering`));
         this.waiting.clear();
         ok(code);
       }),

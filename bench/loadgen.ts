@@ -70,7 +70,8 @@ function runOne(spec: LoadSpec): Promise<LoadResult> {
         if (err) return fail(err);
         const used = process.cpuUsage(cpu);
         const statusCodes: Record<string, number> = {};
-        for (const [code, v] of Object.entries(result.statusCodeStats ?? {})) statusCodes[code] = (v as { count: number }).count;
+        for (const [code, v] of Object.entries(result.statusCodeStats ?? {}))
+          statusCodes[code] = (v as { count: number }).count;
         const ok2xx = result['2xx'];
         const responses = ok2xx + result.non2xx;
         ok({
@@ -88,7 +89,13 @@ function runOne(spec: LoadSpec): Promise<LoadResult> {
           timeouts: result.timeouts,
           statusCodes,
           latency: summarize(latencies),
-          autocannon: { p50: result.latency.p50, p90: result.latency.p90, p99: result.latency.p99, max: result.latency.max, mean: result.latency.mean },
+          autocannon: {
+            p50: result.latency.p50,
+            p90: result.latency.p90,
+            p99: result.latency.p99,
+            max: result.latency.max,
+            mean: result.latency.mean,
+          },
           cpuMs: round((used.user + used.system) / 1000, 0),
         });
       },

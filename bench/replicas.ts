@@ -17,7 +17,26 @@ import { createServer } from 'node:net';
 import { cpus } from 'node:os';
 import { openStore, type Store } from '../src/store/open-store';
 import { Child } from './ipc';
-import { REPO, SECRETS, STORE_SERVERS, countKeys, credgateRefs, duplicates, machineBusy, machineTotalMs, processCpuMs, processesByName, selfCpuMs, credgateEnv, newFakeJira, round, seedIssues, sleep, tempDir, writeCredgateConfig } from './common';
+import {
+  REPO,
+  SECRETS,
+  STORE_SERVERS,
+  countKeys,
+  credgateRefs,
+  duplicates,
+  machineBusy,
+  machineTotalMs,
+  processCpuMs,
+  processesByName,
+  selfCpuMs,
+  credgateEnv,
+  newFakeJira,
+  round,
+  seedIssues,
+  sleep,
+  tempDir,
+  writeCredgateConfig,
+} from './common';
 import type { LoadResult, LoadSpec } from './loadgen';
 import { ratioOf, type BenchResult, type Row } from './report';
 import type { FakeJira } from '../test/fakes/jira/fake-jira';
@@ -36,7 +55,12 @@ export interface ReplicaSettings {
 const redact = (url: string) => url.replace(/\/\/([^:@/]*):[^@/]*@/, '//$1:***@');
 
 function withTimeout<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
-  return Promise.race([p, new Promise<T>((_, fail) => setTimeout(() => fail(new Error(`${what} did not finish within ${ms} ms`)), ms).unref())]);
+  return Promise.race([
+    p,
+    new Promise<T>((_, fail) =>
+      setTimeout(() => fail(new Error(`${what} did not finish within ${ms} ms`)), ms).unref(),
+    ),
+  ]);
 }
 
 /** Tries to open the store: the one test of availability. */
@@ -76,7 +100,9 @@ async function freshStore(base: string): Promise<{ url: string; cleanup(): Promi
       url,
       async cleanup() {
         const store = await openStore(url).catch(() => null);
-        const adapter = (store?.kv.inbox as unknown as { store?: { query?: (sql: string) => Promise<unknown> } } | undefined)?.store;
+        const adapter = (
+          store?.kv.inbox as unknown as { store?: { query?: (sql: string) => Promise<unknown> } } | undefined
+        )?.store;
         await adapter?.query?.(`DROP SCHEMA IF EXISTS ${schema} CASCADE`).catch(() => undefined);
         await store?.close().catch(() => undefined);
       },
@@ -110,7 +136,11 @@ interface Replica {
 function startReplica(env: Record<string, string>, port: number): Replica {
   // BENCH_PROFILE=<dir>: CPU profiles of the replicas too.
   const profile = process.env.BENCH_PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROFILE}`] : [];
-  const proc = spawn(process.execPath, [...profile, '--import', 'tsx', 'src/main.ts'], { cwd: REPO, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const proc = spawn(process.execPath, [...profile, '--import', 'tsx', 'src/main.ts'], {
+    cwd: REPO,
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   const r: Replica = { proc, url: `http://127.0.0.1:${port}`, stderr: [], warnings: 0 };
   proc.stdout?.on('data', (chunk: Buffer) => (r.warnings += chunk.toString().split('\n').filter(Boolean).length));
   proc.stderr?.on('data', (chunk: Buffer) => {
@@ -123,7 +153,8 @@ function startReplica(env: Record<string, string>, port: number): Replica {
 async function waitHealthy(r: Replica, timeoutMs: number): Promise<void> {
   const end = Date.now() + timeoutMs;
   while (Date.now() < end) {
-    if (r.proc.exitCode !== null) throw new Error(`replica on ${r.url} exited (${r.proc.exitCode}): ${r.stderr.join('').slice(-500)}`);
+    if (r.proc.exitCode !== null)
+      throw new Error(`replica on ${r.url} exited (${r.proc.exitCode}): ${r.stderr.join('').slice(-500)}`);
     try {
       const res = await fetch(`${r.url}/healthz`, { signal: AbortSignal.timeout(1000) });
       if (res.ok) return;
@@ -187,7 +218,12 @@ function doubled(fake: FakeJira, keys: string[]): { count: number; examples: str
 const SERVER_NAMES = STORE_SERVERS;
 
 /** Waits until the shared inbox is empty and the fake has seen no call for a second (or the cap). */
-async function drain(store: Store, fake: FakeJira, from: number, capS: number): Promise<{ drained: boolean; left: number; quietSince: number }> {
+async function drain(
+  store: Store,
+  fake: FakeJira,
+  from: number,
+  capS: number,
+): Promise<{ drained: boolean; left: number; quietSince: number }> {
   let left = NaN;
   let lastCount = -1;
   let quietSince = Date.now();
@@ -221,7 +257,13 @@ async function runReplicas(url: string, n: number, s: ReplicaSettings, loadgen: 
     await Promise.all(replicas.map((r) => waitHealthy(r, 60_000)));
 
     const specs = (tickets: typeof issues, durationS: number): LoadSpec[] =>
-      [0, 1, 2].map((i) => ({ url: replicas[i % n].url, connections: s.connectionsPerInstance, durationS, issues: tickets, secret: SECRETS.webhookSecret }));
+      [0, 1, 2].map((i) => ({
+        url: replicas[i % n].url,
+        connections: s.connectionsPerInstance,
+        durationS,
+        issues: tickets,
+        secret: SECRETS.webhookSecret,
+      }));
     // Warm-up (JIT, connection pools) on its own tickets, drained before the measured run.
     await loadgen.call<LoadResult[]>('runMany', specs(warmIssues, s.warmupS), (s.warmupS + 60) * 1000);
     await drain(store, fake, Date.now(), s.drainTimeoutS);
@@ -244,16 +286,30 @@ async function runReplicas(url: string, n: number, s: ReplicaSettings, loadgen: 
     const total = (machineTotalMs() ?? NaN) - (total0 ?? NaN);
     const shares =
       machine !== null && Number.isFinite(total) && total > 0 && Number.isFinite(cpu + ours)
-        ? { replicas: round(cpu / total, 2), loadgenAndFake: round(ours / total, 2), storeServer: round(servers / total, 2), other: round(Math.max(0, machine - (cpu + ours + servers) / total), 2) }
+        ? {
+            replicas: round(cpu / total, 2),
+            loadgenAndFake: round(ours / total, 2),
+            storeServer: round(servers / total, 2),
+            other: round(Math.max(0, machine - (cpu + ours + servers) / total), 2),
+          }
         : null;
     const accepted = loads.reduce((a, l) => a + l.ok, 0);
     const processed = accepted - (Number.isFinite(left) ? left : 0);
-    const d = doubled(fake, issues.map((i) => i.key));
-    const dWarm = doubled(fake, warmIssues.map((i) => i.key));
+    const d = doubled(
+      fake,
+      issues.map((i) => i.key),
+    );
+    const dWarm = doubled(
+      fake,
+      warmIssues.map((i) => i.key),
+    );
     return {
       replicas: n,
       loads,
-      okPerSec: round(loads.reduce((a, l) => a + l.okPerSec, 0), 1),
+      okPerSec: round(
+        loads.reduce((a, l) => a + l.okPerSec, 0),
+        1,
+      ),
       accepted,
       failed: loads.reduce((a, l) => a + l.non2xx + l.errors + l.timeouts, 0),
       p99MaxMs: Math.max(...loads.map((l) => l.autocannon.p99)),
@@ -318,13 +374,56 @@ export async function benchReplicas(s: ReplicaSettings): Promise<BenchResult> {
       const thr = ratioOf(three.okPerSec, one.okPerSec);
       const proc = ratioOf(three.processedPerSec, one.processedPerSec);
       const label = `${name} (${redact(url)})`;
-      const thrRow: Row = { metric: `${label}: deliveries acknowledged, 3 replicas vs 1`, unit: '2xx req/s', value: three.okPerSec, baseline: one.okPerSec, target: '≥ 1.5× one replica', met: thr !== null && thr >= 1.5 && three.failed === 0 };
-      const procRow: Row = { metric: `${label}: deliveries processed (load start → inbox empty), 3 vs 1`, unit: 'deliveries/s', value: three.processedPerSec, baseline: one.processedPerSec, target: '≥ 1.5× one replica', met: proc !== null && proc >= 1.5 && three.drained };
-      const dblRow: Row = { metric: `${label}: doubled effects (same comment ref twice on a ticket)`, unit: 'count', value: three.doubledEffects, baseline: one.doubledEffects, ratio: null, target: '0', met: three.doubledEffects === 0 && one.doubledEffects === 0 };
-      const covRow: Row = { metric: `${label}: tickets with a credgate comment / tickets`, unit: 'count', value: `${three.ticketsCommented} / ${s.tickets}`, baseline: `${one.ticketsCommented} / ${s.tickets}`, ratio: null };
-      const cpuRow: Row = { metric: `${label}: replica CPU per processed delivery (all replicas, load start → drained)`, unit: 'µs', value: three.replicaCpuPerDeliveryUs, baseline: one.replicaCpuPerDeliveryUs };
-      const busyRow: Row = { metric: `${label}: machine CPU in use, load start → drained (all cores)`, unit: '%', value: three.machineBusy === null ? null : Math.round(three.machineBusy * 100), baseline: one.machineBusy === null ? null : Math.round(one.machineBusy * 100) };
-      const p99Row: Row = { metric: `${label}: ack p99, worst of the three autocannon instances`, unit: 'ms', value: three.p99MaxMs, baseline: one.p99MaxMs };
+      const thrRow: Row = {
+        metric: `${label}: deliveries acknowledged, 3 replicas vs 1`,
+        unit: '2xx req/s',
+        value: three.okPerSec,
+        baseline: one.okPerSec,
+        target: '≥ 1.5× one replica',
+        met: thr !== null && thr >= 1.5 && three.failed === 0,
+      };
+      const procRow: Row = {
+        metric: `${label}: deliveries processed (load start → inbox empty), 3 vs 1`,
+        unit: 'deliveries/s',
+        value: three.processedPerSec,
+        baseline: one.processedPerSec,
+        target: '≥ 1.5× one replica',
+        met: proc !== null && proc >= 1.5 && three.drained,
+      };
+      const dblRow: Row = {
+        metric: `${label}: doubled effects (same comment ref twice on a ticket)`,
+        unit: 'count',
+        value: three.doubledEffects,
+        baseline: one.doubledEffects,
+        ratio: null,
+        target: '0',
+        met: three.doubledEffects === 0 && one.doubledEffects === 0,
+      };
+      const covRow: Row = {
+        metric: `${label}: tickets with a credgate comment / tickets`,
+        unit: 'count',
+        value: `${three.ticketsCommented} / ${s.tickets}`,
+        baseline: `${one.ticketsCommented} / ${s.tickets}`,
+        ratio: null,
+      };
+      const cpuRow: Row = {
+        metric: `${label}: replica CPU per processed delivery (all replicas, load start → drained)`,
+        unit: 'µs',
+        value: three.replicaCpuPerDeliveryUs,
+        baseline: one.replicaCpuPerDeliveryUs,
+      };
+      const busyRow: Row = {
+        metric: `${label}: machine CPU in use, load start → drained (all cores)`,
+        unit: '%',
+        value: three.machineBusy === null ? null : Math.round(three.machineBusy * 100),
+        baseline: one.machineBusy === null ? null : Math.round(one.machineBusy * 100),
+      };
+      const p99Row: Row = {
+        metric: `${label}: ack p99, worst of the three autocannon instances`,
+        unit: 'ms',
+        value: three.p99MaxMs,
+        baseline: one.p99MaxMs,
+      };
       const pctOf = (x: number | null) => (x === null ? '?' : `${Math.round(x * 100)} %`);
       const who = (r: RunResult) =>
         r.shares
@@ -335,9 +434,12 @@ export async function benchReplicas(s: ReplicaSettings): Promise<BenchResult> {
         `with three they were ${pctOf(three.machineBusy)} busy${who(three)} and each processed delivery cost ${three.replicaCpuPerDeliveryUs ?? '?'} µs of replica CPU against ${one.replicaCpuPerDeliveryUs ?? '?'} µs with one ` +
         `(three event loops with their own sweeps, lease renewals and store connections, competing for the same cores and racing for the same tickets). ` +
         `The target needs cores to spare: one host per replica, or more cores than replicas plus load generator and store.`;
-      if (!thrRow.met) thrRow.explain = `${thr}×${three.failed ? ` (${three.failed} failed requests with 3 replicas)` : ''}. ${bound}`;
-      if (!procRow.met) procRow.explain = `${proc}×${three.drained ? '' : ` (the inbox was not empty ${s.drainTimeoutS} s after the load: ${three.inboxLeft} left)`}. Same bound as acknowledgements: each replica processes what it acknowledges, on the same cores.`;
-      if (!dblRow.met) dblRow.explain = `${three.doubledEffects} doubled with 3 replicas (${one.doubledEffects} with 1), e.g. ${[...three.doubledExamples, ...one.doubledExamples].slice(0, 3).join(', ')}.`;
+      if (!thrRow.met)
+        thrRow.explain = `${thr}×${three.failed ? ` (${three.failed} failed requests with 3 replicas)` : ''}. ${bound}`;
+      if (!procRow.met)
+        procRow.explain = `${proc}×${three.drained ? '' : ` (the inbox was not empty ${s.drainTimeoutS} s after the load: ${three.inboxLeft} left)`}. Same bound as acknowledgements: each replica processes what it acknowledges, on the same cores.`;
+      if (!dblRow.met)
+        dblRow.explain = `${three.doubledEffects} doubled with 3 replicas (${one.doubledEffects} with 1), e.g. ${[...three.doubledExamples, ...one.doubledExamples].slice(0, 3).join(', ')}.`;
       rows.push(thrRow, procRow, dblRow, covRow, p99Row, cpuRow, busyRow);
       notes.push(
         `${label}: 1 replica ${one.accepted.toLocaleString('en-US')} deliveries accepted, drained ${round(one.drainMs / 1000, 1)} s after the load; 3 replicas ${three.accepted.toLocaleString('en-US')} accepted, drained ${round(three.drainMs / 1000, 1)} s after; ` +
@@ -357,7 +459,8 @@ export async function benchReplicas(s: ReplicaSettings): Promise<BenchResult> {
   return {
     id: 'replicas',
     title: '4. Three replicas on a shared store',
-    method: 'Deliveries acknowledged and processed per second by three credgate replicas sharing a Redis or PostgreSQL store, against one replica on the same store with the same load generator; and, after draining, the number of doubled effects (a credgate comment posted twice).',
+    method:
+      'Deliveries acknowledged and processed per second by three credgate replicas sharing a Redis or PostgreSQL store, against one replica on the same store with the same load generator; and, after draining, the number of doubled effects (a credgate comment posted twice).',
     baselineName: 'one replica, same store',
     status: ran ? 'ok' : 'not run',
     ...(ran ? {} : { reason: `store not available (${unavailable.join('; ')})` }),

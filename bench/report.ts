@@ -42,7 +42,11 @@ export interface Results {
 }
 
 export function ratioOf(value: unknown, baseline: unknown): number | null {
-  return typeof value === 'number' && typeof baseline === 'number' && baseline !== 0 && Number.isFinite(value) && Number.isFinite(baseline)
+  return typeof value === 'number' &&
+    typeof baseline === 'number' &&
+    baseline !== 0 &&
+    Number.isFinite(value) &&
+    Number.isFinite(baseline)
     ? Math.round((value / baseline) * 100) / 100
     : null;
 }
@@ -61,7 +65,9 @@ function table(b: BenchResult): string {
   for (const r of b.rows) {
     const result = r.met === true ? '**met**' : r.met === false ? '**missed**' : r.target ? 'not judged' : '—';
     const ratio = r.ratio ?? ratioOf(r.value, r.baseline);
-    lines.push(`| ${cell(r.metric)} (${r.unit}) | ${cell(r.value)} | ${cell(r.baseline)} | ${ratio === null ? '—' : `${ratio}×`} | ${cell(r.target ?? b.defaultTarget ?? 'informational')} | ${result} |`);
+    lines.push(
+      `| ${cell(r.metric)} (${r.unit}) | ${cell(r.value)} | ${cell(r.baseline)} | ${ratio === null ? '—' : `${ratio}×`} | ${cell(r.target ?? b.defaultTarget ?? 'informational')} | ${result} |`,
+    );
   }
   return lines.join('\n');
 }
@@ -76,10 +82,16 @@ export function renderMarkdown(res: Results): string {
     'How each benchmark works and how to run it: [README.md](README.md). Raw numbers: [results.json](results.json).',
     '',
   ];
-  const judged = res.benchmarks.flatMap((b) => b.rows.filter((r) => r.met !== undefined && r.met !== null).map((r) => ({ b, r })));
+  const judged = res.benchmarks.flatMap((b) =>
+    b.rows.filter((r) => r.met !== undefined && r.met !== null).map((r) => ({ b, r })),
+  );
   out.push(`**Summary:** ${judged.filter(({ r }) => r.met).length} of ${judged.length} judged targets met.`, '');
-  for (const { b, r } of judged) out.push(`- ${r.met ? 'met' : '**missed**'}: ${b.title.replace(/^\d+\. /, '')} — ${r.metric} (${r.target}): ${typeof r.value === 'number' ? r.value.toLocaleString('en-US') : r.value} ${r.unit}`);
-  for (const b of res.benchmarks.filter((x) => x.status !== 'ok')) out.push(`- ${b.title}: ${b.status}${b.reason ? ` (${b.reason})` : ''}`);
+  for (const { b, r } of judged)
+    out.push(
+      `- ${r.met ? 'met' : '**missed**'}: ${b.title.replace(/^\d+\. /, '')} — ${r.metric} (${r.target}): ${typeof r.value === 'number' ? r.value.toLocaleString('en-US') : r.value} ${r.unit}`,
+    );
+  for (const b of res.benchmarks.filter((x) => x.status !== 'ok'))
+    out.push(`- ${b.title}: ${b.status}${b.reason ? ` (${b.reason})` : ''}`);
   out.push('');
   const noise = res.benchmarks.map((b) => b.load?.otherProcessesCpu).filter((x): x is number => typeof x === 'number');
   if (noise.length) {

@@ -49,7 +49,15 @@ export async function benchReview(s: ReviewSettings): Promise<BenchResult> {
         const bodies = docs.flatMap(historyAudit);
         await seedAudit(store, bodies, bodies.length);
         const provider = createBuiltinProvider(store.kv.grants, clock);
-        const job = createReviewJob({ store, audit, connectors: new Map(), policy: () => policy, providerFor: () => provider, log, clock });
+        const job = createReviewJob({
+          store,
+          audit,
+          connectors: new Map(),
+          policy: () => policy,
+          providerFor: () => provider,
+          log,
+          clock,
+        });
 
         const bare: number[] = [];
         const dry: number[] = [];
@@ -64,13 +72,15 @@ export async function benchReview(s: ReviewSettings): Promise<BenchResult> {
           const entries: AuditEntry[] = [];
           for await (const e of audit.entries()) entries.push(e);
           bare.push(performance.now() - t);
-          if (requests.length !== n || entries.length !== bodies.length) throw new Error(`bare read saw ${requests.length} requests and ${entries.length} entries`);
+          if (requests.length !== n || entries.length !== bodies.length)
+            throw new Error(`bare read saw ${requests.length} requests and ${entries.length} entries`);
           read = { requests, audit: entries };
 
           t = performance.now();
           const outcome = await job.runReview({ dryRun: true });
           dry.push(performance.now() - t);
-          if (!outcome.dryRun || !outcome.summary || !outcome.html) throw new Error('the dry run returned no summary or report');
+          if (!outcome.dryRun || !outcome.summary || !outcome.html)
+            throw new Error('the dry run returned no summary or report');
           html = outcome.html;
           figures = {
             requests: outcome.summary.totals.requests,
@@ -79,12 +89,24 @@ export async function benchReview(s: ReviewSettings): Promise<BenchResult> {
             revocations: outcome.summary.revocations.rows.length,
           };
         }
-        if (figures.requests !== n) throw new Error(`the review counted ${figures.requests} of ${n} requests in its period`);
+        if (figures.requests !== n)
+          throw new Error(`the review counted ${figures.requests} of ${n} requests in its period`);
 
         // Where the time goes, once, outside the timed runs: the pure collection and the rendering.
         let t = performance.now();
-        const accounts = knownAccounts(read.requests).map(({ latest: _l, ...a }) => ({ ...a, state: null, stateNote: 'provider builtin cannot inspect accounts' }));
-        const summary = collectReview({ requests: read.requests, audit: read.audit, accounts, period: { id: 'bench', since: read.requests.map((r) => r.createdAt).sort()[0], until: clock().toISOString() }, now: clock(), staleAfterDays: policy.document.review?.staleAfterDays ?? 30 });
+        const accounts = knownAccounts(read.requests).map(({ latest: _l, ...a }) => ({
+          ...a,
+          state: null,
+          stateNote: 'provider builtin cannot inspect accounts',
+        }));
+        const summary = collectReview({
+          requests: read.requests,
+          audit: read.audit,
+          accounts,
+          period: { id: 'bench', since: read.requests.map((r) => r.createdAt).sort()[0], until: clock().toISOString() },
+          now: clock(),
+          staleAfterDays: policy.document.review?.staleAfterDays ?? 30,
+        });
         const collectMs = performance.now() - t;
         t = performance.now();
         purgeCandidates(accounts, read.requests, clock(), policy.document.review?.staleAfterDays ?? 30);
@@ -99,14 +121,39 @@ export async function benchReview(s: ReviewSettings): Promise<BenchResult> {
         rows.push(
           { metric: `Dry-run review, ${label}, p50`, unit: 'ms', value: p50(dry), baseline: p50(bare) },
           { metric: `Report HTML size, ${fmt(n)} requests`, unit: 'KB', value: round(bytes / 1024, 0), baseline: null },
-          { metric: `Of one run: collectReview (pure), ${fmt(n)} requests`, unit: 'ms', value: round(collectMs, 1), baseline: null },
-          { metric: `Of that: purgeCandidates (${fmt(accounts.length)} accounts), ${fmt(n)} requests`, unit: 'ms', value: round(purgeMs, 1), baseline: null },
-          { metric: `Of one run: report rendering (charts, tables), ${fmt(n)} requests`, unit: 'ms', value: round(renderMs, 1), baseline: null },
+          {
+            metric: `Of one run: collectReview (pure), ${fmt(n)} requests`,
+            unit: 'ms',
+            value: round(collectMs, 1),
+            baseline: null,
+          },
+          {
+            metric: `Of that: purgeCandidates (${fmt(accounts.length)} accounts), ${fmt(n)} requests`,
+            unit: 'ms',
+            value: round(purgeMs, 1),
+            baseline: null,
+          },
+          {
+            metric: `Of one run: report rendering (charts, tables), ${fmt(n)} requests`,
+            unit: 'ms',
+            value: round(renderMs, 1),
+            baseline: null,
+          },
         );
         notes.push(
           `${label}: requests seeded through the store's compare-and-swap (${round(seedMs / 1000, 1)} s), entries chained in bulk as AuditLog.append chains them; ${rounds} dry runs, each after a bare read (interleaved). The period (first request to now) holds all ${fmt(figures.requests)} requests; the report lists ${fmt(figures.activeGrants)} active grants, ${fmt(figures.revocations)} revocations and ${fmt(summary.durations.rows.length)} granted durations row by row, and ${fmt(figures.candidates)} purge candidates; ${fmt(bytes)} bytes (${rendered.length === html.length ? 'the same size when rendered alone' : `rendered alone: ${fmt(Buffer.byteLength(rendered))} bytes`}).`,
         );
-        raw[`review-${n}`] = { seedMs, bare, dry, bytes, collectMs, purgeMs, renderMs, figures, accounts: accounts.length };
+        raw[`review-${n}`] = {
+          seedMs,
+          bare,
+          dry,
+          bytes,
+          collectMs,
+          purgeMs,
+          renderMs,
+          figures,
+          accounts: accounts.length,
+        };
       } finally {
         await store.close();
       }
@@ -137,7 +184,15 @@ export async function benchReview(s: ReviewSettings): Promise<BenchResult> {
 function scaling(raw: Record<string, unknown>, sizes: number[]): string[] {
   if (sizes.length < 2) return [];
   const [a, b] = [sizes[0], sizes[sizes.length - 1]];
-  const of = (n: number) => raw[`review-${n}`] as { bare: number[]; dry: number[]; collectMs: number; purgeMs: number; renderMs: number; accounts: number };
+  const of = (n: number) =>
+    raw[`review-${n}`] as {
+      bare: number[];
+      dry: number[];
+      collectMs: number;
+      purgeMs: number;
+      renderMs: number;
+      accounts: number;
+    };
   const [x, y] = [of(a), of(b)];
   const times = (u: number, v: number) => `${round(v / u, 1)}×`;
   const out = [

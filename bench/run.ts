@@ -22,7 +22,14 @@ import { benchGrants } from './grants';
 
 const duration = envInt('BENCH_DURATION', 10);
 const settings = {
-  ingest: { durationS: duration, connections: 10, rate: 500, tickets: 200, drainTimeoutS: 60, diagnosticS: Math.max(3, Math.round(duration / 2)) },
+  ingest: {
+    durationS: duration,
+    connections: 10,
+    rate: 500,
+    tickets: 200,
+    drainTimeoutS: 60,
+    diagnosticS: Math.max(3, Math.round(duration / 2)),
+  },
   e2e: { durationS: duration, ratePerS: 20 },
   scheduler: { jobs: 100_000, capS: envInt('BENCH_RESTORE_CAP', 30), burst: 1_000 },
   replicas: {
@@ -32,9 +39,18 @@ const settings = {
     drainTimeoutS: 60,
     warmupS: 2,
     warmupTickets: 60,
-    stores: (process.env.BENCH_REPLICA_STORES ?? 'redis://127.0.0.1:6379/14,postgres://postgres@127.0.0.1:5432/test').split(',').filter(Boolean),
+    stores: (process.env.BENCH_REPLICA_STORES ?? 'redis://127.0.0.1:6379/14,postgres://postgres@127.0.0.1:5432/test')
+      .split(',')
+      .filter(Boolean),
   },
-  desk: { sizes: [3_000, 30_000], rounds: [20, 5], auditSizes: [10_000, 100_000], firstVisits: 3, laterVisits: 10, newPerVisit: 20 },
+  desk: {
+    sizes: [3_000, 30_000],
+    rounds: [20, 5],
+    auditSizes: [10_000, 100_000],
+    firstVisits: 3,
+    laterVisits: 10,
+    newPerVisit: 20,
+  },
   review: { sizes: [3_000, 30_000], rounds: [5, 3] },
   grants: {
     n: 2_000,
@@ -51,12 +67,18 @@ const BENCHES: { id: string; title: string; run: () => Promise<BenchResult> }[] 
   { id: 'replicas', title: '4. Three replicas on a shared store', run: () => benchReplicas(settings.replicas) },
   { id: 'desk', title: '5. Service-desk read paths', run: () => benchDesk(settings.desk) },
   { id: 'review', title: '6. Access review, dry run', run: () => benchReview(settings.review) },
-  { id: 'grants', title: '7. Grant and revoke through the overlapping-grants ledger', run: () => benchGrants(settings.grants) },
+  {
+    id: 'grants',
+    title: '7. Grant and revoke through the overlapping-grants ledger',
+    run: () => benchGrants(settings.grants),
+  },
 ];
 
 async function main(): Promise<void> {
   const t0 = Date.now();
-  const only = process.env.BENCH_ONLY?.split(',').map((s) => s.trim()).filter(Boolean);
+  const only = process.env.BENCH_ONLY?.split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
   const outDir = only ? resolve(process.env.BENCH_OUT ?? join(tmpdir(), 'credgate-bench-partial')) : __dirname;
   const machine = machineInfo();
   const benchmarks: BenchResult[] = [];
@@ -72,14 +94,32 @@ async function main(): Promise<void> {
     } catch (err) {
       const message = err instanceof Error ? err.message : String(err);
       process.stderr.write(`[bench] ${b.title} failed: ${err instanceof Error ? err.stack : message}\n`);
-      result = { id: b.id, title: b.title, method: '', baselineName: '', status: 'error', reason: message.split('\n')[0], rows: [], notes: [], wallSeconds: (Date.now() - started) / 1000, raw: null };
+      result = {
+        id: b.id,
+        title: b.title,
+        method: '',
+        baselineName: '',
+        status: 'error',
+        reason: message.split('\n')[0],
+        rows: [],
+        notes: [],
+        wallSeconds: (Date.now() - started) / 1000,
+        raw: null,
+      };
     }
     const used = others();
-    result.load = { start: loadStart, end: round(loadavg()[0], 2), otherProcessesCpu: used?.other ?? null, storeServersCpu: used?.servers ?? null };
+    result.load = {
+      start: loadStart,
+      end: round(loadavg()[0], 2),
+      otherProcessesCpu: used?.other ?? null,
+      storeServersCpu: used?.servers ?? null,
+    };
     benchmarks.push(result);
     for (const r of result.rows) {
       const verdict = r.met === true ? 'met' : r.met === false ? 'MISSED' : '';
-      process.stdout.write(`  ${r.metric}: ${r.value} ${r.unit} (baseline ${r.baseline}) ${r.target ? `target ${r.target} ${verdict}` : ''}\n`);
+      process.stdout.write(
+        `  ${r.metric}: ${r.value} ${r.unit} (baseline ${r.baseline}) ${r.target ? `target ${r.target} ${verdict}` : ''}\n`,
+      );
     }
     if (result.status !== 'ok') process.stdout.write(`  ${result.status}: ${result.reason}\n`);
     for (const n of result.notes.filter((x) => x.startsWith('Not run'))) process.stdout.write(`  ${n}\n`);
@@ -95,7 +135,9 @@ async function main(): Promise<void> {
   mkdirSync(outDir, { recursive: true });
   writeFileSync(join(outDir, 'results.json'), JSON.stringify(results, null, 2) + '\n');
   writeFileSync(join(outDir, 'RESULTS.md'), renderMarkdown(results));
-  process.stdout.write(`[bench] wrote ${join(outDir, 'RESULTS.md')} and results.json (${Math.round(results.wallSeconds)} s)\n`);
+  process.stdout.write(
+    `[bench] wrote ${join(outDir, 'RESULTS.md')} and results.json (${Math.round(results.wallSeconds)} s)\n`,
+  );
 }
 
 main().then(

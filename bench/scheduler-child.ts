@@ -29,7 +29,8 @@ async function open(file: string, iterationLimit?: number): Promise<Store> {
 
 /** Rows per page of keyv's SQLite iterator as configured (its default is 10); null on other stores. */
 function pageRows(store: Store): number | null {
-  const opts = (store.kv.jobs as unknown as { store?: { opts?: { dialect?: string; iterationLimit?: unknown } } }).store?.opts;
+  const opts = (store.kv.jobs as unknown as { store?: { opts?: { dialect?: string; iterationLimit?: unknown } } }).store
+    ?.opts;
   if (opts?.dialect !== 'sqlite') return null;
   return Number.parseInt(String(opts.iterationLimit), 10) || 10;
 }
@@ -45,7 +46,10 @@ function countIterations(kv: Keyv): { seen: () => number; stop: () => void } {
     }
   };
   const t0 = performance.now();
-  const timer = setInterval(() => note({ note: 'progress', seen, ms: round(performance.now() - t0, 0), rssMB: mb(process.memoryUsage().rss) }), 1000);
+  const timer = setInterval(
+    () => note({ note: 'progress', seen, ms: round(performance.now() - t0, 0), rssMB: mb(process.memoryUsage().rss) }),
+    1000,
+  );
   return { seen: () => seen, stop: () => clearInterval(timer) };
 }
 
@@ -78,7 +82,13 @@ serve({
       n = await scheduler.restore();
     } catch (err) {
       progress.stop();
-      return { failed: `${(err as Error).name}: ${(err as Error).message}`, ms: round(performance.now() - t0, 0), seen: progress.seen(), rssAfterMB: mb(process.memoryUsage().rss), pageRows: pageRows(store) };
+      return {
+        failed: `${(err as Error).name}: ${(err as Error).message}`,
+        ms: round(performance.now() - t0, 0),
+        seen: progress.seen(),
+        rssAfterMB: mb(process.memoryUsage().rss),
+        pageRows: pageRows(store),
+      };
     }
     const ms = performance.now() - t0;
     const mem = process.memoryUsage();
@@ -86,7 +96,16 @@ serve({
     const armed = scheduler.size;
     scheduler.stop();
     await store.close();
-    return { ms: round(ms, 0), n, seen: progress.seen(), armed, rssBeforeMB: mb(rssBefore), rssAfterMB: mb(mem.rss), heapUsedMB: mb(mem.heapUsed), pageRows: pageRows(store) };
+    return {
+      ms: round(ms, 0),
+      n,
+      seen: progress.seen(),
+      armed,
+      rssBeforeMB: mb(rssBefore),
+      rssAfterMB: mb(mem.rss),
+      heapUsedMB: mb(mem.heapUsed),
+      pageRows: pageRows(store),
+    };
   },
 
   async iterate(args: { file: string; iterationLimit?: number }) {
@@ -99,7 +118,12 @@ serve({
       for await (const _ of store.kv.jobs.iterator!(undefined)) n++;
     } catch (err) {
       progress.stop();
-      return { failed: `${(err as Error).name}: ${(err as Error).message}`, ms: round(performance.now() - t0, 0), seen: n, rssAfterMB: mb(process.memoryUsage().rss) };
+      return {
+        failed: `${(err as Error).name}: ${(err as Error).message}`,
+        ms: round(performance.now() - t0, 0),
+        seen: n,
+        rssAfterMB: mb(process.memoryUsage().rss),
+      };
     }
     const ms = performance.now() - t0;
     const mem = process.memoryUsage();
@@ -124,7 +148,11 @@ serve({
     );
     const at = new Date(Date.now() + args.leadMs).toISOString();
     const t0 = performance.now();
-    await Promise.all(Array.from({ length: args.n }, (_, i) => scheduler.schedule({ requestId: `cg-${i.toString(16).padStart(10, '0')}`, timer: 'expiry', at })));
+    await Promise.all(
+      Array.from({ length: args.n }, (_, i) =>
+        scheduler.schedule({ requestId: `cg-${i.toString(16).padStart(10, '0')}`, timer: 'expiry', at }),
+      ),
+    );
     const scheduleMs = performance.now() - t0;
     const armedBeforeDue = Date.now() < Date.parse(at);
     await Promise.race([all, sleep(args.leadMs + 15_000)]);
@@ -133,7 +161,13 @@ serve({
     const left = await countKeys(store.kv.jobs);
     scheduler.stop();
     await store.close();
-    return { fired: lags.length, lag: summarize(lags), scheduleMs: round(scheduleMs, 0), armedBeforeDue, leftInStoreAfter1s: left };
+    return {
+      fired: lags.length,
+      lag: summarize(lags),
+      scheduleMs: round(scheduleMs, 0),
+      armedBeforeDue,
+      leftInStoreAfter1s: left,
+    };
   },
 
   /** Baseline: `n` plain setTimeout timers due at one instant. */

@@ -48,7 +48,8 @@ async function probe<T>(cmd: string, args: unknown, capMs: number): Promise<Prob
     return { result, progress };
   } catch (err) {
     const message = (err as Error).message;
-    if (/did not answer within/.test(message)) return { cappedAt: progress[progress.length - 1] ?? { seen: 0, ms: capMs, rssMB: NaN }, progress };
+    if (/did not answer within/.test(message))
+      return { cappedAt: progress[progress.length - 1] ?? { seen: 0, ms: capMs, rssMB: NaN }, progress };
     return { error: message, progress };
   } finally {
     await child.kill();
@@ -59,10 +60,19 @@ async function probe<T>(cmd: string, args: unknown, capMs: number): Promise<Prob
 function extrapolate(points: { seen: number; ms: number }[], n: number): number | null {
   const pts = points.filter((p) => p.seen > 0);
   if (pts.length < 3) return null;
-  let s11 = 0, s12 = 0, s22 = 0, y1 = 0, y2 = 0; // x1 = n², x2 = n
+  let s11 = 0,
+    s12 = 0,
+    s22 = 0,
+    y1 = 0,
+    y2 = 0; // x1 = n², x2 = n
   for (const p of pts) {
-    const x1 = p.seen ** 2, x2 = p.seen;
-    s11 += x1 * x1; s12 += x1 * x2; s22 += x2 * x2; y1 += x1 * p.ms; y2 += x2 * p.ms;
+    const x1 = p.seen ** 2,
+      x2 = p.seen;
+    s11 += x1 * x1;
+    s12 += x1 * x2;
+    s22 += x2 * x2;
+    y1 += x1 * p.ms;
+    y2 += x2 * p.ms;
   }
   const det = s11 * s22 - s12 * s12;
   if (!det) return null;
@@ -94,16 +104,25 @@ export async function benchScheduler(s: SchedulerSettings): Promise<BenchResult>
     const restoreWide = whatIf ? await probe<ScanOut>('restore', { file, iterationLimit: 1000 }, capMs) : skipped;
     const iterateWide = whatIf ? await probe<ScanOut>('iterate', { file, iterationLimit: 1000 }, capMs) : skipped;
 
-    const burst = await probe<{ fired: number; lag: { p50: number; p99: number; max: number }; scheduleMs: number; armedBeforeDue: boolean; leftInStoreAfter1s: number }>(
-      'burst', { file: join(dir.path, 'burst.sqlite'), n: s.burst, leadMs: 3_000 }, 60_000,
+    const burst = await probe<{
+      fired: number;
+      lag: { p50: number; p99: number; max: number };
+      scheduleMs: number;
+      armedBeforeDue: boolean;
+      leftInStoreAfter1s: number;
+    }>('burst', { file: join(dir.path, 'burst.sqlite'), n: s.burst, leadMs: 3_000 }, 60_000);
+    const timers = await probe<{ fired: number; lag: { p50: number; p99: number; max: number } }>(
+      'timers',
+      { n: s.burst, leadMs: 3_000 },
+      60_000,
     );
-    const timers = await probe<{ fired: number; lag: { p50: number; p99: number; max: number } }>('timers', { n: s.burst, leadMs: 3_000 }, 60_000);
 
     const of = `of ${s.jobs.toLocaleString('en-US')}`;
     const done = (p: Probe<ScanOut>) => (p.result && !p.result.failed ? p.result : undefined);
     const timeCell = (p: Probe<ScanOut>): number | string => {
       if (done(p)) return secs(p.result!.ms);
-      if (p.result?.failed) return `failed after ${p.result.seen!.toLocaleString('en-US')} ${of} read (${secs(p.result.ms)} s): ${p.result.failed}`;
+      if (p.result?.failed)
+        return `failed after ${p.result.seen!.toLocaleString('en-US')} ${of} read (${secs(p.result.ms)} s): ${p.result.failed}`;
       if (p.cappedAt) return `> ${s.capS} (${p.cappedAt.seen.toLocaleString('en-US')} ${of} read)`;
       return `error: ${p.error ?? '?'}`;
     };
@@ -117,7 +136,11 @@ export async function benchScheduler(s: SchedulerSettings): Promise<BenchResult>
     const predicted = restore.cappedAt ? extrapolate(restore.progress, s.jobs) : null;
     const predictedIter = iterate.cappedAt ? extrapolate(iterate.progress, s.jobs) : null;
     const restoreMet = done(restore) ? restore.result!.ms < 5_000 : false;
-    const rssMet = done(restore) ? restore.result!.rssAfterMB < 300 : rssReached !== undefined && rssReached >= 300 ? false : null;
+    const rssMet = done(restore)
+      ? restore.result!.rssAfterMB < 300
+      : rssReached !== undefined && rssReached >= 300
+        ? false
+        : null;
     const lagP99 = burst.result?.lag.p99;
 
     const rows: Row[] = [
@@ -137,28 +160,73 @@ export async function benchScheduler(s: SchedulerSettings): Promise<BenchResult>
         target: '< 300 MB',
         met: rssMet,
       },
-      { metric: 'Jobs armed by the restore (later ones wait for a sweep)', unit: 'count', value: done(restore)?.armed ?? null, baseline: 0 },
+      {
+        metric: 'Jobs armed by the restore (later ones wait for a sweep)',
+        unit: 'count',
+        value: done(restore)?.armed ?? null,
+        baseline: 0,
+      },
       ...(predicted !== null || predictedIter !== null
-        ? [{ metric: `Predicted time for all ${s.jobs.toLocaleString('en-US')} (quadratic fit of the progress)`, unit: 's', value: predicted === null ? null : secs(predicted), baseline: predictedIter === null ? null : secs(predictedIter) }]
+        ? [
+            {
+              metric: `Predicted time for all ${s.jobs.toLocaleString('en-US')} (quadratic fit of the progress)`,
+              unit: 's',
+              value: predicted === null ? null : secs(predicted),
+              baseline: predictedIter === null ? null : secs(predictedIter),
+            },
+          ]
         : []),
       ...(whatIf
         ? [
-            { metric: 'What-if, not shipped: restore with keyv-sqlite iterationLimit 1000', unit: 's', value: timeCell(restoreWide), baseline: timeCell(iterateWide) },
-            { metric: 'What-if: resident memory after that restore', unit: 'MB', value: rssCell(restoreWide), baseline: rssCell(iterateWide) },
-            { metric: 'What-if: jobs armed by that restore', unit: 'count', value: done(restoreWide)?.armed ?? null, baseline: 0 },
+            {
+              metric: 'What-if, not shipped: restore with keyv-sqlite iterationLimit 1000',
+              unit: 's',
+              value: timeCell(restoreWide),
+              baseline: timeCell(iterateWide),
+            },
+            {
+              metric: 'What-if: resident memory after that restore',
+              unit: 'MB',
+              value: rssCell(restoreWide),
+              baseline: rssCell(iterateWide),
+            },
+            {
+              metric: 'What-if: jobs armed by that restore',
+              unit: 'count',
+              value: done(restoreWide)?.armed ?? null,
+              baseline: 0,
+            },
           ]
         : []),
-      { metric: `Lag of ${s.burst.toLocaleString('en-US')} revocations due at one instant, p50`, unit: 'ms', value: burst.result?.lag.p50 ?? null, baseline: timers.result?.lag.p50 ?? null },
+      {
+        metric: `Lag of ${s.burst.toLocaleString('en-US')} revocations due at one instant, p50`,
+        unit: 'ms',
+        value: burst.result?.lag.p50 ?? null,
+        baseline: timers.result?.lag.p50 ?? null,
+      },
       {
         metric: `Lag of ${s.burst.toLocaleString('en-US')} revocations due at one instant, p99`,
         unit: 'ms',
         value: lagP99 ?? null,
         baseline: timers.result?.lag.p99 ?? null,
         target: '< 1000 ms',
-        met: lagP99 !== undefined && burst.result!.fired === s.burst && burst.result!.armedBeforeDue ? lagP99 < 1000 : false,
+        met:
+          lagP99 !== undefined && burst.result!.fired === s.burst && burst.result!.armedBeforeDue
+            ? lagP99 < 1000
+            : false,
       },
-      { metric: `Lag of ${s.burst.toLocaleString('en-US')} revocations due at one instant, max`, unit: 'ms', value: burst.result?.lag.max ?? null, baseline: timers.result?.lag.max ?? null },
-      { metric: `Time to schedule the ${s.burst.toLocaleString('en-US')} jobs (store write + arm, concurrently)`, unit: 'ms', value: burst.result?.scheduleMs ?? null, baseline: null },
+      {
+        metric: `Lag of ${s.burst.toLocaleString('en-US')} revocations due at one instant, max`,
+        unit: 'ms',
+        value: burst.result?.lag.max ?? null,
+        baseline: timers.result?.lag.max ?? null,
+      },
+      {
+        metric: `Time to schedule the ${s.burst.toLocaleString('en-US')} jobs (store write + arm, concurrently)`,
+        unit: 'ms',
+        value: burst.result?.scheduleMs ?? null,
+        baseline: null,
+      },
     ];
 
     const rate = (p: Probe<ScanOut>) => {
@@ -168,7 +236,11 @@ export async function benchScheduler(s: SchedulerSettings): Promise<BenchResult>
       const [y, z] = pts.slice(-2);
       return ` (read rate ${round(a.seen / (a.ms / 1000), 0).toLocaleString('en-US')} entries/s in the first second, ${round((z.seen - y.seen) / ((z.ms - y.ms) / 1000), 0).toLocaleString('en-US')} entries/s in the last)`;
     };
-    const wide = !whatIf ? 'not tried (the store already pages 1,000 rows or more)' : done(restoreWide) ? `${secs(restoreWide.result!.ms)} s and ${restoreWide.result!.rssAfterMB} MB` : `no better (${timeCell(restoreWide)})`;
+    const wide = !whatIf
+      ? 'not tried (the store already pages 1,000 rows or more)'
+      : done(restoreWide)
+        ? `${secs(restoreWide.result!.ms)} s and ${restoreWide.result!.rssAfterMB} MB`
+        : `no better (${timeCell(restoreWide)})`;
     const iteratorCause =
       "keyv's SQLite adapter (@keyv/sqlite 4.0.8, `iterator`) reads 10 rows per page with LIMIT/OFFSET and continues with `yield* iterate(...)` for the next page, so reading n entries nests n/10 async generators: every entry passes through all the outer ones and every page rescans the rows before it (O(n²)), and the nesting overflows the stack at a few tens of thousands of entries";
     if (!restoreMet) {
@@ -178,8 +250,7 @@ export async function benchScheduler(s: SchedulerSettings): Promise<BenchResult>
           `The cause is the store's iterator, not the arming: ${iteratorCause}. With the adapter paging 1,000 rows (what-if rows) the same restore took ${wide}. ` +
           'credgate awaits this restore in listen() and in every periodic sweep (src/service.ts), so a store holding that many jobs stops credgate from starting.';
       } else if (restore.cappedAt) {
-        rows[0].explain =
-          `Neither finished within the ${s.capS} s cap${rate(restore)}: ${iteratorCause}. The bound is the iterator, not the arming: with the adapter paging 1,000 rows the same restore took ${wide}.`;
+        rows[0].explain = `Neither finished within the ${s.capS} s cap${rate(restore)}: ${iteratorCause}. The bound is the iterator, not the arming: with the adapter paging 1,000 rows the same restore took ${wide}.`;
       } else if (done(restore)) {
         rows[0].explain = `The restore took ${secs(restore.result!.ms)} s against ${timeCell(iterate)} s to iterate the same entries without arming anything.`;
       } else {
@@ -195,7 +266,7 @@ export async function benchScheduler(s: SchedulerSettings): Promise<BenchResult>
     if (lagRow && !lagRow.met) {
       lagRow.explain = burst.result
         ? `${burst.result.fired} of ${s.burst} fired; p99 lag ${lagP99} ms against ${timers.result?.lag.p99} ms for plain timers${burst.result.armedBeforeDue ? '' : '; scheduling took longer than the 3 s lead, so some were armed late'}. ` +
-          "node-schedule 2.1.1 keeps one timer for its earliest invocation and, after firing it, arms a new `setTimeout` for the next one (`currentInvocationFinished` → `prepareNextInvocation` in lib/Invocation.js); Node clamps a 0 ms timeout to 1 ms, so jobs due at the same instant fire about one per millisecond, one per event-loop turn, interleaved with the store reads and deletes each firing starts. " +
+          'node-schedule 2.1.1 keeps one timer for its earliest invocation and, after firing it, arms a new `setTimeout` for the next one (`currentInvocationFinished` → `prepareNextInvocation` in lib/Invocation.js); Node clamps a 0 ms timeout to 1 ms, so jobs due at the same instant fire about one per millisecond, one per event-loop turn, interleaved with the store reads and deletes each firing starts. ' +
           `The lag therefore grows linearly with the number of jobs due together (~${round(burst.result.lag.max / s.burst, 2)} ms per job here), bounded by the timer clamp, not by the CPU.`
         : `The burst probe failed: ${burst.error ?? 'timed out'}.`;
     }

@@ -44,7 +44,11 @@ function baselineApp(secret: string, limit: number) {
   app.disable('x-powered-by');
   app.post('/webhooks/jira', express.raw({ type: () => true, limit }), (req, res) => {
     const raw = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
-    const given = Buffer.from(String(req.headers['x-hub-signature'] ?? '').trim().toLowerCase());
+    const given = Buffer.from(
+      String(req.headers['x-hub-signature'] ?? '')
+        .trim()
+        .toLowerCase(),
+    );
     const expected = Buffer.from(`sha256=${createHmac('sha256', secret).update(raw).digest('hex')}`);
     if (given.length !== expected.length || !timingSafeEqual(given, expected)) {
       res.status(401).end();
@@ -121,7 +125,9 @@ async function stats() {
 serve({
   async start(args: { jiraUrl: string; baseline: boolean }) {
     const configPath = writeCredgateConfig(dir.path);
-    const config = loadConfig(credgateEnv({ configPath, storeUrl: `sqlite://${join(dir.path, 'store.sqlite')}`, jiraUrl: args.jiraUrl }));
+    const config = loadConfig(
+      credgateEnv({ configPath, storeUrl: `sqlite://${join(dir.path, 'store.sqlite')}`, jiraUrl: args.jiraUrl }),
+    );
     const log = createLogger({ level: 'warn', secrets: config.secrets, destination: countingSink() });
     service = await createService({ config, log });
     countStatements(service);
@@ -139,7 +145,10 @@ serve({
       const address = baseline.address();
       baselinePort = typeof address === 'object' && address ? address.port : undefined;
     }
-    return { url: `http://127.0.0.1:${port}`, baselineUrl: baselinePort ? `http://127.0.0.1:${baselinePort}` : undefined };
+    return {
+      url: `http://127.0.0.1:${port}`,
+      baselineUrl: baselinePort ? `http://127.0.0.1:${baselinePort}` : undefined,
+    };
   },
 
   stats,
@@ -182,7 +191,10 @@ serve({
     while (Date.now() < end) {
       pending = await countKeys(service!.store.kv.inbox);
       if (pending === 0) {
-        const idle = await Promise.race([service!.idle().then(() => true), sleep(Math.max(0, end - Date.now())).then(() => false)]);
+        const idle = await Promise.race([
+          service!.idle().then(() => true),
+          sleep(Math.max(0, end - Date.now())).then(() => false),
+        ]);
         if (idle && (await countKeys(service!.store.kv.inbox)) === 0) break;
       }
       await sleep(200);

@@ -23,13 +23,21 @@ export function httpFailure(err: unknown, ctx: FailureContext): CredgateError {
   if (err instanceof CredgateError) return err;
   const e = err as { response?: { status?: number; headers?: unknown; data?: unknown }; code?: string };
   const status = e?.response?.status;
-  if (!status) return new CredgateError('transient', `${ctx.system} could not be reached (${ctx.what}): ${e?.code ?? 'network error'}`);
+  if (!status)
+    return new CredgateError(
+      'transient',
+      `${ctx.system} could not be reached (${ctx.what}): ${e?.code ?? 'network error'}`,
+    );
   const detail = ctx.detail(e.response?.data);
   const message = `${ctx.system} answered ${status} to ${ctx.what}${detail ? `: ${detail}` : ''}`;
   if (status === 429 || status >= 500 || ctx.alsoTransient?.includes(status)) {
-    return new CredgateError('transient', message, { retryAfterMs: retryAfterMs(plainHeaders(e.response?.headers)), httpStatus: status });
+    return new CredgateError('transient', message, {
+      retryAfterMs: retryAfterMs(plainHeaders(e.response?.headers)),
+      httpStatus: status,
+    });
   }
-  if (status === 401 || status === 403) return new CredgateError('auth', `${message} (${ctx.authHint})`, { httpStatus: status });
+  if (status === 401 || status === 403)
+    return new CredgateError('auth', `${message} (${ctx.authHint})`, { httpStatus: status });
   if (status === 404) return new CredgateError('not-found', message, { httpStatus: status });
   return new CredgateError('permanent', message, { httpStatus: status });
 }

@@ -38,12 +38,22 @@ const jira: ConnectorDefinition<JiraConfig> = {
   snapshotFromPayload: snapshotFromWebhook,
 };
 
-export const CONNECTORS: readonly ConnectorDefinition<never>[] = [jira as ConnectorDefinition<never>, servicenowConnector as ConnectorDefinition<never>, freshserviceConnector as ConnectorDefinition<never>, zendeskConnector as ConnectorDefinition<never>, genericConnector as ConnectorDefinition<never>, githubConnector as ConnectorDefinition<never>];
+export const CONNECTORS: readonly ConnectorDefinition<never>[] = [
+  jira as ConnectorDefinition<never>,
+  servicenowConnector as ConnectorDefinition<never>,
+  freshserviceConnector as ConnectorDefinition<never>,
+  zendeskConnector as ConnectorDefinition<never>,
+  genericConnector as ConnectorDefinition<never>,
+  githubConnector as ConnectorDefinition<never>,
+];
 
 export function connectorDefinition(id: string): ConnectorDefinition<never> {
   const def = CONNECTORS.find((c) => c.id === id);
   if (!def) {
-    throw new CredgateError('not-found', `unknown connector "${id}"; known connectors: ${CONNECTORS.map((c) => c.id).join(', ')}`);
+    throw new CredgateError(
+      'not-found',
+      `unknown connector "${id}"; known connectors: ${CONNECTORS.map((c) => c.id).join(', ')}`,
+    );
   }
   return def;
 }

@@ -56,9 +56,29 @@ const WANTED: Array<[method: string, path: string]> = [
 
 /** Keywords copied verbatim (their values are data, not schemas). Everything else is dropped. */
 const VALUE_KEYWORDS = new Set([
-  'type', 'format', 'enum', 'default', 'required', 'nullable', 'readOnly', 'writeOnly', 'const',
-  'minimum', 'maximum', 'exclusiveMinimum', 'exclusiveMaximum', 'multipleOf', 'minLength', 'maxLength',
-  'pattern', 'minItems', 'maxItems', 'uniqueItems', 'minProperties', 'maxProperties', 'deprecated',
+  'type',
+  'format',
+  'enum',
+  'default',
+  'required',
+  'nullable',
+  'readOnly',
+  'writeOnly',
+  'const',
+  'minimum',
+  'maximum',
+  'exclusiveMinimum',
+  'exclusiveMaximum',
+  'multipleOf',
+  'minLength',
+  'maxLength',
+  'pattern',
+  'minItems',
+  'maxItems',
+  'uniqueItems',
+  'minProperties',
+  'maxProperties',
+  'deprecated',
 ]);
 const SCHEMA_KEYWORDS = new Set(['items', 'not', 'additionalProperties']);
 const SCHEMA_LIST_KEYWORDS = new Set(['allOf', 'anyOf', 'oneOf']);
@@ -102,7 +122,8 @@ class Inliner {
     for (const [key, value] of Object.entries(node)) {
       if (VALUE_KEYWORDS.has(key)) out[key] = value;
       else if (SCHEMA_KEYWORDS.has(key)) out[key] = typeof value === 'boolean' ? value : this.schema(value, stack);
-      else if (SCHEMA_LIST_KEYWORDS.has(key) && Array.isArray(value)) out[key] = value.map((v) => this.schema(v, stack));
+      else if (SCHEMA_LIST_KEYWORDS.has(key) && Array.isArray(value))
+        out[key] = value.map((v) => this.schema(v, stack));
       else if (SCHEMA_MAP_KEYWORDS.has(key) && isObject(value)) {
         const map: JsonObject = {};
         for (const [name, sub] of Object.entries(value)) map[name] = this.schema(sub, stack);
@@ -174,14 +195,19 @@ function withProperty(schema: JsonObject, name: string, sub: Json, required?: bo
 /** `fields.description` is a rich-text field: ADF in v3, a wiki-markup string in v2. */
 function richDescription(kind: 'adf' | 'string') {
   return (schema: JsonObject): JsonObject => {
-    const fields = isObject(schema.properties) && isObject(schema.properties.fields) ? schema.properties.fields : { type: 'object' };
-    const description: JsonObject = kind === 'adf' ? { ...ADF_DOC, nullable: true } : { type: 'string', nullable: true };
+    const fields =
+      isObject(schema.properties) && isObject(schema.properties.fields) ? schema.properties.fields : { type: 'object' };
+    const description: JsonObject =
+      kind === 'adf' ? { ...ADF_DOC, nullable: true } : { type: 'string', nullable: true };
     return withProperty(schema, 'fields', withProperty(fields, 'description', description));
   };
 }
 
 function requireTransitionId(schema: JsonObject): JsonObject {
-  const t = isObject(schema.properties) && isObject(schema.properties.transition) ? schema.properties.transition : { type: 'object' };
+  const t =
+    isObject(schema.properties) && isObject(schema.properties.transition)
+      ? schema.properties.transition
+      : { type: 'object' };
   return withProperty(schema, 'transition', withProperty(t, 'id', { type: 'string' }, true), true);
 }
 
@@ -256,7 +282,8 @@ const SEARCH_JQL_BODY: JsonObject = {
  * https://developer.atlassian.com/cloud/jira/service-desk/rest/api-group-request/ (and the
  * ApprovalDecisionRequestDTO there): credgate reads approvals; people answer them.
  */
-const SERVICEDESK_WHY = 'Jira Service Management (servicedeskapi), not in the platform spec: added by hand from the JSM Cloud REST reference, api-group-request.';
+const SERVICEDESK_WHY =
+  'Jira Service Management (servicedeskapi), not in the platform spec: added by hand from the JSM Cloud REST reference, api-group-request.';
 const ISSUE_ID_OR_KEY: ContractParameter = { name: 'issueIdOrKey', in: 'path', required: true, type: 'string' };
 const APPROVAL_ID: ContractParameter = { name: 'approvalId', in: 'path', required: true, type: 'integer' };
 const SERVICEDESK_PAGE: ContractParameter[] = [
@@ -273,11 +300,33 @@ const APPROVAL_DECISION_BODY: JsonObject = {
 function serviceDeskOperations(): ContractOperation[] {
   const base = '/rest/servicedeskapi/request/{issueIdOrKey}/approval';
   return [
-    { operationId: 'getApprovals', method: 'GET', path: base, source: 'manual', parameters: [ISSUE_ID_OR_KEY, ...SERVICEDESK_PAGE], responses: ['200', '401', '403', '404'], override: SERVICEDESK_WHY },
-    { operationId: 'getApprovalById', method: 'GET', path: `${base}/{approvalId}`, source: 'manual', parameters: [ISSUE_ID_OR_KEY, APPROVAL_ID], responses: ['200', '401', '403', '404'], override: SERVICEDESK_WHY },
     {
-      operationId: 'answerApproval', method: 'POST', path: `${base}/{approvalId}`, source: 'manual', parameters: [ISSUE_ID_OR_KEY, APPROVAL_ID],
-      requestBody: { required: true, schema: APPROVAL_DECISION_BODY }, responses: ['200', '400', '401', '403', '404'], override: SERVICEDESK_WHY,
+      operationId: 'getApprovals',
+      method: 'GET',
+      path: base,
+      source: 'manual',
+      parameters: [ISSUE_ID_OR_KEY, ...SERVICEDESK_PAGE],
+      responses: ['200', '401', '403', '404'],
+      override: SERVICEDESK_WHY,
+    },
+    {
+      operationId: 'getApprovalById',
+      method: 'GET',
+      path: `${base}/{approvalId}`,
+      source: 'manual',
+      parameters: [ISSUE_ID_OR_KEY, APPROVAL_ID],
+      responses: ['200', '401', '403', '404'],
+      override: SERVICEDESK_WHY,
+    },
+    {
+      operationId: 'answerApproval',
+      method: 'POST',
+      path: `${base}/{approvalId}`,
+      source: 'manual',
+      parameters: [ISSUE_ID_OR_KEY, APPROVAL_ID],
+      requestBody: { required: true, schema: APPROVAL_DECISION_BODY },
+      responses: ['200', '400', '401', '403', '404'],
+      override: SERVICEDESK_WHY,
     },
   ];
 }
@@ -304,12 +353,17 @@ interface ContractOperation {
   requestBody?: { required: boolean; schema: JsonObject };
   responses: string[];
   override?: string;
-  v2?: { parameters?: ContractParameter[]; requiredOneOf?: string[][]; requestBody?: { required: boolean; schema: JsonObject } };
+  v2?: {
+    parameters?: ContractParameter[];
+    requiredOneOf?: string[][];
+    requestBody?: { required: boolean; schema: JsonObject };
+  };
 }
 
 function toParameter(inliner: Inliner, raw: Json): ContractParameter {
   const p = inliner.deref(raw);
-  if (!isObject(p) || typeof p.name !== 'string' || typeof p.in !== 'string') throw new Error(`bad parameter ${JSON.stringify(raw)}`);
+  if (!isObject(p) || typeof p.name !== 'string' || typeof p.in !== 'string')
+    throw new Error(`bad parameter ${JSON.stringify(raw)}`);
   const schema = inliner.schema(p.schema ?? {});
   const out: ContractParameter = { name: p.name, in: p.in, required: p.required === true };
   if (typeof schema.type === 'string') out.type = schema.type;
@@ -328,7 +382,10 @@ function extract(spec: JsonObject): ContractOperation[] {
     const op = isObject(item) ? item[method] : undefined;
     if (!isObject(item) || !isObject(op)) throw new Error(`${method.toUpperCase()} ${path} is not in the spec`);
     const operationId = String(op.operationId);
-    const rawParams = [...(Array.isArray(item.parameters) ? item.parameters : []), ...(Array.isArray(op.parameters) ? op.parameters : [])];
+    const rawParams = [
+      ...(Array.isArray(item.parameters) ? item.parameters : []),
+      ...(Array.isArray(op.parameters) ? op.parameters : []),
+    ];
     const parameters = rawParams.map((p) => toParameter(inliner, p));
     const entry: ContractOperation = {
       operationId,
@@ -367,8 +424,25 @@ function extract(spec: JsonObject): ContractOperation[] {
   ];
   const why = 'Not in the 2022 snapshot: replacement for /search (CHANGE-2046), added by hand.';
   operations.push(
-    { operationId: 'searchAndReconsileIssuesUsingJql', method: 'GET', path: '/rest/api/3/search/jql', source: 'manual', parameters: searchParams, responses: ['200', '400', '401'], override: why },
-    { operationId: 'searchAndReconsileIssuesUsingJqlPost', method: 'POST', path: '/rest/api/3/search/jql', source: 'manual', parameters: [], requestBody: { required: true, schema: SEARCH_JQL_BODY }, responses: ['200', '400', '401'], override: why },
+    {
+      operationId: 'searchAndReconsileIssuesUsingJql',
+      method: 'GET',
+      path: '/rest/api/3/search/jql',
+      source: 'manual',
+      parameters: searchParams,
+      responses: ['200', '400', '401'],
+      override: why,
+    },
+    {
+      operationId: 'searchAndReconsileIssuesUsingJqlPost',
+      method: 'POST',
+      path: '/rest/api/3/search/jql',
+      source: 'manual',
+      parameters: [],
+      requestBody: { required: true, schema: SEARCH_JQL_BODY },
+      responses: ['200', '400', '401'],
+      override: why,
+    },
     ...serviceDeskOperations(),
   );
   return operations;

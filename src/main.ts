@@ -28,7 +28,7 @@ async function main(): Promise<void> {
 }
 
 main().catch((err) => {
-  const message = isCredgateError(err) ? err.message : (err as Error)?.stack ?? String(err);
+  const message = isCredgateError(err) ? err.message : ((err as Error)?.stack ?? String(err));
   process.stderr.write(`credgate cannot start: ${message}\n`);
   process.exit(1);
 });

@@ -106,7 +106,8 @@ export async function createService(options: ServiceOptions): Promise<Service> {
   const templateDirs = [config.templates.dir, BUILTIN_TEMPLATES].filter((d): d is string => Boolean(d));
   const renderers = new Map<CommentMarkup, CommentRenderer>();
   for (const c of connectors.values()) {
-    if (!renderers.has(c.markup)) renderers.set(c.markup, createCommentRenderer({ markup: c.markup, templateDirs, required: REQUIRED_TEMPLATES }));
+    if (!renderers.has(c.markup))
+      renderers.set(c.markup, createCommentRenderer({ markup: c.markup, templateDirs, required: REQUIRED_TEMPLATES }));
   }
 
   const store = await openStore(config.store.url);
@@ -114,10 +115,17 @@ export async function createService(options: ServiceOptions): Promise<Service> {
   const metrics = createMetrics({ requests: store.requests, clock });
   audit.observe((record) => metrics.observeAudit(record));
   const leases = new Leases(store.engine, ms(config.scheduler.leaseTtl));
-  if (!config.audit.hmacKey) log.warn('CREDGATE_AUDIT_KEY is not set: the audit chain detects edits, but not by someone who can also rewrite the store');
+  if (!config.audit.hmacKey)
+    log.warn(
+      'CREDGATE_AUDIT_KEY is not set: the audit chain detects edits, but not by someone who can also rewrite the store',
+    );
   const provider = options.provider ?? createBuiltinProvider(store.kv.grants, clock);
   const providers = new Map<string, AccessProvider>([[provider.id, provider]]);
-  const fromConfig = createProviders(config.providers ?? {}, { log, clock, registerSecret: (value) => registerSecret(log, value) });
+  const fromConfig = createProviders(config.providers ?? {}, {
+    log,
+    clock,
+    registerSecret: (value) => registerSecret(log, value),
+  });
   for (const p of [...fromConfig, ...(options.providers ?? [])]) providers.set(p.id, p);
   checkBindings(policy, providers);
   const providerFor = (name: string | null): AccessProvider => {
@@ -131,7 +139,10 @@ export async function createService(options: ServiceOptions): Promise<Service> {
   const handoffKey = resolveHandoffKey(config.handoff);
   let listeningUrl = '';
   const publicUrl = () => config.server.publicUrl ?? listeningUrl;
-  if (handoffKey && !config.server.publicUrl) log.warn('server.publicUrl (CREDGATE_PUBLIC_URL) is not set: one-time links will point at the address credgate listens on');
+  if (handoffKey && !config.server.publicUrl)
+    log.warn(
+      'server.publicUrl (CREDGATE_PUBLIC_URL) is not set: one-time links will point at the address credgate listens on',
+    );
   const handoff = createHandoff({
     store,
     key: handoffKey,
@@ -143,15 +154,33 @@ export async function createService(options: ServiceOptions): Promise<Service> {
     // The reveal is audited and commented on the ticket through the request's own outbox.
     onRevealed: (link, viewer) =>
       processor.amend(link.requestId, (draft) => {
-        draft.comment('secret-revealed', { label: link.label, revealedAt: formatTime(viewer.at), ip: viewer.ip, userAgent: viewer.userAgent || 'unknown browser' });
-        draft.audit({ action: 'secret-revealed', actor: null, outcome: 'revealed', rules: ['one-time-link'], detail: { label: link.label, ip: viewer.ip, userAgent: viewer.userAgent, link: link.id.slice(0, 12) } });
+        draft.comment('secret-revealed', {
+          label: link.label,
+          revealedAt: formatTime(viewer.at),
+          ip: viewer.ip,
+          userAgent: viewer.userAgent || 'unknown browser',
+        });
+        draft.audit({
+          action: 'secret-revealed',
+          actor: null,
+          outcome: 'revealed',
+          rules: ['one-time-link'],
+          detail: { label: link.label, ip: viewer.ip, userAgent: viewer.userAgent, link: link.id.slice(0, 12) },
+        });
       }),
   });
   const sealer = handoffKey ? sharedSecretSealer(handoffKey) : null;
 
   // The runner, scheduler and processor reference each other through these late-bound calls.
   let processor!: TicketProcessor;
-  const scheduler = new Scheduler(store.kv.jobs, (job) => processor.handleTimer(job), log, clock, 5_000, ms(config.scheduler.horizon));
+  const scheduler = new Scheduler(
+    store.kv.jobs,
+    (job) => processor.handleTimer(job),
+    log,
+    clock,
+    5_000,
+    ms(config.scheduler.horizon),
+  );
   const runner = new EffectRunner(
     store.requests,
     store.kv.owing,
@@ -173,10 +202,24 @@ export async function createService(options: ServiceOptions): Promise<Service> {
       };
     },
     log,
-    { concurrency: config.effects.concurrency, maxAttempts: config.effects.maxAttempts, baseDelayMs: ms(config.effects.baseDelay), maxDelayMs: ms(config.effects.maxDelay), observer: metrics.effects },
+    {
+      concurrency: config.effects.concurrency,
+      maxAttempts: config.effects.maxAttempts,
+      baseDelayMs: ms(config.effects.baseDelay),
+      maxDelayMs: ms(config.effects.maxDelay),
+      observer: metrics.effects,
+    },
     clock,
   );
-  processor = new TicketProcessor(store.requests, store.kv.owing, connectors, () => policy, (id) => void runner.kick(id), log, clock);
+  processor = new TicketProcessor(
+    store.requests,
+    store.kv.owing,
+    connectors,
+    () => policy,
+    (id) => void runner.kick(id),
+    log,
+    clock,
+  );
   const review = createReviewJob({
     store,
     audit,
@@ -208,7 +251,11 @@ export async function createService(options: ServiceOptions): Promise<Service> {
     log,
     bodyLimitBytes: config.server.bodyLimitBytes,
     clock,
-    health: async () => ({ connectors: [...connectors.keys()], store: store.engine.name, scheduledJobs: scheduler.size }),
+    health: async () => ({
+      connectors: [...connectors.keys()],
+      store: store.engine.name,
+      scheduledJobs: scheduler.size,
+    }),
     onDelivery: (connector, outcome) => metrics.countDelivery(connector, outcome),
     routers: [
       metricsRouter(metrics, config.metrics.token),
@@ -217,13 +264,27 @@ export async function createService(options: ServiceOptions): Promise<Service> {
       deskRouter({ store, audit, clock, config: config.desk, log, publicUrl: config.server.publicUrl }),
     ],
   });
-  await recordConfigLoaded(audit, { configSource: config.source, policy, policyFile: options.policy ? undefined : config.policy.path, connectors: [...connectors.keys()], store: store.engine.name, auditKeyed: Boolean(config.audit.hmacKey) }, clock());
+  await recordConfigLoaded(
+    audit,
+    {
+      configSource: config.source,
+      policy,
+      policyFile: options.policy ? undefined : config.policy.path,
+      connectors: [...connectors.keys()],
+      store: store.engine.name,
+      auditKeyed: Boolean(config.audit.hmacKey),
+    },
+    clock(),
+  );
 
   const reconciler = new Reconciler(store.requests, connectors, processor, leases, log);
   let server: Server | null = null;
   const timers: NodeJS.Timeout[] = [];
   const every = (intervalMs: number, what: string, fn: () => Promise<unknown>) => {
-    const t = setInterval(() => void fn().catch((err) => log.error({ err: (err as Error).message }, `${what} failed`)), intervalMs);
+    const t = setInterval(
+      () => void fn().catch((err) => log.error({ err: (err as Error).message }, `${what} failed`)),
+      intervalMs,
+    );
     t.unref();
     timers.push(t);
   };
@@ -277,7 +338,10 @@ export async function createService(options: ServiceOptions): Promise<Service> {
       server?.closeIdleConnections?.();
       scheduler.stop();
       // Let in-flight work finish (it is durable either way), but never hang a shutdown.
-      await Promise.race([Promise.all([worker.idle(), runner.idle()]), new Promise((ok) => setTimeout(ok, 5_000).unref())]);
+      await Promise.race([
+        Promise.all([worker.idle(), runner.idle()]),
+        new Promise((ok) => setTimeout(ok, 5_000).unref()),
+      ]);
       worker.stop();
       runner.stop();
       await Promise.race([closing, new Promise((ok) => setTimeout(ok, 2_000).unref())]);
@@ -308,7 +372,10 @@ function startConnectors(connectors: Map<string, Connector>, log: Logger): Map<s
             return await c.start();
           } catch (err) {
             const delay = backoffMs(attempt, 1_000, 60_000);
-            log.warn({ connector: c.id, attempt, delayMs: delay, err: (err as Error).message }, 'connector not ready; retrying');
+            log.warn(
+              { connector: c.id, attempt, delayMs: delay, err: (err as Error).message },
+              'connector not ready; retrying',
+            );
             await new Promise((ok) => setTimeout(ok, delay).unref());
           }
         }

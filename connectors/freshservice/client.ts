@@ -54,11 +54,18 @@ export function createFreshserviceClient(config: FreshserviceConfig, http?: Axio
   };
 
   /** Pages with page/per_page until a short page (the Link header says the same). */
-  const pages = async <T>(what: string, url: string, key: string, params: Record<string, string> = {}): Promise<T[]> => {
+  const pages = async <T>(
+    what: string,
+    url: string,
+    key: string,
+    params: Record<string, string> = {},
+  ): Promise<T[]> => {
     const all: T[] = [];
     for (let page = 1; ; page++) {
       const items = await call(what, async () => {
-        const res = await api.get<Record<string, T[]>>(url, { params: { ...params, page: String(page), per_page: String(PER_PAGE) } });
+        const res = await api.get<Record<string, T[]>>(url, {
+          params: { ...params, page: String(page), per_page: String(PER_PAGE) },
+        });
         return Array.isArray(res.data?.[key]) ? res.data[key] : [];
       });
       all.push(...items);
@@ -68,18 +75,27 @@ export function createFreshserviceClient(config: FreshserviceConfig, http?: Axio
 
   return {
     getTicket: (id) =>
-      call(`GET ticket ${id}`, async () => (await api.get<{ ticket: FsTicket }>(`/tickets/${id}`, { params: { include: 'requester' } })).data.ticket),
+      call(
+        `GET ticket ${id}`,
+        async () =>
+          (await api.get<{ ticket: FsTicket }>(`/tickets/${id}`, { params: { include: 'requester' } })).data.ticket,
+      ),
 
     updateTicket: (id, values) =>
       call(`PUT ticket ${id}`, async () => {
         await api.put(`/tickets/${id}`, values, { headers: { 'Content-Type': 'application/json' } });
       }),
 
-    getConversations: (id) => pages<FsConversation>(`GET conversations of ${id}`, `/tickets/${id}/conversations`, 'conversations'),
+    getConversations: (id) =>
+      pages<FsConversation>(`GET conversations of ${id}`, `/tickets/${id}/conversations`, 'conversations'),
 
     addNote: (id, html, isPrivate) =>
       call(`POST note on ${id}`, async () => {
-        await api.post(`/tickets/${id}/notes`, { body: html, private: isPrivate }, { headers: { 'Content-Type': 'application/json' } });
+        await api.post(
+          `/tickets/${id}/notes`,
+          { body: html, private: isPrivate },
+          { headers: { 'Content-Type': 'application/json' } },
+        );
       }),
 
     getActivities: (id) =>
@@ -100,7 +116,10 @@ export function createFreshserviceClient(config: FreshserviceConfig, http?: Axio
       }),
 
     findAgentByEmail: (email) =>
-      call('GET agents by email', async () => (await api.get<{ agents: FsAgent[] }>('/agents', { params: { email } })).data.agents?.[0] ?? null),
+      call(
+        'GET agents by email',
+        async () => (await api.get<{ agents: FsAgent[] }>('/agents', { params: { email } })).data.agents?.[0] ?? null,
+      ),
 
     getGroups: () => pages<FsGroup>('GET agent groups', '/groups', 'groups'),
 
@@ -109,7 +128,9 @@ export function createFreshserviceClient(config: FreshserviceConfig, http?: Axio
       for (let page = 1; page <= FILTER_PAGES; page++) {
         const tickets = await call('filter tickets', async () => {
           // The query is sent in double quotes (https://api.freshservice.com/#filter_tickets).
-          const res = await api.get<{ tickets: FsTicket[] }>('/tickets/filter', { params: { query: `"${query}"`, page: String(page) } });
+          const res = await api.get<{ tickets: FsTicket[] }>('/tickets/filter', {
+            params: { query: `"${query}"`, page: String(page) },
+          });
           return Array.isArray(res.data?.tickets) ? res.data.tickets : [];
         });
         all.push(...tickets);
@@ -123,14 +144,26 @@ export function createFreshserviceClient(config: FreshserviceConfig, http?: Axio
 /** Maps a failed call to an error kind: the one place Freshservice's HTTP statuses are interpreted. */
 export function toCredgateError(what: string, err: unknown): CredgateError {
   // 429 comes with Retry-After in seconds (https://api.freshservice.com/#rate_limit).
-  return httpFailure(err, { system: 'Freshservice', what, detail: freshserviceMessage, authHint: "check FRESHSERVICE_API_KEY and the agent's role" });
+  return httpFailure(err, {
+    system: 'Freshservice',
+    what,
+    detail: freshserviceMessage,
+    authHint: "check FRESHSERVICE_API_KEY and the agent's role",
+  });
 }
-
 
 /** Freshservice's error text ({description, errors: [{field, message, code}]} or {code, message}), cut short. */
 function freshserviceMessage(data: unknown): string {
   if (!data || typeof data !== 'object') return '';
   const d = data as { description?: unknown; message?: unknown; errors?: { field?: unknown; message?: unknown }[] };
-  const errors = Array.isArray(d.errors) ? d.errors.map((x) => `${typeof x?.field === 'string' ? `${x.field}: ` : ''}${typeof x?.message === 'string' ? x.message : ''}`) : [];
-  return [d.description, d.message, ...errors].filter((s) => typeof s === 'string' && s).join('; ').slice(0, 300);
+  const errors = Array.isArray(d.errors)
+    ? d.errors.map(
+        (x) =>
+          `${typeof x?.field === 'string' ? `${x.field}: ` : ''}${typeof x?.message === 'string' ? x.message : ''}`,
+      )
+    : [];
+  return [d.description, d.message, ...errors]
+    .filter((s) => typeof s === 'string' && s)
+    .join('; ')
+    .slice(0, 300);
 }

@@ -6,14 +6,35 @@ import { CredgateError } from '../../src/util/errors';
 import { parseDuration } from '../../src/policy/parse-duration';
 import { createFreshserviceClient, type FreshserviceClient } from './client';
 import { verifyFreshserviceDelivery } from './verify';
-import { CONNECTOR_ID, htmlToText, inScope, parseWebhook, positionOfId, snapshotFromTicket, statusFor, ticketKey, toSnapshot, toStatusChanges } from './mappers';
-import { FRESHSERVICE_ENABLE_HINT, freshserviceConfigSchema, freshserviceFromEnv, isFreshserviceConfigured, type FreshserviceConfig } from './schema';
+import {
+  CONNECTOR_ID,
+  htmlToText,
+  inScope,
+  parseWebhook,
+  positionOfId,
+  snapshotFromTicket,
+  statusFor,
+  ticketKey,
+  toSnapshot,
+  toStatusChanges,
+} from './mappers';
+import {
+  FRESHSERVICE_ENABLE_HINT,
+  freshserviceConfigSchema,
+  freshserviceFromEnv,
+  isFreshserviceConfigured,
+  type FreshserviceConfig,
+} from './schema';
 
 /**
  * The Freshservice connector: a Workflow Automator webhook prompts it, API v2 answers. Approvals
  * are status changes, read back from the ticket's activities; comments are private notes in HTML.
  */
-export function createFreshserviceConnector(config: FreshserviceConfig, ctx: ConnectorContext, client: FreshserviceClient = createFreshserviceClient(config)): Connector {
+export function createFreshserviceConnector(
+  config: FreshserviceConfig,
+  ctx: ConnectorContext,
+  client: FreshserviceClient = createFreshserviceClient(config),
+): Connector {
   let selfId: string | null = config.agentId ?? null;
   const ttl = parseDuration(config.groupCacheTtl) ?? 300_000;
   const memberships = new Map<string, { groups: string[]; until: number }>();
@@ -32,12 +53,19 @@ export function createFreshserviceConnector(config: FreshserviceConfig, ctx: Con
     async start() {
       if (!selfId) {
         const me = config.agentEmail ? await client.findAgentByEmail(config.agentEmail) : null;
-        if (!me) throw new CredgateError('config', 'Freshservice has no agent with the configured FRESHSERVICE_AGENT_EMAIL');
+        if (!me)
+          throw new CredgateError('config', 'Freshservice has no agent with the configured FRESHSERVICE_AGENT_EMAIL');
         selfId = String(me.id);
       } else if (!(await client.getAgent(selfId))) {
-        throw new CredgateError('config', `Freshservice has no agent ${selfId} (FRESHSERVICE_AGENT_ID must be the API key's agent)`);
+        throw new CredgateError(
+          'config',
+          `Freshservice has no agent ${selfId} (FRESHSERVICE_AGENT_ID must be the API key's agent)`,
+        );
       }
-      ctx.log.info({ connector: CONNECTOR_ID, agentId: selfId }, 'Freshservice connector ready; changes by this agent are credgate\'s own');
+      ctx.log.info(
+        { connector: CONNECTOR_ID, agentId: selfId },
+        "Freshservice connector ready; changes by this agent are credgate's own",
+      );
     },
 
     verify: (delivery) => verifyFreshserviceDelivery(delivery, config),
@@ -78,7 +106,9 @@ export function createFreshserviceConnector(config: FreshserviceConfig, ctx: Con
 
     async hasComment(ref: TicketRef, marker: string) {
       const wanted = htmlToText(marker);
-      return (await client.getConversations(ref.id)).some((c) => htmlToText(c.body ?? c.body_text ?? '').includes(wanted));
+      return (await client.getConversations(ref.id)).some((c) =>
+        htmlToText(c.body ?? c.body_text ?? '').includes(wanted),
+      );
     },
 
     async setStatus(ref: TicketRef, position: WorkflowPosition) {
@@ -90,7 +120,11 @@ export function createFreshserviceConnector(config: FreshserviceConfig, ctx: Con
     },
 
     async listOpenTickets(positions: WorkflowPosition[]) {
-      const ids = [...new Set(positions.map((p) => statusFor(p, config.statuses)?.id).filter((id): id is number => id !== undefined))];
+      const ids = [
+        ...new Set(
+          positions.map((p) => statusFor(p, config.statuses)?.id).filter((id): id is number => id !== undefined),
+        ),
+      ];
       if (!ids.length) return [];
       const tickets = await client.filterTickets(ids.map((id) => `status:${id}`).join(' OR '));
       return tickets

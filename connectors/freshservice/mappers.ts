@@ -56,11 +56,17 @@ export function parseWebhook(rawBody: Buffer, nowMs: number): ParsedDelivery {
   } catch {
     throw new CredgateError('bad-input', 'the body is not valid JSON');
   }
-  if (typeof body !== 'object' || body === null || Array.isArray(body)) throw new CredgateError('bad-input', 'the body is not a JSON object');
+  if (typeof body !== 'object' || body === null || Array.isArray(body))
+    throw new CredgateError('bad-input', 'the body is not a JSON object');
   const raw = textOf(body.ticket_id).trim();
-  if (raw.includes('{{')) throw new CredgateError('bad-input', `"ticket_id" is the unrendered placeholder ${raw.slice(0, 40)}: check the workflow's webhook content`);
+  if (raw.includes('{{'))
+    throw new CredgateError(
+      'bad-input',
+      `"ticket_id" is the unrendered placeholder ${raw.slice(0, 40)}: check the workflow's webhook content`,
+    );
   const id = /^#?(?:[A-Za-z]+-)?(\d+)$/.exec(raw)?.[1];
-  if (!id) throw new CredgateError('bad-input', 'the body has no "ticket_id": is it the webhook content from the readme?');
+  if (!id)
+    throw new CredgateError('bad-input', 'the body has no "ticket_id": is it the webhook content from the readme?');
   const digest = createHash('sha256').update(rawBody).digest('hex').slice(0, 16);
   return { deliveryId: `${id}:${nowMs}:${digest}`, tickets: [{ connector: CONNECTOR_ID, id, key: `#${id}` }] };
 }
@@ -110,25 +116,35 @@ export function valueText(v: unknown): string {
 
 /** True when the ticket is one credgate handles under this configuration. */
 export function inScope(t: FsTicket, config: FreshserviceConfig): boolean {
-  const is = (list: string[], v: string | null | undefined) => !list.length || list.some((x) => x.toLowerCase() === (v ?? '').toLowerCase());
+  const is = (list: string[], v: string | null | undefined) =>
+    !list.length || list.some((x) => x.toLowerCase() === (v ?? '').toLowerCase());
   return is(config.types, t.type) && is(config.categories, t.category);
 }
 
 export function toSnapshot(t: FsTicket, conversations: FsConversation[], config: FreshserviceConfig): TicketSnapshot {
   const mappedFacts: Record<string, string> = {};
   for (const [fact, field] of Object.entries(config.fields)) {
-    const value = valueText(field?.startsWith('cf_') ? t.custom_fields?.[field] : (t as unknown as Record<string, unknown>)[field as string]);
+    const value = valueText(
+      field?.startsWith('cf_') ? t.custom_fields?.[field] : (t as unknown as Record<string, unknown>)[field as string],
+    );
     if (value) mappedFacts[fact] = value;
   }
   const requesterId = t.requester?.id ?? t.requester_id;
   const reporter: Actor | null = requesterId
-    ? { id: String(requesterId), displayName: t.requester?.name || `requester ${requesterId}`, ...(t.requester?.email ? { email: t.requester.email } : {}) }
+    ? {
+        id: String(requesterId),
+        displayName: t.requester?.name || `requester ${requesterId}`,
+        ...(t.requester?.email ? { email: t.requester.email } : {}),
+      }
     : null;
   const replies: TicketReply[] = conversations
     .filter((c) => c.user_id)
     .map((c) => ({
       id: c.id === undefined || c.id === null ? undefined : String(c.id),
-      author: { id: String(c.user_id), displayName: reporter && String(c.user_id) === reporter.id ? reporter.displayName : `user ${c.user_id}` },
+      author: {
+        id: String(c.user_id),
+        displayName: reporter && String(c.user_id) === reporter.id ? reporter.displayName : `user ${c.user_id}`,
+      },
       body: htmlToText(c.body ?? c.body_text ?? ''),
       at: c.created_at,
     }));
@@ -152,12 +168,16 @@ export function toSnapshot(t: FsTicket, conversations: FsConversation[], config:
 /** The status an activity sets, from its sentence ("set Status as Approved"); configured names first. */
 export function statusSetBy(activity: FsActivity, statuses: Statuses): string | null {
   const lines = [activity.content, ...(activity.sub_contents ?? [])].map(textOf).filter(Boolean);
-  const names = [...new Set([...positionsOf(statuses).map(([, s]) => s.name), ...Object.values(BUILT_IN)])].sort((a, b) => b.length - a.length);
+  const names = [...new Set([...positionsOf(statuses).map(([, s]) => s.name), ...Object.values(BUILT_IN)])].sort(
+    (a, b) => b.length - a.length,
+  );
   for (const line of lines) {
     const at = line.search(/set\s+status\s+as\s+/i);
     if (at < 0) continue;
     const rest = line.slice(at).replace(/^set\s+status\s+as\s+/i, '');
-    const known = names.find((n) => rest.toLowerCase().startsWith(n.toLowerCase()) && /^\s*(,|\.|$)/.test(rest.slice(n.length)));
+    const known = names.find(
+      (n) => rest.toLowerCase().startsWith(n.toLowerCase()) && /^\s*(,|\.|$)/.test(rest.slice(n.length)),
+    );
     return known ?? rest.split(',')[0].trim();
   }
   return null;
@@ -169,7 +189,9 @@ export function statusSetBy(activity: FsActivity, statuses: Statuses): string | 
  * identical entries), stable across reads.
  */
 export function toStatusChanges(activities: FsActivity[], selfId: string | null, statuses: Statuses): StatusChange[] {
-  const chronological = activities.map((a, i) => ({ a, i })).sort((x, y) => Date.parse(x.a.created_at) - Date.parse(y.a.created_at) || y.i - x.i);
+  const chronological = activities
+    .map((a, i) => ({ a, i }))
+    .sort((x, y) => Date.parse(x.a.created_at) - Date.parse(y.a.created_at) || y.i - x.i);
   const seen = new Map<string, number>();
   const changes: StatusChange[] = [];
   let previous = '';
@@ -177,7 +199,10 @@ export function toStatusChanges(activities: FsActivity[], selfId: string | null,
     const to = statusSetBy(a, statuses);
     const actorId = a.actor?.id;
     if (!to || actorId === undefined || actorId === null) continue;
-    const digest = createHash('sha256').update(JSON.stringify([a.created_at, actorId, a.content ?? '', a.sub_contents ?? []])).digest('hex').slice(0, 24);
+    const digest = createHash('sha256')
+      .update(JSON.stringify([a.created_at, actorId, a.content ?? '', a.sub_contents ?? []]))
+      .digest('hex')
+      .slice(0, 24);
     const n = seen.get(digest) ?? 0;
     seen.set(digest, n + 1);
     changes.push({

@@ -2,10 +2,13 @@ import { z } from 'zod';
 import { FACT_NAMES } from '../../src/domain/request';
 import { parseDuration } from '../../src/policy/parse-duration';
 
-const duration = (example: string) => z.string().refine((s) => parseDuration(s) !== null, `expected a duration such as "${example}"`);
+const duration = (example: string) =>
+  z.string().refine((s) => parseDuration(s) !== null, `expected a duration such as "${example}"`);
 /** A ticket status: Freshservice's numeric id, and the name activities show. */
 const status = z.object({ id: z.number().int().positive(), name: z.string().min(1) }).strict();
-const agentId = z.union([z.string().regex(/^\d+$/, 'expected the numeric id of credgate\'s agent'), z.number().int().positive()]).transform(String);
+const agentId = z
+  .union([z.string().regex(/^\d+$/, "expected the numeric id of credgate's agent"), z.number().int().positive()])
+  .transform(String);
 
 /**
  * The `freshservice:` section of the config file. Statuses are configuration because custom
@@ -15,12 +18,18 @@ const agentId = z.union([z.string().regex(/^\d+$/, 'expected the numeric id of c
 export const freshserviceConfigSchema = z
   .object({
     /** `acme` or `acme.freshservice.com`; or `baseUrl` for a full URL. */
-    domain: z.string().regex(/^[a-z0-9][a-z0-9-]*(\.[a-z0-9-]+)*$/i, 'expected a domain such as acme or acme.freshservice.com').optional(),
+    domain: z
+      .string()
+      .regex(/^[a-z0-9][a-z0-9-]*(\.[a-z0-9-]+)*$/i, 'expected a domain such as acme or acme.freshservice.com')
+      .optional(),
     baseUrl: z.url({ message: 'expected the Freshservice URL, e.g. https://acme.freshservice.com' }).optional(),
     apiKey: z.string().min(1).optional(),
     webhookSecret: z.string().min(16, 'expected at least 16 characters').optional(),
     /** The custom header the workflow's webhook action sends the secret in. */
-    webhookHeader: z.string().regex(/^[A-Za-z0-9-]+$/, 'expected an HTTP header name').default('X-Credgate-Token'),
+    webhookHeader: z
+      .string()
+      .regex(/^[A-Za-z0-9-]+$/, 'expected an HTTP header name')
+      .default('X-Credgate-Token'),
     /** credgate's own agent (the API key's owner), so its own changes are recognised. */
     agentId: agentId.optional(),
     /** Or its email, looked up at start. */
@@ -30,7 +39,12 @@ export const freshserviceConfigSchema = z
     /** Only tickets in these categories; empty: any. */
     categories: z.array(z.string().min(1)).default([]),
     /** Fact → ticket field: a built-in (`category`) or a custom field (`cf_target_systems`). */
-    fields: z.partialRecord(z.enum(FACT_NAMES as [string, ...string[]]), z.string().regex(/^[a-z][a-z0-9_]*$/, 'expected a field name such as cf_target_systems')).default({}),
+    fields: z
+      .partialRecord(
+        z.enum(FACT_NAMES as [string, ...string[]]),
+        z.string().regex(/^[a-z][a-z0-9_]*$/, 'expected a field name such as cf_target_systems'),
+      )
+      .default({}),
     statuses: z
       .object({
         awaitingInfo: status.default({ id: 6, name: 'Waiting for requester' }),
@@ -40,7 +54,10 @@ export const freshserviceConfigSchema = z
         granted: status.default({ id: 10, name: 'Access granted' }),
         revoked: status.default({ id: 11, name: 'Access revoked' }),
         expired: status.default({ id: 9, name: 'Declined' }),
-        closed: z.array(status).default([{ id: 4, name: 'Resolved' }, { id: 5, name: 'Closed' }]),
+        closed: z.array(status).default([
+          { id: 4, name: 'Resolved' },
+          { id: 5, name: 'Closed' },
+        ]),
       })
       .strict()
       .prefault({}),
@@ -52,7 +69,12 @@ export const freshserviceConfigSchema = z
   .strict()
   .superRefine((c, ctx) => {
     if (c.apiKey && !c.agentId && !c.agentEmail) {
-      ctx.addIssue({ code: 'custom', path: ['agentId'], message: "set FRESHSERVICE_AGENT_ID (or FRESHSERVICE_AGENT_EMAIL) to the agent the API key belongs to: credgate needs it to recognise its own changes" });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['agentId'],
+        message:
+          'set FRESHSERVICE_AGENT_ID (or FRESHSERVICE_AGENT_EMAIL) to the agent the API key belongs to: credgate needs it to recognise its own changes',
+      });
     }
   });
 

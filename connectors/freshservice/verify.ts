@@ -14,13 +14,24 @@ function safeEqual(a: string, b: string): boolean {
  * credgate's readme has it send the shared secret in `X-Credgate-Token` (configurable), compared in
  * constant time. With no secret configured, nothing is accepted.
  */
-export function verifyFreshserviceDelivery(delivery: InboundDelivery, config: Pick<FreshserviceConfig, 'webhookSecret' | 'webhookHeader'>): void {
+export function verifyFreshserviceDelivery(
+  delivery: InboundDelivery,
+  config: Pick<FreshserviceConfig, 'webhookSecret' | 'webhookHeader'>,
+): void {
   const secret = config.webhookSecret;
   if (!secret) {
-    throw new CredgateError('auth', 'no Freshservice webhook secret is configured, so no delivery is accepted: set FRESHSERVICE_WEBHOOK_SECRET');
+    throw new CredgateError(
+      'auth',
+      'no Freshservice webhook secret is configured, so no delivery is accepted: set FRESHSERVICE_WEBHOOK_SECRET',
+    );
   }
   const raw = delivery.headers[config.webhookHeader.toLowerCase()];
   const token = Array.isArray(raw) ? raw[0] : raw;
-  if (token === undefined) throw new CredgateError('auth', `the delivery has no ${config.webhookHeader} header: add it to the workflow's webhook action`);
-  if (!safeEqual(token.trim(), secret)) throw new CredgateError('auth', `the ${config.webhookHeader} header does not match the configured secret`);
+  if (token === undefined)
+    throw new CredgateError(
+      'auth',
+      `the delivery has no ${config.webhookHeader} header: add it to the workflow's webhook action`,
+    );
+  if (!safeEqual(token.trim(), secret))
+    throw new CredgateError('auth', `the ${config.webhookHeader} header does not match the configured secret`);
 }

@@ -28,7 +28,11 @@ interface Compiled {
 }
 
 function compile(r: Pick<GenericRequest, 'method' | 'path' | 'body'>): Compiled {
-  return { method: r.method, path: compileRequestTemplate(r.path, 'uri'), ...(r.body !== undefined ? { body: compileRequestTemplate(r.body, 'json') } : {}) };
+  return {
+    method: r.method,
+    path: compileRequestTemplate(r.path, 'uri'),
+    ...(r.body !== undefined ? { body: compileRequestTemplate(r.body, 'json') } : {}),
+  };
 }
 
 export function createGenericClient(config: GenericConfig, http?: AxiosInstance): GenericClient {
@@ -41,7 +45,9 @@ export function createGenericClient(config: GenericConfig, http?: AxiosInstance)
       timeout: parseDuration(config.requestTimeout) ?? 10_000,
       headers: {
         Accept: 'application/json',
-        [config.api!.auth.header]: config.api!.auth.scheme ? `${config.api!.auth.scheme} ${config.apiToken ?? ''}` : (config.apiToken ?? ''),
+        [config.api!.auth.header]: config.api!.auth.scheme
+          ? `${config.api!.auth.scheme} ${config.apiToken ?? ''}`
+          : (config.apiToken ?? ''),
       },
       // Redirects would resend the token to wherever they point.
       maxRedirects: 0,
@@ -62,7 +68,10 @@ export function createGenericClient(config: GenericConfig, http?: AxiosInstance)
       data = r.body?.(view as Record<string, unknown>);
       if (data !== undefined) JSON.parse(data);
     } catch (err) {
-      throw new CredgateError('config', `generic.api.requests.${name} cannot be rendered: ${(err as Error).message.split('\n')[0]}`);
+      throw new CredgateError(
+        'config',
+        `generic.api.requests.${name} cannot be rendered: ${(err as Error).message.split('\n')[0]}`,
+      );
     }
     const what = `${r.method} ${name}`;
     try {
@@ -101,7 +110,13 @@ function parseJson(raw: unknown): unknown {
 
 /** Maps a failed call to an error kind: the one place the system's HTTP statuses are interpreted. */
 export function toCredgateError(what: string, err: unknown, system: string): CredgateError {
-  return httpFailure(err, { system, what, detail: genericMessage, authHint: 'check GENERIC_API_TOKEN and generic.api.auth', alsoTransient: [409] });
+  return httpFailure(err, {
+    system,
+    what,
+    detail: genericMessage,
+    authHint: 'check GENERIC_API_TOKEN and generic.api.auth',
+    alsoTransient: [409],
+  });
 }
 
 function genericMessage(data: unknown): string {

@@ -8,22 +8,48 @@ import { createGenericClient, type GenericClient } from './client';
 import { verifyGenericDelivery } from './verify';
 import { readOne } from './json-path';
 import {
-  CONNECTOR_ID, parseWebhook, positionOf, readableComment, scalarText, snapshotFromPayload, toGroups, toHistory, toReplies, toSnapshot, toStatusChanges, valueFor, valueText,
+  CONNECTOR_ID,
+  parseWebhook,
+  positionOf,
+  readableComment,
+  scalarText,
+  snapshotFromPayload,
+  toGroups,
+  toHistory,
+  toReplies,
+  toSnapshot,
+  toStatusChanges,
+  valueFor,
+  valueText,
 } from './mappers';
-import { GENERIC_ENABLE_HINT, genericConfigSchema, genericFromEnv, isGenericConfigured, type GenericConfig, type GenericRequests } from './schema';
+import {
+  GENERIC_ENABLE_HINT,
+  genericConfigSchema,
+  genericFromEnv,
+  isGenericConfigured,
+  type GenericConfig,
+  type GenericRequests,
+} from './schema';
 import type { RequestView } from './types';
 
 /**
  * The generic connector: any ticketing system that can POST JSON, described by configuration
  * (JSON paths in, templated HTTP requests out). It translates; it never decides.
  */
-export function createGenericConnector(config: GenericConfig, ctx: ConnectorContext, options: { client?: GenericClient } = {}): Connector {
+export function createGenericConnector(
+  config: GenericConfig,
+  ctx: ConnectorContext,
+  options: { client?: GenericClient } = {},
+): Connector {
   const client = options.client ?? createGenericClient(config);
   const requests = config.api?.requests as GenericRequests;
   const ttl = parseDuration(config.groupCacheTtl) ?? 300_000;
   const groupCache = new Map<string, { groups: string[]; until: number }>();
   let selfId: string | null = config.selfId ?? null;
-  const view = (ref: TicketRef, extra: Partial<RequestView> = {}): RequestView => ({ ticket: { id: ref.id, key: ref.key }, ...extra });
+  const view = (ref: TicketRef, extra: Partial<RequestView> = {}): RequestView => ({
+    ticket: { id: ref.id, key: ref.key },
+    ...extra,
+  });
 
   /** The ticket object getTicket answers, or null when the system says it does not exist. */
   async function ticketOf(ref: TicketRef): Promise<unknown | null> {
@@ -34,7 +60,8 @@ export function createGenericConnector(config: GenericConfig, ctx: ConnectorCont
       throw err;
     }
   }
-  const commentsOf = async (ref: TicketRef, ticket: unknown) => (requests.getComments ? client.getComments(view(ref)) : ticket);
+  const commentsOf = async (ref: TicketRef, ticket: unknown) =>
+    requests.getComments ? client.getComments(view(ref)) : ticket;
 
   return {
     id: CONNECTOR_ID,
@@ -45,7 +72,10 @@ export function createGenericConnector(config: GenericConfig, ctx: ConnectorCont
       if (requests.getSelf) {
         selfId = scalarText(readOne(await client.getSelf(), requests.getSelf.responseMapping.id)) || selfId;
       }
-      ctx.log.info({ connector: CONNECTOR_ID, system: config.name, selfId }, selfId ? 'generic connector ready; events by this account are ignored' : 'generic connector ready');
+      ctx.log.info(
+        { connector: CONNECTOR_ID, system: config.name, selfId },
+        selfId ? 'generic connector ready; events by this account are ignored' : 'generic connector ready',
+      );
     },
 
     verify: (delivery) => verifyGenericDelivery(delivery, config),
@@ -63,7 +93,11 @@ export function createGenericConnector(config: GenericConfig, ctx: ConnectorCont
     },
 
     async fetchStatusChanges(ref) {
-      const items = toHistory(await client.getHistory(view(ref)), requests.getHistory.responseMapping, config.personFields);
+      const items = toHistory(
+        await client.getHistory(view(ref)),
+        requests.getHistory.responseMapping,
+        config.personFields,
+      );
       return toStatusChanges(items, selfId, config.statuses);
     },
 
@@ -72,7 +106,10 @@ export function createGenericConnector(config: GenericConfig, ctx: ConnectorCont
       if (!requests.getGroups) return [];
       const cached = groupCache.get(actor.id);
       if (cached && cached.until > Date.now()) return cached.groups;
-      const doc = await client.getGroups({ ticket: { id: '', key: '' }, actor: { id: actor.id, displayName: actor.displayName, email: actor.email ?? null } });
+      const doc = await client.getGroups({
+        ticket: { id: '', key: '' },
+        actor: { id: actor.id, displayName: actor.displayName, email: actor.email ?? null },
+      });
       const groups = toGroups(doc, requests.getGroups.responseMapping.groups);
       groupCache.set(actor.id, { groups, until: Date.now() + ttl });
       return groups;
@@ -86,7 +123,9 @@ export function createGenericConnector(config: GenericConfig, ctx: ConnectorCont
       const ticket = await ticketOf(ref);
       if (!ticket) return false;
       const wanted = marker.replace(/\u2060/g, '');
-      return toReplies(await commentsOf(ref, ticket), config).some((r) => readableComment(r.body, config.markup).includes(wanted));
+      return toReplies(await commentsOf(ref, ticket), config).some((r) =>
+        readableComment(r.body, config.markup).includes(wanted),
+      );
     },
 
     async setStatus(ref: TicketRef, position: WorkflowPosition) {

@@ -14,7 +14,8 @@ export function isJsonPath(path: string): boolean {
   return PLAIN_PATH.test(path);
 }
 
-export const JSON_PATH_HINT = "expected a JSON path such as $.ticket.id, $.notes[*] or $['odd key'] (no filters or scripts)";
+export const JSON_PATH_HINT =
+  "expected a JSON path such as $.ticket.id, $.notes[*] or $['odd key'] (no filters or scripts)";
 
 /** Every value `path` selects in `json` (an empty list when none). */
 export function readAll(json: unknown, path: string): unknown[] {

@@ -1,5 +1,12 @@
 import { createHash } from 'node:crypto';
-import type { Actor, StatusChange, TicketRef, TicketReply, TicketSnapshot, WorkflowPosition } from '../../src/domain/ticket';
+import type {
+  Actor,
+  StatusChange,
+  TicketRef,
+  TicketReply,
+  TicketSnapshot,
+  WorkflowPosition,
+} from '../../src/domain/ticket';
 import type { ParsedDelivery } from '../types';
 import { CredgateError } from '../../src/util/errors';
 import { readAll, readOne } from './json-path';
@@ -47,14 +54,25 @@ export function personOf(value: unknown, fields: GenericConfig['personFields']):
   }
   if (!value || typeof value !== 'object' || Array.isArray(value)) return null;
   const o = value as Record<string, unknown>;
-  const id = fields.id ? scalarText(readOne(o, fields.id)) : firstText(o, ['id', 'login', 'username', 'user_id', 'email']);
+  const id = fields.id
+    ? scalarText(readOne(o, fields.id))
+    : firstText(o, ['id', 'login', 'username', 'user_id', 'email']);
   if (!id) return null;
-  const name = fields.name ? scalarText(readOne(o, fields.name)) : firstText(o, ['displayName', 'display_name', 'name', 'login', 'username']);
-  const email = fields.email ? scalarText(readOne(o, fields.email)) : firstText(o, ['email', 'emailAddress', 'email_address']);
+  const name = fields.name
+    ? scalarText(readOne(o, fields.name))
+    : firstText(o, ['displayName', 'display_name', 'name', 'login', 'username']);
+  const email = fields.email
+    ? scalarText(readOne(o, fields.email))
+    : firstText(o, ['email', 'emailAddress', 'email_address']);
   return { id, displayName: name || id, ...(email ? { email } : {}) };
 }
 
-export function parseWebhook(rawBody: Buffer, deliveryHeader: string | undefined, selfId: string | null, config: GenericConfig): ParsedDelivery {
+export function parseWebhook(
+  rawBody: Buffer,
+  deliveryHeader: string | undefined,
+  selfId: string | null,
+  config: GenericConfig,
+): ParsedDelivery {
   let body: Json;
   try {
     body = JSON.parse(rawBody.toString('utf8'));
@@ -67,10 +85,15 @@ export function parseWebhook(rawBody: Buffer, deliveryHeader: string | undefined
     'sha256:' + createHash('sha256').update(rawBody).digest('hex');
   if (config.actorIdPath && selfId) {
     const actor = readOne(body, config.actorIdPath);
-    if (scalarText(actor) === selfId || personOf(actor, config.personFields)?.id === selfId) return { deliveryId, tickets: [], ignored: 'caused by credgate itself' };
+    if (scalarText(actor) === selfId || personOf(actor, config.personFields)?.id === selfId)
+      return { deliveryId, tickets: [], ignored: 'caused by credgate itself' };
   }
   const id = scalarText(readOne(body, config.ticketIdPath)).trim();
-  if (!id) throw new CredgateError('bad-input', `the body names no ticket: nothing at ${config.ticketIdPath} (generic.ticketIdPath)`);
+  if (!id)
+    throw new CredgateError(
+      'bad-input',
+      `the body names no ticket: nothing at ${config.ticketIdPath} (generic.ticketIdPath)`,
+    );
   if (id.length > 200) throw new CredgateError('bad-input', 'the ticket id is implausibly long');
   const key = (config.ticketKeyPath ? scalarText(readOne(body, config.ticketKeyPath)).trim() : '') || id;
   return { deliveryId, tickets: [{ connector: CONNECTOR_ID, id, key }] };
@@ -94,7 +117,9 @@ export function toReplies(doc: Json, config: GenericConfig): TicketReply[] {
   const { commentFields } = config;
   return readAll(doc, config.commentPath).flatMap((c) => {
     const author = personOf(readOne(c, commentFields.author), config.personFields);
-    return author ? [{ author, body: valueText(readOne(c, commentFields.body)), at: scalarText(readOne(c, commentFields.at)) }] : [];
+    return author
+      ? [{ author, body: valueText(readOne(c, commentFields.body)), at: scalarText(readOne(c, commentFields.at)) }]
+      : [];
   });
 }
 
@@ -120,7 +145,12 @@ export function toSnapshot(doc: Json, commentsDoc: Json, ref: TicketRef, config:
     description: text(config.descriptionPath),
     project: text(config.projectPath),
     issueType: text(config.issueTypePath),
-    labels: config.labelsPath ? readAll(doc, config.labelsPath).flatMap((l) => (Array.isArray(l) ? l : [l])).map(valueText).filter(Boolean) : [],
+    labels: config.labelsPath
+      ? readAll(doc, config.labelsPath)
+          .flatMap((l) => (Array.isArray(l) ? l : [l]))
+          .map(valueText)
+          .filter(Boolean)
+      : [],
     reporter: personOf(readOne(doc, config.requesterPath), config.personFields),
     mappedFacts,
     replies: toReplies(commentsDoc, config),
@@ -128,7 +158,11 @@ export function toSnapshot(doc: Json, commentsDoc: Json, ref: TicketRef, config:
 }
 
 /** History items, read with getHistory's responseMapping and filter. */
-export function toHistory(doc: Json, mapping: GenericRequests['getHistory']['responseMapping'], personFields: GenericConfig['personFields']): HistoryItem[] {
+export function toHistory(
+  doc: Json,
+  mapping: GenericRequests['getHistory']['responseMapping'],
+  personFields: GenericConfig['personFields'],
+): HistoryItem[] {
   const out: HistoryItem[] = [];
   for (const item of readAll(doc, mapping.items)) {
     if (mapping.filterPath && scalarText(readOne(item, mapping.filterPath)) !== (mapping.filterEquals ?? '')) continue;
@@ -147,9 +181,16 @@ export function toHistory(doc: Json, mapping: GenericRequests['getHistory']['res
 }
 
 /** Status changes from the history, oldest first (stable for equal times). */
-export function toStatusChanges(items: HistoryItem[], selfId: string | null, statuses: GenericConfig['statuses']): StatusChange[] {
+export function toStatusChanges(
+  items: HistoryItem[],
+  selfId: string | null,
+  statuses: GenericConfig['statuses'],
+): StatusChange[] {
   return items
-    .map((h, index) => ({ index, change: { ...h, position: positionOf(h.to, statuses), bySelf: selfId !== null && h.actor.id === selfId } }))
+    .map((h, index) => ({
+      index,
+      change: { ...h, position: positionOf(h.to, statuses), bySelf: selfId !== null && h.actor.id === selfId },
+    }))
     .sort((a, b) => (Date.parse(a.change.at) || 0) - (Date.parse(b.change.at) || 0) || a.index - b.index)
     .map((x) => x.change);
 }
@@ -165,13 +206,11 @@ const ENTITIES: Record<string, string> = { amp: '&', lt: '<', gt: '>', quot: '"'
 export function readableComment(body: string, markup: GenericConfig['markup']): string {
   let out = body.replace(/\u2060/g, '');
   if (markup === 'html') {
-    out = out
-      .replace(/<[^>]*>/g, ' ')
-      .replace(/&(#x[0-9a-f]+|#\d+|[a-z]+);/gi, (m, e: string) => {
-        if (e[0] !== '#') return ENTITIES[e.toLowerCase()] ?? m;
-        const code = e[1] === 'x' || e[1] === 'X' ? parseInt(e.slice(2), 16) : parseInt(e.slice(1), 10);
-        return Number.isFinite(code) && code <= 0x10ffff ? String.fromCodePoint(code) : m;
-      });
+    out = out.replace(/<[^>]*>/g, ' ').replace(/&(#x[0-9a-f]+|#\d+|[a-z]+);/gi, (m, e: string) => {
+      if (e[0] !== '#') return ENTITIES[e.toLowerCase()] ?? m;
+      const code = e[1] === 'x' || e[1] === 'X' ? parseInt(e.slice(2), 16) : parseInt(e.slice(1), 10);
+      return Number.isFinite(code) && code <= 0x10ffff ? String.fromCodePoint(code) : m;
+    });
   }
   if (markup === 'markdown' || markup === 'jira-wiki') out = out.replace(/\\(.)/g, '$1');
   return out;

@@ -34,8 +34,11 @@ function encodeJson(value: unknown, name: unknown): string {
 
 function encodeUri(value: unknown, name: unknown): string {
   defined(value, name);
-  if (typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean') return encodeURIComponent(String(value));
-  throw new Error(`{{${String(name)}}}: a path can only hold text or numbers, not ${value === null ? 'null' : typeof value}`);
+  if (typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean')
+    return encodeURIComponent(String(value));
+  throw new Error(
+    `{{${String(name)}}}: a path can only hold text or numbers, not ${value === null ? 'null' : typeof value}`,
+  );
 }
 
 const env = Handlebars.create();
@@ -52,12 +55,31 @@ function rewrite(program: hbs.AST.Program, encoder: string): void {
         if (!m.escaped) throw new Error('{{&...}} would insert a value unescaped: write {{...}}');
         const expr =
           m.params.length || m.hash
-            ? ({ type: 'SubExpression', path: m.path, params: m.params, hash: m.hash, loc: m.loc } as hbs.AST.SubExpression)
+            ? ({
+                type: 'SubExpression',
+                path: m.path,
+                params: m.params,
+                hash: m.hash,
+                loc: m.loc,
+              } as hbs.AST.SubExpression)
             : (m.path as hbs.AST.Expression);
-        const path: hbs.AST.PathExpression = { type: 'PathExpression', data: false, depth: 0, parts: [encoder], original: encoder, loc: m.loc };
+        const path: hbs.AST.PathExpression = {
+          type: 'PathExpression',
+          data: false,
+          depth: 0,
+          parts: [encoder],
+          original: encoder,
+          loc: m.loc,
+        };
         const label = String((m.path as { original?: unknown }).original ?? 'value');
         const name = { type: 'StringLiteral', value: label, original: label, loc: m.loc } as hbs.AST.StringLiteral;
-        return { ...m, path, params: [expr, name], hash: undefined as unknown as hbs.AST.Hash, escaped: false } as hbs.AST.MustacheStatement;
+        return {
+          ...m,
+          path,
+          params: [expr, name],
+          hash: undefined as unknown as hbs.AST.Hash,
+          escaped: false,
+        } as hbs.AST.MustacheStatement;
       }
       case 'BlockStatement': {
         const b = statement as hbs.AST.BlockStatement;
@@ -82,7 +104,12 @@ export function compileRequestTemplate(text: string, mode: TemplateMode): Render
   const braces = text.replace(/\{(?=\{\{)/g, '{ ').replace(/(?<=\}\})\}/g, ' }');
   const ast = env.parse(braces);
   rewrite(ast, ENCODER[mode]);
-  const template = env.compile(ast, { strict: true, noEscape: true, knownHelpers: { [ENCODER[mode]]: true }, knownHelpersOnly: false });
+  const template = env.compile(ast, {
+    strict: true,
+    noEscape: true,
+    knownHelpers: { [ENCODER[mode]]: true },
+    knownHelpersOnly: false,
+  });
   return (view) => template(view);
 }
 

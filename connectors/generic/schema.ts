@@ -6,9 +6,20 @@ import { checkRequestTemplate } from './request-template';
 
 const jsonPath = z.string().refine(isJsonPath, JSON_PATH_HINT);
 const headerName = z.string().regex(/^[A-Za-z0-9-]+$/, 'expected an HTTP header name');
-const duration = (example: string) => z.string().refine((s) => parseDuration(s) !== null, `expected a duration such as "${example}"`);
+const duration = (example: string) =>
+  z.string().refine((s) => parseDuration(s) !== null, `expected a duration such as "${example}"`);
 
-const POSITIONS = ['awaiting-info', 'pending-approval', 'approved', 'declined', 'granted', 'revoked', 'expired', 'closed', 'other'] as const;
+const POSITIONS = [
+  'awaiting-info',
+  'pending-approval',
+  'approved',
+  'declined',
+  'granted',
+  'revoked',
+  'expired',
+  'closed',
+  'other',
+] as const;
 
 /** Every name a request template may use, with sample values to check templates at start. */
 export const TEMPLATE_SAMPLE = {
@@ -27,17 +38,25 @@ const request = <M extends z.ZodType>(responseMapping: M) =>
   z
     .object({
       method: z.enum(['GET', 'POST', 'PUT', 'PATCH', 'DELETE']).default('GET'),
-      path: z.string().startsWith('/', 'expected a path under api.baseUrl starting with /, e.g. /api/tickets/{{ticket.id}}'),
+      path: z
+        .string()
+        .startsWith('/', 'expected a path under api.baseUrl starting with /, e.g. /api/tickets/{{ticket.id}}'),
       body: z.string().optional(),
       responseMapping,
     })
     .strict()
     .superRefine((r, ctx) => {
       const pathProblem = checkRequestTemplate(r.path, 'uri', TEMPLATE_SAMPLE);
-      if (pathProblem) ctx.addIssue({ code: 'custom', path: ['path'], message: `the path template does not render: ${pathProblem}` });
+      if (pathProblem)
+        ctx.addIssue({ code: 'custom', path: ['path'], message: `the path template does not render: ${pathProblem}` });
       if (r.body !== undefined) {
         const bodyProblem = checkRequestTemplate(r.body, 'json', TEMPLATE_SAMPLE);
-        if (bodyProblem) ctx.addIssue({ code: 'custom', path: ['body'], message: `the body template does not render to JSON: ${bodyProblem}` });
+        if (bodyProblem)
+          ctx.addIssue({
+            code: 'custom',
+            path: ['body'],
+            message: `the body template does not render to JSON: ${bodyProblem}`,
+          });
       }
     });
 
@@ -106,13 +125,22 @@ export const genericConfigSchema = z
     /** The ticket's comments: in the ticket object, or in getComments' answer when configured. */
     commentPath: jsonPath.default('$.comments[*]'),
     commentFields: z
-      .object({ body: jsonPath.default('$.body'), author: jsonPath.default('$.author'), at: jsonPath.default('$.created_at') })
+      .object({
+        body: jsonPath.default('$.body'),
+        author: jsonPath.default('$.author'),
+        at: jsonPath.default('$.created_at'),
+      })
       .strict()
       .prefault({}),
     /** How a person reads, inside the requester, comment author or history actor; default: common names. */
-    personFields: z.object({ id: jsonPath.optional(), name: jsonPath.optional(), email: jsonPath.optional() }).strict().default({}),
+    personFields: z
+      .object({ id: jsonPath.optional(), name: jsonPath.optional(), email: jsonPath.optional() })
+      .strict()
+      .default({}),
     /** The system's status values → credgate's positions; credgate sets the first value of a position. */
-    statuses: z.record(z.string().min(1), z.enum(POSITIONS, { message: `expected one of ${POSITIONS.join(', ')}` })).default({}),
+    statuses: z
+      .record(z.string().min(1), z.enum(POSITIONS, { message: `expected one of ${POSITIONS.join(', ')}` }))
+      .default({}),
     /** credgate's own account id in the system, when `api.requests.getSelf` cannot say. */
     selfId: z.string().min(1).optional(),
     api: z
@@ -123,13 +151,28 @@ export const genericConfigSchema = z
           .prefault({}),
         requests: z
           .object({
-            getTicket: request(z.object({ ticket: jsonPath.default('$') }).strict().prefault({})),
+            getTicket: request(
+              z
+                .object({ ticket: jsonPath.default('$') })
+                .strict()
+                .prefault({}),
+            ),
             getHistory: request(historyMapping),
             getComments: request(noMapping).optional(),
             postComment: request(noMapping),
             setStatus: request(noMapping),
-            getGroups: request(z.object({ groups: jsonPath.default('$[*]') }).strict().prefault({})).optional(),
-            getSelf: request(z.object({ id: jsonPath.default('$.id') }).strict().prefault({})).optional(),
+            getGroups: request(
+              z
+                .object({ groups: jsonPath.default('$[*]') })
+                .strict()
+                .prefault({}),
+            ).optional(),
+            getSelf: request(
+              z
+                .object({ id: jsonPath.default('$.id') })
+                .strict()
+                .prefault({}),
+            ).optional(),
           })
           .strict(),
       })
@@ -142,13 +185,27 @@ export const genericConfigSchema = z
   .strict()
   .superRefine((c, ctx) => {
     if (!isGenericConfigured(c)) return;
-    if (!c.api) ctx.addIssue({ code: 'custom', path: ['api'], message: 'expected api.requests (getTicket, getHistory, postComment, setStatus) describing the system\'s API' });
+    if (!c.api)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['api'],
+        message: "expected api.requests (getTicket, getHistory, postComment, setStatus) describing the system's API",
+      });
     if (!c.api?.requests.getGroups && !c.groupMembers) {
-      ctx.addIssue({ code: 'custom', path: ['api', 'requests', 'getGroups'], message: 'expected getGroups, or groupMembers listing the approver groups' });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['api', 'requests', 'getGroups'],
+        message: 'expected getGroups, or groupMembers listing the approver groups',
+      });
     }
     const positions = new Set(Object.values(c.statuses));
     const missing = ['pending-approval', 'approved', 'granted', 'revoked'].filter((p) => !positions.has(p as never));
-    if (missing.length) ctx.addIssue({ code: 'custom', path: ['statuses'], message: `expected a status value for each of ${missing.join(', ')}` });
+    if (missing.length)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['statuses'],
+        message: `expected a status value for each of ${missing.join(', ')}`,
+      });
   });
 
 export type GenericConfig = z.infer<typeof genericConfigSchema>;
@@ -167,6 +224,8 @@ export function genericFromEnv(env: Record<string, string | undefined>): Record<
   return out;
 }
 
-export const GENERIC_ENABLE_HINT = 'set GENERIC_BASE_URL, GENERIC_API_TOKEN and GENERIC_WEBHOOK_SECRET, and describe the API in generic.api, to enable the generic connector';
+export const GENERIC_ENABLE_HINT =
+  'set GENERIC_BASE_URL, GENERIC_API_TOKEN and GENERIC_WEBHOOK_SECRET, and describe the API in generic.api, to enable the generic connector';
 
-export const isGenericConfigured = (c: Pick<GenericConfig, 'baseUrl' | 'apiToken'>): boolean => Boolean(c.baseUrl && c.apiToken);
+export const isGenericConfigured = (c: Pick<GenericConfig, 'baseUrl' | 'apiToken'>): boolean =>
+  Boolean(c.baseUrl && c.apiToken);

@@ -19,17 +19,27 @@ function safeEqual(a: string, b: string): boolean {
  * systems use (GitHub's X-Hub-Signature-256, Jira's X-Hub-Signature, ...). Hex digests compare
  * case-insensitively. Never touches the network.
  */
-export function verifyGenericDelivery(delivery: InboundDelivery, config: Pick<GenericConfig, 'webhookSecret' | 'webhook' | 'name'>): void {
+export function verifyGenericDelivery(
+  delivery: InboundDelivery,
+  config: Pick<GenericConfig, 'webhookSecret' | 'webhook' | 'name'>,
+): void {
   const { webhook } = config;
   if (!config.webhookSecret) {
-    throw new CredgateError('auth', 'no webhook secret is configured for the generic connector, so no delivery is accepted: set GENERIC_WEBHOOK_SECRET');
+    throw new CredgateError(
+      'auth',
+      'no webhook secret is configured for the generic connector, so no delivery is accepted: set GENERIC_WEBHOOK_SECRET',
+    );
   }
   const raw = delivery.headers[webhook.signatureHeader.toLowerCase()];
   const given = (Array.isArray(raw) ? raw[0] : raw)?.trim();
-  if (!given) throw new CredgateError('auth', `the delivery is not signed: expected a ${webhook.signatureHeader} header`);
+  if (!given)
+    throw new CredgateError('auth', `the delivery is not signed: expected a ${webhook.signatureHeader} header`);
   const expected = genericSignature(config.webhookSecret, delivery.rawBody, webhook);
   const normalize = (s: string) => (webhook.encoding === 'hex' ? s.toLowerCase() : s);
   if (!safeEqual(normalize(given), normalize(expected))) {
-    throw new CredgateError('auth', `the ${webhook.signatureHeader} header does not match the body: check GENERIC_WEBHOOK_SECRET and generic.webhook (algorithm ${webhook.algorithm}, ${webhook.encoding}, prefix "${webhook.prefix}")`);
+    throw new CredgateError(
+      'auth',
+      `the ${webhook.signatureHeader} header does not match the body: check GENERIC_WEBHOOK_SECRET and generic.webhook (algorithm ${webhook.algorithm}, ${webhook.encoding}, prefix "${webhook.prefix}")`,
+    );
   }
 }

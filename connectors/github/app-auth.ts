@@ -34,7 +34,13 @@ export function appJwt(appId: string, key: KeyObject, nowMs: number): string {
 /** A personal, fine-grained or Actions token: the same header for every call. */
 function tokenAuth(token: string): GithubAuth {
   const header = `Bearer ${token}`;
-  return { mode: 'token', header: async () => header, invalidate: () => undefined, remember: () => undefined, appHeader: () => null };
+  return {
+    mode: 'token',
+    header: async () => header,
+    invalidate: () => undefined,
+    remember: () => undefined,
+    appHeader: () => null,
+  };
 }
 
 /**
@@ -55,7 +61,8 @@ function appAuth(config: GithubConfig, http: GithubHttp, now: () => number): Git
     if (config.installationId) return config.installationId;
     const known = installations.get(owner.toLowerCase());
     if (known) return known;
-    const lookup = (url: string) => http.send<{ id: number }>({ method: 'GET', url, auth: jwtHeader(), what: `GET installation of ${owner}` });
+    const lookup = (url: string) =>
+      http.send<{ id: number }>({ method: 'GET', url, auth: jwtHeader(), what: `GET installation of ${owner}` });
     let found: { data: { id: number } };
     if (repo) found = await lookup(`/repos/${enc(owner)}/${enc(repo)}/installation`);
     else {
@@ -66,15 +73,25 @@ function appAuth(config: GithubConfig, http: GithubHttp, now: () => number): Git
         found = await lookup(`/users/${enc(owner)}/installation`);
       }
     }
-    if (typeof found.data?.id !== 'number') throw new CredgateError('permanent', `GitHub named no installation of the app for ${owner}`);
+    if (typeof found.data?.id !== 'number')
+      throw new CredgateError('permanent', `GitHub named no installation of the app for ${owner}`);
     installations.set(owner.toLowerCase(), found.data.id);
     return found.data.id;
   }
 
   async function mint(id: number): Promise<string> {
-    const { data } = await http.send<GithubInstallationToken>({ method: 'POST', url: `/app/installations/${id}/access_tokens`, auth: jwtHeader(), what: `POST installation token ${id}` });
+    const { data } = await http.send<GithubInstallationToken>({
+      method: 'POST',
+      url: `/app/installations/${id}/access_tokens`,
+      auth: jwtHeader(),
+      what: `POST installation token ${id}`,
+    });
     const expires = Date.parse(data?.expires_at ?? '');
-    if (typeof data?.token !== 'string' || Number.isNaN(expires)) throw new CredgateError('permanent', `GitHub answered the installation token request for ${id} without a token or expiry`);
+    if (typeof data?.token !== 'string' || Number.isNaN(expires))
+      throw new CredgateError(
+        'permanent',
+        `GitHub answered the installation token request for ${id} without a token or expiry`,
+      );
     const header = `Bearer ${data.token}`;
     tokens.set(id, { header, refreshAt: expires - REFRESH_BEFORE_MS });
     return header;
@@ -99,7 +116,8 @@ function appAuth(config: GithubConfig, http: GithubHttp, now: () => number): Git
       if (id) tokens.delete(id);
     },
     remember(owner, installationId) {
-      if (Number.isInteger(installationId) && installationId > 0) installations.set(owner.toLowerCase(), installationId);
+      if (Number.isInteger(installationId) && installationId > 0)
+        installations.set(owner.toLowerCase(), installationId);
     },
     appHeader: jwtHeader,
   };

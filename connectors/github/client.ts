@@ -3,7 +3,14 @@ import { createGithubAuth, type GithubAuth } from './app-auth';
 import { createGithubHttp, type GithubHttp, type GithubRequest } from './http';
 import type { GithubConfig } from './schema';
 import type {
-  GithubCollaboratorPermission, GithubComment, GithubIssue, GithubIssueEvent, GithubTeamMembership, GithubUser, IssueAddress, RepoName,
+  GithubCollaboratorPermission,
+  GithubComment,
+  GithubIssue,
+  GithubIssueEvent,
+  GithubTeamMembership,
+  GithubUser,
+  IssueAddress,
+  RepoName,
 } from './types';
 
 /**
@@ -36,11 +43,20 @@ const enc = encodeURIComponent;
 const issuePath = (i: IssueAddress) => `/repos/${enc(i.owner)}/${enc(i.repo)}/issues/${i.number}`;
 const issueName = (i: IssueAddress) => `${i.owner}/${i.repo}#${i.number}`;
 
-export function createGithubClient(config: GithubConfig, now: () => number = Date.now, http: GithubHttp = createGithubHttp(config, now)): GithubClient {
+export function createGithubClient(
+  config: GithubConfig,
+  now: () => number = Date.now,
+  http: GithubHttp = createGithubHttp(config, now),
+): GithubClient {
   const auth: GithubAuth = createGithubAuth(config, http, now);
 
   /** A call about `owner`'s resources; an installation token GitHub refuses (401) is replaced once. */
-  async function call<T>(owner: string, repo: string | undefined, req: Omit<GithubRequest, 'auth'>, run: (r: GithubRequest) => Promise<T>): Promise<T> {
+  async function call<T>(
+    owner: string,
+    repo: string | undefined,
+    req: Omit<GithubRequest, 'auth'>,
+    run: (r: GithubRequest) => Promise<T>,
+  ): Promise<T> {
     try {
       return await run({ ...req, auth: await auth.header(owner, repo) });
     } catch (err) {
@@ -49,8 +65,10 @@ export function createGithubClient(config: GithubConfig, now: () => number = Dat
       return run({ ...req, auth: await auth.header(owner, repo) });
     }
   }
-  const one = <T>(owner: string, repo: string | undefined, req: Omit<GithubRequest, 'auth'>) => call(owner, repo, req, async (r) => (await http.send<T>(r)).data);
-  const all = <T>(owner: string, repo: string | undefined, req: Omit<GithubRequest, 'auth'>) => call(owner, repo, req, (r) => http.paginate<T>(r));
+  const one = <T>(owner: string, repo: string | undefined, req: Omit<GithubRequest, 'auth'>) =>
+    call(owner, repo, req, async (r) => (await http.send<T>(r)).data);
+  const all = <T>(owner: string, repo: string | undefined, req: Omit<GithubRequest, 'auth'>) =>
+    call(owner, repo, req, (r) => http.paginate<T>(r));
   const orNull = async <T>(p: Promise<T>): Promise<T | null> => {
     try {
       return await p;
@@ -63,41 +81,86 @@ export function createGithubClient(config: GithubConfig, now: () => number = Dat
   return {
     rememberInstallation: (owner, id) => auth.remember(owner, id),
 
-    getAuthenticatedUser: async () => (await http.send<GithubUser>({ method: 'GET', url: '/user', auth: await auth.header(''), what: 'GET user' })).data,
+    getAuthenticatedUser: async () =>
+      (await http.send<GithubUser>({ method: 'GET', url: '/user', auth: await auth.header(''), what: 'GET user' }))
+        .data,
 
     async getAuthenticatedApp() {
       const jwt = auth.appHeader();
-      return jwt ? (await http.send<{ slug?: string }>({ method: 'GET', url: '/app', auth: jwt, what: 'GET app' })).data : null;
+      return jwt
+        ? (await http.send<{ slug?: string }>({ method: 'GET', url: '/app', auth: jwt, what: 'GET app' })).data
+        : null;
     },
 
-    getIssue: (i) => one<GithubIssue>(i.owner, i.repo, { method: 'GET', url: issuePath(i), what: `GET issue ${issueName(i)}` }),
+    getIssue: (i) =>
+      one<GithubIssue>(i.owner, i.repo, { method: 'GET', url: issuePath(i), what: `GET issue ${issueName(i)}` }),
 
-    listComments: (i) => all<GithubComment>(i.owner, i.repo, { method: 'GET', url: `${issuePath(i)}/comments`, what: `GET comments ${issueName(i)}` }),
+    listComments: (i) =>
+      all<GithubComment>(i.owner, i.repo, {
+        method: 'GET',
+        url: `${issuePath(i)}/comments`,
+        what: `GET comments ${issueName(i)}`,
+      }),
 
-    listEvents: (i) => all<GithubIssueEvent>(i.owner, i.repo, { method: 'GET', url: `${issuePath(i)}/events`, what: `GET events ${issueName(i)}` }),
+    listEvents: (i) =>
+      all<GithubIssueEvent>(i.owner, i.repo, {
+        method: 'GET',
+        url: `${issuePath(i)}/events`,
+        what: `GET events ${issueName(i)}`,
+      }),
 
     createComment: async (i, body) => {
-      await one(i.owner, i.repo, { method: 'POST', url: `${issuePath(i)}/comments`, data: { body }, what: `POST comment ${issueName(i)}` });
+      await one(i.owner, i.repo, {
+        method: 'POST',
+        url: `${issuePath(i)}/comments`,
+        data: { body },
+        what: `POST comment ${issueName(i)}`,
+      });
     },
 
     addLabels: async (i, labels) => {
       // GitHub creates a label that does not exist yet in the repository.
-      await one(i.owner, i.repo, { method: 'POST', url: `${issuePath(i)}/labels`, data: { labels }, what: `POST labels ${issueName(i)}` });
+      await one(i.owner, i.repo, {
+        method: 'POST',
+        url: `${issuePath(i)}/labels`,
+        data: { labels },
+        what: `POST labels ${issueName(i)}`,
+      });
     },
 
     removeLabel: async (i, label) => {
-      await one(i.owner, i.repo, { method: 'DELETE', url: `${issuePath(i)}/labels/${enc(label)}`, what: `DELETE label ${issueName(i)}` });
+      await one(i.owner, i.repo, {
+        method: 'DELETE',
+        url: `${issuePath(i)}/labels/${enc(label)}`,
+        what: `DELETE label ${issueName(i)}`,
+      });
     },
 
     closeIssue: async (i, reason) => {
-      await one(i.owner, i.repo, { method: 'PATCH', url: issuePath(i), data: { state: 'closed', state_reason: reason }, what: `PATCH issue ${issueName(i)}` });
+      await one(i.owner, i.repo, {
+        method: 'PATCH',
+        url: issuePath(i),
+        data: { state: 'closed', state_reason: reason },
+        what: `PATCH issue ${issueName(i)}`,
+      });
     },
 
     listOpenIssuesWithLabel: (r, label) =>
-      all<GithubIssue>(r.owner, r.repo, { method: 'GET', url: `/repos/${enc(r.owner)}/${enc(r.repo)}/issues`, params: { state: 'open', labels: label }, what: `GET issues ${r.owner}/${r.repo}` }),
+      all<GithubIssue>(r.owner, r.repo, {
+        method: 'GET',
+        url: `/repos/${enc(r.owner)}/${enc(r.repo)}/issues`,
+        params: { state: 'open', labels: label },
+        what: `GET issues ${r.owner}/${r.repo}`,
+      }),
 
     getTeamMembership: (org, team, username) =>
-      orNull(one<GithubTeamMembership>(org, undefined, { method: 'GET', url: `/orgs/${enc(org)}/teams/${enc(team)}/memberships/${enc(username)}`, what: `GET membership ${org}/${team}` })),
+      orNull(
+        one<GithubTeamMembership>(org, undefined, {
+          method: 'GET',
+          url: `/orgs/${enc(org)}/teams/${enc(team)}/memberships/${enc(username)}`,
+          what: `GET membership ${org}/${team}`,
+        }),
+      ),
 
     getCollaboratorPermission: (r, username) =>
       orNull(

@@ -7,7 +7,11 @@ import { PERMISSION_LEVELS, type GithubConfig } from './schema';
  * membership), or at least a configured role on a repository
  * (`GET /repos/{owner}/{repo}/collaborators/{username}/permission`).
  */
-export async function resolveGroups(login: string, config: Pick<GithubConfig, 'approverTeams' | 'repositoryPermissions'>, client: GithubClient): Promise<string[]> {
+export async function resolveGroups(
+  login: string,
+  config: Pick<GithubConfig, 'approverTeams' | 'repositoryPermissions'>,
+  client: GithubClient,
+): Promise<string[]> {
   const groups = new Set<string>();
   for (const [group, teams] of Object.entries(config.approverTeams)) {
     for (const team of Array.isArray(teams) ? teams : [teams]) {

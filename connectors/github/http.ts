@@ -35,7 +35,10 @@ const SECONDARY_LIMIT_WAIT_MS = 60_000;
  * calls with that credential fail as transient without being sent until the wait is over, because
  * GitHub may ban an integration that keeps calling while limited.
  */
-export function createGithubHttp(config: Pick<GithubConfig, 'apiUrl' | 'requestTimeout'>, now: () => number = Date.now): GithubHttp {
+export function createGithubHttp(
+  config: Pick<GithubConfig, 'apiUrl' | 'requestTimeout'>,
+  now: () => number = Date.now,
+): GithubHttp {
   const base = config.apiUrl.replace(/\/+$/, '');
   const origin = new URL(base).origin;
   const http: AxiosInstance = axios.create({
@@ -51,11 +54,21 @@ export function createGithubHttp(config: Pick<GithubConfig, 'apiUrl' | 'requestT
     const bucket = createHash('sha256').update(req.auth).digest('hex').slice(0, 16);
     const wait = (blockedUntil.get(bucket) ?? 0) - now();
     if (wait > 0) {
-      throw new CredgateError('transient', `GitHub rate limit: ${req.what} waits ${Math.ceil(wait / 1000)}s before calling again`, { retryAfterMs: wait });
+      throw new CredgateError(
+        'transient',
+        `GitHub rate limit: ${req.what} waits ${Math.ceil(wait / 1000)}s before calling again`,
+        { retryAfterMs: wait },
+      );
     }
     let res: AxiosResponse;
     try {
-      res = await http.request({ method: req.method, url: req.url, params: req.params, data: req.data, headers: { Authorization: req.auth } });
+      res = await http.request({
+        method: req.method,
+        url: req.url,
+        params: req.params,
+        data: req.data,
+        headers: { Authorization: req.auth },
+      });
     } catch (err) {
       const code = (err as { code?: string }).code ?? 'network error';
       throw new CredgateError('transient', `GitHub could not be reached (${req.what}): ${code}`);
@@ -73,11 +86,15 @@ export function createGithubHttp(config: Pick<GithubConfig, 'apiUrl' | 'requestT
     let next: GithubRequest | null = { ...req, params: { per_page: 100, ...req.params } };
     for (let page = 1; next; page++) {
       const { data, headers } = await send<T[]>(next);
-      if (!Array.isArray(data)) throw new CredgateError('permanent', `GitHub answered ${req.what} with something other than a list`);
+      if (!Array.isArray(data))
+        throw new CredgateError('permanent', `GitHub answered ${req.what} with something other than a list`);
       all.push(...data);
       const link = nextLink(headers.link);
       // Follow only links on the API's own origin: the Authorization header goes with them.
-      next = link && new URL(link).origin === origin && page < 100 ? { ...req, url: link, params: undefined, what: `${req.what} (page ${page + 1})` } : null;
+      next =
+        link && new URL(link).origin === origin && page < 100
+          ? { ...req, url: link, params: undefined, what: `${req.what} (page ${page + 1})` }
+          : null;
     }
     return all;
   }
@@ -86,12 +103,18 @@ export function createGithubHttp(config: Pick<GithubConfig, 'apiUrl' | 'requestT
 }
 
 /** When a credential may call again, from a response's rate-limit headers; null when not limited. */
-function resumeAt(status: number, headers: Record<string, unknown>, error: CredgateError | null, nowMs: number): number | null {
+function resumeAt(
+  status: number,
+  headers: Record<string, unknown>,
+  error: CredgateError | null,
+  nowMs: number,
+): number | null {
   if (String(headers['x-ratelimit-remaining'] ?? '') === '0') {
     const reset = Number(headers['x-ratelimit-reset']);
     if (Number.isFinite(reset) && reset * 1000 > nowMs) return reset * 1000;
   }
-  if (error?.kind === 'transient' && (status === 403 || status === 429) && error.details.retryAfterMs !== undefined) return nowMs + error.details.retryAfterMs;
+  if (error?.kind === 'transient' && (status === 403 || status === 429) && error.details.retryAfterMs !== undefined)
+    return nowMs + error.details.retryAfterMs;
   return null;
 }
 
@@ -106,7 +129,13 @@ export function nextLink(header: unknown): string | null {
 }
 
 /** Maps a GitHub error answer to an error kind: the one place GitHub's HTTP statuses are interpreted. */
-export function toCredgateError(what: string, status: number, headers: Record<string, unknown>, data: unknown, nowMs = Date.now()): CredgateError {
+export function toCredgateError(
+  what: string,
+  status: number,
+  headers: Record<string, unknown>,
+  data: unknown,
+  nowMs = Date.now(),
+): CredgateError {
   const detail = githubMessage(data);
   const message = `GitHub answered ${status} to ${what}${detail ? `: ${detail}` : ''}`;
   if (status === 403 || status === 429) {
@@ -117,11 +146,19 @@ export function toCredgateError(what: string, status: number, headers: Record<st
       const wait = retryAfterMs(headers, nowMs) ?? (secondary || status === 429 ? SECONDARY_LIMIT_WAIT_MS : undefined);
       return new CredgateError('transient', message, { retryAfterMs: wait, httpStatus: status });
     }
-    return new CredgateError('auth', `${message} (the token or app lacks a permission this call needs; see connectors/github/readme.md)`, { httpStatus: status });
+    return new CredgateError(
+      'auth',
+      `${message} (the token or app lacks a permission this call needs; see connectors/github/readme.md)`,
+      { httpStatus: status },
+    );
   }
-  if (status === 401) return new CredgateError('auth', `${message} (check GITHUB_TOKEN, or GITHUB_APP_ID and GITHUB_PRIVATE_KEY)`, { httpStatus: status });
+  if (status === 401)
+    return new CredgateError('auth', `${message} (check GITHUB_TOKEN, or GITHUB_APP_ID and GITHUB_PRIVATE_KEY)`, {
+      httpStatus: status,
+    });
   if (status === 404 || status === 410) return new CredgateError('not-found', message, { httpStatus: status });
-  if (status >= 500) return new CredgateError('transient', message, { retryAfterMs: retryAfterMs(headers, nowMs), httpStatus: status });
+  if (status >= 500)
+    return new CredgateError('transient', message, { retryAfterMs: retryAfterMs(headers, nowMs), httpStatus: status });
   return new CredgateError('permanent', message, { httpStatus: status });
 }
 
@@ -129,6 +166,13 @@ export function toCredgateError(what: string, status: number, headers: Record<st
 function githubMessage(data: unknown): string {
   if (!data || typeof data !== 'object') return '';
   const d = data as { message?: unknown; errors?: unknown };
-  const errors = Array.isArray(d.errors) ? d.errors.map((e) => (typeof e === 'string' ? e : (e as { message?: string; code?: string; field?: string })?.message ?? `${(e as { field?: string })?.field ?? ''} ${(e as { code?: string })?.code ?? ''}`.trim())) : [];
+  const errors = Array.isArray(d.errors)
+    ? d.errors.map((e) =>
+        typeof e === 'string'
+          ? e
+          : ((e as { message?: string; code?: string; field?: string })?.message ??
+            `${(e as { field?: string })?.field ?? ''} ${(e as { code?: string })?.code ?? ''}`.trim()),
+      )
+    : [];
   return [typeof d.message === 'string' ? d.message : '', ...errors].filter(Boolean).join('; ').slice(0, 300);
 }

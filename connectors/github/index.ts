@@ -6,7 +6,17 @@ import { CredgateError } from '../../src/util/errors';
 import { parseDuration } from '../../src/policy/parse-duration';
 import { createGithubClient, type GithubClient } from './client';
 import { createGithubVerifier } from './verify';
-import { CONNECTOR_ID, inScope, issueAddress, parseWebhook, repositoryServed, snapshotFromWebhook, textOf, toSnapshot, toStatusChanges } from './mappers';
+import {
+  CONNECTOR_ID,
+  inScope,
+  issueAddress,
+  parseWebhook,
+  repositoryServed,
+  snapshotFromWebhook,
+  textOf,
+  toSnapshot,
+  toStatusChanges,
+} from './mappers';
 import { labelFor, positionLabels, TERMINAL_POSITIONS } from './positions';
 import { resolveGroups } from './groups';
 import { GITHUB_ENABLE_HINT, githubConfigSchema, githubFromEnv, isGithubConfigured, type GithubConfig } from './schema';
@@ -17,7 +27,11 @@ import type { GithubComment, IssueAddress } from './types';
  * approvals are `/approve` and `/deny <reason>` comments, and positions are credgate's labels
  * plus the issue's open/closed state.
  */
-export function createGithubConnector(config: GithubConfig, ctx: ConnectorContext, client: GithubClient = createGithubClient(config)): Connector {
+export function createGithubConnector(
+  config: GithubConfig,
+  ctx: ConnectorContext,
+  client: GithubClient = createGithubClient(config),
+): Connector {
   let selfLogin: string | null = config.login ?? null;
   const verify = createGithubVerifier(config);
   const groupCache = new Map<string, { groups: string[]; until: number }>();
@@ -48,7 +62,10 @@ export function createGithubConnector(config: GithubConfig, ctx: ConnectorContex
         // An app acts as "<slug>[bot]" in deliveries, comments and events.
         selfLogin = app ? `${app.slug}[bot]` : await ownLogin(client);
       }
-      ctx.log.info({ connector: CONNECTOR_ID, selfLogin }, 'GitHub connector ready; events by this account are ignored');
+      ctx.log.info(
+        { connector: CONNECTOR_ID, selfLogin },
+        'GitHub connector ready; events by this account are ignored',
+      );
     },
 
     verify: (delivery) => verify(delivery),
@@ -56,13 +73,22 @@ export function createGithubConnector(config: GithubConfig, ctx: ConnectorContex
     parse(delivery) {
       const parsed = parseWebhook(
         delivery.rawBody,
-        { event: header(delivery, 'x-github-event'), delivery: header(delivery, 'x-github-delivery'), contentType: header(delivery, 'content-type') },
+        {
+          event: header(delivery, 'x-github-event'),
+          delivery: header(delivery, 'x-github-delivery'),
+          contentType: header(delivery, 'content-type'),
+        },
         selfLogin,
         config,
       );
       // A GitHub App's delivery names its installation: remembered so no lookup is needed.
-      if (parsed.installationId && parsed.tickets[0]) client.rememberInstallation(issueAddress(parsed.tickets[0]).owner, parsed.installationId);
-      return { deliveryId: parsed.deliveryId, tickets: parsed.tickets, ...(parsed.ignored ? { ignored: parsed.ignored } : {}) };
+      if (parsed.installationId && parsed.tickets[0])
+        client.rememberInstallation(issueAddress(parsed.tickets[0]).owner, parsed.installationId);
+      return {
+        deliveryId: parsed.deliveryId,
+        tickets: parsed.tickets,
+        ...(parsed.ignored ? { ignored: parsed.ignored } : {}),
+      };
     },
 
     async fetchTicket(ref) {
@@ -102,7 +128,10 @@ export function createGithubConnector(config: GithubConfig, ctx: ConnectorContex
     async postComment(ref: TicketRef, body: string, _audience?: CommentAudience, mentions: Actor[] = []) {
       // Logins are [A-Za-z0-9-]: anything else is not a login and is left out rather than escaped.
       const cc = mentions.map((a) => a.id).filter((id) => /^[A-Za-z0-9-]{1,39}$/.test(id));
-      await client.createComment(issueAddress(ref), cc.length ? `${body}\n\ncc ${cc.map((id) => `@${id}`).join(' ')}` : body);
+      await client.createComment(
+        issueAddress(ref),
+        cc.length ? `${body}\n\ncc ${cc.map((id) => `@${id}`).join(' ')}` : body,
+      );
     },
 
     async hasComment(ref: TicketRef, marker: string) {
@@ -124,7 +153,9 @@ export function createGithubConnector(config: GithubConfig, ctx: ConnectorContex
       const present = (issue.labels ?? []).map((l) => (typeof l === 'string' ? l : l.name));
       const has = (name: string) => present.some((p) => p.toLowerCase() === name.toLowerCase());
       if (!has(target)) await client.addLabels(at, [target]);
-      for (const stale of positionLabels(config.labels).filter((l) => l.toLowerCase() !== target.toLowerCase() && has(l))) {
+      for (const stale of positionLabels(config.labels).filter(
+        (l) => l.toLowerCase() !== target.toLowerCase() && has(l),
+      )) {
         try {
           await client.removeLabel(at, present.find((p) => p.toLowerCase() === stale.toLowerCase()) as string);
         } catch (err) {
@@ -138,14 +169,20 @@ export function createGithubConnector(config: GithubConfig, ctx: ConnectorContex
     },
 
     async listOpenTickets(positions: WorkflowPosition[]) {
-      const labels = [...new Set(positions.map((p) => labelFor(p, config.labels)).filter((l): l is string => Boolean(l)))];
+      const labels = [
+        ...new Set(positions.map((p) => labelFor(p, config.labels)).filter((l): l is string => Boolean(l))),
+      ];
       const found = new Map<string, TicketRef>();
       for (const full of config.repositories) {
         const [owner, repo] = full.split('/');
         for (const label of labels) {
           for (const issue of await client.listOpenIssuesWithLabel({ owner, repo }, label)) {
             if (issue.pull_request) continue;
-            const ref = { connector: CONNECTOR_ID, id: `${full.toLowerCase()}#${issue.number}`, key: `${full}#${issue.number}` };
+            const ref = {
+              connector: CONNECTOR_ID,
+              id: `${full.toLowerCase()}#${issue.number}`,
+              key: `${full}#${issue.number}`,
+            };
             found.set(ref.id, ref);
           }
         }
@@ -161,7 +198,10 @@ async function ownLogin(client: GithubClient): Promise<string> {
     return (await client.getAuthenticatedUser()).login;
   } catch (err) {
     if (err instanceof CredgateError && err.kind === 'auth') {
-      throw new CredgateError('config', `${err.message}; credgate cannot read its own login with this token: set github.login (e.g. github-actions[bot])`);
+      throw new CredgateError(
+        'config',
+        `${err.message}; credgate cannot read its own login with this token: set github.login (e.g. github-actions[bot])`,
+      );
     }
     throw err;
   }

@@ -69,4 +69,9 @@ export function hasFormSections(body: string | null | undefined, labels: Iterabl
 }
 
 /** Headings are compared without case, surrounding space or a trailing colon or question mark. */
-export const normalizeLabel = (label: string): string => label.toLowerCase().replace(/[\s_]+/g, ' ').replace(/[:?]+$/, '').trim();
+export const normalizeLabel = (label: string): string =>
+  label
+    .toLowerCase()
+    .replace(/[\s_]+/g, ' ')
+    .replace(/[:?]+$/, '')
+    .trim();

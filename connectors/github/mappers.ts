@@ -52,7 +52,12 @@ export interface GithubParsedDelivery extends ParsedDelivery {
   installationId?: number;
 }
 
-export function parseWebhook(rawBody: Buffer, headers: DeliveryHeaders, selfLogin: string | null, config: GithubConfig): GithubParsedDelivery {
+export function parseWebhook(
+  rawBody: Buffer,
+  headers: DeliveryHeaders,
+  selfLogin: string | null,
+  config: GithubConfig,
+): GithubParsedDelivery {
   const body = readBody(rawBody, headers.contentType);
   const deliveryId = headers.delivery?.trim() || 'sha256:' + createHash('sha256').update(rawBody).digest('hex');
   const event = headers.event?.trim();
@@ -67,16 +72,22 @@ export function parseWebhook(rawBody: Buffer, headers: DeliveryHeaders, selfLogi
   if (selfLogin && sender.toLowerCase() === selfLogin.toLowerCase()) return ignore('caused by credgate itself');
 
   const repo = textOf(body.repository?.full_name);
-  if (!/^[^/\s]+\/[^/\s]+$/.test(repo)) throw new CredgateError('bad-input', `the ${event} delivery names no repository`);
+  if (!/^[^/\s]+\/[^/\s]+$/.test(repo))
+    throw new CredgateError('bad-input', `the ${event} delivery names no repository`);
   if (!repositoryServed(repo, config)) return ignore(`repository ${repo} is not configured`);
 
   const issue = body.issue;
   const number = issue && typeof issue === 'object' ? issue.number : undefined;
-  if (typeof number !== 'number' || !Number.isInteger(number) || number < 1) throw new CredgateError('bad-input', `the ${event} delivery names no issue`);
+  if (typeof number !== 'number' || !Number.isInteger(number) || number < 1)
+    throw new CredgateError('bad-input', `the ${event} delivery names no issue`);
   if (issue?.pull_request) return ignore('a pull request, not an issue');
   if (!inScope(issue as GithubIssue, config)) return ignore('not a credential request');
   const installationId = body.installation?.id;
-  return { deliveryId, tickets: [ticketRef(repo, number)], ...(typeof installationId === 'number' ? { installationId } : {}) };
+  return {
+    deliveryId,
+    tickets: [ticketRef(repo, number)],
+    ...(typeof installationId === 'number' ? { installationId } : {}),
+  };
 }
 
 /** GitHub posts JSON, or `payload=<JSON>` when the webhook's content type is form-encoded. */
@@ -89,7 +100,8 @@ function readBody(rawBody: Buffer, contentType: string | undefined): GithubWebho
   } catch {
     throw new CredgateError('bad-input', 'the body is not valid JSON');
   }
-  if (typeof body !== 'object' || body === null || Array.isArray(body)) throw new CredgateError('bad-input', 'the body is not a GitHub webhook payload');
+  if (typeof body !== 'object' || body === null || Array.isArray(body))
+    throw new CredgateError('bad-input', 'the body is not a GitHub webhook payload');
   return body as GithubWebhook;
 }
 
@@ -98,7 +110,9 @@ export const repositoryServed = (fullName: string, config: Pick<GithubConfig, 'r
 
 /** Names of an issue's labels (the API sends objects; some payloads send bare strings). */
 export const labelNames = (issue: Pick<GithubIssue, 'labels'>): string[] =>
-  (Array.isArray(issue.labels) ? issue.labels : []).map((l) => (typeof l === 'string' ? l : textOf(l?.name))).filter(Boolean);
+  (Array.isArray(issue.labels) ? issue.labels : [])
+    .map((l) => (typeof l === 'string' ? l : textOf(l?.name)))
+    .filter(Boolean);
 
 /**
  * In scope: the request label, one of credgate's own labels (it handled the issue before), or a
@@ -116,12 +130,16 @@ export function inScope(issue: GithubIssue, config: GithubConfig): boolean {
 export function factHeadings(config: Pick<GithubConfig, 'formFields'>): Map<string, FactName> {
   const index = new Map<string, FactName>();
   for (const [alias, fact] of aliasIndex({})) index.set(normalizeLabel(alias), fact);
-  for (const [fact, heading] of Object.entries(config.formFields)) if (heading) index.set(normalizeLabel(heading), fact as FactName);
+  for (const [fact, heading] of Object.entries(config.formFields))
+    if (heading) index.set(normalizeLabel(heading), fact as FactName);
   return index;
 }
 
 /** The facts an issue-form body answers; empty answers (`_No response_`) are left out. */
-export function formFacts(body: string | null | undefined, config: Pick<GithubConfig, 'formFields'>): Record<string, string> {
+export function formFacts(
+  body: string | null | undefined,
+  config: Pick<GithubConfig, 'formFields'>,
+): Record<string, string> {
   const index = factHeadings(config);
   const facts: Record<string, string> = {};
   for (const section of parseIssueForm(body)) {
@@ -131,12 +149,19 @@ export function formFacts(body: string | null | undefined, config: Pick<GithubCo
   return facts;
 }
 
-export function toSnapshot(issue: GithubIssue, comments: GithubComment[], repoFullName: string, config: GithubConfig): TicketSnapshot {
+export function toSnapshot(
+  issue: GithubIssue,
+  comments: GithubComment[],
+  repoFullName: string,
+  config: GithubConfig,
+): TicketSnapshot {
   const labels = labelNames(issue);
   const position = positionOfIssue(issue.state, labels, config.labels);
   const replies: TicketReply[] = comments.flatMap((c) => {
     const author = actorOf(c.user);
-    return author ? [{ id: c.id === undefined ? undefined : String(c.id), author, body: textOf(c.body), at: c.created_at }] : [];
+    return author
+      ? [{ id: c.id === undefined ? undefined : String(c.id), author, body: textOf(c.body), at: c.created_at }]
+      : [];
   });
   return {
     ref: ticketRef(repoFullName, issue.number),
@@ -156,7 +181,11 @@ export function toSnapshot(issue: GithubIssue, comments: GithubComment[], repoFu
 
 /** `/approve` or `/deny <reason>` on the first non-empty line of a comment. */
 export function commandOf(body: string | null | undefined): { command: 'approve' | 'deny'; reason: string } | null {
-  const first = (body ?? '').split(/\r?\n/).find((l) => l.trim())?.trim() ?? '';
+  const first =
+    (body ?? '')
+      .split(/\r?\n/)
+      .find((l) => l.trim())
+      ?.trim() ?? '';
   const m = /^\/(approve|deny)(?:\s+(.*))?$/i.exec(first);
   return m ? { command: m[1].toLowerCase() as 'approve' | 'deny', reason: (m[2] ?? '').trim().slice(0, 200) } : null;
 }
@@ -166,7 +195,12 @@ export function commandOf(body: string | null | undefined): { command: 'approve'
  * labels a person added, and closes. Everything else (edits, other labels, reopens) is not a change
  * of position. Ids say where they come from, because comment and event ids are separate sequences.
  */
-export function toStatusChanges(comments: GithubComment[], events: GithubIssueEvent[], selfLogin: string | null, config: GithubConfig): StatusChange[] {
+export function toStatusChanges(
+  comments: GithubComment[],
+  events: GithubIssueEvent[],
+  selfLogin: string | null,
+  config: GithubConfig,
+): StatusChange[] {
   const self = selfLogin?.toLowerCase() ?? null;
   const bySelf = (a: Actor) => self !== null && a.id.toLowerCase() === self;
   const changes: (StatusChange & { seq: number })[] = [];
@@ -176,16 +210,44 @@ export function toStatusChanges(comments: GithubComment[], events: GithubIssueEv
     if (!cmd || !actor) continue;
     const to = cmd.command === 'approve' ? 'approved' : cmd.reason ? `declined (${cmd.reason})` : 'declined';
     const position = cmd.command === 'approve' ? 'approved' : 'declined';
-    changes.push({ id: `comment-${c.id}`, actor, from: '', to, position, at: c.created_at, bySelf: bySelf(actor), seq: c.id });
+    changes.push({
+      id: `comment-${c.id}`,
+      actor,
+      from: '',
+      to,
+      position,
+      at: c.created_at,
+      bySelf: bySelf(actor),
+      seq: c.id,
+    });
   }
   for (const e of events) {
     const actor = actorOf(e.actor);
     if (!actor) continue;
     if (e.event === 'closed') {
-      changes.push({ id: `event-${e.id}`, actor, from: 'open', to: 'closed', position: 'closed', at: e.created_at, bySelf: bySelf(actor), seq: e.id });
+      changes.push({
+        id: `event-${e.id}`,
+        actor,
+        from: 'open',
+        to: 'closed',
+        position: 'closed',
+        at: e.created_at,
+        bySelf: bySelf(actor),
+        seq: e.id,
+      });
     } else if (e.event === 'labeled' && e.label?.name) {
       const position = positionOfLabel(e.label.name, config.labels);
-      if (position) changes.push({ id: `event-${e.id}`, actor, from: '', to: e.label.name, position, at: e.created_at, bySelf: bySelf(actor), seq: e.id });
+      if (position)
+        changes.push({
+          id: `event-${e.id}`,
+          actor,
+          from: '',
+          to: e.label.name,
+          position,
+          at: e.created_at,
+          bySelf: bySelf(actor),
+          seq: e.id,
+        });
     }
   }
   return changes

@@ -45,7 +45,9 @@ export function positionLabels(labels: Labels): string[] {
  * label says how it ended; an open one takes its first credgate label, else 'other'.
  */
 export function positionOfIssue(state: string, labelNames: string[], labels: Labels): WorkflowPosition {
-  const found = LABEL_KEYS.filter(([, key]) => labels[key] && labelNames.some((n) => same(n, labels[key] as string))).map(([p]) => p);
+  const found = LABEL_KEYS.filter(
+    ([, key]) => labels[key] && labelNames.some((n) => same(n, labels[key] as string)),
+  ).map(([p]) => p);
   if (state === 'closed') return found.find((p) => TERMINAL_POSITIONS.includes(p)) ?? 'closed';
   return found[0] ?? 'other';
 }

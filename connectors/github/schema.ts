@@ -4,10 +4,17 @@ import { FACT_NAMES } from '../../src/domain/request';
 import { parseDuration } from '../../src/policy/parse-duration';
 
 const duration = (fallback: string) =>
-  z.string().refine((s) => parseDuration(s) !== null, 'expected a duration such as "5m"').default(fallback);
+  z
+    .string()
+    .refine((s) => parseDuration(s) !== null, 'expected a duration such as "5m"')
+    .default(fallback);
 
 /** GitHub caps label names at 50 characters; a comma would split the `labels` filter of a listing. */
-const labelName = z.string().min(1).max(50, 'GitHub label names have at most 50 characters').refine((s) => !s.includes(','), 'a label name cannot contain ","');
+const labelName = z
+  .string()
+  .min(1)
+  .max(50, 'GitHub label names have at most 50 characters')
+  .refine((s) => !s.includes(','), 'a label name cannot contain ","');
 
 const repoName = z.string().regex(/^[A-Za-z0-9-]+\/[A-Za-z0-9._-]+$/, 'expected "owner/repo"');
 const teamName = z.string().regex(/^[A-Za-z0-9-]+\/[A-Za-z0-9._-]+$/, 'expected "org/team-slug"');
@@ -30,11 +37,19 @@ const isPem = (s: string): boolean => {
  */
 export const githubConfigSchema = z
   .object({
-    apiUrl: z.url({ message: 'expected the REST API URL, e.g. https://api.github.com or https://ghe.example.com/api/v3' }).default('https://api.github.com'),
+    apiUrl: z
+      .url({ message: 'expected the REST API URL, e.g. https://api.github.com or https://ghe.example.com/api/v3' })
+      .default('https://api.github.com'),
     token: z.string().min(1).optional(),
-    appId: z.string().regex(/^(\d+|Iv[A-Za-z0-9._-]+)$/, 'expected the GitHub App id (digits) or client id (Iv...)').optional(),
+    appId: z
+      .string()
+      .regex(/^(\d+|Iv[A-Za-z0-9._-]+)$/, 'expected the GitHub App id (digits) or client id (Iv...)')
+      .optional(),
     // Never echoed: a PEM that does not parse gets this message, not its content.
-    privateKey: z.string().refine(isPem, 'expected the GitHub App private key in PEM format (-----BEGIN RSA PRIVATE KEY----- ...)').optional(),
+    privateKey: z
+      .string()
+      .refine(isPem, 'expected the GitHub App private key in PEM format (-----BEGIN RSA PRIVATE KEY----- ...)')
+      .optional(),
     installationId: z.coerce.number().int().positive().optional(),
     webhookSecret: z.string().min(16, 'expected at least 16 characters').optional(),
     /** credgate's own login, when it cannot be read from GET /user or GET /app (Actions' GITHUB_TOKEN). */
@@ -74,7 +89,11 @@ export const githubConfigSchema = z
   .strict()
   .superRefine((c, ctx) => {
     if (Boolean(c.appId) !== Boolean(c.privateKey)) {
-      ctx.addIssue({ code: 'custom', path: [c.appId ? 'privateKey' : 'appId'], message: 'GitHub App authentication needs both GITHUB_APP_ID and GITHUB_PRIVATE_KEY' });
+      ctx.addIssue({
+        code: 'custom',
+        path: [c.appId ? 'privateKey' : 'appId'],
+        message: 'GitHub App authentication needs both GITHUB_APP_ID and GITHUB_PRIVATE_KEY',
+      });
     }
   });
 

@@ -22,11 +22,17 @@ const header = (d: InboundDelivery, name: string): string | undefined => {
  * computes and compares it in constant time. The legacy SHA-1 `X-Hub-Signature` is not accepted.
  * Returns the check for one configured secret; with none, nothing is accepted.
  */
-export function createGithubVerifier(config: Pick<GithubConfig, 'webhookSecret'>): (delivery: InboundDelivery) => Promise<void> {
+export function createGithubVerifier(
+  config: Pick<GithubConfig, 'webhookSecret'>,
+): (delivery: InboundDelivery) => Promise<void> {
   const secret = config.webhookSecret;
   let webhooks: InstanceType<WebhooksModule['Webhooks']> | null = null;
   return async (delivery) => {
-    if (!secret) throw new CredgateError('auth', 'no GitHub webhook secret is configured, so no delivery is accepted: set GITHUB_WEBHOOK_SECRET');
+    if (!secret)
+      throw new CredgateError(
+        'auth',
+        'no GitHub webhook secret is configured, so no delivery is accepted: set GITHUB_WEBHOOK_SECRET',
+      );
     const signature = header(delivery, 'x-hub-signature-256')?.trim();
     if (!signature) {
       throw new CredgateError(
@@ -38,7 +44,8 @@ export function createGithubVerifier(config: Pick<GithubConfig, 'webhookSecret'>
     }
     // The library verifies a string; a body that does not survive UTF-8 decoding is not what was signed.
     const payload = delivery.rawBody.toString('utf8');
-    if (!Buffer.from(payload, 'utf8').equals(delivery.rawBody)) throw new CredgateError('auth', 'the body is not UTF-8, so its signature cannot be checked');
+    if (!Buffer.from(payload, 'utf8').equals(delivery.rawBody))
+      throw new CredgateError('auth', 'the body is not UTF-8, so its signature cannot be checked');
     if (!webhooks) webhooks = new (await loadWebhooks()).Webhooks({ secret });
     if (!(payload.length > 0 && (await webhooks.verify(payload, signature)))) {
       throw new CredgateError('auth', 'the X-Hub-Signature-256 does not match the body: check the webhook secret');

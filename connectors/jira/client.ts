@@ -26,7 +26,12 @@ export interface JiraClient {
   /** Every JSM approval of a customer request, oldest first; not-found when the issue is no request. */
   getApprovals(idOrKey: string): Promise<JsmApproval[]>;
   /** Creates an issue: a wiki-markup description through v2, an ADF one through v3 (Cloud). */
-  createIssue(input: { project: string; issueType: string; summary: string; description: string | AdfDoc }): Promise<{ id: string; key: string }>;
+  createIssue(input: {
+    project: string;
+    issueType: string;
+    summary: string;
+    description: string | AdfDoc;
+  }): Promise<{ id: string; key: string }>;
 }
 
 const PAGE = 100;
@@ -95,7 +100,8 @@ export function createJiraClient(config: JiraConfig): JiraClient {
         // visibilities, ADF in v3 (the servicedeskapi takes a plain string), and hasComment keeps
         // reading the same comments. A project without JSM stores the property and shows the comment.
         const properties = options.internal ? [{ key: 'sd.public.comment', value: { internal: true } }] : undefined;
-        if (typeof body === 'string') await v2.issueComments.addComment({ issueIdOrKey: idOrKey, comment: body, properties });
+        if (typeof body === 'string')
+          await v2.issueComments.addComment({ issueIdOrKey: idOrKey, comment: body, properties });
         else await v3.issueComments.addComment({ issueIdOrKey: idOrKey, comment: body as never, properties });
       }),
 
@@ -126,7 +132,9 @@ export function createJiraClient(config: JiraConfig): JiraClient {
 
     async searchIssues(jql) {
       if (dc) {
-        const res = await call('search issues', () => v2.issueSearch.searchForIssuesUsingJqlPost({ jql, fields: ['status'], maxResults: PAGE }));
+        const res = await call('search issues', () =>
+          v2.issueSearch.searchForIssuesUsingJqlPost({ jql, fields: ['status'], maxResults: PAGE }),
+        );
         return (res.issues ?? []).map((i) => ({ id: String(i.id), key: String(i.key) }));
       }
       // Cloud retired /search for /search/jql, which pages with a token instead of startAt.
@@ -134,7 +142,12 @@ export function createJiraClient(config: JiraConfig): JiraClient {
       let nextPageToken: string | undefined;
       do {
         const res = await call('search issues', () =>
-          v3.issueSearch.searchForIssuesUsingJqlEnhancedSearchPost({ jql, fields: ['status'], maxResults: PAGE, nextPageToken }),
+          v3.issueSearch.searchForIssuesUsingJqlEnhancedSearchPost({
+            jql,
+            fields: ['status'],
+            maxResults: PAGE,
+            nextPageToken,
+          }),
         );
         for (const i of res.issues ?? []) found.push({ id: String(i.id), key: String(i.key) });
         nextPageToken = res.nextPageToken ?? undefined;
@@ -144,7 +157,11 @@ export function createJiraClient(config: JiraConfig): JiraClient {
 
     createIssue: (input) =>
       call(`POST issue in ${input.project}`, async () => {
-        const fields = { project: { key: input.project }, issuetype: { name: input.issueType }, summary: input.summary };
+        const fields = {
+          project: { key: input.project },
+          issuetype: { name: input.issueType },
+          summary: input.summary,
+        };
         const created =
           typeof input.description === 'string'
             ? await v2.issues.createIssue({ fields: { ...fields, description: input.description } })
@@ -157,7 +174,9 @@ export function createJiraClient(config: JiraConfig): JiraClient {
       // experimental endpoint (jira.js, generated from the current spec, sends no X-ExperimentalApi).
       const all: JsmApproval[] = [];
       for (let start = 0; ; start += PAGE) {
-        const page = await call(`GET approvals ${idOrKey}`, () => sd.request.getApprovals({ issueIdOrKey: idOrKey, start, limit: PAGE }));
+        const page = await call(`GET approvals ${idOrKey}`, () =>
+          sd.request.getApprovals({ issueIdOrKey: idOrKey, start, limit: PAGE }),
+        );
         const values = (page.values ?? []) as unknown as JsmApproval[];
         all.push(...values);
         if (page.isLastPage !== false || values.length === 0) return all;
@@ -168,9 +187,14 @@ export function createJiraClient(config: JiraConfig): JiraClient {
 
 /** Maps a failed call to an error kind: the one place Jira's HTTP statuses are interpreted. */
 export function toCredgateError(what: string, err: unknown): CredgateError {
-  const e = err as { status?: number; cause?: { response?: { headers?: Record<string, unknown>; data?: unknown } }; code?: string };
+  const e = err as {
+    status?: number;
+    cause?: { response?: { headers?: Record<string, unknown>; data?: unknown } };
+    code?: string;
+  };
   const status = typeof e?.status === 'number' ? e.status : undefined;
-  const headers = e?.cause?.response?.headers ?? (err as { response?: { headers?: Record<string, unknown> } })?.response?.headers;
+  const headers =
+    e?.cause?.response?.headers ?? (err as { response?: { headers?: Record<string, unknown> } })?.response?.headers;
   if (status === undefined || status === 0) {
     return new CredgateError('transient', `Jira could not be reached (${what}): ${e?.code ?? 'network error'}`);
   }
@@ -179,7 +203,10 @@ export function toCredgateError(what: string, err: unknown): CredgateError {
   if (status === 429 || status === 503 || status === 502 || status === 504 || status >= 500) {
     return new CredgateError('transient', message, { retryAfterMs: retryAfterMs(headers), httpStatus: status });
   }
-  if (status === 401 || status === 403) return new CredgateError('auth', `${message} (check JIRA_EMAIL, the API token and its permissions)`, { httpStatus: status });
+  if (status === 401 || status === 403)
+    return new CredgateError('auth', `${message} (check JIRA_EMAIL, the API token and its permissions)`, {
+      httpStatus: status,
+    });
   if (status === 404) return new CredgateError('not-found', message, { httpStatus: status });
   return new CredgateError('permanent', message, { httpStatus: status });
 }
@@ -191,6 +218,10 @@ export function toCredgateError(what: string, err: unknown): CredgateError {
 function jiraMessage(data: unknown): string {
   if (!data || typeof data !== 'object') return '';
   const d = data as { errorMessages?: unknown[]; errors?: Record<string, unknown>; errorMessage?: unknown };
-  const parts = [...(d.errorMessages ?? []), ...Object.entries(d.errors ?? {}).map(([k, v]) => `${k}: ${v}`), ...(typeof d.errorMessage === 'string' ? [d.errorMessage] : [])];
+  const parts = [
+    ...(d.errorMessages ?? []),
+    ...Object.entries(d.errors ?? {}).map(([k, v]) => `${k}: ${v}`),
+    ...(typeof d.errorMessage === 'string' ? [d.errorMessage] : []),
+  ];
   return parts.map(String).join('; ').slice(0, 300);
 }

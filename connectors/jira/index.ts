@@ -6,7 +6,16 @@ import { parseDuration } from '../../src/policy/parse-duration';
 import { wikiToAdf, type AdfInline, type AdfParagraph } from '../../src/render/wiki-to-adf';
 import { createJiraClient, type JiraClient } from './client';
 import { verifyJiraDelivery } from './verify';
-import { CONNECTOR_ID, fieldText, inScope, parseWebhook, statusNameFor, toSnapshot, toStatusChanges, withApprovalChanges } from './mappers';
+import {
+  CONNECTOR_ID,
+  fieldText,
+  inScope,
+  parseWebhook,
+  statusNameFor,
+  toSnapshot,
+  toStatusChanges,
+  withApprovalChanges,
+} from './mappers';
 import type { JiraConfig } from './schema';
 
 const BASE_FIELDS = ['summary', 'description', 'status', 'reporter', 'issuetype', 'project', 'labels'];
@@ -15,7 +24,11 @@ const BASE_FIELDS = ['summary', 'description', 'status', 'reporter', 'issuetype'
  * The Jira connector: translates between Jira (Cloud or Data Center) and credgate's core, with Jira
  * Service Management's native approvals and internal comments when `serviceManagement` says so.
  */
-export function createJiraConnector(config: JiraConfig, ctx: ConnectorContext, client: JiraClient = createJiraClient(config)): Connector {
+export function createJiraConnector(
+  config: JiraConfig,
+  ctx: ConnectorContext,
+  client: JiraClient = createJiraClient(config),
+): Connector {
   let selfId: string | null = null;
   const groupCache = new Map<string, { groups: string[]; until: number }>();
   const groupTtl = parseDuration(config.groupCacheTtl) ?? 300_000;
@@ -30,7 +43,10 @@ export function createJiraConnector(config: JiraConfig, ctx: ConnectorContext, c
       return await client.getApprovals(ref.id);
     } catch (err) {
       if (!(err instanceof CredgateError && err.kind === 'not-found')) throw err;
-      ctx.log.debug({ connector: CONNECTOR_ID, ticket: ref.key }, 'not a Jira Service Management request: no JSM approvals to read');
+      ctx.log.debug(
+        { connector: CONNECTOR_ID, ticket: ref.key },
+        'not a Jira Service Management request: no JSM approvals to read',
+      );
       return [];
     }
   };
@@ -50,12 +66,16 @@ export function createJiraConnector(config: JiraConfig, ctx: ConnectorContext, c
 
     verify: (delivery) => verifyJiraDelivery(delivery, config),
 
-    parse: (delivery) => parseWebhook(delivery.rawBody, header(delivery, 'x-atlassian-webhook-identifier'), selfId, config),
+    parse: (delivery) =>
+      parseWebhook(delivery.rawBody, header(delivery, 'x-atlassian-webhook-identifier'), selfId, config),
 
     async fetchTicket(ref) {
       let issue;
       try {
-        issue = await client.getIssue(ref.id, [...BASE_FIELDS, ...Object.values(config.fields).filter((f): f is string => Boolean(f))]);
+        issue = await client.getIssue(ref.id, [
+          ...BASE_FIELDS,
+          ...Object.values(config.fields).filter((f): f is string => Boolean(f)),
+        ]);
       } catch (err) {
         if (err instanceof CredgateError && err.kind === 'not-found') return null;
         throw err;
@@ -121,7 +141,12 @@ export function createJiraConnector(config: JiraConfig, ctx: ConnectorContext, c
 
     async createTicket(input: NewTicket) {
       const description = config.commentFormat === 'adf' ? wikiToAdf(input.description) : input.description;
-      const created = await client.createIssue({ project: input.project, issueType: input.issueType, summary: input.summary, description });
+      const created = await client.createIssue({
+        project: input.project,
+        issueType: input.issueType,
+        summary: input.summary,
+        description,
+      });
       return { connector: CONNECTOR_ID, id: created.id, key: created.key };
     },
 

@@ -1,5 +1,12 @@
 import { createHash } from 'node:crypto';
-import type { Actor, StatusChange, TicketRef, TicketReply, TicketSnapshot, WorkflowPosition } from '../../src/domain/ticket';
+import type {
+  Actor,
+  StatusChange,
+  TicketRef,
+  TicketReply,
+  TicketSnapshot,
+  WorkflowPosition,
+} from '../../src/domain/ticket';
 import type { ParsedDelivery } from '../types';
 import { CredgateError } from '../../src/util/errors';
 import type { JiraConfig } from './schema';
@@ -19,7 +26,12 @@ export const actorOf = (u: JiraUser | null | undefined): Actor | null => {
   return id ? { id, displayName: textOf(u?.displayName) || id, ...(email ? { email } : {}) } : null;
 };
 
-export function parseWebhook(rawBody: Buffer, deliveryHeader: string | undefined, selfId: string | null, config: JiraConfig): ParsedDelivery {
+export function parseWebhook(
+  rawBody: Buffer,
+  deliveryHeader: string | undefined,
+  selfId: string | null,
+  config: JiraConfig,
+): ParsedDelivery {
   let body: JiraWebhook;
   try {
     body = JSON.parse(rawBody.toString('utf8'));
@@ -30,7 +42,8 @@ export function parseWebhook(rawBody: Buffer, deliveryHeader: string | undefined
     throw new CredgateError('bad-input', 'the body is not a Jira webhook: "webhookEvent" is missing');
   }
   const deliveryId = deliveryHeader?.trim() || 'sha256:' + createHash('sha256').update(rawBody).digest('hex');
-  if (!HANDLED.has(body.webhookEvent)) return { deliveryId, tickets: [], ignored: `event ${body.webhookEvent} is not handled` };
+  if (!HANDLED.has(body.webhookEvent))
+    return { deliveryId, tickets: [], ignored: `event ${body.webhookEvent} is not handled` };
 
   const actor = actorOf(body.user) ?? actorOf(body.comment?.author);
   if (selfId && actor?.id === selfId) return { deliveryId, tickets: [], ignored: 'caused by credgate itself' };
@@ -47,7 +60,10 @@ export function parseWebhook(rawBody: Buffer, deliveryHeader: string | undefined
 /** The issue a delivery concerns. Data Center's comment_created has no `issue`: read it from comment.self. */
 function ticketOfWebhook(body: JiraWebhook): TicketRef | null {
   const issueId = body.issue?.id as unknown;
-  const id = issueId !== undefined && issueId !== null ? textOf(issueId) : (/\/issue\/(\d+)\/comment\//.exec(textOf(body.comment?.self))?.[1] ?? '');
+  const id =
+    issueId !== undefined && issueId !== null
+      ? textOf(issueId)
+      : (/\/issue\/(\d+)\/comment\//.exec(textOf(body.comment?.self))?.[1] ?? '');
   if (!/^\d+$/.test(id)) return null;
   return { connector: CONNECTOR_ID, id, key: textOf(body.issue?.key) || id };
 }
@@ -127,7 +143,11 @@ export function inScope(issue: JiraIssue, config: JiraConfig): boolean {
   );
 }
 
-export function toStatusChanges(histories: JiraHistory[], selfId: string | null, statuses: JiraConfig['statuses']): StatusChange[] {
+export function toStatusChanges(
+  histories: JiraHistory[],
+  selfId: string | null,
+  statuses: JiraConfig['statuses'],
+): StatusChange[] {
   const changes: StatusChange[] = [];
   for (const h of histories) {
     // "Status" on create, "status" on update: fieldId is the reliable one (see fixtures README).
@@ -160,7 +180,8 @@ const APPROVAL_TRANSITION_SLACK_MS = 1_000;
 
 /** A JSM date as an ISO instant: epochMillis when given (unambiguous), else iso8601. */
 function jsmInstant(date: JsmDate | undefined): string | null {
-  if (typeof date?.epochMillis === 'number' && Number.isFinite(date.epochMillis)) return new Date(date.epochMillis).toISOString();
+  if (typeof date?.epochMillis === 'number' && Number.isFinite(date.epochMillis))
+    return new Date(date.epochMillis).toISOString();
   const parsed = Date.parse(typeof date?.iso8601 === 'string' ? date.iso8601 : '');
   return Number.isNaN(parsed) ? null : new Date(parsed).toISOString();
 }
@@ -171,7 +192,11 @@ function jsmInstant(date: JsmDate | undefined): string | null {
  * core judges each decision once. JSM records no time per approver: `at` is the approval's
  * completedDate, or its createdDate while other approvers have still to answer.
  */
-export function toApprovalChanges(approvals: JsmApproval[], selfId: string | null, statuses: JiraConfig['statuses']): StatusChange[] {
+export function toApprovalChanges(
+  approvals: JsmApproval[],
+  selfId: string | null,
+  statuses: JiraConfig['statuses'],
+): StatusChange[] {
   const changes: StatusChange[] = [];
   for (const approval of approvals) {
     const at = jsmInstant(approval.completedDate) ?? jsmInstant(approval.createdDate);
@@ -203,7 +228,12 @@ export function toApprovalChanges(approvals: JsmApproval[], selfId: string | nul
  * the same position within a minute of its completedDate is left out. Every other transition to the
  * approved status is still an approval, judged as before.
  */
-export function withApprovalChanges(transitions: StatusChange[], approvals: JsmApproval[], selfId: string | null, statuses: JiraConfig['statuses']): StatusChange[] {
+export function withApprovalChanges(
+  transitions: StatusChange[],
+  approvals: JsmApproval[],
+  selfId: string | null,
+  statuses: JiraConfig['statuses'],
+): StatusChange[] {
   const consequences = new Set<StatusChange>();
   for (const approval of approvals) {
     const position = JSM_DECISIONS[String(approval.finalDecision ?? '').toLowerCase()];
@@ -212,7 +242,13 @@ export function withApprovalChanges(transitions: StatusChange[], approvals: JsmA
     const done = Date.parse(completed);
     const candidates = transitions.filter((t) => {
       const lag = Date.parse(t.at) - done;
-      return !t.bySelf && t.position === position && !consequences.has(t) && lag >= -APPROVAL_TRANSITION_SLACK_MS && lag <= APPROVAL_TRANSITION_WINDOW_MS;
+      return (
+        !t.bySelf &&
+        t.position === position &&
+        !consequences.has(t) &&
+        lag >= -APPROVAL_TRANSITION_SLACK_MS &&
+        lag <= APPROVAL_TRANSITION_WINDOW_MS
+      );
     });
     // JSM makes the step's transition as the approver whose answer decided it: prefer a
     // transition by one of the deciding approvers (someone else's attempt moments earlier, a
@@ -256,7 +292,9 @@ export function adfText(node: Record<string, unknown>): string {
   if (node.type === 'mention') return textOf((node.attrs as Record<string, unknown> | undefined)?.text);
   const children = Array.isArray(node.content) ? (node.content as Record<string, unknown>[]) : [];
   const inner = children.map(adfText).join('');
-  const block = ['paragraph', 'heading', 'listItem', 'codeBlock', 'blockquote', 'tableRow'].includes(node.type as string);
+  const block = ['paragraph', 'heading', 'listItem', 'codeBlock', 'blockquote', 'tableRow'].includes(
+    node.type as string,
+  );
   return block ? inner.replace(/\n+$/, '') + '\n' : inner;
 }
 

@@ -15,7 +15,10 @@ export const jiraConfigSchema = z
     webhookSecret: z.string().min(16, 'expected at least 16 characters').optional(),
     automation: z
       .object({
-        header: z.string().regex(/^[A-Za-z0-9-]+$/, 'expected an HTTP header name').default('X-Credgate-Token'),
+        header: z
+          .string()
+          .regex(/^[A-Za-z0-9-]+$/, 'expected an HTTP header name')
+          .default('X-Credgate-Token'),
         secret: z.string().min(16, 'expected at least 16 characters').optional(),
       })
       .strict()
@@ -24,7 +27,12 @@ export const jiraConfigSchema = z
     commentFormat: z.enum(['wiki', 'adf']).default('wiki'),
     projects: z.array(z.string().min(1)).default([]),
     issueTypes: z.array(z.string().min(1)).default([]),
-    fields: z.partialRecord(z.enum(FACT_NAMES as [string, ...string[]]), z.string().regex(/^(customfield_\d+|[a-z]+)$/, 'expected a field id such as customfield_10050')).default({}),
+    fields: z
+      .partialRecord(
+        z.enum(FACT_NAMES as [string, ...string[]]),
+        z.string().regex(/^(customfield_\d+|[a-z]+)$/, 'expected a field id such as customfield_10050'),
+      )
+      .default({}),
     statuses: z
       .object({
         awaitingInfo: z.string().min(1).default('Waiting for requester'),
@@ -54,8 +62,14 @@ export const jiraConfigSchema = z
       .prefault({}),
     /** Approver groups as a configured list (group → account ids) instead of Jira's own groups. */
     groupMembers: z.record(z.string(), z.array(z.string())).optional(),
-    groupCacheTtl: z.string().refine((s) => parseDuration(s) !== null, 'expected a duration such as "5m"').default('5m'),
-    requestTimeout: z.string().refine((s) => parseDuration(s) !== null, 'expected a duration such as "10s"').default('10s'),
+    groupCacheTtl: z
+      .string()
+      .refine((s) => parseDuration(s) !== null, 'expected a duration such as "5m"')
+      .default('5m'),
+    requestTimeout: z
+      .string()
+      .refine((s) => parseDuration(s) !== null, 'expected a duration such as "10s"')
+      .default('10s'),
   })
   .strict();
 
@@ -79,5 +93,4 @@ export function jiraFromEnv(env: Record<string, string | undefined>): Record<str
 export const JIRA_ENABLE_HINT =
   'set JIRA_BASE_URL, JIRA_EMAIL and JIRA_API_TOKEN (or JIRA_PAT for Data Center) and JIRA_WEBHOOK_SECRET to enable Jira';
 
-export const isJiraConfigured = (c: JiraConfig): boolean =>
-  Boolean(c.baseUrl && (c.apiToken || c.personalAccessToken));
+export const isJiraConfigured = (c: JiraConfig): boolean => Boolean(c.baseUrl && (c.apiToken || c.personalAccessToken));

@@ -20,7 +20,10 @@ function safeEqual(a: string, b: string): boolean {
  * Jira Automation's "Send web request" cannot sign, so an operator may instead configure a shared
  * secret header for it. With neither configured, nothing is accepted.
  */
-export function verifyJiraDelivery(delivery: InboundDelivery, config: Pick<JiraConfig, 'webhookSecret' | 'automation'>): void {
+export function verifyJiraDelivery(
+  delivery: InboundDelivery,
+  config: Pick<JiraConfig, 'webhookSecret' | 'automation'>,
+): void {
   const signature = header(delivery, 'x-hub-signature');
   if (config.webhookSecret && signature !== undefined) {
     const expected = 'sha256=' + createHmac('sha256', config.webhookSecret).update(delivery.rawBody).digest('hex');
@@ -34,7 +37,10 @@ export function verifyJiraDelivery(delivery: InboundDelivery, config: Pick<JiraC
     throw new CredgateError('auth', `the ${config.automation.header} header does not match the configured secret`);
   }
   if (!config.webhookSecret && !automationSecret) {
-    throw new CredgateError('auth', 'no Jira webhook secret is configured, so no delivery is accepted: set JIRA_WEBHOOK_SECRET');
+    throw new CredgateError(
+      'auth',
+      'no Jira webhook secret is configured, so no delivery is accepted: set JIRA_WEBHOOK_SECRET',
+    );
   }
   throw new CredgateError('auth', 'the delivery is not signed: expected an X-Hub-Signature header');
 }

@@ -31,7 +31,8 @@ const PAGE = 500;
 
 /** Query values are joined with ^ and , in encoded queries: a value holding them is refused, never sent. */
 function queryValue(v: string): string {
-  if (/[\^,=\r\n]/.test(v)) throw new CredgateError('bad-input', `"${v.slice(0, 40)}" cannot be used in a ServiceNow query`);
+  if (/[\^,=\r\n]/.test(v))
+    throw new CredgateError('bad-input', `"${v.slice(0, 40)}" cannot be used in a ServiceNow query`);
   return v;
 }
 
@@ -59,7 +60,12 @@ export function createServiceNowClient(config: ServiceNowConfig, http?: AxiosIns
     for (let offset = 0; ; offset += PAGE) {
       const page = await call(what, async () => {
         const res = await api.get<{ result: T[] }>(`/table/${table}`, {
-          params: { ...params, sysparm_limit: String(PAGE), sysparm_offset: String(offset), sysparm_exclude_reference_link: 'true' },
+          params: {
+            ...params,
+            sysparm_limit: String(PAGE),
+            sysparm_offset: String(offset),
+            sysparm_exclude_reference_link: 'true',
+          },
         });
         return Array.isArray(res.data?.result) ? res.data.result : [];
       });
@@ -72,7 +78,11 @@ export function createServiceNowClient(config: ServiceNowConfig, http?: AxiosIns
     getRecord: (table, sysId, fields) =>
       call(`GET ${table} ${sysId}`, async () => {
         const res = await api.get<{ result: SnRecord }>(`/table/${table}/${sysId}`, {
-          params: { sysparm_fields: fields.join(','), sysparm_display_value: 'all', sysparm_exclude_reference_link: 'true' },
+          params: {
+            sysparm_fields: fields.join(','),
+            sysparm_display_value: 'all',
+            sysparm_exclude_reference_link: 'true',
+          },
         });
         return res.data.result;
       }),
@@ -80,10 +90,14 @@ export function createServiceNowClient(config: ServiceNowConfig, http?: AxiosIns
     updateRecord: (table, sysId, values) =>
       call(`PATCH ${table} ${sysId}`, async () => {
         // Only sys_id back: the response would otherwise repeat the whole record.
-        await api.patch(`/table/${table}/${sysId}`, values, { params: { sysparm_fields: 'sys_id' }, headers: { 'Content-Type': 'application/json' } });
+        await api.patch(`/table/${table}/${sysId}`, values, {
+          params: { sysparm_fields: 'sys_id' },
+          headers: { 'Content-Type': 'application/json' },
+        });
       }),
 
-    queryRecords: (table, query, fields) => list<SnRecord>(`query ${table}`, table, { sysparm_query: query, sysparm_fields: fields.join(',') }),
+    queryRecords: (table, query, fields) =>
+      list<SnRecord>(`query ${table}`, table, { sysparm_query: query, sysparm_fields: fields.join(',') }),
 
     getJournal: (table, sysId, elements) =>
       list<SnJournalEntry>(`GET journal of ${sysId}`, 'sys_journal_field', {
@@ -100,7 +114,11 @@ export function createServiceNowClient(config: ServiceNowConfig, http?: AxiosIns
     findUser: (userName) =>
       call('GET sys_user', async () => {
         const res = await api.get<{ result: SnUser[] }>('/table/sys_user', {
-          params: { sysparm_query: `user_name=${queryValue(userName)}`, sysparm_fields: 'sys_id,user_name,name,email', sysparm_limit: '1' },
+          params: {
+            sysparm_query: `user_name=${queryValue(userName)}`,
+            sysparm_fields: 'sys_id,user_name,name,email',
+            sysparm_limit: '1',
+          },
         });
         return res.data.result?.[0] ?? null;
       }),
@@ -125,13 +143,20 @@ export function createServiceNowClient(config: ServiceNowConfig, http?: AxiosIns
 
 /** Maps a failed call to an error kind: the one place ServiceNow's HTTP statuses are interpreted. */
 export function toCredgateError(what: string, err: unknown): CredgateError {
-  return httpFailure(err, { system: 'ServiceNow', what, detail: serviceNowMessage, authHint: "check SERVICENOW_USERNAME, the password or token, and the user's roles" });
+  return httpFailure(err, {
+    system: 'ServiceNow',
+    what,
+    detail: serviceNowMessage,
+    authHint: "check SERVICENOW_USERNAME, the password or token, and the user's roles",
+  });
 }
-
 
 /** ServiceNow's own error text ({error: {message, detail}}), cut short: it is for logs, never for comments. */
 function serviceNowMessage(data: unknown): string {
   const error = (data as { error?: { message?: unknown; detail?: unknown } } | undefined)?.error;
   if (!error || typeof error !== 'object') return '';
-  return [error.message, error.detail].filter((s) => typeof s === 'string' && s).join(': ').slice(0, 300);
+  return [error.message, error.detail]
+    .filter((s) => typeof s === 'string' && s)
+    .join(': ')
+    .slice(0, 300);
 }

@@ -6,8 +6,26 @@ import { CredgateError } from '../../src/util/errors';
 import { parseDuration } from '../../src/policy/parse-duration';
 import { createServiceNowClient, type ServiceNowClient } from './client';
 import { verifyServiceNowDelivery } from './verify';
-import { CONNECTOR_ID, fieldValue, inScope, journalText, parseWebhook, positionOf, recordFields, snapshotFromRecord, stateValueFor, toSnapshot, toStatusChanges } from './mappers';
-import { isServiceNowConfigured, SERVICENOW_ENABLE_HINT, servicenowConfigSchema, servicenowFromEnv, type ServiceNowConfig } from './schema';
+import {
+  CONNECTOR_ID,
+  fieldValue,
+  inScope,
+  journalText,
+  parseWebhook,
+  positionOf,
+  recordFields,
+  snapshotFromRecord,
+  stateValueFor,
+  toSnapshot,
+  toStatusChanges,
+} from './mappers';
+import {
+  isServiceNowConfigured,
+  SERVICENOW_ENABLE_HINT,
+  servicenowConfigSchema,
+  servicenowFromEnv,
+  type ServiceNowConfig,
+} from './schema';
 
 /** Caches a lookup per key for a while (group memberships, people's names). */
 function ttlCache<T>(ttlMs: number) {
@@ -25,7 +43,11 @@ function ttlCache<T>(ttlMs: number) {
  * The ServiceNow connector: a Business Rule prompts it, the Table API answers. Approvals are
  * changes of the state field, read back from sys_audit; comments are work notes.
  */
-export function createServiceNowConnector(config: ServiceNowConfig, ctx: ConnectorContext, client: ServiceNowClient = createServiceNowClient(config)): Connector {
+export function createServiceNowConnector(
+  config: ServiceNowConfig,
+  ctx: ConnectorContext,
+  client: ServiceNowClient = createServiceNowClient(config),
+): Connector {
   const selfUser = config.username ?? null;
   const ttl = parseDuration(config.groupCacheTtl) ?? 300_000;
   const groups = ttlCache<string[]>(ttl);
@@ -38,7 +60,10 @@ export function createServiceNowConnector(config: ServiceNowConfig, ctx: Connect
     try {
       labels = new Map((await client.getChoices(config.table, config.stateField)).map((c) => [c.value, c.label]));
     } catch (err) {
-      ctx.log.warn({ connector: CONNECTOR_ID, err: (err as Error).message }, 'state labels unreadable (sys_choice); comments show state values');
+      ctx.log.warn(
+        { connector: CONNECTOR_ID, err: (err as Error).message },
+        'state labels unreadable (sys_choice); comments show state values',
+      );
       return new Map();
     }
     return labels;
@@ -57,8 +82,15 @@ export function createServiceNowConnector(config: ServiceNowConfig, ctx: Connect
     async start() {
       // Proves the credentials before the first delivery; a missing user is a configuration error.
       const me = await client.findUser(selfUser ?? '');
-      if (!me) throw new CredgateError('config', `ServiceNow has no user "${selfUser}" (SERVICENOW_USERNAME must be credgate's user_name)`);
-      ctx.log.info({ connector: CONNECTOR_ID, selfUser, table: config.table }, 'ServiceNow connector ready; changes by this user are ignored');
+      if (!me)
+        throw new CredgateError(
+          'config',
+          `ServiceNow has no user "${selfUser}" (SERVICENOW_USERNAME must be credgate's user_name)`,
+        );
+      ctx.log.info(
+        { connector: CONNECTOR_ID, selfUser, table: config.table },
+        'ServiceNow connector ready; changes by this user are ignored',
+      );
     },
 
     verify: (delivery) => verifyServiceNowDelivery(delivery, config),
@@ -81,7 +113,8 @@ export function createServiceNowConnector(config: ServiceNowConfig, ctx: Connect
     async fetchStatusChanges(ref) {
       const audits = await client.getAudit(config.table, ref.id, config.stateField);
       const names = new Map<string, Actor>();
-      for (const a of audits) if (a.user && a.user !== selfUser && !names.has(a.user)) names.set(a.user, await person(a.user));
+      for (const a of audits)
+        if (a.user && a.user !== selfUser && !names.has(a.user)) names.set(a.user, await person(a.user));
       return toStatusChanges(audits, selfUser, config.states, await stateLabels(), names);
     },
 
@@ -109,15 +142,28 @@ export function createServiceNowConnector(config: ServiceNowConfig, ctx: Connect
     },
 
     async listOpenTickets(positions: WorkflowPosition[]) {
-      const values = [...new Set(positions.map((p) => stateValueFor(p, config.states)).filter((v): v is string => Boolean(v)))];
+      const values = [
+        ...new Set(positions.map((p) => stateValueFor(p, config.states)).filter((v): v is string => Boolean(v))),
+      ];
       if (!values.length) return [];
       // A name holding ^ or , cannot be written in an encoded query; such groups are scoped by fetchTicket alone.
       const names = config.assignmentGroups.filter((g) => !/[\^,]/.test(g));
-      const groupScope = names.length && names.length === config.assignmentGroups.length ? `^assignment_group.nameIN${names.join(',')}` : '';
-      const rows = await client.queryRecords(config.table, `${config.stateField}IN${values.join(',')}${groupScope}`, ['sys_id', 'number', config.stateField]);
+      const groupScope =
+        names.length && names.length === config.assignmentGroups.length
+          ? `^assignment_group.nameIN${names.join(',')}`
+          : '';
+      const rows = await client.queryRecords(config.table, `${config.stateField}IN${values.join(',')}${groupScope}`, [
+        'sys_id',
+        'number',
+        config.stateField,
+      ]);
       return rows
         .filter((r) => positionOf(fieldValue(r[config.stateField]), config.states) !== 'other')
-        .map((r) => ({ connector: CONNECTOR_ID, id: fieldValue(r.sys_id), key: fieldValue(r.number) || fieldValue(r.sys_id) }));
+        .map((r) => ({
+          connector: CONNECTOR_ID,
+          id: fieldValue(r.sys_id),
+          key: fieldValue(r.number) || fieldValue(r.sys_id),
+        }));
     },
   };
 }

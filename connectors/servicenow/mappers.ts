@@ -38,7 +38,11 @@ export function isoTime(glide: string): string {
  * Reads the body of credgate's Business Rule. Redeliveries of one update carry the same
  * sys_mod_count, so `<table>:<sys_id>:<sys_mod_count>` is the dedupe key.
  */
-export function parseWebhook(rawBody: Buffer, selfUser: string | null, config: Pick<ServiceNowConfig, 'table'>): ParsedDelivery {
+export function parseWebhook(
+  rawBody: Buffer,
+  selfUser: string | null,
+  config: Pick<ServiceNowConfig, 'table'>,
+): ParsedDelivery {
   let body: SnWebhook;
   try {
     body = JSON.parse(rawBody.toString('utf8'));
@@ -49,13 +53,18 @@ export function parseWebhook(rawBody: Buffer, selfUser: string | null, config: P
     throw new CredgateError('bad-input', 'the body is not a JSON object');
   }
   const sysId = textOf(body.sys_id);
-  if (!SYS_ID.test(sysId)) throw new CredgateError('bad-input', 'the body has no "sys_id" (32 hex characters): is it the Business Rule from the readme?');
+  if (!SYS_ID.test(sysId))
+    throw new CredgateError(
+      'bad-input',
+      'the body has no "sys_id" (32 hex characters): is it the Business Rule from the readme?',
+    );
   const table = textOf(body.table);
   const modCount = textOf(body.sys_mod_count);
   const deliveryId = /^\d+$/.test(modCount)
     ? `${table || config.table}:${sysId}:${modCount}`
     : 'sha256:' + createHash('sha256').update(rawBody).digest('hex');
-  if (table && table !== config.table) return { deliveryId, tickets: [], ignored: `table ${table} is not the configured table ${config.table}` };
+  if (table && table !== config.table)
+    return { deliveryId, tickets: [], ignored: `table ${table} is not the configured table ${config.table}` };
   const by = textOf(body.updated_by);
   if (selfUser && by === selfUser) return { deliveryId, tickets: [], ignored: 'caused by credgate itself' };
   return { deliveryId, tickets: [{ connector: CONNECTOR_ID, id: sysId, key: textOf(body.number) || sysId }] };
@@ -94,8 +103,17 @@ export function stateValueFor(position: WorkflowPosition, states: States): strin
 export function recordFields(config: ServiceNowConfig): string[] {
   const r = config.reporterField;
   return [
-    'sys_id', 'number', 'short_description', 'description', config.stateField, config.categoryField, 'assignment_group',
-    r, `${r}.user_name`, `${r}.email`, ...Object.values(config.fields).filter((f): f is string => Boolean(f)),
+    'sys_id',
+    'number',
+    'short_description',
+    'description',
+    config.stateField,
+    config.categoryField,
+    'assignment_group',
+    r,
+    `${r}.user_name`,
+    `${r}.email`,
+    ...Object.values(config.fields).filter((f): f is string => Boolean(f)),
   ];
 }
 
@@ -129,10 +147,17 @@ export function toSnapshot(record: SnRecord, journal: SnJournalEntry[], config: 
   }
   const replies: TicketReply[] = journal
     .filter((j) => j.sys_created_by)
-    .map((j) => ({ id: j.sys_id || undefined, author: { id: j.sys_created_by, displayName: j.sys_created_by }, body: j.value ?? '', at: isoTime(j.sys_created_on) }));
+    .map((j) => ({
+      id: j.sys_id || undefined,
+      author: { id: j.sys_created_by, displayName: j.sys_created_by },
+      body: j.value ?? '',
+      at: isoTime(j.sys_created_on),
+    }));
   return {
     ref: { connector: CONNECTOR_ID, id: sysId, key: number },
-    url: config.instanceUrl ? `${config.instanceUrl.replace(/\/+$/, '')}/${config.table}.do?sys_id=${sysId}` : undefined,
+    url: config.instanceUrl
+      ? `${config.instanceUrl.replace(/\/+$/, '')}/${config.table}.do?sys_id=${sysId}`
+      : undefined,
     status: fieldDisplay(state),
     position: positionOf(fieldValue(state), config.states),
     summary: fieldDisplay(record.short_description),

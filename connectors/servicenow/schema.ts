@@ -2,8 +2,11 @@ import { z } from 'zod';
 import { FACT_NAMES } from '../../src/domain/request';
 import { parseDuration } from '../../src/policy/parse-duration';
 
-const duration = (example: string) => z.string().refine((s) => parseDuration(s) !== null, `expected a duration such as "${example}"`);
-const fieldName = z.string().regex(/^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)*$/, 'expected a field name such as u_target_systems');
+const duration = (example: string) =>
+  z.string().refine((s) => parseDuration(s) !== null, `expected a duration such as "${example}"`);
+const fieldName = z
+  .string()
+  .regex(/^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)*$/, 'expected a field name such as u_target_systems');
 const stateValue = z.string().min(1, 'expected a choice value of the state field, e.g. "102"');
 
 /**
@@ -22,7 +25,10 @@ export const servicenowConfigSchema = z
     webhookSecret: z.string().min(16, 'expected at least 16 characters').optional(),
     /** How old a signed delivery's X-Credgate-Timestamp may be. */
     webhookTolerance: duration('5m').default('5m'),
-    table: z.string().regex(/^[a-z][a-z0-9_]*$/, 'expected a table name such as incident or sc_req_item').default('incident'),
+    table: z
+      .string()
+      .regex(/^[a-z][a-z0-9_]*$/, 'expected a table name such as incident or sc_req_item')
+      .default('incident'),
     stateField: fieldName.default('state'),
     /** The reference to sys_user holding the requester: caller_id on incident, requested_for on sc_req_item. */
     reporterField: fieldName.default('caller_id'),
@@ -59,7 +65,8 @@ export const servicenowConfigSchema = z
       ctx.addIssue({
         code: 'custom',
         path: ['username'],
-        message: 'set SERVICENOW_USERNAME to the user_name the token belongs to: credgate needs it to recognise its own changes',
+        message:
+          'set SERVICENOW_USERNAME to the user_name the token belongs to: credgate needs it to recognise its own changes',
       });
     }
   });

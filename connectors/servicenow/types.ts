@@ -4,7 +4,11 @@
  * unless `sysparm_exclude_reference_link=true`); without it a field is a plain string.
  * https://www.servicenow.com/docs/r/api-reference/rest-apis/c_TableAPI.html
  */
-export type SnField = string | { value?: string | null; display_value?: string | null; link?: string } | null | undefined;
+export type SnField =
+  | string
+  | { value?: string | null; display_value?: string | null; link?: string }
+  | null
+  | undefined;
 
 /** One record of the configured table (incident, sc_req_item...), keyed by field name. */
 export type SnRecord = Record<string, SnField>;

@@ -41,20 +41,32 @@ export function verifyServiceNowDelivery(
 ): void {
   const secret = config.webhookSecret;
   if (!secret) {
-    throw new CredgateError('auth', 'no ServiceNow webhook secret is configured, so no delivery is accepted: set SERVICENOW_WEBHOOK_SECRET');
+    throw new CredgateError(
+      'auth',
+      'no ServiceNow webhook secret is configured, so no delivery is accepted: set SERVICENOW_WEBHOOK_SECRET',
+    );
   }
   const signature = header(delivery, SIGNATURE_HEADER);
   if (signature !== undefined) {
     const timestamp = header(delivery, TIMESTAMP_HEADER)?.trim() ?? '';
     if (!/^\d{9,11}$/.test(timestamp)) {
-      throw new CredgateError('auth', 'the delivery is signed but X-Credgate-Timestamp is missing or not epoch seconds');
+      throw new CredgateError(
+        'auth',
+        'the delivery is signed but X-Credgate-Timestamp is missing or not epoch seconds',
+      );
     }
     if (!safeEqual(signature.trim(), serviceNowSignature(secret, timestamp, delivery.rawBody))) {
-      throw new CredgateError('auth', 'the X-Credgate-Signature does not match the body: check the secret in the Business Rule');
+      throw new CredgateError(
+        'auth',
+        'the X-Credgate-Signature does not match the body: check the secret in the Business Rule',
+      );
     }
     const toleranceMs = parseDuration(config.webhookTolerance) ?? 300_000;
     if (Math.abs(nowMs - Number(timestamp) * 1000) > toleranceMs) {
-      throw new CredgateError('auth', `the delivery's X-Credgate-Timestamp is more than ${config.webhookTolerance} away from now: a replay, or a clock out of sync`);
+      throw new CredgateError(
+        'auth',
+        `the delivery's X-Credgate-Timestamp is more than ${config.webhookTolerance} away from now: a replay, or a clock out of sync`,
+      );
     }
     return;
   }
@@ -63,5 +75,8 @@ export function verifyServiceNowDelivery(
     if (safeEqual(token, secret)) return;
     throw new CredgateError('auth', 'the X-Credgate-Token header does not match the configured secret');
   }
-  throw new CredgateError('auth', 'the delivery is not signed: expected an X-Credgate-Signature (or X-Credgate-Token) header');
+  throw new CredgateError(
+    'auth',
+    'the delivery is not signed: expected an X-Credgate-Signature (or X-Credgate-Token) header',
+  );
 }

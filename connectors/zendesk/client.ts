@@ -4,7 +4,15 @@ import { CredgateError } from '../../src/util/errors';
 import { parseDuration } from '../../src/policy/parse-duration';
 import { zendeskBaseUrl, type ZendeskConfig } from './schema';
 import type {
-  ZendeskAudit, ZendeskComment, ZendeskGroup, ZendeskGroupMembership, ZendeskPage, ZendeskTicket, ZendeskTicketForm, ZendeskTicketUpdate, ZendeskUser,
+  ZendeskAudit,
+  ZendeskComment,
+  ZendeskGroup,
+  ZendeskGroupMembership,
+  ZendeskPage,
+  ZendeskTicket,
+  ZendeskTicketForm,
+  ZendeskTicketUpdate,
+  ZendeskUser,
 } from './types';
 
 /** A drop-down ticket field and its options (value = the tag Zendesk stores). */
@@ -74,7 +82,11 @@ export function createZendeskClient(config: ZendeskConfig, http?: AxiosInstance)
       const data: ZendeskPage = await get<ZendeskPage>(what, url, query);
       const items = Array.isArray(data[key]) ? (data[key] as T[]) : [];
       out.push(...items);
-      const next: string | null | undefined = data.meta ? (data.meta.has_more ? data.links?.next : null) : data.next_page;
+      const next: string | null | undefined = data.meta
+        ? data.meta.has_more
+          ? data.links?.next
+          : null
+        : data.next_page;
       url = next && sameOrigin(next, baseURL) ? next : null;
       query = undefined;
       if (!items.length) break;
@@ -85,37 +97,64 @@ export function createZendeskClient(config: ZendeskConfig, http?: AxiosInstance)
   return {
     me: () => get<{ user: ZendeskUser }>('GET users/me', '/api/v2/users/me.json').then((d) => d.user),
 
-    getTicket: (id) => get<{ ticket: ZendeskTicket }>(`GET ticket ${id}`, `/api/v2/tickets/${enc(id)}.json`).then((d) => d.ticket),
+    getTicket: (id) =>
+      get<{ ticket: ZendeskTicket }>(`GET ticket ${id}`, `/api/v2/tickets/${enc(id)}.json`).then((d) => d.ticket),
 
     // Comments are added through the Tickets API: PUT ticket with a `comment` object.
     updateTicket: (id, update) =>
       call(`PUT ticket ${id}`, async () => {
-        await api.put(`/api/v2/tickets/${enc(id)}.json`, { ticket: update }, { headers: { 'Content-Type': 'application/json' } });
+        await api.put(
+          `/api/v2/tickets/${enc(id)}.json`,
+          { ticket: update },
+          { headers: { 'Content-Type': 'application/json' } },
+        );
       }),
 
-    listComments: (ticketId) => all<ZendeskComment>(`GET ticket ${ticketId} comments`, `/api/v2/tickets/${enc(ticketId)}/comments.json`, 'comments', { 'page[size]': PAGE }),
+    listComments: (ticketId) =>
+      all<ZendeskComment>(
+        `GET ticket ${ticketId} comments`,
+        `/api/v2/tickets/${enc(ticketId)}/comments.json`,
+        'comments',
+        { 'page[size]': PAGE },
+      ),
 
-    listAudits: (ticketId) => all<ZendeskAudit>(`GET ticket ${ticketId} audits`, `/api/v2/tickets/${enc(ticketId)}/audits.json`, 'audits', { 'page[size]': PAGE }),
+    listAudits: (ticketId) =>
+      all<ZendeskAudit>(`GET ticket ${ticketId} audits`, `/api/v2/tickets/${enc(ticketId)}/audits.json`, 'audits', {
+        'page[size]': PAGE,
+      }),
 
     async showManyUsers(ids) {
       const users: ZendeskUser[] = [];
       // show_many takes at most 100 ids per call.
       for (let i = 0; i < ids.length; i += PAGE) {
         const chunk = ids.slice(i, i + PAGE);
-        const d = await get<{ users?: ZendeskUser[] }>('GET users/show_many', '/api/v2/users/show_many.json', { ids: chunk.join(',') });
+        const d = await get<{ users?: ZendeskUser[] }>('GET users/show_many', '/api/v2/users/show_many.json', {
+          ids: chunk.join(','),
+        });
         users.push(...(d.users ?? []));
       }
       return users;
     },
 
     listGroupMemberships: (userId) =>
-      all<ZendeskGroupMembership>('GET user group memberships', `/api/v2/users/${enc(userId)}/group_memberships.json`, 'group_memberships', { per_page: PAGE }),
+      all<ZendeskGroupMembership>(
+        'GET user group memberships',
+        `/api/v2/users/${enc(userId)}/group_memberships.json`,
+        'group_memberships',
+        { per_page: PAGE },
+      ),
 
     listGroups: () => all<ZendeskGroup>('GET groups', '/api/v2/groups.json', 'groups', { per_page: PAGE }),
 
-    getTicketForm: (id) => get<{ ticket_form: ZendeskTicketForm }>(`GET ticket form ${id}`, `/api/v2/ticket_forms/${enc(id)}.json`).then((d) => d.ticket_form),
+    getTicketForm: (id) =>
+      get<{ ticket_form: ZendeskTicketForm }>(`GET ticket form ${id}`, `/api/v2/ticket_forms/${enc(id)}.json`).then(
+        (d) => d.ticket_form,
+      ),
 
-    getTicketField: (id) => get<{ ticket_field: ZendeskTicketField }>(`GET ticket field ${id}`, `/api/v2/ticket_fields/${enc(id)}.json`).then((d) => d.ticket_field),
+    getTicketField: (id) =>
+      get<{ ticket_field: ZendeskTicketField }>(`GET ticket field ${id}`, `/api/v2/ticket_fields/${enc(id)}.json`).then(
+        (d) => d.ticket_field,
+      ),
   };
 }
 
@@ -135,7 +174,13 @@ function sameOrigin(url: string, base: string): boolean {
  * 409 is Zendesk's answer to two simultaneous updates of one ticket, worth retrying.
  */
 export function toCredgateError(what: string, err: unknown): CredgateError {
-  return httpFailure(err, { system: 'Zendesk', what, detail: zendeskMessage, authHint: "check ZENDESK_EMAIL, ZENDESK_API_TOKEN and the agent's role", alsoTransient: [409] });
+  return httpFailure(err, {
+    system: 'Zendesk',
+    what,
+    detail: zendeskMessage,
+    authHint: "check ZENDESK_EMAIL, ZENDESK_API_TOKEN and the agent's role",
+    alsoTransient: [409],
+  });
 }
 
 /** Zendesk's own error text ({error, description, details}, or plain text on 429), cut short: it is for logs only. */
@@ -143,7 +188,12 @@ function zendeskMessage(data: unknown): string {
   if (typeof data === 'string') return data.slice(0, 200);
   if (!data || typeof data !== 'object') return '';
   const d = data as { error?: unknown; description?: unknown; details?: unknown };
-  const error = typeof d.error === 'string' ? d.error : typeof d.error === 'object' && d.error ? JSON.stringify(d.error) : '';
-  const parts = [error, typeof d.description === 'string' ? d.description : '', d.details ? JSON.stringify(d.details) : ''].filter(Boolean);
+  const error =
+    typeof d.error === 'string' ? d.error : typeof d.error === 'object' && d.error ? JSON.stringify(d.error) : '';
+  const parts = [
+    error,
+    typeof d.description === 'string' ? d.description : '',
+    d.details ? JSON.stringify(d.details) : '',
+  ].filter(Boolean);
   return parts.join('; ').slice(0, 300);
 }

@@ -6,8 +6,26 @@ import { CredgateError } from '../../src/util/errors';
 import { parseDuration } from '../../src/policy/parse-duration';
 import { createZendeskClient, type ZendeskClient } from './client';
 import { verifyZendeskDelivery } from './verify';
-import { CONNECTOR_ID, commentMentions, customFieldValue, idText, inScope, parseWebhook, snapshotFromPayload, toSnapshot, toStatusChanges, valueFor } from './mappers';
-import { isZendeskConfigured, ZENDESK_ENABLE_HINT, zendeskBaseUrl, zendeskConfigSchema, zendeskFromEnv, type ZendeskConfig } from './schema';
+import {
+  CONNECTOR_ID,
+  commentMentions,
+  customFieldValue,
+  idText,
+  inScope,
+  parseWebhook,
+  snapshotFromPayload,
+  toSnapshot,
+  toStatusChanges,
+  valueFor,
+} from './mappers';
+import {
+  isZendeskConfigured,
+  ZENDESK_ENABLE_HINT,
+  zendeskBaseUrl,
+  zendeskConfigSchema,
+  zendeskFromEnv,
+  type ZendeskConfig,
+} from './schema';
 import type { ZendeskUser } from './types';
 
 /** Options for tests: a client against a fake, a clock for signature timestamps. */
@@ -21,7 +39,11 @@ export interface ZendeskConnectorOptions {
  * drop-down custom field (`zendesk.approvalField`), read back from the ticket's audits; comments
  * are HTML, private notes unless requesters must read theirs as public replies.
  */
-export function createZendeskConnector(config: ZendeskConfig, ctx: ConnectorContext, options: ZendeskConnectorOptions = {}): Connector {
+export function createZendeskConnector(
+  config: ZendeskConfig,
+  ctx: ConnectorContext,
+  options: ZendeskConnectorOptions = {},
+): Connector {
   const client = options.client ?? createZendeskClient(config);
   const now = options.now ?? Date.now;
   const ttl = parseDuration(config.groupCacheTtl) ?? 300_000;
@@ -59,7 +81,10 @@ export function createZendeskConnector(config: ZendeskConfig, ctx: ConnectorCont
   }
 
   const groupsById = () =>
-    groupNames.through('all', async () => new Map((await client.listGroups()).map((g) => [idText(g.id), g.name] as [string, string])));
+    groupNames.through(
+      'all',
+      async () => new Map((await client.listGroups()).map((g) => [idText(g.id), g.name] as [string, string])),
+    );
 
   return {
     id: CONNECTOR_ID,
@@ -76,7 +101,15 @@ export function createZendeskConnector(config: ZendeskConfig, ctx: ConnectorCont
       // Fail early, naming what to fix, when the approval field does not offer the configured values.
       const field = await client.getTicketField(approvalField);
       const options = field.custom_field_options ?? [];
-      const wanted = [config.statuses.awaitingInfo, config.statuses.pendingApproval, config.statuses.approved, config.statuses.declined, config.statuses.granted, config.statuses.revoked, config.statuses.expired];
+      const wanted = [
+        config.statuses.awaitingInfo,
+        config.statuses.pendingApproval,
+        config.statuses.approved,
+        config.statuses.declined,
+        config.statuses.granted,
+        config.statuses.revoked,
+        config.statuses.expired,
+      ];
       const missing = [...new Set(wanted)].filter((v) => !options.some((o) => o.value === v));
       if (missing.length) {
         throw new CredgateError(
@@ -86,12 +119,16 @@ export function createZendeskConnector(config: ZendeskConfig, ctx: ConnectorCont
       }
       optionNames = new Map(options.map((o) => [o.value, o.name]));
       fieldTitle = field.title || fieldTitle;
-      ctx.log.info({ connector: CONNECTOR_ID, selfId, approvalField }, 'Zendesk connector ready; events by this account are ignored');
+      ctx.log.info(
+        { connector: CONNECTOR_ID, selfId, approvalField },
+        'Zendesk connector ready; events by this account are ignored',
+      );
     },
 
     verify: (delivery) => verifyZendeskDelivery(delivery, config, now()),
 
-    parse: (delivery) => parseWebhook(delivery.rawBody, header(delivery, 'x-zendesk-webhook-invocation-id'), selfId, config),
+    parse: (delivery) =>
+      parseWebhook(delivery.rawBody, header(delivery, 'x-zendesk-webhook-invocation-id'), selfId, config),
 
     async fetchTicket(ref) {
       let ticket;
@@ -105,7 +142,9 @@ export function createZendeskConnector(config: ZendeskConfig, ctx: ConnectorCont
       const comments = await client.listComments(ref.id);
       const users = await usersById([ticket.requester_id, ...comments.map((c) => c.author_id)]);
       const form = idText(ticket.ticket_form_id);
-      const formName = form ? await formNames.through(form, async () => (await client.getTicketForm(form)).name ?? '') : undefined;
+      const formName = form
+        ? await formNames.through(form, async () => (await client.getTicketForm(form)).name ?? '')
+        : undefined;
       const group = idText(ticket.group_id);
       const groupName = group ? (await groupsById()).get(group) : undefined;
       return toSnapshot(ticket, comments, { users, formName, groupName, baseUrl }, config);

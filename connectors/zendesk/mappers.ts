@@ -1,9 +1,23 @@
 import { createHash } from 'node:crypto';
-import type { Actor, StatusChange, TicketRef, TicketReply, TicketSnapshot, WorkflowPosition } from '../../src/domain/ticket';
+import type {
+  Actor,
+  StatusChange,
+  TicketRef,
+  TicketReply,
+  TicketSnapshot,
+  WorkflowPosition,
+} from '../../src/domain/ticket';
 import type { ParsedDelivery } from '../types';
 import { CredgateError } from '../../src/util/errors';
 import type { ZendeskConfig } from './schema';
-import type { ZendeskAudit, ZendeskComment, ZendeskEventWebhook, ZendeskTicket, ZendeskTriggerWebhook, ZendeskUser } from './types';
+import type {
+  ZendeskAudit,
+  ZendeskComment,
+  ZendeskEventWebhook,
+  ZendeskTicket,
+  ZendeskTriggerWebhook,
+  ZendeskUser,
+} from './types';
 
 /** Pure translations from Zendesk's JSON to credgate's types. */
 
@@ -37,29 +51,39 @@ const HANDLED_EVENTS = new Set(
  * A webhook value read as an id: only strings and numbers are read, because a signed body is still
  * untrusted JSON and String() of an object such as {"toString": 1} throws.
  */
-export const idText = (v: unknown): string => (typeof v === 'number' && Number.isSafeInteger(v) ? String(v) : typeof v === 'string' ? v.trim() : '');
+export const idText = (v: unknown): string =>
+  typeof v === 'number' && Number.isSafeInteger(v) ? String(v) : typeof v === 'string' ? v.trim() : '';
 
-const text = (v: unknown): string => (typeof v === 'string' ? v : typeof v === 'number' || typeof v === 'boolean' ? String(v) : '');
+const text = (v: unknown): string =>
+  typeof v === 'string' ? v : typeof v === 'number' || typeof v === 'boolean' ? String(v) : '';
 
 export const refOf = (id: string): TicketRef => ({ connector: CONNECTOR_ID, id, key: `#${id}` });
 
-export function parseWebhook(rawBody: Buffer, invocationId: string | undefined, selfId: string | null, config: Pick<ZendeskConfig, 'ticketForms'>): ParsedDelivery {
+export function parseWebhook(
+  rawBody: Buffer,
+  invocationId: string | undefined,
+  selfId: string | null,
+  config: Pick<ZendeskConfig, 'ticketForms'>,
+): ParsedDelivery {
   let body: unknown;
   try {
     body = JSON.parse(rawBody.toString('utf8'));
   } catch {
     throw new CredgateError('bad-input', 'the body is not valid JSON');
   }
-  if (typeof body !== 'object' || body === null || Array.isArray(body)) throw new CredgateError('bad-input', 'the body is not a JSON object');
+  if (typeof body !== 'object' || body === null || Array.isArray(body))
+    throw new CredgateError('bad-input', 'the body is not a JSON object');
   const digest = () => 'sha256:' + createHash('sha256').update(rawBody).digest('hex');
 
   const event = body as ZendeskEventWebhook;
   if (typeof event.type === 'string' && event.type.startsWith('zen:event-type:')) {
     // The event id is the same on every retry and across webhooks subscribed to the same event.
     const deliveryId = idText(event.id) || invocationId?.trim() || digest();
-    if (!HANDLED_EVENTS.has(event.type)) return { deliveryId, tickets: [], ignored: `event ${event.type} is not handled` };
+    if (!HANDLED_EVENTS.has(event.type))
+      return { deliveryId, tickets: [], ignored: `event ${event.type} is not handled` };
     const detail = typeof event.detail === 'object' && event.detail !== null ? event.detail : {};
-    if (selfId && idText(detail.actor_id) === selfId) return { deliveryId, tickets: [], ignored: 'caused by credgate itself' };
+    if (selfId && idText(detail.actor_id) === selfId)
+      return { deliveryId, tickets: [], ignored: 'caused by credgate itself' };
     const form = idText(detail.form_id);
     if (form && config.ticketForms.length && !config.ticketForms.includes(form)) {
       return { deliveryId, tickets: [], ignored: `ticket form ${form} is not configured` };
@@ -72,9 +96,14 @@ export function parseWebhook(rawBody: Buffer, invocationId: string | undefined, 
   // A trigger or automation webhook: the JSON body the admin wrote (readme.md documents one).
   const trigger = body as ZendeskTriggerWebhook;
   const deliveryId = invocationId?.trim() || digest();
-  const id = idText(trigger.ticket_id) || idText(typeof trigger.ticket === 'object' && trigger.ticket !== null ? trigger.ticket.id : undefined);
+  const id =
+    idText(trigger.ticket_id) ||
+    idText(typeof trigger.ticket === 'object' && trigger.ticket !== null ? trigger.ticket.id : undefined);
   if (!/^\d+$/.test(id)) {
-    throw new CredgateError('bad-input', 'the body names no ticket: a trigger webhook must send {"ticket_id": "{{ticket.id}}", "actor_id": "{{current_user.id}}"}');
+    throw new CredgateError(
+      'bad-input',
+      'the body names no ticket: a trigger webhook must send {"ticket_id": "{{ticket.id}}", "actor_id": "{{current_user.id}}"}',
+    );
   }
   const actor = idText(trigger.actor_id) || idText(trigger.current_user_id);
   if (selfId && actor === selfId) return { deliveryId, tickets: [], ignored: 'caused by credgate itself' };
@@ -112,9 +141,14 @@ export function positionOfValue(value: string, statuses: ZendeskConfig['statuses
 }
 
 /** Where a ticket stands: a closing Zendesk status wins over the approval field. */
-export function positionOf(ticket: ZendeskTicket, config: Pick<ZendeskConfig, 'statuses' | 'approvalField'>): WorkflowPosition {
+export function positionOf(
+  ticket: ZendeskTicket,
+  config: Pick<ZendeskConfig, 'statuses' | 'approvalField'>,
+): WorkflowPosition {
   if ((config.statuses.closed as string[]).includes(text(ticket.status))) return 'closed';
-  return config.approvalField ? positionOfValue(customFieldValue(ticket, config.approvalField), config.statuses) : 'other';
+  return config.approvalField
+    ? positionOfValue(customFieldValue(ticket, config.approvalField), config.statuses)
+    : 'other';
 }
 
 /** The approval field's value for a position credgate may set; null for positions it never sets. */
@@ -146,7 +180,12 @@ export interface SnapshotNames {
   baseUrl?: string;
 }
 
-export function toSnapshot(ticket: ZendeskTicket, comments: ZendeskComment[], names: SnapshotNames, config: ZendeskConfig): TicketSnapshot {
+export function toSnapshot(
+  ticket: ZendeskTicket,
+  comments: ZendeskComment[],
+  names: SnapshotNames,
+  config: ZendeskConfig,
+): TicketSnapshot {
   const id = idText(ticket.id);
   const mappedFacts: Record<string, string> = {};
   for (const [fact, fieldId] of Object.entries(config.fields)) {
@@ -155,7 +194,16 @@ export function toSnapshot(ticket: ZendeskTicket, comments: ZendeskComment[], na
   }
   const replies: TicketReply[] = comments.flatMap((c) => {
     const author = actorOf(c.author_id, names.users);
-    return author ? [{ id: c.id === undefined || c.id === null ? undefined : String(c.id), author, body: commentText(c), at: c.created_at ?? '' }] : [];
+    return author
+      ? [
+          {
+            id: c.id === undefined || c.id === null ? undefined : String(c.id),
+            author,
+            body: commentText(c),
+            at: c.created_at ?? '',
+          },
+        ]
+      : [];
   });
   const approval = config.approvalField ? customFieldValue(ticket, config.approvalField) : '';
   return {
@@ -251,7 +299,9 @@ export function htmlToText(html: string): string {
 /** True when a comment says `marker`, however Zendesk stored it (HTML-escaped, or plain). */
 export function commentMentions(c: ZendeskComment, marker: string): boolean {
   const wanted = marker.replace(/\u2060/g, '');
-  return [text(c.body), text(c.plain_body), htmlToText(text(c.html_body))].some((t) => t.replace(/\u2060/g, '').includes(wanted));
+  return [text(c.body), text(c.plain_body), htmlToText(text(c.html_body))].some((t) =>
+    t.replace(/\u2060/g, '').includes(wanted),
+  );
 }
 
 /**
@@ -262,7 +312,13 @@ export function snapshotFromPayload(body: unknown, config: ZendeskConfig): Ticke
   if (typeof body !== 'object' || body === null) return null;
   const b = body as ZendeskEventWebhook & ZendeskTriggerWebhook & { ticket?: Partial<ZendeskTicket> };
   if (typeof b.type === 'string' && !b.type.startsWith('zen:event-type:ticket.')) return null;
-  const detail = (typeof b.detail === 'object' && b.detail !== null ? b.detail : typeof b.ticket === 'object' && b.ticket !== null ? b.ticket : null) as Record<string, unknown> | null;
+  const detail = (
+    typeof b.detail === 'object' && b.detail !== null
+      ? b.detail
+      : typeof b.ticket === 'object' && b.ticket !== null
+        ? b.ticket
+        : null
+  ) as Record<string, unknown> | null;
   const id = idText(detail?.id) || idText(b.ticket_id);
   if (!detail || !/^\d+$/.test(id)) return null;
   const ticket: ZendeskTicket = {
@@ -272,7 +328,9 @@ export function snapshotFromPayload(body: unknown, config: ZendeskConfig): Ticke
     status: text(detail.status).toLowerCase(),
     type: text(detail.type),
     requester_id: idText(detail.requester_id) || null,
-    tags: Array.isArray(detail.tags) ? (detail.tags as unknown[]).filter((t): t is string => typeof t === 'string') : [],
+    tags: Array.isArray(detail.tags)
+      ? (detail.tags as unknown[]).filter((t): t is string => typeof t === 'string')
+      : [],
     custom_fields: Array.isArray(detail.custom_fields) ? (detail.custom_fields as ZendeskTicket['custom_fields']) : [],
   };
   return toSnapshot(ticket, [], { users: new Map() }, config);

@@ -3,9 +3,12 @@ import { FACT_NAMES } from '../../src/domain/request';
 import { parseDuration } from '../../src/policy/parse-duration';
 
 const fieldId = z
-  .union([z.number().int().positive(), z.string().regex(/^\d+$/)], { message: 'expected a Zendesk ticket field id, e.g. 360001234567' })
+  .union([z.number().int().positive(), z.string().regex(/^\d+$/)], {
+    message: 'expected a Zendesk ticket field id, e.g. 360001234567',
+  })
   .transform(String);
-const duration = (example: string) => z.string().refine((s) => parseDuration(s) !== null, `expected a duration such as "${example}"`);
+const duration = (example: string) =>
+  z.string().refine((s) => parseDuration(s) !== null, `expected a duration such as "${example}"`);
 
 /**
  * The `zendesk:` section of the config file. Zendesk's ticket statuses (new, open, pending, hold,
@@ -16,7 +19,10 @@ const duration = (example: string) => z.string().refine((s) => parseDuration(s) 
  */
 export const zendeskConfigSchema = z
   .object({
-    subdomain: z.string().regex(/^[a-z0-9][a-z0-9-]*$/i, 'expected your Zendesk subdomain, e.g. "acme" for acme.zendesk.com').optional(),
+    subdomain: z
+      .string()
+      .regex(/^[a-z0-9][a-z0-9-]*$/i, 'expected your Zendesk subdomain, e.g. "acme" for acme.zendesk.com')
+      .optional(),
     baseUrl: z.url({ message: 'expected the Zendesk URL, e.g. https://acme.zendesk.com' }).optional(),
     email: z.string().min(1).optional(),
     apiToken: z.string().min(1).optional(),
@@ -56,10 +62,18 @@ export const zendeskConfigSchema = z
   .strict()
   .superRefine((c, ctx) => {
     if (isZendeskConfigured(c) && !c.approvalField) {
-      ctx.addIssue({ code: 'custom', path: ['approvalField'], message: 'expected the id of the "Credential approval" drop-down field (see connectors/zendesk/readme.md)' });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['approvalField'],
+        message: 'expected the id of the "Credential approval" drop-down field (see connectors/zendesk/readme.md)',
+      });
     }
     if (isZendeskConfigured(c) && !c.email) {
-      ctx.addIssue({ code: 'custom', path: ['email'], message: 'expected the email of the Zendesk agent whose API token credgate uses (ZENDESK_EMAIL)' });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['email'],
+        message: 'expected the email of the Zendesk agent whose API token credgate uses (ZENDESK_EMAIL)',
+      });
     }
   });
 

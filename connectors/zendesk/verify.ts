@@ -32,23 +32,43 @@ function safeEqual(a: string, b: string): boolean {
  * Accepts a delivery only when its signature matches and its timestamp is within `maxSkew` of now,
  * so a captured delivery cannot be replayed later. Never touches the network.
  */
-export function verifyZendeskDelivery(delivery: InboundDelivery, config: Pick<ZendeskConfig, 'webhookSecret' | 'maxSkew'>, now: number = Date.now()): void {
+export function verifyZendeskDelivery(
+  delivery: InboundDelivery,
+  config: Pick<ZendeskConfig, 'webhookSecret' | 'maxSkew'>,
+  now: number = Date.now(),
+): void {
   if (!config.webhookSecret) {
-    throw new CredgateError('auth', 'no Zendesk webhook secret is configured, so no delivery is accepted: set ZENDESK_WEBHOOK_SECRET to the webhook\'s signing secret');
+    throw new CredgateError(
+      'auth',
+      "no Zendesk webhook secret is configured, so no delivery is accepted: set ZENDESK_WEBHOOK_SECRET to the webhook's signing secret",
+    );
   }
   const signature = header(delivery, SIGNATURE)?.trim();
   const timestamp = header(delivery, TIMESTAMP)?.trim();
   if (!signature || !timestamp) {
-    throw new CredgateError('auth', 'the delivery is not signed: expected X-Zendesk-Webhook-Signature and X-Zendesk-Webhook-Signature-Timestamp headers');
+    throw new CredgateError(
+      'auth',
+      'the delivery is not signed: expected X-Zendesk-Webhook-Signature and X-Zendesk-Webhook-Signature-Timestamp headers',
+    );
   }
   // Compare the signature first: an unsigned timestamp says nothing worth reporting.
   if (!safeEqual(signature, zendeskSignature(config.webhookSecret, timestamp, delivery.rawBody))) {
-    throw new CredgateError('auth', 'the X-Zendesk-Webhook-Signature does not match the body: check ZENDESK_WEBHOOK_SECRET (the webhook\'s signing secret)');
+    throw new CredgateError(
+      'auth',
+      "the X-Zendesk-Webhook-Signature does not match the body: check ZENDESK_WEBHOOK_SECRET (the webhook's signing secret)",
+    );
   }
   const at = Date.parse(timestamp);
   const skew = parseDuration(config.maxSkew) ?? 300_000;
-  if (Number.isNaN(at)) throw new CredgateError('auth', `the X-Zendesk-Webhook-Signature-Timestamp "${timestamp.slice(0, 40)}" is not a time`);
+  if (Number.isNaN(at))
+    throw new CredgateError(
+      'auth',
+      `the X-Zendesk-Webhook-Signature-Timestamp "${timestamp.slice(0, 40)}" is not a time`,
+    );
   if (Math.abs(now - at) > skew) {
-    throw new CredgateError('auth', `the delivery was signed at ${timestamp}, more than ${config.maxSkew} from now: refused as stale (a replay, or a clock out of sync)`);
+    throw new CredgateError(
+      'auth',
+      `the delivery was signed at ${timestamp}, more than ${config.maxSkew} from now: refused as stale (a replay, or a clock out of sync)`,
+    );
   }
 }

@@ -14,13 +14,30 @@ export interface ExportOptions {
 }
 
 /** The CSV columns, in order; the header never changes between exports. */
-export const CSV_COLUMNS = ['seq', 'at', 'action', 'outcome', 'actor', 'connector', 'ticket', 'requestId', 'rules', 'detail', 'hash', 'prevHash'] as const;
+export const CSV_COLUMNS = [
+  'seq',
+  'at',
+  'action',
+  'outcome',
+  'actor',
+  'connector',
+  'ticket',
+  'requestId',
+  'rules',
+  'detail',
+  'hash',
+  'prevHash',
+] as const;
 
 /**
  * Writes records in chain order as JSON Lines or CSV, one at a time with backpressure, so a log of
  * any size is exported in constant memory. Returns how many records were written.
  */
-export async function exportAudit(records: AsyncIterable<AuditRecord>, out: Writable, options: ExportOptions): Promise<number> {
+export async function exportAudit(
+  records: AsyncIterable<AuditRecord>,
+  out: Writable,
+  options: ExportOptions,
+): Promise<number> {
   const since = options.since?.getTime() ?? -Infinity;
   const until = options.until?.getTime() ?? Infinity;
   const write = async (chunk: string) => {

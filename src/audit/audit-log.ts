@@ -81,16 +81,23 @@ const PAGE = 200;
  * Replicas append concurrently: record n+1 is claimed with set-if-absent and the head advances by
  * compare-and-swap, so the chain never forks.
  */
-export function createAuditLog(engine: StoreEngine, hmacKey: string | undefined, options: AuditLogOptions = {}): AuditLog {
+export function createAuditLog(
+  engine: StoreEngine,
+  hmacKey: string | undefined,
+  options: AuditLogOptions = {},
+): AuditLog {
   const kv = engine.keyv('audit');
   const clock = options.clock ?? (() => new Date());
   const scrub = (text: string) => scrubPatterns(options.scrub ? options.scrub(text) : text);
   const observers = new Set<AuditObserver>();
   const digest = (prevHash: string, body: object) => {
     const text = prevHash + '\n' + canonical(body);
-    return hmacKey ? createHmac('sha256', hmacKey).update(text).digest('hex') : createHash('sha256').update(text).digest('hex');
+    return hmacKey
+      ? createHmac('sha256', hmacKey).update(text).digest('hex')
+      : createHash('sha256').update(text).digest('hex');
   };
-  const readHead = async (): Promise<Head> => ((await kv.get('head')) as Head | undefined) ?? { version: 0, seq: 0, hash: GENESIS };
+  const readHead = async (): Promise<Head> =>
+    ((await kv.get('head')) as Head | undefined) ?? { version: 0, seq: 0, hash: GENESIS };
 
   /** Reads records from..to (inclusive) a page at a time; a missing record is undefined. */
   async function* walk(from: number, to: number): AsyncGenerator<[number, AuditRecord | undefined]> {
@@ -102,7 +109,10 @@ export function createAuditLog(engine: StoreEngine, hmacKey: string | undefined,
   }
 
   async function chain<T extends AuditRecord>(record: Omit<T, 'seq' | 'prevHash' | 'hash'>): Promise<T> {
-    const clean = { ...record, ...scrubDeep({ actor: record.actor, outcome: record.outcome, rules: record.rules, detail: record.detail }, scrub) };
+    const clean = {
+      ...record,
+      ...scrubDeep({ actor: record.actor, outcome: record.outcome, rules: record.rules, detail: record.detail }, scrub),
+    };
     for (;;) {
       const existing = (await kv.get(`effect:${clean.effectKey}`)) as number | undefined;
       if (existing !== undefined) return (await kv.get(entryKey(existing))) as T;
@@ -113,7 +123,11 @@ export function createAuditLog(engine: StoreEngine, hmacKey: string | undefined,
       // Whoever wrote record n+1 (us, or a replica that crashed before moving the head) is
       // chained correctly: move the head to it and go again if it was not ours.
       const winner = claimed ? stored : ((await kv.get(entryKey(stored.seq))) as T);
-      await engine.compareAndSet('audit', 'head', head.version, { version: head.version + 1, seq: winner.seq, hash: winner.hash } as Head);
+      await engine.compareAndSet('audit', 'head', head.version, {
+        version: head.version + 1,
+        seq: winner.seq,
+        hash: winner.hash,
+      } as Head);
       if (!claimed) continue;
       await kv.set(`effect:${clean.effectKey}`, stored.seq);
       for (const observe of observers) {
@@ -132,7 +146,12 @@ export function createAuditLog(engine: StoreEngine, hmacKey: string | undefined,
 
     appendSystem(event, key) {
       const at = event.at ?? clock().toISOString();
-      return chain<SystemAuditEntry>({ ...event, at, system: true, effectKey: key ?? `system/${event.action}/${at}/${randomUUID()}` });
+      return chain<SystemAuditEntry>({
+        ...event,
+        at,
+        system: true,
+        effectKey: key ?? `system/${event.action}/${at}/${randomUUID()}`,
+      });
     },
 
     async *records(fromSeq = 1) {
@@ -161,7 +180,9 @@ function scrubDeep<T>(value: T, scrub: (text: string) => string): T {
   if (typeof value === 'string') return scrub(value) as T;
   if (Array.isArray(value)) return value.map((v) => scrubDeep(v, scrub)) as T;
   if (value && typeof value === 'object') {
-    return Object.fromEntries(Object.entries(value as Record<string, unknown>).map(([k, v]) => [k, scrubDeep(v, scrub)])) as T;
+    return Object.fromEntries(
+      Object.entries(value as Record<string, unknown>).map(([k, v]) => [k, scrubDeep(v, scrub)]),
+    ) as T;
   }
   return value;
 }

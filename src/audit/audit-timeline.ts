@@ -30,7 +30,9 @@ export function formatTimeline(entries: AuditEntry[]): string {
   const blocks: string[] = [];
   for (const [requestId, list] of byRequest) {
     const t = list[0].ticket;
-    const lines = [`${safe(t.key)} (${safe(t.connector)} ticket ${safe(t.id)}), request ${safe(requestId)}: ${list.length} audit ${list.length === 1 ? 'entry' : 'entries'}`];
+    const lines = [
+      `${safe(t.key)} (${safe(t.connector)} ticket ${safe(t.id)}), request ${safe(requestId)}: ${list.length} audit ${list.length === 1 ? 'entry' : 'entries'}`,
+    ];
     const actionWidth = Math.max(...list.map((e) => e.action.length));
     for (const e of list) {
       const parts = [
@@ -57,7 +59,10 @@ export function summarize(detail: Record<string, unknown> | undefined): string {
   if (!detail) return '';
   const text = Object.entries(detail)
     .filter(([, v]) => v !== undefined && v !== null && !(Array.isArray(v) && v.length === 0))
-    .map(([k, v]) => `${k}=${Array.isArray(v) ? v.map(String).join(',') : typeof v === 'object' ? JSON.stringify(v) : String(v)}`)
+    .map(
+      ([k, v]) =>
+        `${k}=${Array.isArray(v) ? v.map(String).join(',') : typeof v === 'object' ? JSON.stringify(v) : String(v)}`,
+    )
     .join(' ');
   const clean = safe(text);
   return clean.length > SUMMARY_MAX ? clean.slice(0, SUMMARY_MAX - 1) + '…' : clean;
@@ -66,7 +71,12 @@ export function summarize(detail: Record<string, unknown> | undefined): string {
 /** "2026-11-25 10:00:00Z": seconds are enough to read a story. */
 function formatAt(at: string): string {
   const ms = Date.parse(at);
-  return Number.isFinite(ms) ? new Date(ms).toISOString().replace('T', ' ').replace(/\.\d{3}Z$/, 'Z') : safe(at);
+  return Number.isFinite(ms)
+    ? new Date(ms)
+        .toISOString()
+        .replace('T', ' ')
+        .replace(/\.\d{3}Z$/, 'Z')
+    : safe(at);
 }
 
 // C0 and C1 controls (escape sequences), and the bidi overrides and isolates.

@@ -36,7 +36,14 @@ export function recordConfigLoaded(audit: AuditLog, input: ConfigLoaded, at?: Da
     detail.policyFile = input.policyFile;
     detail.policyFileSha256 = fileSha256(input.policyFile);
   }
-  return audit.appendSystem({ action: 'config-loaded', actor: null, outcome: 'loaded', rules: [], detail, at: at?.toISOString() });
+  return audit.appendSystem({
+    action: 'config-loaded',
+    actor: null,
+    outcome: 'loaded',
+    rules: [],
+    detail,
+    at: at?.toISOString(),
+  });
 }
 
 const sha256 = (text: string | Buffer) => createHash('sha256').update(text).digest('hex');

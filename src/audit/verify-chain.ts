@@ -19,19 +19,34 @@ const GENESIS = '0'.repeat(64);
  * hash was edited; an empty position, or records moved up over a gap, means records were deleted;
  * an intact record whose predecessor sits at another position was reordered.
  */
-export async function checkChain(head: { seq: number; hash: string }, walk: Walk, digest: (prevHash: string, body: object) => string): Promise<VerifyResult> {
+export async function checkChain(
+  head: { seq: number; hash: string },
+  walk: Walk,
+  digest: (prevHash: string, body: object) => string,
+): Promise<VerifyResult> {
   let prev = GENESIS;
   for await (const [seq, record] of walk(1, head.seq)) {
-    if (!record) return { ok: false, seq, kind: 'missing', problem: `entry ${seq} is missing: it was deleted from the store` };
+    if (!record)
+      return { ok: false, seq, kind: 'missing', problem: `entry ${seq} is missing: it was deleted from the store` };
     const { hash, prevHash, ...body } = record;
     if (digest(prevHash, body) !== hash) {
-      return { ok: false, seq, kind: 'edited', problem: `entry ${seq} was edited: its content no longer matches its hash` };
+      return {
+        ok: false,
+        seq,
+        kind: 'edited',
+        problem: `entry ${seq} was edited: its content no longer matches its hash`,
+      };
     }
     if (record.seq !== seq || prevHash !== prev) return misplaced(seq, record, head.seq, walk);
     prev = hash;
   }
   if (head.hash !== prev) {
-    return { ok: false, seq: head.seq, kind: 'head', problem: `the chain's head does not match entry ${head.seq}: the last entries were removed or replaced` };
+    return {
+      ok: false,
+      seq: head.seq,
+      kind: 'head',
+      problem: `the chain's head does not match entry ${head.seq}: the last entries were removed or replaced`,
+    };
   }
   return { ok: true, count: head.seq };
 }
@@ -50,7 +65,17 @@ async function misplaced(seq: number, record: StoredRecord, last: number, walk: 
   }
   if (record.seq > seq) {
     const gap = record.seq - 1 === seq ? `entry ${seq} is` : `entries ${seq} to ${record.seq - 1} are`;
-    return { ok: false, seq, kind: 'missing', problem: `${gap} missing: entry ${record.seq} was moved up to position ${seq} over the gap` };
+    return {
+      ok: false,
+      seq,
+      kind: 'missing',
+      problem: `${gap} missing: entry ${record.seq} was moved up to position ${seq} over the gap`,
+    };
   }
-  return { ok: false, seq, kind: 'unlinked', problem: `entry ${seq} does not follow entry ${seq - 1}: entry ${seq - 1} was replaced` };
+  return {
+    ok: false,
+    seq,
+    kind: 'unlinked',
+    problem: `entry ${seq} does not follow entry ${seq - 1}: entry ${seq - 1} was replaced`,
+  };
 }

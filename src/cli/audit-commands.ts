@@ -32,15 +32,23 @@ export function registerAuditCommands(program: Command, now: () => Date = () => 
   audit
     .command('export')
     .description('write every entry in chain order, optionally within a time range')
-    .option('--since <time>', 'from this time: an ISO date (2026-11-25, 2026-11-25T10:00:00Z) or a duration ago (24h, 7d)')
+    .option(
+      '--since <time>',
+      'from this time: an ISO date (2026-11-25, 2026-11-25T10:00:00Z) or a duration ago (24h, 7d)',
+    )
     .option('--until <time>', 'before this time: an ISO date or a duration ago')
     .option('--format <format>', 'jsonl (one JSON entry per line) or csv', 'jsonl')
     .option('--out <file>', 'write to this file instead of standard output')
     .action((opts: { since?: string; until?: string; format: string; out?: string }) => {
-      if (!EXPORT_FORMATS.includes(opts.format as ExportFormat)) throw new CredgateError('bad-input', `--format must be jsonl or csv, not "${opts.format}"`);
+      if (!EXPORT_FORMATS.includes(opts.format as ExportFormat))
+        throw new CredgateError('bad-input', `--format must be jsonl or csv, not "${opts.format}"`);
       const since = opts.since === undefined ? undefined : parseTime('--since', opts.since, now());
       const until = opts.until === undefined ? undefined : parseTime('--until', opts.until, now());
-      if (since && until && since >= until) throw new CredgateError('bad-input', `--since (${since.toISOString()}) must be before --until (${until.toISOString()})`);
+      if (since && until && since >= until)
+        throw new CredgateError(
+          'bad-input',
+          `--since (${since.toISOString()}) must be before --until (${until.toISOString()})`,
+        );
       return withAuditLog(async (log) => {
         // Owner-only: an audit trail names people and systems.
         const target: Writable = opts.out ? createWriteStream(opts.out, { mode: 0o600 }) : process.stdout;
@@ -55,12 +63,15 @@ export function registerAuditCommands(program: Command, now: () => Date = () => 
 
   audit
     .command('show <ticket>')
-    .description('the story of one request: a ticket key (PROJ-12, owner/repo#3, INC0010001), a ticket id or a request id (cg-…)')
+    .description(
+      'the story of one request: a ticket key (PROJ-12, owner/repo#3, INC0010001), a ticket id or a request id (cg-…)',
+    )
     .option('--json', 'the entries as a JSON array, for machines')
     .action((ticket: string, opts: { json?: boolean }) =>
       withAuditLog(async (log) => {
         const entries = await collectTimeline(log.records(), ticket);
-        if (entries.length === 0) throw new CredgateError('not-found', `no audit entries for ${JSON.stringify(ticket)}`);
+        if (entries.length === 0)
+          throw new CredgateError('not-found', `no audit entries for ${JSON.stringify(ticket)}`);
         print(opts.json ? JSON.stringify(entries, null, 2) : formatTimeline(entries));
       }),
     );
@@ -84,10 +95,14 @@ export function parseTime(flag: string, text: string, now: Date): Date {
   if (ago !== null) return new Date(now.getTime() - ago);
   const m = /^(\d{4})-(\d{2})-(\d{2})([T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?)?$/.exec(text.trim());
   // Date.parse rolls 2026-02-31 over into March: check the day exists in its month first.
-  const real = m !== null && Number(m[3]) >= 1 && Number(m[3]) <= new Date(Date.UTC(Number(m[1]), Number(m[2]), 0)).getUTCDate();
+  const real =
+    m !== null && Number(m[3]) >= 1 && Number(m[3]) <= new Date(Date.UTC(Number(m[1]), Number(m[2]), 0)).getUTCDate();
   const ms = real ? Date.parse(text.trim()) : NaN;
   if (!Number.isFinite(ms)) {
-    throw new CredgateError('bad-input', `${flag} "${text}" is neither a date (2026-11-25, 2026-11-25T10:00:00Z) nor a duration ago (24h, 7d)`);
+    throw new CredgateError(
+      'bad-input',
+      `${flag} "${text}" is neither a date (2026-11-25, 2026-11-25T10:00:00Z) nor a duration ago (24h, 7d)`,
+    );
   }
   return new Date(ms);
 }

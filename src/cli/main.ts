@@ -14,7 +14,9 @@ import { createService } from '../service';
 import { createLogger } from '../util/logger';
 
 /** `credgate <command>`: policy check, simulate, audit verify / export / show. */
-const program = new Command('credgate').description('shared-credential requests under policy, inside your ticketing system');
+const program = new Command('credgate').description(
+  'shared-credential requests under policy, inside your ticketing system',
+);
 const out = (s: string) => process.stdout.write(s + '\n');
 
 program
@@ -27,39 +29,53 @@ program
     const policy = loadPolicy(path);
     const doc = policy.document;
     out(`${path}: valid`);
-    out(`categories: ${doc.categories.map((c) => `${c.id} (requires ${c.required.join(', ') || 'nothing'}; path ${c.path})`).join('; ')}`);
-    out(`risk rules: ${doc.risk.rules.map((r) => `${r.id} → ${r.risk}`).join(', ') || 'none (everything is low risk)'}`);
+    out(
+      `categories: ${doc.categories.map((c) => `${c.id} (requires ${c.required.join(', ') || 'nothing'}; path ${c.path})`).join('; ')}`,
+    );
+    out(
+      `risk rules: ${doc.risk.rules.map((r) => `${r.id} → ${r.risk}`).join(', ') || 'none (everything is low risk)'}`,
+    );
     out(`approval paths: ${Object.keys(doc.approvals.paths).join(', ')}`);
-    out(`durations: default ${doc.durations.default}, max low ${doc.durations.max.low}, max high ${doc.durations.max.high}`);
+    out(
+      `durations: default ${doc.durations.default}, max low ${doc.durations.max.low}, max high ${doc.durations.max.high}`,
+    );
   });
 
 program
   .command('simulate <payload>')
-  .description('print the decision and the exact comments credgate would post for a webhook payload, calling no ticketing system')
+  .description(
+    'print the decision and the exact comments credgate would post for a webhook payload, calling no ticketing system',
+  )
   .option('-c, --connector <id>', 'connector whose payload format this is', 'jira')
   .option('-p, --policy <file>', 'policy file (default: the configured one)')
   .option('--first-only', 'only the first decision, not the whole lifecycle')
   .option('-m, --markup <markup>', 'comment markup: jira-wiki, markdown, html or text', 'jira-wiki')
   .option('--at <iso>', 'simulated start time', new Date().toISOString())
-  .action(async (payloadPath: string, opts: { connector: string; policy?: string; firstOnly?: boolean; at: string; markup: CommentMarkup }) => {
-    const config = loadConfig(process.env);
-    const def = connectorDefinition(opts.connector);
-    const snapshot = def.snapshotFromPayload(JSON.parse(readFileSync(payloadPath, 'utf8')), config[def.id] as never);
-    if (!snapshot) throw new Error(`${payloadPath} is not a ${def.id} payload that names a ticket`);
-    const policy = loadPolicy(opts.policy ?? config.policy.path);
-    if (!['jira-wiki', 'markdown', 'html', 'text'].includes(opts.markup)) throw new Error(`--markup must be jira-wiki, markdown, html or text, not "${opts.markup}"`);
-    const renderer = createCommentRenderer({
-      markup: opts.markup,
-      templateDirs: [config.templates.dir, BUILTIN_TEMPLATES].filter((d): d is string => Boolean(d)),
-      required: REQUIRED_TEMPLATES,
-    });
-    const steps = await simulateRequest(snapshot, policy, renderer, new Date(opts.at), !opts.firstOnly);
-    for (const step of steps) {
-      out(`\n=== ${step.event} → ${step.state}`);
-      for (const a of step.actions) out(`  • ${a}`);
-      for (const c of step.comments) out(`\n--- comment ---\n${c}`);
-    }
-  });
+  .action(
+    async (
+      payloadPath: string,
+      opts: { connector: string; policy?: string; firstOnly?: boolean; at: string; markup: CommentMarkup },
+    ) => {
+      const config = loadConfig(process.env);
+      const def = connectorDefinition(opts.connector);
+      const snapshot = def.snapshotFromPayload(JSON.parse(readFileSync(payloadPath, 'utf8')), config[def.id] as never);
+      if (!snapshot) throw new Error(`${payloadPath} is not a ${def.id} payload that names a ticket`);
+      const policy = loadPolicy(opts.policy ?? config.policy.path);
+      if (!['jira-wiki', 'markdown', 'html', 'text'].includes(opts.markup))
+        throw new Error(`--markup must be jira-wiki, markdown, html or text, not "${opts.markup}"`);
+      const renderer = createCommentRenderer({
+        markup: opts.markup,
+        templateDirs: [config.templates.dir, BUILTIN_TEMPLATES].filter((d): d is string => Boolean(d)),
+        required: REQUIRED_TEMPLATES,
+      });
+      const steps = await simulateRequest(snapshot, policy, renderer, new Date(opts.at), !opts.firstOnly);
+      for (const step of steps) {
+        out(`\n=== ${step.event} → ${step.state}`);
+        for (const a of step.actions) out(`  • ${a}`);
+        for (const c of step.comments) out(`\n--- comment ---\n${c}`);
+      }
+    },
+  );
 
 registerAuditCommands(program);
 

@@ -19,7 +19,13 @@ export interface SimulatedStep {
  * Plays a whole request through the real engine and templates, without any ticketing system:
  * the ticket arrives, each required approver approves, the reminder and the expiry fire.
  */
-export async function simulateRequest(snapshot: TicketSnapshot, policy: Policy, renderer: CommentRenderer, start: Date, full: boolean): Promise<SimulatedStep[]> {
+export async function simulateRequest(
+  snapshot: TicketSnapshot,
+  policy: Policy,
+  renderer: CommentRenderer,
+  start: Date,
+  full: boolean,
+): Promise<SimulatedStep[]> {
   const steps: SimulatedStep[] = [];
   let now = start;
   let request: CredentialRequest | null = null;
@@ -34,7 +40,15 @@ export async function simulateRequest(snapshot: TicketSnapshot, policy: Policy, 
     return true;
   };
 
-  if (!(await play(`ticket ${snapshot.ref.key} created`, { type: 'ticket-observed', snapshot, changes: [], groupsByActor: {} }))) return steps;
+  if (
+    !(await play(`ticket ${snapshot.ref.key} created`, {
+      type: 'ticket-observed',
+      snapshot,
+      changes: [],
+      groupsByActor: {},
+    }))
+  )
+    return steps;
   if (!full) return steps;
   const current = () => request as unknown as CredentialRequest;
   let n = 0;
@@ -43,7 +57,15 @@ export async function simulateRequest(snapshot: TicketSnapshot, policy: Policy, 
       n++;
       const actor = { id: `approver-${n}`, displayName: `Approver ${n} (${step.name})` };
       now = new Date(now.getTime() + 15 * 60_000);
-      const change = { id: `sim-${n}`, actor, from: 'Pending approval', to: 'Approved', position: 'approved' as const, at: now.toISOString(), bySelf: false };
+      const change = {
+        id: `sim-${n}`,
+        actor,
+        from: 'Pending approval',
+        to: 'Approved',
+        position: 'approved' as const,
+        at: now.toISOString(),
+        bySelf: false,
+      };
       await play(`${actor.displayName} moves the ticket to Approved`, {
         type: 'ticket-observed',
         snapshot,
@@ -65,13 +87,17 @@ function describe(outbox: Effect[], renderer: CommentRenderer): { comments: stri
   const comments: string[] = [];
   const actions: string[] = [];
   for (const e of outbox) {
-    if (e.kind === 'comment') comments.push(renderer.render(e.template, { howToApprove: DEFAULT_HOW_TO_APPROVE, ...e.view }));
+    if (e.kind === 'comment')
+      comments.push(renderer.render(e.template, { howToApprove: DEFAULT_HOW_TO_APPROVE, ...e.view }));
     else if (e.kind === 'set-status') actions.push(`move ticket to the ${e.position} status`);
     else if (e.kind === 'grant') actions.push(`grant access until ${e.expiresAt}`);
     else if (e.kind === 'revoke') actions.push(`revoke access (${e.reason})`);
     else if (e.kind === 'schedule') actions.push(`schedule ${e.timer} at ${e.at}`);
     else if (e.kind === 'unschedule') actions.push(`cancel ${e.timer}`);
-    else actions.push(`audit: ${e.event.action} → ${e.event.outcome}${e.event.rules.length ? ` [${e.event.rules.join(', ')}]` : ''}`);
+    else
+      actions.push(
+        `audit: ${e.event.action} → ${e.event.outcome}${e.event.rules.length ? ` [${e.event.rules.join(', ')}]` : ''}`,
+      );
   }
   return { comments, actions };
 }

@@ -24,9 +24,18 @@ export const coreConfigShape = {
     })
     .strict()
     .prefault({}),
-  store: z.object({ url: z.string().min(1).default('sqlite://./data/credgate.sqlite') }).strict().prefault({}),
-  policy: z.object({ path: z.string().min(1).default('config/policy.yaml') }).strict().prefault({}),
-  templates: z.object({ dir: z.string().min(1).optional() }).strict().prefault({}),
+  store: z
+    .object({ url: z.string().min(1).default('sqlite://./data/credgate.sqlite') })
+    .strict()
+    .prefault({}),
+  policy: z
+    .object({ path: z.string().min(1).default('config/policy.yaml') })
+    .strict()
+    .prefault({}),
+  templates: z
+    .object({ dir: z.string().min(1).optional() })
+    .strict()
+    .prefault({}),
   log: z
     .object({ level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info') })
     .strict()

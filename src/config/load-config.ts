@@ -51,7 +51,14 @@ export function loadConfig(env: Env): Config {
 
   const merged = deepMerge(fromFile, fromEnv);
   const parsed = buildSchema().safeParse(merged);
-  if (!parsed.success) throw new CredgateError('config', formatZodError(parsed.error, existsSync(path) ? `configuration (${path} + environment)` : 'configuration (environment)'));
+  if (!parsed.success)
+    throw new CredgateError(
+      'config',
+      formatZodError(
+        parsed.error,
+        existsSync(path) ? `configuration (${path} + environment)` : 'configuration (environment)',
+      ),
+    );
   const config = parsed.data as unknown as Config;
   config.source = existsSync(path) ? path : 'defaults and environment';
   config.secrets = collectSecrets(config);

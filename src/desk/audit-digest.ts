@@ -73,10 +73,25 @@ export class AuditDigest {
     for await (const e of this.audit.entries(this.lastSeq + 1)) {
       if (e.seq <= this.lastSeq) continue;
       this.lastSeq = e.seq;
-      this.rows.push({ seq: e.seq, at: e.at, requestId: e.requestId, ticketKey: e.ticket.key, action: e.action, actor: e.actor, outcome: e.outcome, rules: e.rules });
+      this.rows.push({
+        seq: e.seq,
+        at: e.at,
+        requestId: e.requestId,
+        ticketKey: e.ticket.key,
+        action: e.action,
+        actor: e.actor,
+        outcome: e.outcome,
+        rules: e.rules,
+      });
       if (isFailedRevocation(e)) {
         const error = typeof e.detail?.error === 'string' ? e.detail.error : null;
-        this.failures.set(e.requestId, { requestId: e.requestId, ticketKey: e.ticket.key, at: e.at, action: e.action, error });
+        this.failures.set(e.requestId, {
+          requestId: e.requestId,
+          ticketKey: e.ticket.key,
+          at: e.at,
+          action: e.action,
+          error,
+        });
       }
     }
   }

@@ -59,22 +59,49 @@ export const DEFAULT_FAILED_STATES: readonly string[] = ['revocation-failed' sat
  * Sorts every request into the desk's sections in one pass over the store, so the page stays
  * cheap with thousands of requests: nothing is read twice and nothing but small rows is kept.
  */
-export async function collectOverview(requests: AsyncIterable<CredentialRequest>, now: Date, failedStates: readonly string[] = DEFAULT_FAILED_STATES): Promise<RequestsOverview> {
+export async function collectOverview(
+  requests: AsyncIterable<CredentialRequest>,
+  now: Date,
+  failedStates: readonly string[] = DEFAULT_FAILED_STATES,
+): Promise<RequestsOverview> {
   const t = now.getTime();
-  const out: RequestsOverview = { activeGrants: [], pendingApprovals: [], upcomingRevocations: [], failedRevocations: [], byId: new Map() };
+  const out: RequestsOverview = {
+    activeGrants: [],
+    pendingApprovals: [],
+    upcomingRevocations: [],
+    failedRevocations: [],
+    byId: new Map(),
+  };
   for await (const r of requests) {
     const row = requestRow(r);
     out.byId.set(r.id, row);
     if (r.state === 'granted') {
       const msLeft = r.expiresAt ? Date.parse(r.expiresAt) - t : null;
-      const grant: ActiveGrant = { ...row, approvers: unique(r.approvals.map((a) => a.actor.displayName)), grantedAt: r.grantedAt, expiresAt: r.expiresAt, msLeft };
+      const grant: ActiveGrant = {
+        ...row,
+        approvers: unique(r.approvals.map((a) => a.actor.displayName)),
+        grantedAt: r.grantedAt,
+        expiresAt: r.expiresAt,
+        msLeft,
+      };
       out.activeGrants.push(grant);
       if (msLeft !== null && msLeft <= DAY_MS) out.upcomingRevocations.push(grant);
     } else if (r.state === 'pending-approval') {
       const since = r.pendingSince ?? r.createdAt;
-      out.pendingApprovals.push({ ...row, pendingSince: since, ageMs: t - Date.parse(since), needs: stillNeeded(r), oldest: false });
+      out.pendingApprovals.push({
+        ...row,
+        pendingSince: since,
+        ageMs: t - Date.parse(since),
+        needs: stillNeeded(r),
+        oldest: false,
+      });
     } else if (failedStates.includes(r.state)) {
-      out.failedRevocations.push({ ...row, failedAt: r.endedAt ?? r.updatedAt, source: `state ${r.state}`, error: r.endReason });
+      out.failedRevocations.push({
+        ...row,
+        failedAt: r.endedAt ?? r.updatedAt,
+        source: `state ${r.state}`,
+        error: r.endReason,
+      });
     }
   }
   // No expiry sorts last: such a grant is the least urgent to look at.

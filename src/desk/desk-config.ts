@@ -10,8 +10,14 @@ const duration = (fallback: string) =>
 
 const deskUserSchema = z
   .object({
-    username: z.string().min(1).max(64).regex(/^[^\s:]+$/, 'expected a name without spaces or ":" (HTTP Basic splits on it)'),
-    passwordHash: z.string().regex(SCRYPT_HASH, 'expected "scrypt$N$r$p$salt$hash", as printed by `credgate desk hash-password`'),
+    username: z
+      .string()
+      .min(1)
+      .max(64)
+      .regex(/^[^\s:]+$/, 'expected a name without spaces or ":" (HTTP Basic splits on it)'),
+    passwordHash: z
+      .string()
+      .regex(SCRYPT_HASH, 'expected "scrypt$N$r$p$salt$hash", as printed by `credgate desk hash-password`'),
   })
   .strict();
 
@@ -38,7 +44,11 @@ export const deskConfigSchema = z
   .strict()
   .superRefine((c, ctx) => {
     if (c.enabled === true && c.users.length === 0 && !c.token) {
-      ctx.addIssue({ code: 'custom', path: ['enabled'], message: 'the desk is enabled but has no users and no token: add desk.users or set CREDGATE_DESK_TOKEN' });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['enabled'],
+        message: 'the desk is enabled but has no users and no token: add desk.users or set CREDGATE_DESK_TOKEN',
+      });
     }
     const names = c.users.map((u) => u.username);
     const dup = names.find((n, i) => names.indexOf(n) !== i);

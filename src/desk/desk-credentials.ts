@@ -8,7 +8,10 @@ const digest = (text: string) => createHash('sha256').update(text, 'utf8').diges
 export const sameSecret = (a: string, b: string): boolean => timingSafeEqual(digest(a), digest(b));
 
 /** What an `Authorization` header carries, if anything usable. */
-export type HeaderCredentials = { kind: 'bearer'; token: string } | { kind: 'basic'; username: string; password: string } | null;
+export type HeaderCredentials =
+  | { kind: 'bearer'; token: string }
+  | { kind: 'basic'; username: string; password: string }
+  | null;
 
 export function parseAuthorization(header: string | undefined): HeaderCredentials {
   if (!header) return null;

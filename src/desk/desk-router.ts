@@ -77,7 +77,10 @@ export function deskRouter(deps: DeskDeps): Router {
   const clientAddress = (req: Request) => req.ip ?? req.socket.remoteAddress ?? 'unknown';
   const wantsJson = (req: Request) => req.path.startsWith(`${base}/api/`) || req.accepts(['html', 'json']) === 'json';
   const setCookie = (res: Response, value: string, maxAgeS: number) =>
-    res.append('Set-Cookie', `${COOKIE}=${value}; Path=${base}; Max-Age=${maxAgeS}; HttpOnly; SameSite=Strict${secure ? '; Secure' : ''}`);
+    res.append(
+      'Set-Cookie',
+      `${COOKIE}=${value}; Path=${base}; Max-Age=${maxAgeS}; HttpOnly; SameSite=Strict${secure ? '; Secure' : ''}`,
+    );
   const cookieOf = (req: Request): string | null => {
     for (const part of (req.headers.cookie ?? '').split(';')) {
       const [name, ...rest] = part.trim().split('=');
@@ -92,8 +95,15 @@ export function deskRouter(deps: DeskDeps): Router {
   };
   const tooMany = (res: Response, waitMs: number, json: boolean) => {
     res.set('Retry-After', String(Math.ceil(waitMs / 1000)));
-    if (json) res.status(429).json({ error: 'rate-limited', message: 'too many failed logins from this address; try again later' });
-    else res.status(429).type('html').send(templates.login(loginView(base, 'Too many failed attempts. Try again later.')));
+    if (json)
+      res
+        .status(429)
+        .json({ error: 'rate-limited', message: 'too many failed logins from this address; try again later' });
+    else
+      res
+        .status(429)
+        .type('html')
+        .send(templates.login(loginView(base, 'Too many failed attempts. Try again later.')));
   };
 
   async function identify(req: Request, res: Response): Promise<DeskIdentity | 'refused' | null> {
@@ -105,7 +115,12 @@ export function deskRouter(deps: DeskDeps): Router {
         tooMany(res, wait, true);
         return 'refused';
       }
-      const username = header.kind === 'bearer' ? (credentials.checkToken(header.token) ? 'token' : null) : await credentials.checkPassword(header.username, header.password);
+      const username =
+        header.kind === 'bearer'
+          ? credentials.checkToken(header.token)
+            ? 'token'
+            : null
+          : await credentials.checkPassword(header.username, header.password);
       if (username) return { username, via: header.kind === 'bearer' ? 'token' : 'basic', session: null };
       limiter.fail(address);
       log.warn({ address, scheme: header.kind }, 'service desk: rejected credentials');
@@ -126,17 +141,30 @@ export function deskRouter(deps: DeskDeps): Router {
       if (who) return handle(req, res, who);
       if (wantsJson(req)) {
         res.set('WWW-Authenticate', 'Bearer realm="credgate-desk"');
-        res.status(401).json({ error: 'auth', message: `log in at ${base}/login, or send a bearer token or HTTP Basic credentials` });
+        res.status(401).json({
+          error: 'auth',
+          message: `log in at ${base}/login, or send a bearer token or HTTP Basic credentials`,
+        });
       } else res.redirect(302, `${base}/login`);
     };
 
   async function overview(req: Request): Promise<DeskOverview> {
     const now = clock();
-    const [requests] = await Promise.all([collectOverview(deps.store.requests.all(), now, failedStates), digest.refresh()]);
+    const [requests] = await Promise.all([
+      collectOverview(deps.store.requests.all(), now, failedStates),
+      digest.refresh(),
+    ]);
     // The request's own state is the better record; the audit adds failures the state does not show.
     const seen = new Set(requests.failedRevocations.map((f) => f.requestId));
-    const failed = [...requests.failedRevocations, ...digest.failedRevocations(requests.byId).filter((f) => !seen.has(f.requestId))];
-    const filter: AuditFilter = { ticket: queryText(req, 'ticket'), requester: queryText(req, 'requester'), system: queryText(req, 'system') };
+    const failed = [
+      ...requests.failedRevocations,
+      ...digest.failedRevocations(requests.byId).filter((f) => !seen.has(f.requestId)),
+    ];
+    const filter: AuditFilter = {
+      ticket: queryText(req, 'ticket'),
+      requester: queryText(req, 'requester'),
+      system: queryText(req, 'system'),
+    };
     return {
       generatedAt: now.toISOString(),
       activeGrants: requests.activeGrants,
@@ -155,7 +183,10 @@ export function deskRouter(deps: DeskDeps): Router {
 
   router.post(`${base}/login`, form, async (req, res) => {
     if (!sameOrigin(req)) {
-      res.status(403).type('html').send(templates.login(loginView(base, 'This sign-in came from another site and was refused.')));
+      res
+        .status(403)
+        .type('html')
+        .send(templates.login(loginView(base, 'This sign-in came from another site and was refused.')));
       return;
     }
     const address = clientAddress(req);
@@ -169,7 +200,10 @@ export function deskRouter(deps: DeskDeps): Router {
       limiter.fail(address);
       // Neither the name tried nor the password: people type passwords into the name field.
       log.warn({ address }, 'service desk: failed login');
-      res.status(401).type('html').send(templates.login(loginView(base, GENERIC_LOGIN_FAILURE)));
+      res
+        .status(401)
+        .type('html')
+        .send(templates.login(loginView(base, GENERIC_LOGIN_FAILURE)));
       return;
     }
     limiter.succeed(address);
@@ -187,7 +221,12 @@ export function deskRouter(deps: DeskDeps): Router {
     if (id && session) {
       const csrf = typeof req.body?.csrf === 'string' ? req.body.csrf : '';
       if (!sameOrigin(req) || !sameSecret(csrf, session.csrf)) {
-        res.status(403).type('html').send('<!doctype html><title>Refused</title><p>This logout did not come from the desk page and was refused.</p>');
+        res
+          .status(403)
+          .type('html')
+          .send(
+            '<!doctype html><title>Refused</title><p>This logout did not come from the desk page and was refused.</p>',
+          );
         return;
       }
       await sessions.end(id);
@@ -200,7 +239,10 @@ export function deskRouter(deps: DeskDeps): Router {
   router.get(
     base,
     authenticated(async (req, res, who) => {
-      const view = dashboardView(await overview(req), base, { name: who.via === 'token' ? 'automation token' : who.username, csrf: who.session?.csrf ?? null });
+      const view = dashboardView(await overview(req), base, {
+        name: who.via === 'token' ? 'automation token' : who.username,
+        csrf: who.session?.csrf ?? null,
+      });
       res.type('html').send(templates.dashboard(view));
     }),
   );

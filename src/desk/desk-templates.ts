@@ -36,7 +36,10 @@ export function loadDeskTemplates(dir = DESK_TEMPLATES): DeskTemplates {
       return template;
     } catch (err) {
       if (err instanceof CredgateError) throw err;
-      throw new CredgateError('config', `the service-desk template ${name} does not compile: ${(err as Error).message}`);
+      throw new CredgateError(
+        'config',
+        `the service-desk template ${name} does not compile: ${(err as Error).message}`,
+      );
     }
   };
   hb.registerPartial('layout', compile('layout.hbs'));

@@ -12,7 +12,9 @@ interface Streams {
  * standard input, and prints the `scrypt$...` line for `desk.users[].passwordHash`. The password
  * never comes from the command line, where shell history and `ps` would keep it.
  */
-export async function runHashPassword(io: Streams = { stdin: process.stdin, stdout: process.stdout, stderr: process.stderr }): Promise<void> {
+export async function runHashPassword(
+  io: Streams = { stdin: process.stdin, stdout: process.stdout, stderr: process.stderr },
+): Promise<void> {
   const tty = 'isTTY' in io.stdin && io.stdin.isTTY === true;
   const password = tty ? await promptHidden(io.stdin as NodeJS.ReadStream, io.stderr) : await readFirstLine(io.stdin);
   if (password.length < 12) throw new CredgateError('bad-input', 'a desk password needs at least 12 characters');

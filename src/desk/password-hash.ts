@@ -7,10 +7,17 @@ export const SCRYPT_HASH = /^scrypt\$(\d+)\$(\d+)\$(\d+)\$([A-Za-z0-9_-]{16,})\$
 const DEFAULTS = { N: 32_768, r: 8, p: 1 };
 const KEY_BYTES = 32;
 
-function derive(password: string, salt: Buffer, params: { N: number; r: number; p: number }, length: number): Promise<Buffer> {
+function derive(
+  password: string,
+  salt: Buffer,
+  params: { N: number; r: number; p: number },
+  length: number,
+): Promise<Buffer> {
   // maxmem must exceed 128·N·r or node refuses the parameters it was asked to use.
   const options: ScryptOptions = { ...params, maxmem: 256 * params.N * params.r + 1024 * 1024 };
-  return new Promise((ok, fail) => scrypt(password.normalize('NFC'), salt, length, options, (err, key) => (err ? fail(err) : ok(key))));
+  return new Promise((ok, fail) =>
+    scrypt(password.normalize('NFC'), salt, length, options, (err, key) => (err ? fail(err) : ok(key))),
+  );
 }
 
 /** Hashes a password for `desk.users[].passwordHash`. */

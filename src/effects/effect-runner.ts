@@ -105,28 +105,41 @@ export class EffectRunner {
       const attempts = (effect.attempts ?? 0) + 1;
       // Comments (and grants, which may post a one-time link) are what a repeat would double:
       // record the attempt before making it, so a retry knows to look for the first one.
-      if ((effect.kind === 'comment' || effect.kind === 'grant') && !(await this.updateHead(requestId, effect.key, (e) => ({ ...e, attempts })))) continue;
+      if (
+        (effect.kind === 'comment' || effect.kind === 'grant') &&
+        !(await this.updateHead(requestId, effect.key, (e) => ({ ...e, attempts })))
+      )
+        continue;
       try {
         const connector = request.ticket.connector;
         if (!this.limits.has(connector)) this.limits.set(connector, new Semaphore(this.options.concurrency));
-        await this.limits.get(connector)!.run(() => performEffect(request, { ...effect, attempts }, this.targetsFor(request)));
+        await this.limits
+          .get(connector)!
+          .run(() => performEffect(request, { ...effect, attempts }, this.targetsFor(request)));
         this.options.observer?.performed(request, effect);
         await this.finish(requestId, effect, 'done');
       } catch (err) {
         // Auth failures are retried too: a token being rotated should delay comments, not drop them.
         // A revocation is retried whatever the error: giving up on one leaves access behind.
-        const transient = effect.kind === 'revoke' || !isCredgateError(err) || ['transient', 'auth', 'conflict'].includes(err.kind);
+        const transient =
+          effect.kind === 'revoke' || !isCredgateError(err) || ['transient', 'auth', 'conflict'].includes(err.kind);
         const message = (err as Error).message;
         this.options.observer?.failed(request, effect, err, transient && attempts < this.options.maxAttempts);
         if (transient && attempts < this.options.maxAttempts) {
           const retryAfter = isCredgateError(err) ? err.details.retryAfterMs : undefined;
           const delay = backoffMs(attempts, this.options.baseDelayMs, this.options.maxDelayMs, retryAfter);
-          this.log.warn({ requestId, effect: effect.key, kind: effect.kind, attempts, delayMs: delay, err: message }, 'effect failed; will retry');
+          this.log.warn(
+            { requestId, effect: effect.key, kind: effect.kind, attempts, delayMs: delay, err: message },
+            'effect failed; will retry',
+          );
           const notBefore = new Date(this.clock().getTime() + delay).toISOString();
           await this.updateHead(requestId, effect.key, (e) => ({ ...e, attempts, notBefore }));
           return this.retryLater(requestId, delay);
         }
-        this.log.error({ requestId, effect: effect.key, kind: effect.kind, attempts, err: message }, 'effect failed for good');
+        this.log.error(
+          { requestId, effect: effect.key, kind: effect.kind, attempts, err: message },
+          'effect failed for good',
+        );
         // The reason reaches the ticket, the audit trail and the request document: no echoed secret may.
         await this.finish(requestId, effect, 'failed', scrubWith(this.log, message));
       }
@@ -152,7 +165,18 @@ export class EffectRunner {
       } else if (outcome === 'failed' && effect.kind !== 'audit') {
         const at = this.clock().toISOString();
         const owed: Effect[] = [
-          { kind: 'audit', key: `${current.id}/${++next.effectSeq}`, event: { action: 'effect-failed', actor: null, at, outcome: effect.kind, rules: [], detail: { effect: effect.key, error } } },
+          {
+            kind: 'audit',
+            key: `${current.id}/${++next.effectSeq}`,
+            event: {
+              action: 'effect-failed',
+              actor: null,
+              at,
+              outcome: effect.kind,
+              rules: [],
+              detail: { effect: effect.key, error },
+            },
+          },
         ];
         // The service desk must see on the ticket what credgate could not do (never for a failed
         // comment: that would fail the same way).
@@ -162,7 +186,14 @@ export class EffectRunner {
             kind: 'comment',
             key: ref,
             template: 'action-failed',
-            view: { requestId: current.id, ref, ticketKey: current.ticket.key, at: formatTime(at), action: describeEffect(effect), error: error ?? 'unknown error' },
+            view: {
+              requestId: current.id,
+              ref,
+              ticketKey: current.ticket.key,
+              at: formatTime(at),
+              action: describeEffect(effect),
+              error: error ?? 'unknown error',
+            },
           });
         }
         next.outbox.unshift(...owed);
@@ -183,10 +214,13 @@ export class EffectRunner {
   private retryLater(requestId: string, delayMs: number): void {
     if (this.stopped) return;
     clearTimeout(this.retryTimers.get(requestId));
-    const timer = setTimeout(() => {
-      this.retryTimers.delete(requestId);
-      void this.kick(requestId);
-    }, Math.max(10, delayMs));
+    const timer = setTimeout(
+      () => {
+        this.retryTimers.delete(requestId);
+        void this.kick(requestId);
+      },
+      Math.max(10, delayMs),
+    );
     timer.unref();
     this.retryTimers.set(requestId, timer);
   }

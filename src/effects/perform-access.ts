@@ -49,7 +49,13 @@ function contextOf(request: CredentialRequest, key: string, expiresAt: string | 
     requester: request.requester,
     facts: request.facts,
     expiresAt,
-    target: request.access ?? { binding: 'builtin', provider: 'builtin', settings: {}, rotateOnRevoke: false, share: 'none' },
+    target: request.access ?? {
+      binding: 'builtin',
+      provider: 'builtin',
+      settings: {},
+      rotateOnRevoke: false,
+      share: 'none',
+    },
     idempotencyKey: key,
   };
 }
@@ -77,17 +83,30 @@ export async function performGrant(request: CredentialRequest, effect: GrantEffe
       return result?.secret ?? null;
     }
     // A shared account: the first holder gets a fresh password; overlapping holders share it.
-    if (!t.sealer) throw new CredgateError('config', 'sharing an account password needs the one-time link key (handoff.key or handoff.keyFile)');
-    if (held.sealedSecret) return { label: `password for ${request.facts.account}`, value: t.sealer.open(held.sealedSecret, key) };
-    const rotated = await provider.rotate({ ...ctx, reason: `shared with ${request.requester?.displayName ?? 'the requester'} for ${request.ticket.key}` });
-    if (!rotated?.secret) throw new CredgateError('permanent', `provider ${provider.id} set no new password for ${request.facts.account}`);
+    if (!t.sealer)
+      throw new CredgateError(
+        'config',
+        'sharing an account password needs the one-time link key (handoff.key or handoff.keyFile)',
+      );
+    if (held.sealedSecret)
+      return { label: `password for ${request.facts.account}`, value: t.sealer.open(held.sealedSecret, key) };
+    const rotated = await provider.rotate({
+      ...ctx,
+      reason: `shared with ${request.requester?.displayName ?? 'the requester'} for ${request.ticket.key}`,
+    });
+    if (!rotated?.secret)
+      throw new CredgateError('permanent', `provider ${provider.id} set no new password for ${request.facts.account}`);
     t.registerSecret(rotated.secret.value);
     await t.ledger.keepSecret(key, t.sealer.seal(rotated.secret.value, key));
     return rotated.secret;
   });
   if (!secret) return;
   t.registerSecret(secret.value);
-  if (!t.handoff) throw new CredgateError('config', 'the provider handed out a secret but one-time links are not configured (handoff.key or handoff.keyFile)');
+  if (!t.handoff)
+    throw new CredgateError(
+      'config',
+      'the provider handed out a secret but one-time links are not configured (handoff.key or handoff.keyFile)',
+    );
   const link = await t.handoff.issue({
     requestId: request.id,
     ticket: request.ticket,
@@ -131,7 +150,11 @@ export async function performRevoke(request: CredentialRequest, effect: RevokeEf
   const accountKey = accountKeyOf(request);
   const base = contextOf(request, effect.key, request.expiresAt);
   const detail = ((await t.grantDetails.get(`grant-detail:${request.id}`)) as Record<string, string> | undefined) ?? {};
-  const ctx = { ...base, target: { ...base.target, settings: { ...base.target.settings, ...detail } }, reason: effect.reason };
+  const ctx = {
+    ...base,
+    target: { ...base.target, settings: { ...base.target.settings, ...detail } },
+    reason: effect.reason,
+  };
   const audit = (suffix: string, action: string, detail: Record<string, unknown>) =>
     t.audit.append({
       action,

@@ -25,7 +25,12 @@ export async function performEffect(request: CredentialRequest, effect: Effect, 
       // attempts > 1: an earlier attempt started and may have been accepted before a crash or timeout.
       if ((effect.attempts ?? 0) > 1 && (await t.connector.hasComment(ticket, effect.key))) return;
       const view = { howToApprove: t.connector.howToApprove ?? DEFAULT_HOW_TO_APPROVE, ...effect.view };
-      await t.connector.postComment(ticket, t.renderer.render(effect.template, view), audienceOf(effect.template), effect.mentions);
+      await t.connector.postComment(
+        ticket,
+        t.renderer.render(effect.template, view),
+        audienceOf(effect.template),
+        effect.mentions,
+      );
       return;
     }
     case 'set-status':
@@ -47,7 +52,9 @@ export async function performEffect(request: CredentialRequest, effect: Effect, 
 /** Comments for the service desk only; every other comment speaks to the requester too. */
 const AGENT_TEMPLATES = new Set(['approval-recorded', 'transition-refused', 'action-failed', 'revocation-failed']);
 
-export const audienceOf = (template: string): 'requester' | 'agents' => (AGENT_TEMPLATES.has(template) ? 'agents' : 'requester');
+export const audienceOf = (template: string): 'requester' | 'agents' =>
+  AGENT_TEMPLATES.has(template) ? 'agents' : 'requester';
 
 /** Said in comments when a connector does not say how its users approve. */
-export const DEFAULT_HOW_TO_APPROVE = 'An approver moves this ticket to the approved status; to decline, to the declined status';
+export const DEFAULT_HOW_TO_APPROVE =
+  'An approver moves this ticket to the approved status; to decline, to the declined status';

@@ -28,7 +28,12 @@ function adopt(draft: Draft, ev: Evaluation): void {
  * Puts a request in the state its facts allow: waiting for the requester when facts are missing or
  * unusable, otherwise pending approval. `why` says what led here, for the comment.
  */
-export function enterEvaluatedState(draft: Draft, ev: Evaluation, ctx: DecideContext, why: 'new' | 'completed' | 'changed'): void {
+export function enterEvaluatedState(
+  draft: Draft,
+  ev: Evaluation,
+  ctx: DecideContext,
+  why: 'new' | 'completed' | 'changed',
+): void {
   adopt(draft, ev);
   const r = draft.request;
   const { policy } = ctx;
@@ -42,7 +47,13 @@ export function enterEvaluatedState(draft: Draft, ev: Evaluation, ctx: DecideCon
       example: ev.missing.length ? `${factLabel(policy, ev.missing[0])}: ...` : null,
     });
     draft.add({ kind: 'set-status', position: 'awaiting-info' });
-    draft.audit({ action: 'facts-missing', actor: null, outcome: 'awaiting-info', rules: [ev.category.id], detail: { missing: ev.missing } });
+    draft.audit({
+      action: 'facts-missing',
+      actor: null,
+      outcome: 'awaiting-info',
+      rules: [ev.category.id],
+      detail: { missing: ev.missing },
+    });
   } else {
     r.state = 'pending-approval';
     r.approvals = [];
@@ -80,7 +91,12 @@ export async function reevaluate(draft: Draft, snapshot: TicketSnapshot, ctx: De
     // Access was approved for the facts as they were; a later edit cannot widen it.
     r.factsFingerprint = ev.fingerprint;
     draft.comment('changed-after-grant', { ...requestView(r, ctx.policy) });
-    draft.audit({ action: 'edit-after-grant-ignored', actor: snapshot.reporter?.id ?? null, outcome: 'ignored', rules: ['approved-facts-frozen'] });
+    draft.audit({
+      action: 'edit-after-grant-ignored',
+      actor: snapshot.reporter?.id ?? null,
+      outcome: 'ignored',
+      rules: ['approved-facts-frozen'],
+    });
     return;
   }
   const hadApprovals = r.approvals.length > 0;
@@ -93,4 +109,3 @@ export async function reevaluate(draft: Draft, snapshot: TicketSnapshot, ctx: De
     draft.audit({ action: 'approvals-reset', actor: null, outcome: 'facts-changed', rules: ['approved-facts-frozen'] });
   }
 }
-

@@ -10,7 +10,10 @@ export class Draft {
   readonly request: CredentialRequest;
   private touched = false;
 
-  constructor(request: CredentialRequest, private readonly now: Date) {
+  constructor(
+    request: CredentialRequest,
+    private readonly now: Date,
+  ) {
     this.request = structuredClone(request);
   }
 

@@ -14,13 +14,18 @@ export interface LifecycleCommand {
 }
 
 export function parseCommand(body: string): LifecycleCommand | null {
-  const first = body.split(/\r?\n/).find((l) => l.trim())?.trim() ?? '';
+  const first =
+    body
+      .split(/\r?\n/)
+      .find((l) => l.trim())
+      ?.trim() ?? '';
   const m = /^\/([a-z][a-z-]*)\b\s*(.*)$/i.exec(first);
   return m ? { name: m[1].toLowerCase(), args: m[2].trim().slice(0, 200) } : null;
 }
 
 /** The id a reply is remembered by; replies from connectors without ids fall back to their content. */
-export const replyId = (reply: TicketReply): string => reply.id ?? `${reply.author.id}@${reply.at}#${reply.body.length}`;
+export const replyId = (reply: TicketReply): string =>
+  reply.id ?? `${reply.author.id}@${reply.at}#${reply.body.length}`;
 
 const KNOWN = ['status', 'revoke', 'extend'];
 
@@ -61,10 +66,19 @@ function runCommand(draft: Draft, command: LifecycleCommand, actor: Actor, group
   const r = draft.request;
   const reply = (outcome: string, message: string) => {
     draft.comment('command-reply', { actor: actor.displayName, command: `/${command.name}`, message });
-    draft.audit({ action: 'command', actor: actor.id, outcome, rules: [`command-${KNOWN.includes(command.name) ? command.name : 'unknown'}`], detail: { command: command.name } });
+    draft.audit({
+      action: 'command',
+      actor: actor.id,
+      outcome,
+      rules: [`command-${KNOWN.includes(command.name) ? command.name : 'unknown'}`],
+      detail: { command: command.name },
+    });
   };
   if (!KNOWN.includes(command.name)) {
-    return reply('unknown', `credgate does not know /${command.name}. It understands /status, /revoke and /extend <duration> (for example /extend 2h).`);
+    return reply(
+      'unknown',
+      `credgate does not know /${command.name}. It understands /status, /revoke and /extend <duration> (for example /extend 2h).`,
+    );
   }
   if (command.name === 'status') return status(draft, actor, ctx);
 
@@ -101,11 +115,17 @@ function revoke(draft: Draft, actor: Actor, args: string, reply: (o: string, m: 
     r.state = 'revoked';
     draft.add({ kind: 'revoke', reason: `retry requested by ${actor.displayName}` });
     draft.add({ kind: 'set-status', position: 'revoked' });
-    draft.comment('access-revoked', { reason: `revocation retried at the request of ${actor.displayName}`, early: true, grantedAt: formatTime(r.grantedAt), expiresAt: formatTime(r.expiresAt) });
+    draft.comment('access-revoked', {
+      reason: `revocation retried at the request of ${actor.displayName}`,
+      early: true,
+      grantedAt: formatTime(r.grantedAt),
+      expiresAt: formatTime(r.expiresAt),
+    });
     draft.audit({ action: 'revocation-retried', actor: actor.id, outcome: 'revoked', rules: ['command-revoke'] });
     return;
   }
-  if (r.state !== 'granted') return reply('refused', `there is no active access to revoke (the request is ${describeState(r)}).`);
+  if (r.state !== 'granted')
+    return reply('refused', `there is no active access to revoke (the request is ${describeState(r)}).`);
   r.state = 'revoked';
   r.endedAt = r.updatedAt;
   r.endReason = reason;
@@ -114,8 +134,19 @@ function revoke(draft: Draft, actor: Actor, args: string, reply: (o: string, m: 
   unschedule(draft, 'reminder');
   draft.add({ kind: 'revoke', reason });
   draft.add({ kind: 'set-status', position: 'revoked' });
-  draft.comment('access-revoked', { reason, early: true, grantedAt: formatTime(r.grantedAt), expiresAt: formatTime(r.expiresAt) });
-  draft.audit({ action: 'access-revoked', actor: actor.id, outcome: 'revoked', rules: ['command-revoke'], detail: { expiresAt: r.expiresAt } });
+  draft.comment('access-revoked', {
+    reason,
+    early: true,
+    grantedAt: formatTime(r.grantedAt),
+    expiresAt: formatTime(r.expiresAt),
+  });
+  draft.audit({
+    action: 'access-revoked',
+    actor: actor.id,
+    outcome: 'revoked',
+    rules: ['command-revoke'],
+    detail: { expiresAt: r.expiresAt },
+  });
 }
 
 function extend(
@@ -130,7 +161,8 @@ function extend(
   if (r.state !== 'granted' || !r.expiresAt || !r.grantedAt) {
     return reply('refused', `only active access can be extended (the request is ${describeState(r)}).`);
   }
-  if (r.extension) return reply('refused', `an extension of ${formatDuration(r.extension.ms)} is already waiting for approval.`);
+  if (r.extension)
+    return reply('refused', `an extension of ${formatDuration(r.extension.ms)} is already waiting for approval.`);
   const ms = parseDuration(args.split(/\s+/)[0] ?? '');
   if (ms === null || ms <= 0) return reply('bad-input', 'say how much longer, for example /extend 2h or /extend 30m.');
 
@@ -149,7 +181,13 @@ function extend(
     steps: stepsView(r.steps),
     byApprover: !isRequester,
   });
-  draft.audit({ action: 'extension-requested', actor: actor.id, outcome: 'pending-approval', rules: ['extend-beyond-policy'], detail: { ms, capMs: cap } });
+  draft.audit({
+    action: 'extension-requested',
+    actor: actor.id,
+    outcome: 'pending-approval',
+    rules: ['extend-beyond-policy'],
+    detail: { ms, capMs: cap },
+  });
 }
 
 /** Moves the expiry later, re-arms the timers and tells the provider the new end. */
@@ -167,8 +205,19 @@ export function applyExtension(draft: Draft, ms: number, actor: Actor, rules: st
   // The provider sees the new end: account expiries and the overlapping-grant ledger follow it.
   draft.add({ kind: 'grant', expiresAt: r.expiresAt, extension: true });
   draft.add({ kind: 'set-status', position: 'granted' });
-  draft.comment('access-extended', { actor: actor.displayName, extension: formatDuration(ms), previous: formatTime(previous), expiresAt: formatTime(r.expiresAt) });
-  draft.audit({ action: 'access-extended', actor: actor.id, outcome: 'granted', rules, detail: { ms, previous, expiresAt: r.expiresAt } });
+  draft.comment('access-extended', {
+    actor: actor.displayName,
+    extension: formatDuration(ms),
+    previous: formatTime(previous),
+    expiresAt: formatTime(r.expiresAt),
+  });
+  draft.audit({
+    action: 'access-extended',
+    actor: actor.id,
+    outcome: 'granted',
+    rules,
+    detail: { ms, previous, expiresAt: r.expiresAt },
+  });
 }
 
 export function describeState(r: CredentialRequest): string {

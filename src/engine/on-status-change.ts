@@ -24,10 +24,23 @@ export const positionFor = (r: CredentialRequest): WorkflowPosition | null =>
   r.state === 'granted' && r.extension ? 'pending-approval' : POSITION_OF[r.state];
 
 /** Positions only credgate may move a ticket to. */
-const OWNED: WorkflowPosition[] = ['awaiting-info', 'pending-approval', 'granted', 'revoked', 'expired', 'revocation-failed'];
+const OWNED: WorkflowPosition[] = [
+  'awaiting-info',
+  'pending-approval',
+  'granted',
+  'revoked',
+  'expired',
+  'revocation-failed',
+];
 
 /** One status change made by a person, judged against the request's state and the policy. */
-export function onStatusChange(draft: Draft, change: StatusChange, groups: string[], ctx: DecideContext, reporter: Actor | null = null): void {
+export function onStatusChange(
+  draft: Draft,
+  change: StatusChange,
+  groups: string[],
+  ctx: DecideContext,
+  reporter: Actor | null = null,
+): void {
   const r = draft.request;
   const open = r.state === 'awaiting-info' || r.state === 'pending-approval';
   switch (change.position) {
@@ -63,29 +76,53 @@ export function stepFor(
   const ids = [actor.id, actor.email].filter(Boolean).map((s) => String(s).toLowerCase());
   return (
     r.steps.find((s) => {
-      const member = s.groups.some((g) => mine.has(g.toLowerCase())) || s.users.some((u) => ids.includes(u.toLowerCase()));
+      const member =
+        s.groups.some((g) => mine.has(g.toLowerCase())) || s.users.some((u) => ids.includes(u.toLowerCase()));
       const unmet = approvals.filter((a) => a.step === s.id).length < s.count;
       return member && (!unmetOnly || unmet);
     }) ?? null
   );
 }
 
-function approve(draft: Draft, change: StatusChange, groups: string[], ctx: DecideContext, reporter: Actor | null): void {
+function approve(
+  draft: Draft,
+  change: StatusChange,
+  groups: string[],
+  ctx: DecideContext,
+  reporter: Actor | null,
+): void {
   const r = draft.request;
   // Whoever filed it, and whoever the reporter field names now, are both on the requesting side.
   if ((r.requester && change.actor.id === r.requester.id) || (reporter && change.actor.id === reporter.id)) {
     return refuse(draft, change, 'separation-of-duties', 'nobody approves their own request');
   }
   if (r.approvals.some((a) => a.actor.id === change.actor.id)) {
-    return refuse(draft, change, 'distinct-approvers', `${change.actor.displayName} has already approved; another approver must sign off`);
+    return refuse(
+      draft,
+      change,
+      'distinct-approvers',
+      `${change.actor.displayName} has already approved; another approver must sign off`,
+    );
   }
   const step = stepFor(r, change.actor, groups, true);
   if (!step) {
-    const needed = remainingView(r).map((s) => s.name).join(', ');
-    return refuse(draft, change, 'approver-group', `${change.actor.displayName} is not an approver this request still needs (${needed})`);
+    const needed = remainingView(r)
+      .map((s) => s.name)
+      .join(', ');
+    return refuse(
+      draft,
+      change,
+      'approver-group',
+      `${change.actor.displayName} is not an approver this request still needs (${needed})`,
+    );
   }
   r.approvals.push({ actor: change.actor, step: step.id, at: change.at, historyId: change.id });
-  draft.audit({ action: 'approval-accepted', actor: change.actor.id, outcome: step.id, rules: ['approver-group', 'separation-of-duties'] });
+  draft.audit({
+    action: 'approval-accepted',
+    actor: change.actor.id,
+    outcome: step.id,
+    rules: ['approver-group', 'separation-of-duties'],
+  });
 
   const remaining = remainingView(r);
   if (remaining.length) {
@@ -148,8 +185,16 @@ function decline(draft: Draft, change: StatusChange, groups: string[]): void {
   unschedule(draft, 'pending-timeout');
   // Where a decision is a comment (GitHub's /deny), nothing moved the ticket yet: credgate does.
   draft.add({ kind: 'set-status', position: 'declined' });
-  draft.comment(byRequester ? 'request-cancelled' : 'request-declined', { actor: change.actor.displayName, reason: r.endReason });
-  draft.audit({ action: byRequester ? 'request-withdrawn' : 'request-declined', actor: change.actor.id, outcome: r.state, rules: [] });
+  draft.comment(byRequester ? 'request-cancelled' : 'request-declined', {
+    actor: change.actor.displayName,
+    reason: r.endReason,
+  });
+  draft.audit({
+    action: byRequester ? 'request-withdrawn' : 'request-declined',
+    actor: change.actor.id,
+    outcome: r.state,
+    rules: [],
+  });
 }
 
 function cancel(draft: Draft, change: StatusChange): void {
@@ -171,7 +216,12 @@ function endAccess(draft: Draft, change: StatusChange, why: string): void {
   unschedule(draft, 'expiry');
   unschedule(draft, 'reminder');
   draft.add({ kind: 'revoke', reason: r.endReason });
-  draft.comment('access-revoked', { reason: r.endReason, early: true, grantedAt: formatTime(r.grantedAt), expiresAt: formatTime(r.expiresAt) });
+  draft.comment('access-revoked', {
+    reason: r.endReason,
+    early: true,
+    grantedAt: formatTime(r.grantedAt),
+    expiresAt: formatTime(r.expiresAt),
+  });
   draft.audit({ action: 'access-revoked', actor: change.actor.id, outcome: 'revoked', rules: ['revoke-on-close'] });
 }
 
@@ -180,8 +230,20 @@ function refuse(draft: Draft, change: StatusChange, rule: string, reason: string
   const r = draft.request;
   const back = positionFor(r);
   if (back) draft.add({ kind: 'set-status', position: back });
-  draft.comment('transition-refused', { actor: change.actor.displayName, to: change.to, reason, rule, reverted: back !== null });
-  draft.audit({ action: 'transition-refused', actor: change.actor.id, outcome: back ?? 'none', rules: [rule], detail: { to: change.to, position: change.position } });
+  draft.comment('transition-refused', {
+    actor: change.actor.displayName,
+    to: change.to,
+    reason,
+    rule,
+    reverted: back !== null,
+  });
+  draft.audit({
+    action: 'transition-refused',
+    actor: change.actor.id,
+    outcome: back ?? 'none',
+    rules: [rule],
+    detail: { to: change.to, position: change.position },
+  });
 }
 
 function stateReason(state: RequestState): string {
@@ -196,25 +258,55 @@ function stateReason(state: RequestState): string {
 }
 
 /** An approver signs off an extension asked for beyond policy; the last one needed applies it. */
-function approveExtension(draft: Draft, change: StatusChange, groups: string[], ctx: DecideContext, reporter: Actor | null): void {
+function approveExtension(
+  draft: Draft,
+  change: StatusChange,
+  groups: string[],
+  ctx: DecideContext,
+  reporter: Actor | null,
+): void {
   const r = draft.request;
   const ext = r.extension!;
-  if ((r.requester && change.actor.id === r.requester.id) || (reporter && change.actor.id === reporter.id) || change.actor.id === ext.requestedBy.id) {
+  if (
+    (r.requester && change.actor.id === r.requester.id) ||
+    (reporter && change.actor.id === reporter.id) ||
+    change.actor.id === ext.requestedBy.id
+  ) {
     return refuse(draft, change, 'separation-of-duties', 'nobody approves their own extension');
   }
   if (ext.approvals.some((a) => a.actor.id === change.actor.id)) {
-    return refuse(draft, change, 'distinct-approvers', `${change.actor.displayName} has already approved the extension; another approver must sign off`);
+    return refuse(
+      draft,
+      change,
+      'distinct-approvers',
+      `${change.actor.displayName} has already approved the extension; another approver must sign off`,
+    );
   }
   const step = stepFor(r, change.actor, groups, true, ext.approvals);
-  if (!step) return refuse(draft, change, 'approver-group', `${change.actor.displayName} is not an approver this extension still needs`);
+  if (!step)
+    return refuse(
+      draft,
+      change,
+      'approver-group',
+      `${change.actor.displayName} is not an approver this extension still needs`,
+    );
   ext.approvals.push({ actor: change.actor, step: step.id, at: change.at, historyId: change.id });
-  draft.audit({ action: 'extension-approval-accepted', actor: change.actor.id, outcome: step.id, rules: ['approver-group', 'separation-of-duties'] });
+  draft.audit({
+    action: 'extension-approval-accepted',
+    actor: change.actor.id,
+    outcome: step.id,
+    rules: ['approver-group', 'separation-of-duties'],
+  });
   const left = r.steps.some((s) => ext.approvals.filter((a) => a.step === s.id).length < s.count);
   if (left) {
     draft.comment('approval-recorded', {
       approver: change.actor.displayName,
       step: step.name,
-      approvals: ext.approvals.map((a) => ({ name: a.actor.displayName, step: r.steps.find((s) => s.id === a.step)?.name ?? a.step, at: formatTime(a.at) })),
+      approvals: ext.approvals.map((a) => ({
+        name: a.actor.displayName,
+        step: r.steps.find((s) => s.id === a.step)?.name ?? a.step,
+        at: formatTime(a.at),
+      })),
       remaining: r.steps
         .map((s) => ({ name: s.name, left: s.count - ext.approvals.filter((a) => a.step === s.id).length }))
         .filter((s) => s.left > 0),
@@ -230,13 +322,18 @@ function approveExtension(draft: Draft, change: StatusChange, groups: string[], 
 function declineExtension(draft: Draft, change: StatusChange, groups: string[]): void {
   const r = draft.request;
   const ext = r.extension!;
-  const byAsker = change.actor.id === ext.requestedBy.id || (r.requester !== null && change.actor.id === r.requester.id);
+  const byAsker =
+    change.actor.id === ext.requestedBy.id || (r.requester !== null && change.actor.id === r.requester.id);
   if (!byAsker && !stepFor(r, change.actor, groups, false)) {
     return refuse(draft, change, 'approver-group', `${change.actor.displayName} is not an approver of this request`);
   }
   r.extension = null;
   draft.add({ kind: 'set-status', position: 'granted' });
-  draft.comment('extension-declined', { actor: change.actor.displayName, expiresAt: formatTime(r.expiresAt), extension: formatDuration(ext.ms) });
+  draft.comment('extension-declined', {
+    actor: change.actor.displayName,
+    expiresAt: formatTime(r.expiresAt),
+    extension: formatDuration(ext.ms),
+  });
   draft.audit({ action: 'extension-declined', actor: change.actor.id, outcome: 'granted', rules: [] });
 }
 
@@ -257,10 +354,17 @@ export function onRevocationFailed(draft: Draft, error: string): void {
     systems: r.facts.systems,
   });
   if (effect.kind === 'comment') effect.mentions = mentions;
-  draft.audit({ action: 'revocation-failed', actor: null, outcome: 'revocation-failed', rules: ['revocation-retries'], detail: { error } });
+  draft.audit({
+    action: 'revocation-failed',
+    actor: null,
+    outcome: 'revocation-failed',
+    rules: ['revocation-retries'],
+    detail: { error },
+  });
 }
 
-const uniqueActors = (actors: Actor[]): Actor[] => actors.filter((a, i) => actors.findIndex((b) => b.id === a.id) === i);
+const uniqueActors = (actors: Actor[]): Actor[] =>
+  actors.filter((a, i) => actors.findIndex((b) => b.id === a.id) === i);
 
 /**
  * The grant failed for good: no access was given, so the ticket must not say it was. The "access

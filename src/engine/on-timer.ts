@@ -38,9 +38,20 @@ export function onTimer(draft: Draft, event: TimerFired, ctx: DecideContext): vo
       r.endReason = 'expired';
       unschedule(draft, 'reminder');
       draft.add({ kind: 'revoke', reason: 'expired' });
-      draft.comment('access-revoked', { reason: 'the granted time ended', early: false, grantedAt: formatTime(r.grantedAt), expiresAt: formatTime(r.expiresAt) });
+      draft.comment('access-revoked', {
+        reason: 'the granted time ended',
+        early: false,
+        grantedAt: formatTime(r.grantedAt),
+        expiresAt: formatTime(r.expiresAt),
+      });
       draft.add({ kind: 'set-status', position: 'revoked' });
-      draft.audit({ action: 'access-revoked', actor: null, outcome: 'revoked', rules: ['expiry'], detail: { expiresAt: r.expiresAt } });
+      draft.audit({
+        action: 'access-revoked',
+        actor: null,
+        outcome: 'revoked',
+        rules: ['expiry'],
+        detail: { expiresAt: r.expiresAt },
+      });
       return;
   }
 }

@@ -5,7 +5,8 @@ import { formatDuration } from '../policy/parse-duration';
 /** View models for comment templates: small, explicit, never a raw vendor payload. */
 
 /** "2026-11-25 14:30 UTC": what people read in a ticket, unambiguous across time zones. */
-export const formatTime = (iso: string | null): string => (iso ? `${iso.slice(0, 10)} ${iso.slice(11, 16)} UTC` : 'unknown');
+export const formatTime = (iso: string | null): string =>
+  iso ? `${iso.slice(0, 10)} ${iso.slice(11, 16)} UTC` : 'unknown';
 
 const DEFAULT_LABELS: Record<FactName, string> = {
   systems: 'Target systems',
@@ -17,7 +18,8 @@ const DEFAULT_LABELS: Record<FactName, string> = {
   client: 'Client',
 };
 
-export const factLabel = (policy: Policy, fact: FactName): string => policy.factLabels[fact]?.label ?? DEFAULT_LABELS[fact];
+export const factLabel = (policy: Policy, fact: FactName): string =>
+  policy.factLabels[fact]?.label ?? DEFAULT_LABELS[fact];
 
 export function stepsView(steps: ApprovalStep[]) {
   return steps.map((s) => ({
@@ -35,7 +37,10 @@ export function requestView(r: CredentialRequest, policy: Policy) {
     riskRules: r.riskRules,
     requester: r.requester?.displayName ?? 'unknown',
     facts: (Object.keys(DEFAULT_LABELS) as FactName[])
-      .map((f) => ({ label: factLabel(policy, f), value: Array.isArray(r.facts[f]) ? r.facts[f].join(', ') : r.facts[f] }))
+      .map((f) => ({
+        label: factLabel(policy, f),
+        value: Array.isArray(r.facts[f]) ? r.facts[f].join(', ') : r.facts[f],
+      }))
       .filter((f) => f.value !== ''),
     steps: stepsView(r.steps),
     duration: formatDuration(r.grantMs),
@@ -46,7 +51,11 @@ export function requestView(r: CredentialRequest, policy: Policy) {
 }
 
 export function approvalsView(r: CredentialRequest) {
-  return r.approvals.map((a) => ({ name: a.actor.displayName, step: r.steps.find((s) => s.id === a.step)?.name ?? a.step, at: formatTime(a.at) }));
+  return r.approvals.map((a) => ({
+    name: a.actor.displayName,
+    step: r.steps.find((s) => s.id === a.step)?.name ?? a.step,
+    at: formatTime(a.at),
+  }));
 }
 
 /** Approvals still needed, per step, e.g. "1 more from Client owner". */

@@ -24,7 +24,8 @@ export function createHandoff(deps: HandoffDeps): Handoff {
   const links = new LinkStore(deps.store);
   const path = deps.path ?? '/s';
   const base = () => (typeof deps.publicUrl === 'function' ? deps.publicUrl() : deps.publicUrl).replace(/\/+$/, '');
-  if (deps.key && deps.key.length !== 32) throw new CredgateError('config', `the handoff key must be 32 bytes, not ${deps.key.length}`);
+  if (deps.key && deps.key.length !== 32)
+    throw new CredgateError('config', `the handoff key must be 32 bytes, not ${deps.key.length}`);
   if (!(deps.ttlMs > 0)) throw new CredgateError('config', 'handoff.ttl must be a positive duration');
 
   return {
@@ -38,8 +39,13 @@ export function createHandoff(deps: HandoffDeps): Handoff {
       const label = normalizeInline(input.label).slice(0, MAX_LABEL);
       if (!label) throw new CredgateError('permanent', 'a one-time link needs a label saying what the secret is');
       if (!input.idempotencyKey) throw new CredgateError('permanent', 'a one-time link needs an idempotency key');
-      if (typeof input.secret !== 'string' || input.secret.length === 0) throw new CredgateError('permanent', `the secret for "${label}" is empty; no link was issued`);
-      if (Buffer.byteLength(input.secret, 'utf8') > MAX_SECRET_BYTES) throw new CredgateError('permanent', `the secret for "${label}" is larger than ${MAX_SECRET_BYTES} bytes; no link was issued`);
+      if (typeof input.secret !== 'string' || input.secret.length === 0)
+        throw new CredgateError('permanent', `the secret for "${label}" is empty; no link was issued`);
+      if (Buffer.byteLength(input.secret, 'utf8') > MAX_SECRET_BYTES)
+        throw new CredgateError(
+          'permanent',
+          `the secret for "${label}" is larger than ${MAX_SECRET_BYTES} bytes; no link was issued`,
+        );
 
       const now = deps.clock();
       const expiresAt = linkExpiry(now, deps.ttlMs, input.expiresAt);
@@ -50,7 +56,10 @@ export function createHandoff(deps: HandoffDeps): Handoff {
       const earlier = await links.recordIssue(input.idempotencyKey, id, expiresAt);
       for (const old of earlier) {
         const outcome = await links.retire(old, now.toISOString(), expiresAt);
-        deps.log.info({ link: shortId(old), requestId: input.requestId, outcome }, 'one-time link replaced by a retried issue');
+        deps.log.info(
+          { link: shortId(old), requestId: input.requestId, outcome },
+          'one-time link replaced by a retried issue',
+        );
       }
       const record: LinkRecord = {
         kind: 'link',
@@ -64,13 +73,28 @@ export function createHandoff(deps: HandoffDeps): Handoff {
         box: sealSecret(input.secret, { key: deps.key, token }, boxAad(id, input.requestId)),
       };
       if (!(await links.createLink(id, record))) {
-        throw new CredgateError('conflict', 'a newer attempt of the same hand-off replaced this link before it was stored; the newer link stands');
+        throw new CredgateError(
+          'conflict',
+          'a newer attempt of the same hand-off replaced this link before it was stored; the newer link stands',
+        );
       }
-      deps.log.info({ link: shortId(id), requestId: input.requestId, ticket: input.ticket.key, expiresAt }, 'one-time link issued');
+      deps.log.info(
+        { link: shortId(id), requestId: input.requestId, ticket: input.ticket.key, expiresAt },
+        'one-time link issued',
+      );
       return { url: `${base()}${path}/${token}`, expiresAt };
     },
 
-    router: () => handoffRouter({ key: deps.key, clock: deps.clock, log: deps.log, onRevealed: deps.onRevealed, rateLimit: deps.rateLimit, path, links }),
+    router: () =>
+      handoffRouter({
+        key: deps.key,
+        clock: deps.clock,
+        log: deps.log,
+        onRevealed: deps.onRevealed,
+        rateLimit: deps.rateLimit,
+        path,
+        links,
+      }),
 
     purgeExpired: () => links.purgeExpired(deps.clock()),
   };
@@ -81,7 +105,8 @@ function linkExpiry(now: Date, ttlMs: number, grantEnds: string | null): string 
   let end = now.getTime() + ttlMs;
   if (grantEnds !== null) {
     const grant = Date.parse(grantEnds);
-    if (Number.isNaN(grant)) throw new CredgateError('permanent', `the grant's end "${grantEnds}" is not a date; no link was issued`);
+    if (Number.isNaN(grant))
+      throw new CredgateError('permanent', `the grant's end "${grantEnds}" is not a date; no link was issued`);
     end = Math.min(end, grant);
   }
   if (end <= now.getTime()) throw new CredgateError('permanent', 'the grant has already ended; no link was issued');

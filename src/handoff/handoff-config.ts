@@ -23,8 +23,10 @@ export function decodeKey(text: string): Buffer | null {
 /** Why a key text is unusable, in words that never repeat the key; null when it is fine. */
 function keyProblem(text: string): string | null {
   const key = decodeKey(text);
-  if (!key) return `expected ${KEY_BYTES} random bytes written as base64 or hex (e.g. the output of "openssl rand -base64 32"); the value is neither`;
-  if (key.length !== KEY_BYTES) return `expected ${KEY_BYTES} random bytes written as base64 or hex (e.g. the output of "openssl rand -base64 32"); the value decodes to ${key.length} bytes`;
+  if (!key)
+    return `expected ${KEY_BYTES} random bytes written as base64 or hex (e.g. the output of "openssl rand -base64 32"); the value is neither`;
+  if (key.length !== KEY_BYTES)
+    return `expected ${KEY_BYTES} random bytes written as base64 or hex (e.g. the output of "openssl rand -base64 32"); the value decodes to ${key.length} bytes`;
   return null;
 }
 
@@ -57,7 +59,10 @@ export const handoffConfigSchema = z
       .default('/s'),
   })
   .strict()
-  .refine((c) => !(c.key !== undefined && c.keyFile !== undefined), { message: 'set key or keyFile, not both', path: ['keyFile'] });
+  .refine((c) => !(c.key !== undefined && c.keyFile !== undefined), {
+    message: 'set key or keyFile, not both',
+    path: ['keyFile'],
+  });
 
 export type HandoffConfig = z.infer<typeof handoffConfigSchema>;
 
@@ -66,7 +71,10 @@ export type HandoffConfig = z.infer<typeof handoffConfigSchema>;
  * refuses to hand off secrets). Throws a 'config' error for an unreadable file or a key of the
  * wrong size; messages name the setting, never the key.
  */
-export function resolveHandoffKey(config: Pick<HandoffConfig, 'key' | 'keyFile'>, readFile: (path: string) => Buffer = (p) => readFileSync(p)): Buffer | null {
+export function resolveHandoffKey(
+  config: Pick<HandoffConfig, 'key' | 'keyFile'>,
+  readFile: (path: string) => Buffer = (p) => readFileSync(p),
+): Buffer | null {
   if (config.key !== undefined) {
     const problem = keyProblem(config.key);
     if (problem) throw new CredgateError('config', `handoff.key: ${problem}`);
@@ -82,6 +90,10 @@ export function resolveHandoffKey(config: Pick<HandoffConfig, 'key' | 'keyFile'>
   // 32 bytes exactly can only be a raw key: no base64 or hex text of 32 bytes is that short.
   if (raw.length === KEY_BYTES) return Buffer.from(raw);
   const problem = keyProblem(raw.toString('utf8'));
-  if (problem) throw new CredgateError('config', `handoff.keyFile (${config.keyFile}): ${problem.replace('the value', 'the file')}; 32 raw bytes are accepted too`);
+  if (problem)
+    throw new CredgateError(
+      'config',
+      `handoff.keyFile (${config.keyFile}): ${problem.replace('the value', 'the file')}; 32 raw bytes are accepted too`,
+    );
   return decodeKey(raw.toString('utf8')) as Buffer;
 }

@@ -1,6 +1,14 @@
 import express, { type Request, type Response, type Router } from 'express';
 import { normalizeInline } from '../render/inline-text';
-import { GONE_PAGE, PAGE_HEADERS, RATE_LIMITED_PAGE, UNAVAILABLE_PAGE, linkPage, revealedPage, viewedPage } from './handoff-pages';
+import {
+  GONE_PAGE,
+  PAGE_HEADERS,
+  RATE_LIMITED_PAGE,
+  UNAVAILABLE_PAGE,
+  linkPage,
+  revealedPage,
+  viewedPage,
+} from './handoff-pages';
 import { isWellFormedToken, linkIdOf, shortId } from './link-token';
 import type { LinkStore } from './link-store';
 import { RateLimiter } from './rate-limiter';
@@ -13,7 +21,10 @@ const ON_REVEALED_TIMEOUT_MS = 5_000;
 /** The additional authenticated data of a link's box: binds it to its link and its request. */
 export const boxAad = (id: string, requestId: string): string => `${id}\n${requestId}`;
 
-type RouterDeps = Pick<HandoffDeps, 'key' | 'clock' | 'log' | 'onRevealed' | 'rateLimit'> & { path: string; links: LinkStore };
+type RouterDeps = Pick<HandoffDeps, 'key' | 'clock' | 'log' | 'onRevealed' | 'rateLimit'> & {
+  path: string;
+  links: LinkStore;
+};
 
 /**
  * `GET <path>/:token` shows what the link holds and a Reveal button; it never decrypts or changes
@@ -60,7 +71,11 @@ export function handoffRouter(deps: RouterDeps): Router {
       const now = deps.clock().toISOString();
       if (!link || link.state === 'replaced' || link.expiresAt <= now) return gone(res);
       if (link.state === 'revealed') return send(res, 410, viewedPage({ revealedAt: link.revealedAt ?? now }));
-      send(res, 200, linkPage({ token: admitted.token, label: link.label, ticketKey: link.ticket.key, expiresAt: link.expiresAt }));
+      send(
+        res,
+        200,
+        linkPage({ token: admitted.token, label: link.label, ticketKey: link.ticket.key, expiresAt: link.expiresAt }),
+      );
     } catch (err) {
       failed(res, err, admitted.id);
     }
@@ -74,25 +89,40 @@ export function handoffRouter(deps: RouterDeps): Router {
       const link = await deps.links.getLink(id);
       const now = deps.clock();
       if (!link || link.state === 'replaced' || link.expiresAt <= now.toISOString()) return gone(res);
-      if (link.state === 'revealed' || !link.box) return send(res, 410, viewedPage({ revealedAt: link.revealedAt ?? now.toISOString() }));
+      if (link.state === 'revealed' || !link.box)
+        return send(res, 410, viewedPage({ revealedAt: link.revealedAt ?? now.toISOString() }));
       if (!deps.key) {
-        deps.log.error({ link: shortId(id) }, 'one-time link cannot be opened: no handoff key is configured (handoff.key or handoff.keyFile)');
+        deps.log.error(
+          { link: shortId(id) },
+          'one-time link cannot be opened: no handoff key is configured (handoff.key or handoff.keyFile)',
+        );
         return send(res, 503, UNAVAILABLE_PAGE);
       }
       // Decrypt before claiming: a box that does not open (the key was changed) is not burnt.
       const secret = openSecret(link.box, { key: deps.key, token }, boxAad(id, link.requestId));
       if (secret === null) {
-        deps.log.error({ link: shortId(id), requestId: link.requestId }, 'one-time link cannot be opened: the sealed secret does not match the configured key');
+        deps.log.error(
+          { link: shortId(id), requestId: link.requestId },
+          'one-time link cannot be opened: the sealed secret does not match the configured key',
+        );
         return send(res, 500, UNAVAILABLE_PAGE);
       }
-      const viewer: Viewer = { ip: clientIp(req), userAgent: normalizeInline(req.get('user-agent') ?? '').slice(0, USER_AGENT_MAX), at: now.toISOString() };
+      const viewer: Viewer = {
+        ip: clientIp(req),
+        userAgent: normalizeInline(req.get('user-agent') ?? '').slice(0, USER_AGENT_MAX),
+        at: now.toISOString(),
+      };
       if (!(await deps.links.claim(id, link, viewer))) {
         // Another reveal (or a retried issue) got there first: show what it left.
         const after = await deps.links.getLink(id);
-        if (after?.state === 'revealed') return send(res, 410, viewedPage({ revealedAt: after.revealedAt ?? viewer.at }));
+        if (after?.state === 'revealed')
+          return send(res, 410, viewedPage({ revealedAt: after.revealedAt ?? viewer.at }));
         return gone(res);
       }
-      deps.log.info({ link: shortId(id), requestId: link.requestId, ticket: link.ticket.key, ip: viewer.ip }, 'one-time link revealed');
+      deps.log.info(
+        { link: shortId(id), requestId: link.requestId, ticket: link.ticket.key, ip: viewer.ip },
+        'one-time link revealed',
+      );
       await notify(deps, revealedLink(id, link), viewer);
       send(res, 200, revealedPage({ label: link.label, ticketKey: link.ticket.key, secret }));
     } catch (err) {
@@ -111,23 +141,39 @@ export function handoffRouter(deps: RouterDeps): Router {
 const clientIp = (req: Request): string => req.ip ?? req.socket.remoteAddress ?? 'unknown';
 
 function revealedLink(id: string, link: LinkRecord): RevealedLink {
-  return { id, requestId: link.requestId, ticket: link.ticket, label: link.label, createdAt: link.createdAt, expiresAt: link.expiresAt };
+  return {
+    id,
+    requestId: link.requestId,
+    ticket: link.ticket,
+    label: link.label,
+    createdAt: link.createdAt,
+    expiresAt: link.expiresAt,
+  };
 }
 
 /** Audit and ticket comment are the caller's; the reveal stands whatever they do. */
 async function notify(deps: RouterDeps, link: RevealedLink, viewer: Viewer): Promise<void> {
   let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<'timeout'>((resolve) => (timer = setTimeout(() => resolve('timeout'), ON_REVEALED_TIMEOUT_MS)));
+  const timeout = new Promise<'timeout'>(
+    (resolve) => (timer = setTimeout(() => resolve('timeout'), ON_REVEALED_TIMEOUT_MS)),
+  );
   const call = Promise.resolve()
     .then(() => deps.onRevealed(link, viewer))
     .then(
       () => 'done' as const,
       (err: unknown) => {
-        deps.log.error({ link: shortId(link.id), requestId: link.requestId, err: (err as Error)?.message }, 'one-time link revealed, but recording the reveal failed');
+        deps.log.error(
+          { link: shortId(link.id), requestId: link.requestId, err: (err as Error)?.message },
+          'one-time link revealed, but recording the reveal failed',
+        );
         return 'failed' as const;
       },
     );
   const outcome = await Promise.race([call, timeout]);
   clearTimeout(timer);
-  if (outcome === 'timeout') deps.log.warn({ link: shortId(link.id), requestId: link.requestId }, `recording a reveal took over ${ON_REVEALED_TIMEOUT_MS / 1000} s; the page was sent without waiting`);
+  if (outcome === 'timeout')
+    deps.log.warn(
+      { link: shortId(link.id), requestId: link.requestId },
+      `recording a reveal took over ${ON_REVEALED_TIMEOUT_MS / 1000} s; the page was sent without waiting`,
+    );
 }

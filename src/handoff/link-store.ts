@@ -82,7 +82,13 @@ export class LinkStore {
    */
   async claim(id: string, record: LinkRecord, viewer: Viewer): Promise<boolean> {
     const { box: _box, ...rest } = record;
-    const next: LinkRecord = { ...rest, state: 'revealed', revealedAt: viewer.at, revealedIp: viewer.ip, revealedUserAgent: viewer.userAgent };
+    const next: LinkRecord = {
+      ...rest,
+      state: 'revealed',
+      revealedAt: viewer.at,
+      revealedIp: viewer.ip,
+      revealedUserAgent: viewer.userAgent,
+    };
     return (await this.docs.compareAndSet(id, record.version, next)) !== null;
   }
 
@@ -97,7 +103,8 @@ export class LinkStore {
     for await (const [key, value] of kv.iterator(undefined)) {
       const doc = value as HandoffDoc | undefined;
       if (!doc || typeof doc.expiresAt !== 'string') continue;
-      if (doc.expiresAt <= (doc.kind === 'issue' ? issueCutoff : cutoff)) expired.push({ key: String(key), link: doc.kind === 'link' });
+      if (doc.expiresAt <= (doc.kind === 'issue' ? issueCutoff : cutoff))
+        expired.push({ key: String(key), link: doc.kind === 'link' });
     }
     let links = 0;
     for (const { key, link } of expired) if ((await kv.delete(key)) && link) links++;

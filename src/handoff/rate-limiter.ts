@@ -34,7 +34,8 @@ export class RateLimiter {
   }
 
   private prune(now: number): void {
-    for (const [key, b] of this.buckets) if (b.tokens + (now - b.at) * this.perMs >= this.capacity) this.buckets.delete(key);
+    for (const [key, b] of this.buckets)
+      if (b.tokens + (now - b.at) * this.perMs >= this.capacity) this.buckets.delete(key);
     // Still too many (many addresses at once): drop the least recently seen.
     for (const key of this.buckets.keys()) {
       if (this.buckets.size <= MAX_TRACKED) break;

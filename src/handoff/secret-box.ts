@@ -34,7 +34,12 @@ export function sealSecret(plaintext: string, keys: BoxKeys, aad: string): Seale
     const cipher = createCipheriv('aes-256-gcm', k, iv);
     cipher.setAAD(Buffer.from(aad, 'utf8'));
     const data = Buffer.concat([cipher.update(plaintext, 'utf8'), cipher.final()]);
-    return { v: 1, iv: iv.toString('base64'), tag: cipher.getAuthTag().toString('base64'), data: data.toString('base64') };
+    return {
+      v: 1,
+      iv: iv.toString('base64'),
+      tag: cipher.getAuthTag().toString('base64'),
+      data: data.toString('base64'),
+    };
   } finally {
     k.fill(0);
   }

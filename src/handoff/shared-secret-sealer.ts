@@ -13,7 +13,11 @@ export function sharedSecretSealer(key: Buffer): SecretSealer {
     seal: (plain, context) => JSON.stringify(sealSecret(plain, keys(context), context)),
     open(sealed, context) {
       const plain = openSecret(JSON.parse(sealed) as SealedBox, keys(context), context);
-      if (plain === null) throw new CredgateError('permanent', 'the shared password kept for overlapping grants cannot be opened (was the one-time link key changed?)');
+      if (plain === null)
+        throw new CredgateError(
+          'permanent',
+          'the shared password kept for overlapping grants cannot be opened (was the one-time link key changed?)',
+        );
       return plain;
     },
   };

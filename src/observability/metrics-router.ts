@@ -11,7 +11,10 @@ export function metricsRouter(metrics: Metrics, token?: string): Router {
   router.get('/metrics', async (req, res, next) => {
     try {
       if (token && !bearerMatches(req.headers.authorization, token)) {
-        res.status(401).set('WWW-Authenticate', 'Bearer realm="credgate metrics"').json({ error: 'auth', message: 'GET /metrics needs the bearer token set in metrics.token' });
+        res
+          .status(401)
+          .set('WWW-Authenticate', 'Bearer realm="credgate metrics"')
+          .json({ error: 'auth', message: 'GET /metrics needs the bearer token set in metrics.token' });
         return;
       }
       const text = await metrics.scrape();

@@ -94,7 +94,7 @@ export function createMetrics(sources: MetricsSources = {}): Metrics {
   });
   const revocationLag = new Histogram({
     name: 'credgate_revocation_lag_seconds',
-    help: 'Time from a grant\'s expiry to its revocation actually being performed',
+    help: "Time from a grant's expiry to its revocation actually being performed",
     buckets: [0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300, 600, 1800, 3600],
     registers,
   });
@@ -114,7 +114,8 @@ export function createMetrics(sources: MetricsSources = {}): Metrics {
   /** Category and risk: from the entry when it says them, else from the request it belongs to. */
   const labelsOf = async (record: AuditRecord): Promise<{ category: string; risk: string }> => {
     const detail = record.detail ?? {};
-    if (record.action === 'risk-assessed' && typeof detail.category === 'string') return { category: detail.category, risk: record.outcome };
+    if (record.action === 'risk-assessed' && typeof detail.category === 'string')
+      return { category: detail.category, risk: record.outcome };
     const request = record.requestId ? await sources.requests?.get(record.requestId).catch(() => null) : null;
     return {
       category: request?.category.id ?? (record.action === 'facts-missing' ? record.rules[0] : undefined) ?? 'unknown',
@@ -141,7 +142,8 @@ export function createMetrics(sources: MetricsSources = {}): Metrics {
     async observeAudit(record) {
       if (!record.requestId) return;
       if (record.action === 'approval-accepted') approvals.inc({ outcome: 'accepted' });
-      if (record.action === 'transition-refused' && record.detail?.position === 'approved') approvals.inc({ outcome: 'refused' });
+      if (record.action === 'transition-refused' && record.detail?.position === 'approved')
+        approvals.inc({ outcome: 'refused' });
       const state = STATE_AFTER[record.action];
       if (state) decisions.inc({ ...(await labelsOf(record)), state });
     },
@@ -153,7 +155,11 @@ export function createMetrics(sources: MetricsSources = {}): Metrics {
         revocationLag.observe(Math.max(0, (clock().getTime() - Date.parse(request.expiresAt)) / 1000));
       },
       failed(request, effect, err, willRetry) {
-        const target = TICKET_EFFECTS.has(effect.kind) ? request.ticket.connector : PROVIDER_EFFECTS.has(effect.kind) ? 'provider' : 'store';
+        const target = TICKET_EFFECTS.has(effect.kind)
+          ? request.ticket.connector
+          : PROVIDER_EFFECTS.has(effect.kind)
+            ? 'provider'
+            : 'store';
         outboundErrors.inc({ connector: target, kind: isCredgateError(err) ? err.kind : 'unexpected' });
         if (willRetry) effectRetries.inc({ kind: effect.kind });
       },

@@ -79,7 +79,10 @@ export class DeliveryWorker {
       const retryAfter = isCredgateError(err) ? err.details.retryAfterMs : undefined;
       const delay = backoffMs(attempts, this.retry.baseMs, this.retry.maxMs, retryAfter);
       await this.inbox.retryAt(key, new Date(Date.now() + delay));
-      this.log.warn({ delivery: key, attempts, delayMs: delay, err: message }, 'delivery processing failed; will retry');
+      this.log.warn(
+        { delivery: key, attempts, delayMs: delay, err: message },
+        'delivery processing failed; will retry',
+      );
       if (this.stopped) return;
       const t = setTimeout(() => {
         this.timers.delete(t);

@@ -31,14 +31,18 @@ export class Reconciler {
       try {
         await this.processor.processTicket(ref);
       } catch (err) {
-        this.log.warn({ ticket: ref.key, err: (err as Error).message }, 'reconcile could not read a ticket; next pass retries');
+        this.log.warn(
+          { ticket: ref.key, err: (err as Error).message },
+          'reconcile could not read a ticket; next pass retries',
+        );
       }
     };
     for await (const r of this.requests.all()) if (!TERMINAL_STATES.includes(r.state)) await visit(r.ticket);
     for (const c of this.connectors.values()) {
       if (!c.listOpenTickets) continue;
       try {
-        for (const ref of await c.listOpenTickets(['pending-approval', 'approved', 'awaiting-info', 'granted'])) await visit(ref);
+        for (const ref of await c.listOpenTickets(['pending-approval', 'approved', 'awaiting-info', 'granted']))
+          await visit(ref);
       } catch (err) {
         this.log.warn({ connector: c.id, err: (err as Error).message }, 'reconcile could not list tickets');
       }

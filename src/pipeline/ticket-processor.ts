@@ -51,16 +51,24 @@ export class TicketProcessor {
         if (request) {
           for (const c of changes) {
             if (seen.has(c.id) || c.bySelf || groupsByActor[c.actor.id]) continue;
-            if (c.position === 'approved' || c.position === 'declined') groupsByActor[c.actor.id] = await connector.groupsOf(c.actor);
+            if (c.position === 'approved' || c.position === 'declined')
+              groupsByActor[c.actor.id] = await connector.groupsOf(c.actor);
           }
           // And for authors of new lifecycle commands (/revoke, /extend need an approver or the requester).
           const read = new Set(request.seenReplies ?? []);
           for (const reply of snapshot.replies) {
-            if (request.seenReplies === undefined || read.has(replyId(reply)) || groupsByActor[reply.author.id]) continue;
+            if (request.seenReplies === undefined || read.has(replyId(reply)) || groupsByActor[reply.author.id])
+              continue;
             if (parseCommand(reply.body)) groupsByActor[reply.author.id] = await connector.groupsOf(reply.author);
           }
         }
-        const event: EngineEvent = { type: 'ticket-observed', snapshot, changes, groupsByActor, connectorCommands: connector.commentCommands };
+        const event: EngineEvent = {
+          type: 'ticket-observed',
+          snapshot,
+          changes,
+          groupsByActor,
+          connectorCommands: connector.commentCommands,
+        };
         return decide(request, event, { policy: this.policy(), now: this.clock() });
       });
     });
@@ -85,12 +93,19 @@ export class TicketProcessor {
   handleTimer(job: ScheduledJob): Promise<void> {
     return this.mutex.run(job.requestId, () =>
       this.commit(job.requestId, (request) =>
-        decide(request, { type: 'timer-fired', timer: job.timer, dueAt: job.at }, { policy: this.policy(), now: this.clock() }),
+        decide(
+          request,
+          { type: 'timer-fired', timer: job.timer, dueAt: job.at },
+          { policy: this.policy(), now: this.clock() },
+        ),
       ),
     );
   }
 
-  private async commit(requestId: string, decideFn: (r: CredentialRequest | null) => Promise<Decision | null>): Promise<void> {
+  private async commit(
+    requestId: string,
+    decideFn: (r: CredentialRequest | null) => Promise<Decision | null>,
+  ): Promise<void> {
     for (let attempt = 1; ; attempt++) {
       const current = await this.requests.get(requestId);
       const decision = await decideFn(current);
@@ -99,7 +114,10 @@ export class TicketProcessor {
       if (decision.request.outbox.length) await this.owing.set(requestId, true);
       const stored = await this.requests.compareAndSet(requestId, current?.version ?? 0, decision.request);
       if (stored) {
-        this.log.info({ requestId, ticket: stored.ticket.key, state: stored.state, owed: stored.outbox.length }, 'request updated');
+        this.log.info(
+          { requestId, ticket: stored.ticket.key, state: stored.state, owed: stored.outbox.length },
+          'request updated',
+        );
         this.afterCommit(requestId);
         return;
       }

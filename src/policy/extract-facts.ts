@@ -37,7 +37,11 @@ export function aliasIndex(labels: FactLabels): Map<string, FactName> {
   return index;
 }
 
-const normalize = (label: string) => label.toLowerCase().replace(/[\s_]+/g, ' ').trim();
+const normalize = (label: string) =>
+  label
+    .toLowerCase()
+    .replace(/[\s_]+/g, ' ')
+    .trim();
 
 /** Reads "Label: value" lines; a later line for the same fact wins (a reply corrects the description). */
 export function parseFactLines(text: string, index: Map<string, FactName>): Partial<Record<FactName, string>> {

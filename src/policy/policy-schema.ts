@@ -144,7 +144,12 @@ export const policySchema = z
     });
     const bindings = p.providers.map((b) => b.id);
     const dupBinding = bindings.find((id, i) => bindings.indexOf(id) !== i);
-    if (dupBinding) ctx.addIssue({ code: 'custom', path: ['providers'], message: `provider binding id "${dupBinding}" is used twice` });
+    if (dupBinding)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['providers'],
+        message: `provider binding id "${dupBinding}" is used twice`,
+      });
     const ids = [...p.categories.map((c) => c.id), ...p.risk.rules.map((r) => r.id)];
     const dup = ids.find((id, i) => ids.indexOf(id) !== i);
     if (dup) ctx.addIssue({ code: 'custom', path: ['risk'], message: `rule id "${dup}" is used twice` });

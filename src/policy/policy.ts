@@ -37,7 +37,11 @@ export interface Policy {
   readonly reminderBeforeMs: number;
   /** The category of a ticket, or null when it is not a shared-credential request. */
   classify(snapshot: TicketSnapshot, facts: Facts): Promise<Category | null>;
-  assessRisk(snapshot: TicketSnapshot, facts: Facts, category: Category): Promise<{ risk: Risk; riskRules: FiredRule[] }>;
+  assessRisk(
+    snapshot: TicketSnapshot,
+    facts: Facts,
+    category: Category,
+  ): Promise<{ risk: Risk; riskRules: FiredRule[] }>;
   maxDurationMs(category: Category, risk: Risk): { ms: number; rule: string };
   approvalSteps(category: Category, risk: Risk): ApprovalStep[];
   /** The longest a grant may last without a new approval, for a category id (extensions). */
@@ -72,11 +76,19 @@ export function compilePolicy(raw: unknown, source = 'policy'): Policy {
 
   const categoryEngine = createRuleEngine();
   doc.categories.forEach((c, order) =>
-    categoryEngine.addRule({ name: c.id, conditions: c.when as TopLevelCondition, event: { type: 'category', params: { order } } }),
+    categoryEngine.addRule({
+      name: c.id,
+      conditions: c.when as TopLevelCondition,
+      event: { type: 'category', params: { order } },
+    }),
   );
   const riskEngine = createRuleEngine();
   for (const r of doc.risk.rules) {
-    riskEngine.addRule({ name: r.id, conditions: r.when as TopLevelCondition, event: { type: 'risk', params: { id: r.id } } });
+    riskEngine.addRule({
+      name: r.id,
+      conditions: r.when as TopLevelCondition,
+      event: { type: 'risk', params: { id: r.id } },
+    });
   }
 
   return {
@@ -125,7 +137,13 @@ export function compilePolicy(raw: unknown, source = 'policy'): Policy {
     accessTargetFor(categoryId, facts) {
       const binding = doc.providers.find((b) => bindingMatches(b.match, categoryId, facts));
       if (!binding) return null;
-      return { binding: binding.id, provider: binding.provider, settings: { ...binding.with }, rotateOnRevoke: binding.rotateOnRevoke, share: binding.share };
+      return {
+        binding: binding.id,
+        provider: binding.provider,
+        settings: { ...binding.with },
+        rotateOnRevoke: binding.rotateOnRevoke,
+        share: binding.share,
+      };
     },
   };
 }
@@ -148,9 +166,19 @@ function ruleFacts(snapshot: TicketSnapshot, facts: Facts): Record<string, unkno
 
 /** `*` matches any run of characters; everything else literally, case-insensitively. */
 const globMatches = (pattern: string, value: string): boolean =>
-  new RegExp(`^${pattern.split('*').map((part) => part.replace(/[.+?^${}()|[\]\\]/g, '\\$&')).join('.*')}$`, 'i').test(value.trim());
+  new RegExp(
+    `^${pattern
+      .split('*')
+      .map((part) => part.replace(/[.+?^${}()|[\]\\]/g, '\\$&'))
+      .join('.*')}$`,
+    'i',
+  ).test(value.trim());
 
-function bindingMatches(match: PolicyDocument['providers'][number]['match'], categoryId: string, facts: Facts): boolean {
+function bindingMatches(
+  match: PolicyDocument['providers'][number]['match'],
+  categoryId: string,
+  facts: Facts,
+): boolean {
   if (match.categories && !match.categories.includes(categoryId)) return false;
   if (match.systems && !facts.systems.some((s) => match.systems!.some((p) => globMatches(p, s)))) return false;
   if (match.accounts && !match.accounts.some((p) => globMatches(p, facts.account))) return false;

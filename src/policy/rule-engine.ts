@@ -13,7 +13,9 @@ export function createRuleEngine(): Engine {
     return values.some((v) => typeof v === 'string' && re.test(v));
   });
   engine.addOperator('present', (factValue: unknown, expected: unknown) => {
-    const present = Array.isArray(factValue) ? factValue.length > 0 : typeof factValue === 'string' && factValue.trim() !== '';
+    const present = Array.isArray(factValue)
+      ? factValue.length > 0
+      : typeof factValue === 'string' && factValue.trim() !== '';
     return present === (expected !== false);
   });
   // Case-insensitive membership for list facts such as labels and systems.

@@ -69,7 +69,9 @@ export class AccessLedger {
         const ends = Object.values(next.holders);
         return {
           others: Object.keys(next.holders).filter((r) => r !== self),
-          until: ends.includes(null) ? null : ends.reduce<string | null>((a, b) => (a === null || (b !== null && b > a) ? b : a), null),
+          until: ends.includes(null)
+            ? null
+            : ends.reduce<string | null>((a, b) => (a === null || (b !== null && b > a) ? b : a), null),
           sealedSecret: next.sealedSecret ?? null,
         };
       }

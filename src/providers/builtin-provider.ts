@@ -43,7 +43,12 @@ export function createBuiltinProvider(kv: Keyv, clock: () => Date): AccessProvid
     async revoke(ctx) {
       const existing = (await kv.get(ctx.requestId)) as GrantRecord | undefined;
       if (!existing || existing.status === 'revoked') return;
-      await kv.set(ctx.requestId, { ...existing, status: 'revoked', revokedAt: clock().toISOString(), revokeReason: ctx.reason });
+      await kv.set(ctx.requestId, {
+        ...existing,
+        status: 'revoked',
+        revokedAt: clock().toISOString(),
+        revokeReason: ctx.reason,
+      });
     },
     async rotate() {
       // No system holds a password here: nothing to rotate, and no secret to hand out.

@@ -34,7 +34,9 @@ export function createProviders(
 ): AccessProvider[] {
   const env = deps.env ?? process.env;
   return Object.entries(config).map(([name, raw]) => {
-    const section = resolveReferences(raw, `providers.${name}`, env, deps.registerSecret) as Record<string, unknown> & { type: string };
+    const section = resolveReferences(raw, `providers.${name}`, env, deps.registerSecret) as Record<string, unknown> & {
+      type: string;
+    };
     const input = section as never;
     switch (section.type) {
       case 'ldap':
@@ -48,7 +50,10 @@ export function createProviders(
         learnAll(secretsOf(httpProviderSchema.safeParse(section), httpProviderSecrets), deps.registerSecret);
         return createHttpProvider(name, input, { log: deps.log, clock: deps.clock });
       default:
-        throw new CredgateError('config', `providers.${name}: unknown type "${section.type}"; expected one of ${PROVIDER_TYPES.join(', ')}`);
+        throw new CredgateError(
+          'config',
+          `providers.${name}: unknown type "${section.type}"; expected one of ${PROVIDER_TYPES.join(', ')}`,
+        );
     }
   });
 }
@@ -56,20 +61,29 @@ export function createProviders(
 // Values under keys the config loader does not recognise as secrets (secretEnv: {API_PW: ...}).
 const learnAll = (values: string[], learn: (value: string) => void) => values.forEach(learn);
 // An invalid section learns nothing here: creating the provider then fails naming the key.
-const secretsOf = <T>(parsed: { success: boolean; data?: T }, pick: (config: T) => string[]): string[] => (parsed.success ? pick(parsed.data as T) : []);
+const secretsOf = <T>(parsed: { success: boolean; data?: T }, pick: (config: T) => string[]): string[] =>
+  parsed.success ? pick(parsed.data as T) : [];
 
-function resolveReferences(node: unknown, where: string, env: NodeJS.ProcessEnv, learn: (value: string) => void): unknown {
+function resolveReferences(
+  node: unknown,
+  where: string,
+  env: NodeJS.ProcessEnv,
+  learn: (value: string) => void,
+): unknown {
   if (typeof node === 'string') {
     const ref = /^(env|file):(.+)$/.exec(node);
     if (!ref) return node;
     const value = ref[1] === 'env' ? env[ref[2]] : readSecretFile(ref[2], where);
-    if (value === undefined || value === '') throw new CredgateError('config', `${where}: environment variable ${ref[2]} is not set`);
+    if (value === undefined || value === '')
+      throw new CredgateError('config', `${where}: environment variable ${ref[2]} is not set`);
     learn(value);
     return value;
   }
   if (Array.isArray(node)) return node.map((v, i) => resolveReferences(v, `${where}[${i}]`, env, learn));
   if (node && typeof node === 'object') {
-    return Object.fromEntries(Object.entries(node).map(([k, v]) => [k, resolveReferences(v, `${where}.${k}`, env, learn)]));
+    return Object.fromEntries(
+      Object.entries(node).map(([k, v]) => [k, resolveReferences(v, `${where}.${k}`, env, learn)]),
+    );
   }
   return node;
 }
@@ -78,6 +92,9 @@ function readSecretFile(path: string, where: string): string {
   try {
     return readFileSync(path, 'utf8').replace(/\r?\n$/, '');
   } catch (err) {
-    throw new CredgateError('config', `${where}: cannot read ${path}: ${(err as NodeJS.ErrnoException).code ?? 'error'}`);
+    throw new CredgateError(
+      'config',
+      `${where}: cannot read ${path}: ${(err as NodeJS.ErrnoException).code ?? 'error'}`,
+    );
   }
 }

@@ -8,7 +8,16 @@ import type { AccessContext, AccessTarget } from './types';
  * is. Where the text lands (one argv element, one JSON string, one URL segment) is decided by the
  * caller, never by parsing the result again, which is what keeps requester text from injecting.
  */
-export const PLACEHOLDERS = ['requestId', 'ticket', 'account', 'systems', 'grantee', 'expiresAt', 'expiresAtUnix', 'reason'] as const;
+export const PLACEHOLDERS = [
+  'requestId',
+  'ticket',
+  'account',
+  'systems',
+  'grantee',
+  'expiresAt',
+  'expiresAtUnix',
+  'reason',
+] as const;
 export type Placeholder = (typeof PLACEHOLDERS)[number];
 
 export type ProviderOperation = 'grant' | 'revoke' | 'rotate' | 'inspect' | 'disable';
@@ -42,8 +51,7 @@ export interface ValueTemplate {
 
 const SETTING = /^setting\.([A-Za-z0-9_-]+)$/;
 
-const describe = (op: ProviderOperation) =>
-  [...KNOWN[op].map((p) => `{{${p}}}`), '{{setting.<name>}}'].join(', ');
+const describe = (op: ProviderOperation) => [...KNOWN[op].map((p) => `{{${p}}}`), '{{setting.<name>}}'].join(', ');
 
 /**
  * Compiles one template for one operation; throws an Error naming the bad placeholder, so an
@@ -71,7 +79,9 @@ export function compileValueTemplate(text: string, operation: ProviderOperation)
     } else if ((KNOWN[operation] as readonly string[]).includes(name)) {
       parts.push({ placeholder: name as Placeholder });
     } else if ((PLACEHOLDERS as readonly string[]).includes(name)) {
-      throw new Error(`{{${name}}} is not known when ${operation === 'inspect' ? 'inspecting' : 'disabling'} an account (known: ${describe(operation)})`);
+      throw new Error(
+        `{{${name}}} is not known when ${operation === 'inspect' ? 'inspecting' : 'disabling'} an account (known: ${describe(operation)})`,
+      );
     } else {
       throw new Error(`{{${name}}} is not a placeholder (known: ${describe(operation)})`);
     }
@@ -86,7 +96,10 @@ export function compileValueTemplate(text: string, operation: ProviderOperation)
           if ('placeholder' in part) return encode(values.known[part.placeholder] ?? '');
           const value = values.settings[part.setting];
           if (value === undefined) {
-            throw new CredgateError('config', `policy binding "${values.binding}" has no setting "${part.setting}" (used as {{setting.${part.setting}}})`);
+            throw new CredgateError(
+              'config',
+              `policy binding "${values.binding}" has no setting "${part.setting}" (used as {{setting.${part.setting}}})`,
+            );
           }
           return encode(value);
         })

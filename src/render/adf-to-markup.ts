@@ -18,7 +18,11 @@ function edges(text: string, escape: (s: string) => string): string {
 
 type InlineWriter = (nodes: AdfInline[]) => string;
 
-function writer(escape: (s: string) => string, marks: Record<'strong' | 'em' | 'code', [string, string]>, lineBreak: string): InlineWriter {
+function writer(
+  escape: (s: string) => string,
+  marks: Record<'strong' | 'em' | 'code', [string, string]>,
+  lineBreak: string,
+): InlineWriter {
   return (nodes) =>
     nodes
       .map((n) => {
@@ -56,12 +60,17 @@ export function adfToMarkdown(doc: AdfDoc): string {
 }
 
 export function adfToHtml(doc: AdfDoc): string {
-  const inline = writer(escapeHtml, { strong: ['<strong>', '</strong>'], em: ['<em>', '</em>'], code: ['<code>', '</code>'] }, '<br>');
+  const inline = writer(
+    escapeHtml,
+    { strong: ['<strong>', '</strong>'], em: ['<em>', '</em>'], code: ['<code>', '</code>'] },
+    '<br>',
+  );
   return blocks(
     doc,
     (b) => {
       if (b.type === 'heading') return `<h${b.attrs.level}>${inline(b.content)}</h${b.attrs.level}>`;
-      if (b.type === 'bulletList') return `<ul>${b.content.map((li) => `<li>${inline(li.content[0].content)}</li>`).join('')}</ul>`;
+      if (b.type === 'bulletList')
+        return `<ul>${b.content.map((li) => `<li>${inline(li.content[0].content)}</li>`).join('')}</ul>`;
       if (b.type === 'rule') return '<hr>';
       return `<p>${inline(b.content)}</p>`;
     },

@@ -22,8 +22,16 @@ const CONVERT: Record<Exclude<CommentMarkup, 'jira-wiki'>, (wiki: string) => str
  * requester values escaped for wiki markup, then converted through ADF's literal text nodes into
  * the target markup, where every text node is escaped again for that markup.
  */
-export function createCommentRenderer(options: { markup: CommentMarkup; templateDirs: string[]; required?: string[] }): CommentRenderer {
-  const wiki: Renderer = createRenderer({ markup: 'jira-wiki', templateDirs: options.templateDirs, required: options.required });
+export function createCommentRenderer(options: {
+  markup: CommentMarkup;
+  templateDirs: string[];
+  required?: string[];
+}): CommentRenderer {
+  const wiki: Renderer = createRenderer({
+    markup: 'jira-wiki',
+    templateDirs: options.templateDirs,
+    required: options.required,
+  });
   const { markup } = options;
   if (markup === 'jira-wiki') return { markup, render: (name, view) => wiki.render(name, view) };
   const convert = CONVERT[markup];

@@ -35,9 +35,7 @@ const GH_REF = /(?<![\p{L}\p{N}])(gh)(?=-\d|$)/giu;
  * @returns Markdown that renders as `text` (modulo the invisible U+2060s)
  */
 export function escapeMarkdown(text: string): string {
-  const s = defangSchemes(normalizeInline(text))
-    .replace(WWW, `$1${WORD_JOINER}`)
-    .replace(GH_REF, `$1${WORD_JOINER}`);
+  const s = defangSchemes(normalizeInline(text)).replace(WWW, `$1${WORD_JOINER}`).replace(GH_REF, `$1${WORD_JOINER}`);
   const list = ORDERED_LIST_START.exec(s);
   let out = '';
   for (let i = 0; i < s.length; i++) {

@@ -38,7 +38,8 @@ function walk(value: unknown, escape: (text: string) => string, at: string, stac
     return escape(obj.toISOString());
   }
   // Handlebars iterates these itself (raw); copying them as `{}` would drop data.
-  if (obj instanceof Map || obj instanceof Set) throw new TypeError(`view value at "${at}" is a Map/Set; use arrays or plain objects`);
+  if (obj instanceof Map || obj instanceof Set)
+    throw new TypeError(`view value at "${at}" is a Map/Set; use arrays or plain objects`);
   if (stack.has(obj)) throw new TypeError(`view value at "${at}" is circular`);
   stack.add(obj);
   try {

@@ -100,10 +100,13 @@ function collect(dirs: string[]): Map<string, string> {
     try {
       entries = fs.readdirSync(dir, { withFileTypes: true });
     } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === 'ENOENT' || (err as NodeJS.ErrnoException).code === 'ENOTDIR') continue;
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT' || (err as NodeJS.ErrnoException).code === 'ENOTDIR')
+        continue;
       throw err;
     }
-    for (const e of entries.filter((x) => x.isFile() && x.name.endsWith('.hbs')).sort((a, b) => a.name.localeCompare(b.name))) {
+    for (const e of entries
+      .filter((x) => x.isFile() && x.name.endsWith('.hbs'))
+      .sort((a, b) => a.name.localeCompare(b.name))) {
       const name = e.name.slice(0, -'.hbs'.length);
       if (!found.has(name)) found.set(name, path.join(dir, e.name));
     }
@@ -133,9 +136,14 @@ function registerHelpers(env: typeof Handlebars, escape: (s: string) => string):
   });
   // View strings are escaped but template literals are not, so `eq status
   // "pending-review"` must also compare against the escaped literal.
-  env.registerHelper('eq', (a: unknown, b: unknown) =>
-    a === b || (typeof a === 'string' && typeof b === 'string' && (a === escape(b) || escape(a) === b)));
-  env.registerHelper('plural', (n: unknown, singular: unknown, plural: unknown) => (Number(n) === 1 ? singular : plural));
+  env.registerHelper(
+    'eq',
+    (a: unknown, b: unknown) =>
+      a === b || (typeof a === 'string' && typeof b === 'string' && (a === escape(b) || escape(a) === b)),
+  );
+  env.registerHelper('plural', (n: unknown, singular: unknown, plural: unknown) =>
+    Number(n) === 1 ? singular : plural,
+  );
   env.registerHelper('upper', (s: unknown) => String(s ?? '').toUpperCase());
 
   // `@key` and `as |value key|` expose raw object keys, which may come from
@@ -149,7 +157,8 @@ function registerHelpers(env: typeof Handlebars, escape: (s: string) => string):
       // Copies, not child frames: `@../index` must still reach the parent.
       const data = o.data && typeof o.data.key === 'string' ? { ...o.data, key: escape(o.data.key) } : o.data;
       const bp = o.blockParams as (unknown[] & { path?: unknown }) | undefined;
-      const blockParams = bp && typeof bp[1] === 'string' ? Object.assign([bp[0], escape(bp[1])], { path: bp.path }) : bp;
+      const blockParams =
+        bp && typeof bp[1] === 'string' ? Object.assign([bp[0], escape(bp[1])], { path: bp.path }) : bp;
       return fn(value, { ...o, data, blockParams });
     };
     return builtinEach.call(this, context, { ...opts, fn: Object.assign(wrapped, fn) });

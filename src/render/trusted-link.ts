@@ -12,7 +12,14 @@ const SAFE_URL = /^https?:\/\/[A-Za-z0-9.-]+(?::\d{1,5})?(?:\/[A-Za-z0-9._~\/-]*
 
 export function insertLink(body: string, url: string, markup: CommentMarkup): string {
   if (!SAFE_URL.test(url)) throw new Error('refusing to insert a link that is not a plain http(s) URL');
-  const link = markup === 'jira-wiki' ? `[${url}]` : markup === 'markdown' ? `<${url}>` : markup === 'html' ? `<a href="${url}">${url}</a>` : url;
+  const link =
+    markup === 'jira-wiki'
+      ? `[${url}]`
+      : markup === 'markdown'
+        ? `<${url}>`
+        : markup === 'html'
+          ? `<a href="${url}">${url}</a>`
+          : url;
   return body.split(LINK_PLACEHOLDER).join(link);
 }
 

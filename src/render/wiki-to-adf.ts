@@ -2,30 +2,62 @@ import { JIRA_ESCAPABLE } from './escape-jira-wiki';
 import { WIKI_LINK } from './trusted-link';
 
 /** ADF text marks produced by {@link wikiToAdf}. */
-export type AdfMark = { type: 'strong' } | { type: 'em' } | { type: 'code' } | { type: 'link'; attrs: { href: string } };
+export type AdfMark =
+  | { type: 'strong' }
+  | { type: 'em' }
+  | { type: 'code' }
+  | { type: 'link'; attrs: { href: string } };
 /** ADF text node. `marks` is omitted when empty. */
-export interface AdfText { type: 'text'; text: string; marks?: AdfMark[] }
+export interface AdfText {
+  type: 'text';
+  text: string;
+  marks?: AdfMark[];
+}
 /** ADF hard line break. */
-export interface AdfHardBreak { type: 'hardBreak' }
+export interface AdfHardBreak {
+  type: 'hardBreak';
+}
 /** ADF mention of a user by accountId (added by the Jira connector, never parsed from wiki). */
-export interface AdfMention { type: 'mention'; attrs: { id: string; text: string } }
+export interface AdfMention {
+  type: 'mention';
+  attrs: { id: string; text: string };
+}
 /** ADF inline content. */
 export type AdfInline = AdfText | AdfHardBreak | AdfMention;
 /** ADF paragraph. */
-export interface AdfParagraph { type: 'paragraph'; content: AdfInline[] }
+export interface AdfParagraph {
+  type: 'paragraph';
+  content: AdfInline[];
+}
 /** ADF heading. */
-export interface AdfHeading { type: 'heading'; attrs: { level: 1 | 2 | 3 | 4 | 5 | 6 }; content: AdfInline[] }
+export interface AdfHeading {
+  type: 'heading';
+  attrs: { level: 1 | 2 | 3 | 4 | 5 | 6 };
+  content: AdfInline[];
+}
 /** ADF list item (always a single paragraph here). */
-export interface AdfListItem { type: 'listItem'; content: [AdfParagraph] }
+export interface AdfListItem {
+  type: 'listItem';
+  content: [AdfParagraph];
+}
 /** ADF bullet list. */
-export interface AdfBulletList { type: 'bulletList'; content: AdfListItem[] }
+export interface AdfBulletList {
+  type: 'bulletList';
+  content: AdfListItem[];
+}
 /** ADF block content. */
 /** Horizontal rule (`----` on a line of its own). */
-export interface AdfRule { type: 'rule' }
+export interface AdfRule {
+  type: 'rule';
+}
 
 export type AdfBlock = AdfParagraph | AdfHeading | AdfBulletList | AdfRule;
 /** Atlassian Document Format v1 document. */
-export interface AdfDoc { type: 'doc'; version: 1; content: AdfBlock[] }
+export interface AdfDoc {
+  type: 'doc';
+  version: 1;
+  content: AdfBlock[];
+}
 
 type MarkType = Exclude<AdfMark['type'], 'link'>;
 const ESCAPABLE = new Set(JIRA_ESCAPABLE);
@@ -68,7 +100,10 @@ export function wikiToAdf(wiki: string): AdfDoc {
       content.push({ type: 'heading', attrs: { level }, content: parseInline(line.slice(heading[0].length)) });
     } else if (bullet) {
       if (!list) content.push((list = { type: 'bulletList', content: [] }));
-      list.content.push({ type: 'listItem', content: [{ type: 'paragraph', content: parseInline(line.slice(bullet[0].length)) }] });
+      list.content.push({
+        type: 'listItem',
+        content: [{ type: 'paragraph', content: parseInline(line.slice(bullet[0].length)) }],
+      });
     } else if (line !== '') {
       if (para) para.push({ type: 'hardBreak' });
       else content.push({ type: 'paragraph', content: (para = []) });
@@ -89,7 +124,11 @@ function parseInline(src: string, marks: MarkType[] = []): AdfInline[] {
       const n = src[i + 1];
       if (n === '\\') out.push({ type: 'hardBreak' });
       else if (n !== undefined && ESCAPABLE.has(n)) text(n);
-      else { text('\\'); i += 1; continue; }
+      else {
+        text('\\');
+        i += 1;
+        continue;
+      }
       i += 2;
     } else if (c === '[' && WIKI_LINK.test(src.slice(i))) {
       // Only credgate's own links take this form: escaped view text never has a bare "[http".
@@ -100,14 +139,20 @@ function parseInline(src: string, marks: MarkType[] = []): AdfInline[] {
       // ADF forbids combining `code` with other marks (except link), so
       // monospace content carries the code mark only; escapes still apply.
       const end = findClose(src, i + 2, '}}');
-      for (const n of parseInline(src.slice(i + 2, end), [])) if (n.type === 'text') text(n.text, ['code']); else out.push(n);
+      for (const n of parseInline(src.slice(i + 2, end), []))
+        if (n.type === 'text') text(n.text, ['code']);
+        else out.push(n);
       i = end + 2;
     } else if ((c === '*' || c === '_') && canOpen(src, i) && findEffectClose(src, i) > 0) {
       const end = findEffectClose(src, i);
       const mark: MarkType = c === '*' ? 'strong' : 'em';
       const inner = marks.includes(mark) || marks.includes('code') ? marks : [...marks, mark];
       for (const n of parseInline(src.slice(i + 1, end), inner)) {
-        if (n.type === 'text' && !n.marks?.some((m) => m.type === 'link')) text(n.text, (n.marks ?? []).map((m) => m.type as MarkType));
+        if (n.type === 'text' && !n.marks?.some((m) => m.type === 'link'))
+          text(
+            n.text,
+            (n.marks ?? []).map((m) => m.type as MarkType),
+          );
         else out.push(n);
       }
       i = end + 1;
@@ -123,7 +168,13 @@ function parseInline(src: string, marks: MarkType[] = []): AdfInline[] {
 function pushText(out: AdfInline[], t: string, marks: MarkType[]): void {
   const last = out[out.length - 1];
   const key = [...marks].sort().join();
-  if (last?.type === 'text' && (last.marks ?? []).map((m) => m.type).sort().join() === key) {
+  if (
+    last?.type === 'text' &&
+    (last.marks ?? [])
+      .map((m) => m.type)
+      .sort()
+      .join() === key
+  ) {
     last.text += t;
     return;
   }
@@ -151,10 +202,16 @@ function canOpen(src: string, i: number): boolean {
 function findEffectClose(src: string, open: number): number {
   const ch = src[open];
   for (let j = open + 2; j < src.length; j++) {
-    if (src[j] === '\\') { j += 1; continue; }
+    if (src[j] === '\\') {
+      j += 1;
+      continue;
+    }
     if (src[j] === '{' && src[j + 1] === '{') {
       const end = findClose(src, j + 2, '}}');
-      if (end > 0) { j = end + 1; continue; }
+      if (end > 0) {
+        j = end + 1;
+        continue;
+      }
     }
     if (src[j] === ch && !/\s/.test(src[j - 1]) && (j + 1 >= src.length || !ALNUM.test(src[j + 1]))) return j;
   }

@@ -44,7 +44,12 @@ export function knownAccounts(requests: CredentialRequest[]): KnownAccount[] {
  * grant covers them (past their expiry or not). An account under an active grant is never a
  * candidate: a purge must not cut access someone holds. Pure.
  */
-export function purgeCandidates(observed: AccountObservation[], requests: CredentialRequest[], now: Date, staleAfterDays: number): PurgeCandidate[] {
+export function purgeCandidates(
+  observed: AccountObservation[],
+  requests: CredentialRequest[],
+  now: Date,
+  staleAfterDays: number,
+): PurgeCandidate[] {
   const nowMs = now.getTime();
   const out: PurgeCandidate[] = [];
   // Grouped once: filtering all requests per account made a review quadratic in its history.
@@ -63,7 +68,12 @@ export function purgeCandidates(observed: AccountObservation[], requests: Creden
     // Gone or already disabled: nothing left to purge.
     if (state && (!state.exists || !state.enabled)) continue;
 
-    const lastGrantEnd = mine.map((r) => r.endedAt ?? r.expiresAt).filter((t): t is string => Boolean(t)).sort().pop() ?? null;
+    const lastGrantEnd =
+      mine
+        .map((r) => r.endedAt ?? r.expiresAt)
+        .filter((t): t is string => Boolean(t))
+        .sort()
+        .pop() ?? null;
     const providerLastUse = state?.lastUsedAt ?? null;
     const lastUsedAt = providerLastUse ?? lastGrantEnd;
     const reasons: FindingKind[] = [];

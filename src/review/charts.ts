@@ -46,7 +46,10 @@ export function reviewCharts(s: ReviewSummary): ReviewChart[] {
     high: s.approvalWaits.filter((w) => w.risk === 'high' && bucketOf(w.ms, WAIT_BUCKETS) === i).length,
   }));
   const lags = [
-    ...LAG_BUCKETS.map(([label], i) => ({ label, count: s.revocations.rows.filter((r) => r.lagMs !== null && bucketOf(r.lagMs, LAG_BUCKETS) === i).length })),
+    ...LAG_BUCKETS.map(([label], i) => ({
+      label,
+      count: s.revocations.rows.filter((r) => r.lagMs !== null && bucketOf(r.lagMs, LAG_BUCKETS) === i).length,
+    })),
     { label: 'failed', count: s.revocations.failed },
   ];
   const systems = s.activeBySystem.slice(0, 20);
@@ -55,25 +58,61 @@ export function reviewCharts(s: ReviewSummary): ReviewChart[] {
     {
       id: 'requests-over-time',
       title: `Requests per ${s.requestsOverTime.unit}, by risk`,
-      svg: s.totals.requests ? render(stackedBars(overTime.map((b) => b.label), { low: overTime.map((b) => b.byRisk.low), high: overTime.map((b) => b.byRisk.high) }), 'Requests over time by risk') : null,
-      table: { columns: [s.requestsOverTime.unit, 'low', 'high'], rows: overTime.filter((b) => b.byRisk.low + b.byRisk.high).map((b) => [b.label, b.byRisk.low, b.byRisk.high]) },
+      svg: s.totals.requests
+        ? render(
+            stackedBars(
+              overTime.map((b) => b.label),
+              { low: overTime.map((b) => b.byRisk.low), high: overTime.map((b) => b.byRisk.high) },
+            ),
+            'Requests over time by risk',
+          )
+        : null,
+      table: {
+        columns: [s.requestsOverTime.unit, 'low', 'high'],
+        rows: overTime.filter((b) => b.byRisk.low + b.byRisk.high).map((b) => [b.label, b.byRisk.low, b.byRisk.high]),
+      },
     },
     {
       id: 'time-to-approve',
       title: 'Time to approve, by risk',
-      svg: s.approvalWaits.length ? render(stackedBars(waits.map((w) => w.label), { low: waits.map((w) => w.low), high: waits.map((w) => w.high) }), 'Time to approve') : null,
+      svg: s.approvalWaits.length
+        ? render(
+            stackedBars(
+              waits.map((w) => w.label),
+              { low: waits.map((w) => w.low), high: waits.map((w) => w.high) },
+            ),
+            'Time to approve',
+          )
+        : null,
       table: { columns: ['wait', 'low', 'high'], rows: waits.map((w) => [w.label, w.low, w.high]) },
     },
     {
       id: 'revocation-lag',
       title: 'Revocation lag (access ended after it was due)',
-      svg: s.revocations.rows.length ? render(singleBars(lags.map((l) => l.label), lags.map((l) => l.count), lags.map((l) => (l.label === 'failed' ? COLORS.failed : COLORS.neutral))), 'Revocation lag') : null,
+      svg: s.revocations.rows.length
+        ? render(
+            singleBars(
+              lags.map((l) => l.label),
+              lags.map((l) => l.count),
+              lags.map((l) => (l.label === 'failed' ? COLORS.failed : COLORS.neutral)),
+            ),
+            'Revocation lag',
+          )
+        : null,
       table: { columns: ['lag', 'revocations'], rows: lags.map((l) => [l.label, l.count]) },
     },
     {
       id: 'active-by-system',
       title: 'Active grants by system',
-      svg: systems.length ? render(horizontalBars(systems.map((x) => x.system), systems.map((x) => x.count)), 'Active grants by system') : null,
+      svg: systems.length
+        ? render(
+            horizontalBars(
+              systems.map((x) => x.system),
+              systems.map((x) => x.count),
+            ),
+            'Active grants by system',
+          )
+        : null,
       table: { columns: ['system', 'active grants'], rows: s.activeBySystem.map((x) => [x.system, x.count]) },
     },
   ];
@@ -91,11 +130,31 @@ function stackedBars(categories: string[], series: { low: number[]; high: number
   return {
     ...base(),
     legend: { top: 4, data: ['low risk', 'high risk'] },
-    xAxis: { type: 'category', data: categories, axisLabel: categories.length > 12 ? { interval: 'auto', rotate: 45 } : { interval: 0 } },
+    xAxis: {
+      type: 'category',
+      data: categories,
+      axisLabel: categories.length > 12 ? { interval: 'auto', rotate: 45 } : { interval: 0 },
+    },
     yAxis: { type: 'value', minInterval: 1 },
     series: [
-      { type: 'bar', name: 'low risk', stack: 'risk', data: series.low, itemStyle: { color: COLORS.low }, label: barLabel, emphasis: { disabled: true } },
-      { type: 'bar', name: 'high risk', stack: 'risk', data: series.high, itemStyle: { color: COLORS.high }, label: barLabel, emphasis: { disabled: true } },
+      {
+        type: 'bar',
+        name: 'low risk',
+        stack: 'risk',
+        data: series.low,
+        itemStyle: { color: COLORS.low },
+        label: barLabel,
+        emphasis: { disabled: true },
+      },
+      {
+        type: 'bar',
+        name: 'high risk',
+        stack: 'risk',
+        data: series.high,
+        itemStyle: { color: COLORS.high },
+        label: barLabel,
+        emphasis: { disabled: true },
+      },
     ],
   };
 }
@@ -105,7 +164,15 @@ function singleBars(categories: string[], values: number[], colors: string[]): E
     ...base(),
     xAxis: { type: 'category', data: categories, axisLabel: { interval: 0, fontSize: 11 } },
     yAxis: { type: 'value', minInterval: 1 },
-    series: [{ type: 'bar', name: 'revocations', data: values.map((value, i) => ({ value, itemStyle: { color: colors[i] } })), label: barLabel, emphasis: { disabled: true } }],
+    series: [
+      {
+        type: 'bar',
+        name: 'revocations',
+        data: values.map((value, i) => ({ value, itemStyle: { color: colors[i] } })),
+        label: barLabel,
+        emphasis: { disabled: true },
+      },
+    ],
   };
 }
 
@@ -115,7 +182,16 @@ function horizontalBars(categories: string[], values: number[]): EChartsOption {
     grid: { left: 140, right: 32, top: 16, bottom: 32 },
     xAxis: { type: 'value', minInterval: 1 },
     yAxis: { type: 'category', data: categories, inverse: true, axisLabel: { width: 120, overflow: 'truncate' } },
-    series: [{ type: 'bar', name: 'active grants', data: values, itemStyle: { color: COLORS.neutral }, label: { ...barLabel, position: 'right' }, emphasis: { disabled: true } }],
+    series: [
+      {
+        type: 'bar',
+        name: 'active grants',
+        data: values,
+        itemStyle: { color: COLORS.neutral },
+        label: { ...barLabel, position: 'right' },
+        emphasis: { disabled: true },
+      },
+    ],
   };
 }
 
@@ -163,7 +239,9 @@ export function sanitizeSvg(svg: string, label: string): string {
     .replace(/>\s+</g, '><')
     .trim();
   // Tags only: text content (system names, labels) is escaped by ECharts and may say anything.
-  const unsafe = (out.match(/<[^>]*>/g) ?? []).find((tag) => /^<\/?(script|foreignObject|image|use|a)\b|\s(href|xlink:href|style)=|\son\w+=|url\(/i.test(tag));
+  const unsafe = (out.match(/<[^>]*>/g) ?? []).find((tag) =>
+    /^<\/?(script|foreignObject|image|use|a)\b|\s(href|xlink:href|style)=|\son\w+=|url\(/i.test(tag),
+  );
   if (unsafe) throw new Error(`chart "${label}" produced SVG that is not safe to inline: ${unsafe.slice(0, 60)}`);
   return out;
 }

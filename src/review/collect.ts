@@ -43,7 +43,8 @@ const zeroOutcomes = () => Object.fromEntries(OUTCOMES.map((o) => [o, 0])) as Re
  */
 export function collectReview(input: CollectInput): ReviewSummary {
   const { period, now } = input;
-  const inPeriod = (iso: string | null | undefined) => Boolean(iso) && (iso as string) >= period.since && (iso as string) < period.until;
+  const inPeriod = (iso: string | null | undefined) =>
+    Boolean(iso) && (iso as string) >= period.since && (iso as string) < period.until;
   const created = input.requests.filter((r) => inPeriod(r.createdAt)).sort(byCreated);
   const granted = input.requests.filter((r) => inPeriod(r.grantedAt)).sort(byCreated);
 
@@ -53,7 +54,13 @@ export function collectReview(input: CollectInput): ReviewSummary {
     const outcome = outcomeOf(r);
     totals.byRisk[r.risk] += 1;
     totals.byOutcome[outcome] += 1;
-    const c = categories.get(r.category.id) ?? { id: r.category.id, name: r.category.name, total: 0, byRisk: zeroRisk(), byOutcome: zeroOutcomes() };
+    const c = categories.get(r.category.id) ?? {
+      id: r.category.id,
+      name: r.category.name,
+      total: 0,
+      byRisk: zeroRisk(),
+      byOutcome: zeroOutcomes(),
+    };
     c.total += 1;
     c.byRisk[r.risk] += 1;
     c.byOutcome[outcome] += 1;
@@ -64,14 +71,22 @@ export function collectReview(input: CollectInput): ReviewSummary {
   for (const r of input.requests) {
     for (const a of r.approvals) {
       if (!inPeriod(a.at)) continue;
-      const f = approvers.get(a.actor.id) ?? { id: a.actor.id, name: a.actor.displayName, total: 0, byRisk: zeroRisk() };
+      const f = approvers.get(a.actor.id) ?? {
+        id: a.actor.id,
+        name: a.actor.displayName,
+        total: 0,
+        byRisk: zeroRisk(),
+      };
       f.total += 1;
       f.byRisk[r.risk] += 1;
       approvers.set(f.id, f);
     }
   }
 
-  const approvalWaits = granted.map((r) => ({ risk: r.risk, ms: Math.max(0, Date.parse(r.grantedAt as string) - Date.parse(r.pendingSince ?? r.createdAt)) }));
+  const approvalWaits = granted.map((r) => ({
+    risk: r.risk,
+    ms: Math.max(0, Date.parse(r.grantedAt as string) - Date.parse(r.pendingSince ?? r.createdAt)),
+  }));
   const waitsOf = (risk?: Risk) => approvalWaits.filter((w) => !risk || w.risk === risk).map((w) => w.ms);
 
   const durationRows: DurationRow[] = granted.map((r) => {
@@ -90,10 +105,19 @@ export function collectReview(input: CollectInput): ReviewSummary {
   const revocations = revocationRows(input, inPeriod);
   const activeGrants: ActiveGrantRow[] = input.requests
     .filter((r) => r.state === 'granted')
-    .map((r) => ({ requestId: r.id, ticket: r.ticket.key, requester: r.requester?.displayName ?? 'unknown', account: r.facts.account, systems: r.facts.systems, expiresAt: r.expiresAt }))
+    .map((r) => ({
+      requestId: r.id,
+      ticket: r.ticket.key,
+      requester: r.requester?.displayName ?? 'unknown',
+      account: r.facts.account,
+      systems: r.facts.systems,
+      expiresAt: r.expiresAt,
+    }))
     .sort((a, b) => (a.expiresAt ?? '').localeCompare(b.expiresAt ?? '') || a.requestId.localeCompare(b.requestId));
   const bySystem = new Map<string, number>();
-  for (const g of activeGrants) for (const s of new Set(g.systems.map((x) => x.trim()).filter(Boolean))) bySystem.set(s, (bySystem.get(s) ?? 0) + 1);
+  for (const g of activeGrants)
+    for (const s of new Set(g.systems.map((x) => x.trim()).filter(Boolean)))
+      bySystem.set(s, (bySystem.get(s) ?? 0) + 1);
 
   const buckets = bucketsFor(period.since, period.until);
   for (const r of created) {
@@ -124,9 +148,14 @@ export function collectReview(input: CollectInput): ReviewSummary {
       rows: revocations,
     },
     activeGrants,
-    activeBySystem: [...bySystem].map(([system, count]) => ({ system, count })).sort((a, b) => b.count - a.count || a.system.localeCompare(b.system)),
+    activeBySystem: [...bySystem]
+      .map(([system, count]) => ({ system, count }))
+      .sort((a, b) => b.count - a.count || a.system.localeCompare(b.system)),
     requestsOverTime: buckets,
-    accounts: { inspected: input.accounts.filter((a) => a.state).length, uninspected: input.accounts.filter((a) => !a.state).length },
+    accounts: {
+      inspected: input.accounts.filter((a) => a.state).length,
+      uninspected: input.accounts.filter((a) => !a.state).length,
+    },
     candidates: purgeCandidates(input.accounts, input.requests, now, input.staleAfterDays),
   };
 }
@@ -164,7 +193,11 @@ function revocationRows(input: CollectInput, inPeriod: (iso: string | null) => b
       rows.push({ ...row, lagMs: null, status: 'failed' });
       continue;
     }
-    const ended = [r.endedAt, endedAt.get(r.id)].filter((t): t is string => Boolean(t)).sort().pop() ?? dueAt;
+    const ended =
+      [r.endedAt, endedAt.get(r.id)]
+        .filter((t): t is string => Boolean(t))
+        .sort()
+        .pop() ?? dueAt;
     const lagMs = Math.max(0, Date.parse(ended) - Date.parse(dueAt));
     rows.push({ ...row, lagMs, status: lagMs > LATE_AFTER_MS ? 'late' : 'on-time' });
   }
@@ -183,4 +216,5 @@ export function stats(values: number[]): DurationStats {
   };
 }
 
-const byCreated = (a: CredentialRequest, b: CredentialRequest) => a.createdAt.localeCompare(b.createdAt) || a.id.localeCompare(b.id);
+const byCreated = (a: CredentialRequest, b: CredentialRequest) =>
+  a.createdAt.localeCompare(b.createdAt) || a.id.localeCompare(b.id);

@@ -8,7 +8,13 @@ import type { PurgeStatus, ReviewDocument } from './review-store';
 import { purgeActionText } from './review-views';
 
 /** The target of requests no policy binding matched: the builtin provider's. */
-export const BUILTIN_TARGET: AccessTarget = { binding: 'builtin', provider: 'builtin', settings: {}, rotateOnRevoke: false, share: 'none' };
+export const BUILTIN_TARGET: AccessTarget = {
+  binding: 'builtin',
+  provider: 'builtin',
+  settings: {},
+  rotateOnRevoke: false,
+  share: 'none',
+};
 
 export interface PurgeDeps {
   providerFor(name: string | null): AccessProvider;
@@ -33,10 +39,15 @@ const ATTEMPTS = 3;
  * purge a crash interrupted may run this again. An account someone holds a grant on now is skipped:
  * a purge never cuts access a later request granted.
  */
-export async function purgeAccount(doc: Pick<ReviewDocument, 'id' | 'action' | 'ticket'>, candidate: PurgeCandidate, deps: PurgeDeps): Promise<PurgeResult> {
+export async function purgeAccount(
+  doc: Pick<ReviewDocument, 'id' | 'action' | 'ticket'>,
+  candidate: PurgeCandidate,
+  deps: PurgeDeps,
+): Promise<PurgeResult> {
   const requests = await deps.requests();
   const mine = requests.filter((r) => accountKey(r) === candidate.key);
-  if (mine.some((r) => r.state === 'granted')) return { status: 'skipped', detail: 'granted again since the review: left as it is' };
+  if (mine.some((r) => r.state === 'granted'))
+    return { status: 'skipped', detail: 'granted again since the review: left as it is' };
 
   let provider: AccessProvider;
   try {
@@ -58,7 +69,15 @@ export async function purgeAccount(doc: Pick<ReviewDocument, 'id' | 'action' | '
       requestId: latest?.id ?? candidate.latestRequestId,
       ticket: doc.ticket ?? candidate.latestTicket,
       requester: null,
-      facts: latest?.facts ?? { systems: candidate.systems, account: candidate.account, access: '', justification: reason, duration: '', company: '', client: '' },
+      facts: latest?.facts ?? {
+        systems: candidate.systems,
+        account: candidate.account,
+        access: '',
+        justification: reason,
+        duration: '',
+        company: '',
+        client: '',
+      },
       expiresAt: null,
       target,
       idempotencyKey: `review/${doc.id}/purge/${candidate.key}`,
@@ -68,11 +87,15 @@ export async function purgeAccount(doc: Pick<ReviewDocument, 'id' | 'action' | '
     if (result?.secret) deps.registerSecret?.(result.secret.value);
   };
 
-  if (doc.action === 'disable' && !provider.disable) return { status: 'skipped', detail: `provider ${provider.id} cannot disable accounts` };
+  if (doc.action === 'disable' && !provider.disable)
+    return { status: 'skipped', detail: `provider ${provider.id} cannot disable accounts` };
   for (let attempt = 1; ; attempt++) {
     try {
       await act();
-      return { status: 'done', detail: doc.action === 'disable' ? 'disabled' : 'password rotated (nobody receives it)' };
+      return {
+        status: 'done',
+        detail: doc.action === 'disable' ? 'disabled' : 'password rotated (nobody receives it)',
+      };
     } catch (err) {
       if (attempt < ATTEMPTS && isCredgateError(err, 'transient')) {
         await sleep(Math.min(err.details.retryAfterMs ?? 250 * 4 ** (attempt - 1), 5_000));
@@ -84,7 +107,8 @@ export async function purgeAccount(doc: Pick<ReviewDocument, 'id' | 'action' | '
 }
 
 /** "disable svc_backup through corp-ad" for each candidate: the dry run's list. */
-export const purgePlan = (doc: Pick<ReviewDocument, 'action' | 'candidates'>): string[] => doc.candidates.map((c) => purgeActionText(doc.action, c));
+export const purgePlan = (doc: Pick<ReviewDocument, 'action' | 'candidates'>): string[] =>
+  doc.candidates.map((c) => purgeActionText(doc.action, c));
 
 /** Provider errors say what failed, never a secret (their contract); secret-shaped text is removed anyway. */
 const safeMessage = (err: unknown): string => scrubPatterns(((err as Error)?.message ?? String(err)).slice(0, 300));

@@ -7,7 +7,16 @@ import { formatTime } from '../engine/views';
 import { reviewCharts } from './charts';
 import type { ReviewSummary } from './review-types';
 import type { ReviewPolicy } from './review-policy';
-import { approversText, durationText, headline, lastUsedText, outcomesText, periodLabel, reasonsText, statsText } from './review-views';
+import {
+  approversText,
+  durationText,
+  headline,
+  lastUsedText,
+  outcomesText,
+  periodLabel,
+  reasonsText,
+  statsText,
+} from './review-views';
 import { TEMPLATES_ROOT } from '../templates-root';
 
 export const REVIEW_HTML_TEMPLATES = resolve(TEMPLATES_ROOT, 'html', 'review');
@@ -46,7 +55,10 @@ export function createReportRenderer(dir = REVIEW_HTML_TEMPLATES): ReportRendere
     hb.precompile(source, { strict: true });
     template = hb.compile(source, { strict: true });
   } catch (err) {
-    throw new CredgateError('config', `the review report template report.hbs does not compile: ${(err as Error).message}`);
+    throw new CredgateError(
+      'config',
+      `the review report template report.hbs does not compile: ${(err as Error).message}`,
+    );
   }
   const styleHash = `'sha256-${createHash('sha256').update(style, 'utf8').digest('base64')}'`;
   return {
@@ -66,8 +78,21 @@ export function reportView(s: ReviewSummary, context: ReportContext) {
     ticketKey: context.ticketKey ?? '',
     figures: headline(s),
     charts: reviewCharts(s),
-    categories: s.byCategory.map((c) => ({ id: c.id, name: c.name, total: c.total, low: c.byRisk.low, high: c.byRisk.high, outcomes: outcomesText(c.byOutcome) })),
-    approvers: s.approvers.map((a) => ({ id: a.id, name: a.name, total: a.total, low: a.byRisk.low, high: a.byRisk.high })),
+    categories: s.byCategory.map((c) => ({
+      id: c.id,
+      name: c.name,
+      total: c.total,
+      low: c.byRisk.low,
+      high: c.byRisk.high,
+      outcomes: outcomesText(c.byOutcome),
+    })),
+    approvers: s.approvers.map((a) => ({
+      id: a.id,
+      name: a.name,
+      total: a.total,
+      low: a.byRisk.low,
+      high: a.byRisk.high,
+    })),
     approvalTimes: (['all', 'low', 'high'] as const).map((risk) => ({ risk, ...statsText(s.timeToApproval[risk]) })),
     durations: {
       capped: s.durations.capped,
@@ -96,7 +121,13 @@ export function reportView(s: ReviewSummary, context: ReportContext) {
         statusClass: r.status === 'on-time' ? '' : r.status,
       })),
     },
-    activeGrants: s.activeGrants.map((g) => ({ ticket: g.ticket, requester: g.requester, account: g.account, systems: g.systems.join(', '), expiresAt: time(g.expiresAt) })),
+    activeGrants: s.activeGrants.map((g) => ({
+      ticket: g.ticket,
+      requester: g.requester,
+      account: g.account,
+      systems: g.systems.join(', '),
+      expiresAt: time(g.expiresAt),
+    })),
     staleAfterDays: s.staleAfterDays,
     uninspected: s.accounts.uninspected,
     purgeApprovers: approversText(context.policy),

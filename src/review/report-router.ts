@@ -21,7 +21,11 @@ export function reportRouter(reviews: ReviewStore, csp: string): Router {
         res.status(404).type('text/plain').send('no such report\n');
         return;
       }
-      res.set({ 'Content-Security-Policy': csp, 'X-Frame-Options': 'DENY', 'Cross-Origin-Resource-Policy': 'same-origin' });
+      res.set({
+        'Content-Security-Policy': csp,
+        'X-Frame-Options': 'DENY',
+        'Cross-Origin-Resource-Policy': 'same-origin',
+      });
       res.status(200).type('html').send(report.html);
     } catch (err) {
       next(err);

@@ -10,18 +10,29 @@ export interface ReviewCommandRuntime {
   close(): Promise<void>;
 }
 
-const parseDate = (flag: string) => (value: string): Date => {
-  const d = new Date(value);
-  if (Number.isNaN(d.getTime())) throw new CredgateError('bad-input', `${flag} expects a date or an ISO time such as 2026-05-01 or 2026-05-01T06:00:00Z, not "${value}"`);
-  return d;
-};
+const parseDate =
+  (flag: string) =>
+  (value: string): Date => {
+    const d = new Date(value);
+    if (Number.isNaN(d.getTime()))
+      throw new CredgateError(
+        'bad-input',
+        `${flag} expects a date or an ISO time such as 2026-05-01 or 2026-05-01T06:00:00Z, not "${value}"`,
+      );
+    return d;
+  };
 
 /**
  * `credgate review run [--dry-run] [--since] [--until] [--out file]`: runs a review now. A dry run
  * prints what the review found and what approving it would change, and changes nothing.
  */
-export function reviewCommand(open: () => Promise<ReviewCommandRuntime>, out: (line: string) => void = (s) => process.stdout.write(s + '\n')): Command {
-  const review = new Command('review').description('periodic access reviews: the report, the review ticket and the purge it proposes');
+export function reviewCommand(
+  open: () => Promise<ReviewCommandRuntime>,
+  out: (line: string) => void = (s) => process.stdout.write(s + '\n'),
+): Command {
+  const review = new Command('review').description(
+    'periodic access reviews: the report, the review ticket and the purge it proposes',
+  );
   review
     .command('run')
     .description('run an access review now (default period: since the last review)')
@@ -38,11 +49,19 @@ export function reviewCommand(open: () => Promise<ReviewCommandRuntime>, out: (l
           const s = o.summary;
           out(`requests: ${s.totals.requests} (${s.totals.byRisk.low} low, ${s.totals.byRisk.high} high risk)`);
           for (const c of s.byCategory) out(`  ${c.name}: ${c.total}`);
-          out(`time to approval: median ${durationText(s.timeToApproval.all.medianMs)}, p90 ${durationText(s.timeToApproval.all.p90Ms)}`);
-          out(`revocations: ${s.revocations.onTime} on time, ${s.revocations.late} late, ${s.revocations.failed} failed`);
+          out(
+            `time to approval: median ${durationText(s.timeToApproval.all.medianMs)}, p90 ${durationText(s.timeToApproval.all.p90Ms)}`,
+          );
+          out(
+            `revocations: ${s.revocations.onTime} on time, ${s.revocations.late} late, ${s.revocations.failed} failed`,
+          );
           out(`grants still active: ${s.activeGrants.length}`);
         }
-        out(o.plan.length ? `on approval, credgate would:\n${o.plan.map((p) => `  - ${p}`).join('\n')}` : 'no account to purge');
+        out(
+          o.plan.length
+            ? `on approval, credgate would:\n${o.plan.map((p) => `  - ${p}`).join('\n')}`
+            : 'no account to purge',
+        );
         if (o.ticket) out(`${o.created ? 'review ticket' : 'already reviewed in ticket'}: ${o.ticket.key}`);
         if (o.reportUrl) out(`report: ${o.reportUrl}`);
         if (opts.out && o.html) {

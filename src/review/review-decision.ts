@@ -15,7 +15,10 @@ export interface ReviewDecision {
 export function isReviewApprover(approvers: ReviewDocument['approvers'], actor: Actor, groups: string[]): boolean {
   const mine = new Set(groups.map((g) => g.toLowerCase()));
   const ids = [actor.id, actor.email].filter(Boolean).map((s) => String(s).toLowerCase());
-  return approvers.groups.some((g) => mine.has(g.toLowerCase())) || approvers.users.some((u) => ids.includes(u.toLowerCase()));
+  return (
+    approvers.groups.some((g) => mine.has(g.toLowerCase())) ||
+    approvers.users.some((u) => ids.includes(u.toLowerCase()))
+  );
 }
 
 /**
@@ -24,7 +27,12 @@ export function isReviewApprover(approvers: ReviewDocument['approvers'], actor: 
  * move to the approved or declined status by a review approver decides an open review; a move by
  * anyone else is refused and decides nothing. A decided review never changes its decision. Pure.
  */
-export function judgeReviewChanges(current: ReviewDocument, changes: StatusChange[], groupsByActor: Record<string, string[]>, now: Date): ReviewDecision {
+export function judgeReviewChanges(
+  current: ReviewDocument,
+  changes: StatusChange[],
+  groupsByActor: Record<string, string[]>,
+  now: Date,
+): ReviewDecision {
   const doc = structuredClone(current);
   const seen = new Set(doc.seenChanges);
   const refusals: StatusChange[] = [];

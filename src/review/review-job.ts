@@ -17,7 +17,13 @@ export type { ReviewJobDeps } from './review-runtime';
 export type { ReviewOutcome, RunReviewOptions } from './review-run';
 
 /** Comment templates a review posts; each connector's markup must have them (a missing one fails the start). */
-export const REVIEW_TEMPLATES = ['review-created', 'review-purge-plan', 'review-purged', 'review-refused', 'review-declined'];
+export const REVIEW_TEMPLATES = [
+  'review-created',
+  'review-purge-plan',
+  'review-purged',
+  'review-refused',
+  'review-declined',
+];
 
 /** Periodic access reviews: the scheduled run, the review tickets' approvals and purges, the report pages. */
 export interface ReviewJob {
@@ -38,7 +44,6 @@ export interface ReviewJob {
 
 const RETRIES = 5;
 
-
 export function createReviewJob(deps: ReviewJobDeps): ReviewJob {
   const clock = deps.clock ?? (() => new Date());
   const reviews = new ReviewStore(deps.store.engine);
@@ -47,9 +52,18 @@ export function createReviewJob(deps: ReviewJobDeps): ReviewJob {
   const renderers = new Map<CommentMarkup, CommentRenderer>();
   const templateDirs = deps.templateDirs ?? [TEMPLATES_ROOT];
   for (const c of deps.connectors.values()) {
-    if (!renderers.has(c.markup)) renderers.set(c.markup, createCommentRenderer({ markup: c.markup, templateDirs, required: REVIEW_TEMPLATES }));
+    if (!renderers.has(c.markup))
+      renderers.set(c.markup, createCommentRenderer({ markup: c.markup, templateDirs, required: REVIEW_TEMPLATES }));
   }
-  const rt: ReviewRuntime = { deps, reviews, leases: deps.leases ?? new Leases(deps.store.engine), locks: new KeyMutex(), clock, report, renderers };
+  const rt: ReviewRuntime = {
+    deps,
+    reviews,
+    leases: deps.leases ?? new Leases(deps.store.engine),
+    locks: new KeyMutex(),
+    clock,
+    report,
+    renderers,
+  };
   const log = deps.log;
   let cron: Job | null = null;
   const timers = new Set<NodeJS.Timeout>();
@@ -68,7 +82,12 @@ export function createReviewJob(deps: ReviewJobDeps): ReviewJob {
   const fire = (at: Date, attempt = 1): void => {
     const periodId = `scheduled:${at.toISOString()}`;
     runReview(rt, { until: at, periodId })
-      .then((o) => log.info({ reviewId: o.reviewId, period: periodId, created: o.created, ticket: o.ticket?.key }, 'scheduled access review done'))
+      .then((o) =>
+        log.info(
+          { reviewId: o.reviewId, period: periodId, created: o.created, ticket: o.ticket?.key },
+          'scheduled access review done',
+        ),
+      )
       .catch((err) => {
         log.error({ period: periodId, attempt, err: (err as Error).message }, 'scheduled access review failed');
         if (attempt < RETRIES) later(deps.sweepIntervalMs ?? 300_000, () => fire(at, attempt + 1));
@@ -84,16 +103,31 @@ export function createReviewJob(deps: ReviewJobDeps): ReviewJob {
         return;
       }
       if (!deps.connectors.get(review.connector)?.createTicket) {
-        log.warn({ connector: review.connector }, 'periodic access reviews are off: review.connector is not configured or cannot create tickets');
+        log.warn(
+          { connector: review.connector },
+          'periodic access reviews are off: review.connector is not configured or cannot create tickets',
+        );
         return;
       }
       // node-schedule hands the job its scheduled instant: the same period id on every replica.
-      cron = schedule.scheduleJob(review.schedule, (fireDate: Date) => fire(new Date(Math.floor(new Date(fireDate).getTime() / 1000) * 1000)));
-      if (!cron) throw new CredgateError('config', `review.schedule "${review.schedule}" is not a cron expression node-schedule accepts`);
-      const t = setInterval(() => void job.sweep().catch((err) => log.error({ err: (err as Error).message }, 'review sweep failed')), deps.sweepIntervalMs ?? 300_000);
+      cron = schedule.scheduleJob(review.schedule, (fireDate: Date) =>
+        fire(new Date(Math.floor(new Date(fireDate).getTime() / 1000) * 1000)),
+      );
+      if (!cron)
+        throw new CredgateError(
+          'config',
+          `review.schedule "${review.schedule}" is not a cron expression node-schedule accepts`,
+        );
+      const t = setInterval(
+        () => void job.sweep().catch((err) => log.error({ err: (err as Error).message }, 'review sweep failed')),
+        deps.sweepIntervalMs ?? 300_000,
+      );
       t.unref();
       timers.add(t);
-      log.info({ schedule: review.schedule, next: cron.nextInvocation()?.toISOString?.() }, 'periodic access reviews scheduled');
+      log.info(
+        { schedule: review.schedule, next: cron.nextInvocation()?.toISOString?.() },
+        'periodic access reviews scheduled',
+      );
     },
 
     stop() {
@@ -129,7 +163,10 @@ export function createReviewJob(deps: ReviewJobDeps): ReviewJob {
           }
         } catch (err) {
           // One review's ticketing system being down must not hold up the others.
-          log.warn({ reviewId: doc.id, err: (err as Error).message }, 'review sweep could not finish a review; next sweep retries');
+          log.warn(
+            { reviewId: doc.id, err: (err as Error).message },
+            'review sweep could not finish a review; next sweep retries',
+          );
         }
       }
     },

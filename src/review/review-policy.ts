@@ -6,7 +6,12 @@ import { z } from 'zod';
  */
 const CRON = /^\s*(\S+\s+){4,5}\S+\s*$/;
 const CRON_FIELD = /^[0-9*,/?LW#A-Za-z-]+$/;
-const isCron = (s: string) => CRON.test(s) && s.trim().split(/\s+/).every((f) => CRON_FIELD.test(f));
+const isCron = (s: string) =>
+  CRON.test(s) &&
+  s
+    .trim()
+    .split(/\s+/)
+    .every((f) => CRON_FIELD.test(f));
 
 /**
  * The policy's `review:` section: when periodic access reviews run, where their ticket goes, who may
@@ -15,7 +20,10 @@ const isCron = (s: string) => CRON.test(s) && s.trim().split(/\s+/).every((f) =>
 export const reviewPolicySchema = z
   .object({
     /** Cron expression (server time zone) of the runs; each review covers the time since the last one. */
-    schedule: z.string().refine(isCron, 'expected a cron expression such as "0 6 1 * *" (minute hour day-of-month month day-of-week)').default('0 6 1 * *'),
+    schedule: z
+      .string()
+      .refine(isCron, 'expected a cron expression such as "0 6 1 * *" (minute hour day-of-month month day-of-week)')
+      .default('0 6 1 * *'),
     /** Connector the review ticket is created in; it must support creating tickets. */
     connector: z.string().min(1).default('jira'),
     /** Project (Jira project key) of the review ticket. */

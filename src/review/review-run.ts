@@ -10,7 +10,15 @@ import type { ReviewPolicy } from './review-policy';
 import { exclusive, rendererFor, reviewConnector, reviewPolicyOf, type ReviewRuntime } from './review-runtime';
 import { hashReportToken, newReportToken, reviewIdFor, type ReviewDocument } from './review-store';
 import type { AccountObservation, ReviewPeriod, ReviewSummary } from './review-types';
-import { approversText, headline, lastUsedText, outcomesText, periodLabel, reasonsText, statsText } from './review-views';
+import {
+  approversText,
+  headline,
+  lastUsedText,
+  outcomesText,
+  periodLabel,
+  reasonsText,
+  statsText,
+} from './review-views';
 import { flushOutbox } from './review-tickets';
 
 export interface RunReviewOptions {
@@ -58,12 +66,23 @@ export async function runReview(rt: ReviewRuntime, options: RunReviewOptions = {
 
   const requests: CredentialRequest[] = [];
   for await (const r of rt.deps.store.requests.all()) requests.push(r);
-  const since = options.since?.toISOString() ?? (await previousEnd(rt, until)) ?? requests.map((r) => r.createdAt).sort()[0] ?? until;
+  const since =
+    options.since?.toISOString() ??
+    (await previousEnd(rt, until)) ??
+    requests.map((r) => r.createdAt).sort()[0] ??
+    until;
   const period = { id: periodId, since: since < until ? since : until, until };
   const audit: AuditEntry[] = [];
   for await (const e of rt.deps.audit.entries()) audit.push(e);
   const accounts = await inspectAccounts(rt, knownAccounts(requests));
-  const summary = collectReview({ requests, audit, accounts, period, now: rt.clock(), staleAfterDays: policy.staleAfterDays });
+  const summary = collectReview({
+    requests,
+    audit,
+    accounts,
+    period,
+    now: rt.clock(),
+    staleAfterDays: policy.staleAfterDays,
+  });
   const plan = purgePlan({ action: policy.purge.action, candidates: summary.candidates });
 
   if (options.dryRun) {
@@ -79,7 +98,10 @@ export async function runReview(rt: ReviewRuntime, options: RunReviewOptions = {
     // Claimed by a run that died before storing its review: under the lease now, this run stores it.
     if (!claimed && (await rt.reviews.get(reviewId))) return;
     const token = newReportToken();
-    const description = rendererFor(rt, connector).render('review-created', descriptionView(summary, policy, reviewId, connector.howToApprove));
+    const description = rendererFor(rt, connector).render(
+      'review-created',
+      descriptionView(summary, policy, reviewId, connector.howToApprove),
+    );
     const doc: ReviewDocument = {
       version: 0,
       id: reviewId,
@@ -146,11 +168,19 @@ export async function openTicket(rt: ReviewRuntime, doc: ReviewDocument, token?:
       ref: `${d.id}/plan`,
       template: 'review-purge-plan',
       view: { reviewId: d.id, ref: `${d.id}/plan`, at, approvers: approversText(d), actions: purgePlan(d) },
-      audit: { action: 'review-created', actor: null, outcome: 'open', detail: { review: d.id, period: d.period.id, since: d.period.since, until: d.period.until, ...d.figures } },
+      audit: {
+        action: 'review-created',
+        actor: null,
+        outcome: 'open',
+        detail: { review: d.id, period: d.period.id, since: d.period.since, until: d.period.until, ...d.figures },
+      },
     });
     return d;
   });
-  rt.deps.log.info({ reviewId: doc.id, period: doc.period.id, ticket: ticket.key, candidates: doc.candidates.length }, 'access review created');
+  rt.deps.log.info(
+    { reviewId: doc.id, period: doc.period.id, ticket: ticket.key, candidates: doc.candidates.length },
+    'access review created',
+  );
   await flushOutbox(rt, doc.id);
   return (await rt.reviews.get(doc.id)) ?? (opened as ReviewDocument);
 }
@@ -174,7 +204,10 @@ async function inspectAccounts(rt: ReviewRuntime, known: KnownAccount[]): Promis
       const state = await provider.inspect(account.target ?? BUILTIN_TARGET, account.account);
       out.push({ ...account, state, ...(state ? {} : { stateNote: `provider ${provider.id} does not know it` }) });
     } catch (err) {
-      rt.deps.log.warn({ account: account.account, provider: account.provider, err: (err as Error).message }, 'review could not inspect an account');
+      rt.deps.log.warn(
+        { account: account.account, provider: account.provider, err: (err as Error).message },
+        'review could not inspect an account',
+      );
       out.push({ ...account, state: null, stateNote: (err as Error).message });
     }
   }
@@ -190,7 +223,9 @@ function withReportLink(description: string, url: string | null, markup: Paramet
       // Not a plain http(s) URL (odd characters in server.publicUrl): say where the report is instead.
     }
   }
-  return description.split(LINK_PLACEHOLDER).join('kept in credgate (set server.publicUrl to a plain https URL to link it here)');
+  return description
+    .split(LINK_PLACEHOLDER)
+    .join('kept in credgate (set server.publicUrl to a plain https URL to link it here)');
 }
 
 function reportUrl(rt: ReviewRuntime, token: string): string | null {
@@ -204,11 +239,23 @@ function descriptionView(s: ReviewSummary, policy: ReviewPolicy, reviewId: strin
     reviewId,
     at: formatTime(s.generatedAt),
     figures: headline(s),
-    categories: s.byCategory.map((c) => ({ name: c.name, total: c.total, low: c.byRisk.low, high: c.byRisk.high, outcomes: outcomesText(c.byOutcome) })),
+    categories: s.byCategory.map((c) => ({
+      name: c.name,
+      total: c.total,
+      low: c.byRisk.low,
+      high: c.byRisk.high,
+      outcomes: outcomesText(c.byOutcome),
+    })),
     approvals: s.approvers.reduce((n, a) => n + a.total, 0),
     wait: statsText(s.timeToApproval.all),
     staleAfterDays: s.staleAfterDays,
-    candidates: s.candidates.slice(0, LISTED).map((c) => ({ account: c.account, provider: c.provider, systems: c.systems.join(', ') || 'no system named', reasons: reasonsText(c, s.staleAfterDays), lastUsed: lastUsedText(c) })),
+    candidates: s.candidates.slice(0, LISTED).map((c) => ({
+      account: c.account,
+      provider: c.provider,
+      systems: c.systems.join(', ') || 'no system named',
+      reasons: reasonsText(c, s.staleAfterDays),
+      lastUsed: lastUsedText(c),
+    })),
     more: Math.max(0, s.candidates.length - LISTED),
     approvers: approversText(policy),
     howToApprove: howToApprove ?? 'move it to its approved status',

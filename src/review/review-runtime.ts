@@ -49,15 +49,27 @@ export interface ReviewRuntime {
 /** The policy's review section; a config error naming what to add when it is missing. */
 export function reviewPolicyOf(policy: Policy): ReviewPolicy {
   const review = policy.document.review;
-  if (!review) throw new CredgateError('config', 'the policy has no `review:` section (project, approvers...): see README, "Reviews"');
+  if (!review)
+    throw new CredgateError(
+      'config',
+      'the policy has no `review:` section (project, approvers...): see README, "Reviews"',
+    );
   return review;
 }
 
 /** The connector review tickets live in; it must be able to create tickets. */
-export function reviewConnector(rt: ReviewRuntime, name: string): Connector & Required<Pick<Connector, 'createTicket'>> {
+export function reviewConnector(
+  rt: ReviewRuntime,
+  name: string,
+): Connector & Required<Pick<Connector, 'createTicket'>> {
   const connector = rt.deps.connectors.get(name);
-  if (!connector) throw new CredgateError('config', `review.connector "${name}" is not configured; configured: ${[...rt.deps.connectors.keys()].join(', ') || 'none'}`);
-  if (!connector.createTicket) throw new CredgateError('config', `the ${name} connector cannot create tickets, so reviews cannot use it`);
+  if (!connector)
+    throw new CredgateError(
+      'config',
+      `review.connector "${name}" is not configured; configured: ${[...rt.deps.connectors.keys()].join(', ') || 'none'}`,
+    );
+  if (!connector.createTicket)
+    throw new CredgateError('config', `the ${name} connector cannot create tickets, so reviews cannot use it`);
   return connector as Connector & Required<Pick<Connector, 'createTicket'>>;
 }
 

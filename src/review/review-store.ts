@@ -65,7 +65,8 @@ export interface StoredReport {
 }
 
 /** A review's id from its period's: the same period gives the same id on every replica. */
-export const reviewIdFor = (periodId: string): string => `rv-${createHash('sha256').update(periodId).digest('hex').slice(0, 12)}`;
+export const reviewIdFor = (periodId: string): string =>
+  `rv-${createHash('sha256').update(periodId).digest('hex').slice(0, 12)}`;
 
 /** 256 random bits, URL-safe: the report link is its own credential. */
 export const newReportToken = (): string => randomBytes(32).toString('base64url');
@@ -150,7 +151,8 @@ export class ReviewStore {
     if (!kv.iterator) throw new Error('this store cannot list reviews');
     const ids: string[] = [];
     // Keys first, documents after: keyv's SQLite iterator pages with LIMIT/OFFSET.
-    for await (const [key] of kv.iterator(undefined)) if (String(key).startsWith('doc:')) ids.push(String(key).slice(4));
+    for await (const [key] of kv.iterator(undefined))
+      if (String(key).startsWith('doc:')) ids.push(String(key).slice(4));
     const docs = (await Promise.all(ids.map((id) => this.get(id)))).filter((d): d is ReviewDocument => d !== null);
     return docs.sort((a, b) => a.period.until.localeCompare(b.period.until));
   }

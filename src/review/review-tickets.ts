@@ -33,7 +33,13 @@ async function judge(rt: ReviewRuntime, doc: ReviewDocument, ticket: TicketRef):
   for (;;) {
     const seen = new Set(doc.seenChanges);
     for (const c of changes) {
-      if (seen.has(c.id) || c.bySelf || groupsByActor[c.actor.id] || (c.position !== 'approved' && c.position !== 'declined')) continue;
+      if (
+        seen.has(c.id) ||
+        c.bySelf ||
+        groupsByActor[c.actor.id] ||
+        (c.position !== 'approved' && c.position !== 'declined')
+      )
+        continue;
       groupsByActor[c.actor.id] = await connector.groupsOf(c.actor);
     }
     const now = rt.clock();
@@ -67,7 +73,11 @@ async function purge(rt: ReviewRuntime, reviewId: string): Promise<void> {
     if (!doc || doc.state !== 'purging') return;
     const candidate = doc.candidates.find((c) => doc.purge[c.key]?.status === 'pending');
     if (!candidate) break;
-    const result = await purgeAccount(doc, candidate, { providerFor: rt.deps.providerFor, requests, registerSecret: rt.deps.registerSecret });
+    const result = await purgeAccount(doc, candidate, {
+      providerFor: rt.deps.providerFor,
+      requests,
+      registerSecret: rt.deps.registerSecret,
+    });
     const at = rt.clock().toISOString();
     await rt.deps.audit.append({
       action: 'review-purge',
@@ -80,7 +90,10 @@ async function purge(rt: ReviewRuntime, reviewId: string): Promise<void> {
       ticket: doc.ticket as TicketRef,
       effectKey: `review/${doc.id}/purge/${candidate.key}`,
     });
-    rt.deps.log.info({ reviewId, account: candidate.account, provider: candidate.provider, status: result.status }, 'review purge');
+    rt.deps.log.info(
+      { reviewId, account: candidate.account, provider: candidate.provider, status: result.status },
+      'review purge',
+    );
     await rt.reviews.update(reviewId, (d) => {
       if (d.purge[candidate.key]?.status !== 'pending') return null;
       d.purge[candidate.key] = { ...result, at };
@@ -106,7 +119,11 @@ export async function flushOutbox(rt: ReviewRuntime, reviewId: string): Promise<
     if (!doc?.ticket || !notice) return;
     const connector = reviewConnector(rt, doc.connector);
     if (notice.template && !(await connector.hasComment(doc.ticket, notice.ref))) {
-      await connector.postComment(doc.ticket, rendererFor(rt, connector).render(notice.template, notice.view), 'agents');
+      await connector.postComment(
+        doc.ticket,
+        rendererFor(rt, connector).render(notice.template, notice.view),
+        'agents',
+      );
     }
     await rt.deps.audit.append({
       ...notice.audit,
@@ -116,7 +133,9 @@ export async function flushOutbox(rt: ReviewRuntime, reviewId: string): Promise<
       ticket: doc.ticket,
       effectKey: `review/${notice.ref}`,
     });
-    await rt.reviews.update(reviewId, (d) => (d.outbox[0]?.ref === notice.ref ? { ...d, outbox: d.outbox.slice(1) } : null));
+    await rt.reviews.update(reviewId, (d) =>
+      d.outbox[0]?.ref === notice.ref ? { ...d, outbox: d.outbox.slice(1) } : null,
+    );
   }
 }
 
@@ -125,7 +144,10 @@ async function revert(rt: ReviewRuntime, doc: ReviewDocument): Promise<void> {
   try {
     await reviewConnector(rt, doc.connector).setStatus(doc.ticket as TicketRef, 'pending-approval');
   } catch (err) {
-    rt.deps.log.info({ reviewId: doc.id, err: (err as Error).message }, 'review ticket not moved back after a refused approval');
+    rt.deps.log.info(
+      { reviewId: doc.id, err: (err as Error).message },
+      'review ticket not moved back after a refused approval',
+    );
   }
 }
 
@@ -135,16 +157,32 @@ function refusalNotice(doc: ReviewDocument, change: StatusChange, at: string): R
     ref,
     template: 'review-refused',
     view: { reviewId: doc.id, ref, at, actor: change.actor.displayName, to: change.to, approvers: approversText(doc) },
-    audit: { action: 'review-approval-refused', actor: change.actor.id, outcome: 'not-an-approver', detail: { review: doc.id, to: change.to } },
+    audit: {
+      action: 'review-approval-refused',
+      actor: change.actor.id,
+      outcome: 'not-an-approver',
+      detail: { review: doc.id, to: change.to },
+    },
   };
 }
 
-function decisionNotices(doc: ReviewDocument, decision: { change: StatusChange; outcome: 'approved' | 'declined' }, at: string): ReviewNotice[] {
+function decisionNotices(
+  doc: ReviewDocument,
+  decision: { change: StatusChange; outcome: 'approved' | 'declined' },
+  at: string,
+): ReviewNotice[] {
   const { change, outcome } = decision;
   if (outcome === 'approved') {
     // The purge's own comment follows once it ran; the approval is audited now.
     const detail = { review: doc.id, to: change.to, candidates: doc.candidates.length };
-    return [{ ref: `${doc.id}/approved`, template: null, view: {}, audit: { action: 'review-approved', actor: change.actor.id, outcome: 'approved', detail } }];
+    return [
+      {
+        ref: `${doc.id}/approved`,
+        template: null,
+        view: {},
+        audit: { action: 'review-approved', actor: change.actor.id, outcome: 'approved', detail },
+      },
+    ];
   }
   const ref = `${doc.id}/declined`;
   return [
@@ -159,12 +197,31 @@ function decisionNotices(doc: ReviewDocument, decision: { change: StatusChange; 
 
 function purgedNotice(doc: ReviewDocument, at: string): ReviewNotice {
   const ref = `${doc.id}/purged`;
-  const results = doc.candidates.map((c) => ({ account: c.account, provider: c.provider, outcome: doc.purge[c.key]?.detail || doc.purge[c.key]?.status || 'not run', status: doc.purge[c.key]?.status }));
+  const results = doc.candidates.map((c) => ({
+    account: c.account,
+    provider: c.provider,
+    outcome: doc.purge[c.key]?.detail || doc.purge[c.key]?.status || 'not run',
+    status: doc.purge[c.key]?.status,
+  }));
   const count = (s: string) => results.filter((r) => r.status === s).length;
   return {
     ref,
     template: 'review-purged',
-    view: { reviewId: doc.id, ref, at, approver: doc.decidedBy?.displayName ?? 'an approver', done: count('done'), failed: count('failed'), skipped: count('skipped'), results: results.map(({ status: _s, ...r }) => r) },
-    audit: { action: 'review-purged', actor: doc.decidedBy?.id ?? null, outcome: 'purged', detail: { review: doc.id, done: count('done'), failed: count('failed'), skipped: count('skipped') } },
+    view: {
+      reviewId: doc.id,
+      ref,
+      at,
+      approver: doc.decidedBy?.displayName ?? 'an approver',
+      done: count('done'),
+      failed: count('failed'),
+      skipped: count('skipped'),
+      results: results.map(({ status: _s, ...r }) => r),
+    },
+    audit: {
+      action: 'review-purged',
+      actor: doc.decidedBy?.id ?? null,
+      outcome: 'purged',
+      detail: { review: doc.id, done: count('done'), failed: count('failed'), skipped: count('skipped') },
+    },
   };
 }

@@ -17,9 +17,24 @@ export interface DurationStats {
   p90Ms: number | null;
 }
 
-export type RequestOutcome = 'granted' | 'revoked' | 'revocation-failed' | 'declined' | 'expired' | 'cancelled' | 'pending';
+export type RequestOutcome =
+  | 'granted'
+  | 'revoked'
+  | 'revocation-failed'
+  | 'declined'
+  | 'expired'
+  | 'cancelled'
+  | 'pending';
 
-export const OUTCOMES: readonly RequestOutcome[] = ['granted', 'revoked', 'revocation-failed', 'declined', 'expired', 'cancelled', 'pending'];
+export const OUTCOMES: readonly RequestOutcome[] = [
+  'granted',
+  'revoked',
+  'revocation-failed',
+  'declined',
+  'expired',
+  'cancelled',
+  'pending',
+];
 
 export interface CategoryFigures {
   id: string;
@@ -120,7 +135,13 @@ export interface ReviewSummary {
   timeToApproval: Record<Risk | 'all', DurationStats>;
   /** Each granted request's wait for approval (ms), for the histogram. */
   approvalWaits: { risk: Risk; ms: number }[];
-  durations: { rows: DurationRow[]; capped: number; requested: DurationStats; granted: DurationStats; actual: DurationStats };
+  durations: {
+    rows: DurationRow[];
+    capped: number;
+    requested: DurationStats;
+    granted: DurationStats;
+    actual: DurationStats;
+  };
   revocations: { onTime: number; late: number; failed: number; rows: RevocationRow[] };
   activeGrants: ActiveGrantRow[];
   activeBySystem: { system: string; count: number }[];

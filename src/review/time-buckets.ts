@@ -15,9 +15,16 @@ export function bucketsFor(since: string, until: string): { unit: 'day' | 'week'
   const buckets: TimeBucket[] = [];
   for (let start = floor(from, unit); start < to; start = next(start, unit)) {
     const d = new Date(start);
-    const label = unit === 'month' ? `${MONTHS[d.getUTCMonth()]} ${d.getUTCFullYear()}` : `${MONTHS[d.getUTCMonth()]} ${d.getUTCDate()}`;
+    const label =
+      unit === 'month'
+        ? `${MONTHS[d.getUTCMonth()]} ${d.getUTCFullYear()}`
+        : `${MONTHS[d.getUTCMonth()]} ${d.getUTCDate()}`;
     // The first bucket starts at the period's start, so every request in the period falls in one.
-    buckets.push({ start: new Date(Math.max(start, from)).toISOString(), label: unit === 'week' ? `wk ${label}` : label, byRisk: { low: 0, high: 0 } });
+    buckets.push({
+      start: new Date(Math.max(start, from)).toISOString(),
+      label: unit === 'week' ? `wk ${label}` : label,
+      byRisk: { low: 0, high: 0 },
+    });
   }
   return { unit, buckets };
 }

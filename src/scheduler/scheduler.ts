@@ -127,7 +127,10 @@ export class Scheduler {
       const stored = (await this.kv.get(key)) as ScheduledJob | undefined;
       if (stored && stored.at === job.at) await this.kv.delete(key);
     } catch (err) {
-      this.log.warn({ err: (err as Error).message, requestId: job.requestId, timer: job.timer }, 'due job failed; retrying');
+      this.log.warn(
+        { err: (err as Error).message, requestId: job.requestId, timer: job.timer },
+        'due job failed; retrying',
+      );
       if (!this.stopped) {
         const t = setTimeout(() => this.arm(job), this.retryMs);
         t.unref();

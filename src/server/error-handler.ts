@@ -15,8 +15,14 @@ export function errorHandler(log: Logger): ErrorRequestHandler {
     }
     // body-parser's other refusals are http-errors with a 4xx status and no `type`: a body that does
     // not decode under its Content-Encoding ("incorrect header check" from zlib), say.
-    const unreadable = !isCredgateError(err) && e.expose === true && typeof e.status === 'number' && e.status >= 400 && e.status < 500;
-    if (e.type === 'request.aborted' || e.type === 'request.size.invalid' || e.type === 'encoding.unsupported' || unreadable) {
+    const unreadable =
+      !isCredgateError(err) && e.expose === true && typeof e.status === 'number' && e.status >= 400 && e.status < 500;
+    if (
+      e.type === 'request.aborted' ||
+      e.type === 'request.size.invalid' ||
+      e.type === 'encoding.unsupported' ||
+      unreadable
+    ) {
       res.status(400).json({ error: 'bad-request', message: 'the request body could not be read' });
       return;
     }
@@ -27,6 +33,8 @@ export function errorHandler(log: Logger): ErrorRequestHandler {
       return;
     }
     log.error({ path: req.path, err: (err as Error)?.message }, 'unexpected error');
-    res.status(500).json({ error: 'internal', message: 'internal error; nothing was lost, the delivery can be retried' });
+    res
+      .status(500)
+      .json({ error: 'internal', message: 'internal error; nothing was lost, the delivery can be retried' });
   };
 }

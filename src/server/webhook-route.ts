@@ -52,7 +52,10 @@ export function webhookRouter(deps: WebhookDeps): Router {
         tickets: parsed.tickets,
         receivedAt: deps.clock().toISOString(),
       });
-      deps.log.info({ connector: id, delivery: parsed.deliveryId, outcome, tickets: parsed.tickets.map((t) => t.key) }, 'delivery received');
+      deps.log.info(
+        { connector: id, delivery: parsed.deliveryId, outcome, tickets: parsed.tickets.map((t) => t.key) },
+        'delivery received',
+      );
       res.status(202).json({ status: outcome, deliveryId: parsed.deliveryId });
       deps.onDelivery?.(id, outcome);
       if (outcome === 'accepted') deps.onAccepted(key);

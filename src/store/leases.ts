@@ -29,9 +29,12 @@ export class Leases {
   private async runHeld(name: string, fn: () => Promise<void>, ttlMs: number): Promise<boolean> {
     const token = await this.engine.acquireLease(name, this.owner, ttlMs);
     if (token === null) return false;
-    const renew = setInterval(() => {
-      this.engine.acquireLease(name, this.owner, ttlMs).catch(() => undefined);
-    }, Math.max(50, Math.floor(ttlMs / 3)));
+    const renew = setInterval(
+      () => {
+        this.engine.acquireLease(name, this.owner, ttlMs).catch(() => undefined);
+      },
+      Math.max(50, Math.floor(ttlMs / 3)),
+    );
     renew.unref();
     try {
       await fn();

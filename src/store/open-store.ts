@@ -28,9 +28,15 @@ export async function openStore(url: string): Promise<Store> {
     if (scheme === 'sqlite') engine = await openLocalEngine(url);
     // Loaded only when used (require, not import(): the CommonJS loader resolves TypeScript
     // under tsx's hook), so the embedded default starts without the Redis and PostgreSQL clients.
-    else if (scheme === 'redis' || scheme === 'rediss') engine = await (require('./engines/redis-engine') as RedisModule).openRedisEngine(url);
-    else if (scheme === 'postgres' || scheme === 'postgresql') engine = await (require('./engines/postgres-engine') as PostgresModule).openPostgresEngine(url);
-    else throw new CredgateError('config', `store URL scheme "${scheme}" is not supported; expected sqlite://, redis:// or postgres://`);
+    else if (scheme === 'redis' || scheme === 'rediss')
+      engine = await (require('./engines/redis-engine') as RedisModule).openRedisEngine(url);
+    else if (scheme === 'postgres' || scheme === 'postgresql')
+      engine = await (require('./engines/postgres-engine') as PostgresModule).openPostgresEngine(url);
+    else
+      throw new CredgateError(
+        'config',
+        `store URL scheme "${scheme}" is not supported; expected sqlite://, redis:// or postgres://`,
+      );
   } catch (err) {
     if (err instanceof CredgateError) throw err;
     throw new CredgateError('config', `the store at ${redact(url)} cannot be opened: ${(err as Error).message}`);

@@ -1,7 +1,17 @@
 import type Keyv from 'keyv';
 
 /** The namespaces credgate keeps; each is its own table (SQLite, PostgreSQL) or key prefix (Redis). */
-export const NAMESPACES = ['requests', 'inbox', 'jobs', 'audit', 'grants', 'meta', 'owing', 'handoff', 'reviews'] as const;
+export const NAMESPACES = [
+  'requests',
+  'inbox',
+  'jobs',
+  'audit',
+  'grants',
+  'meta',
+  'owing',
+  'handoff',
+  'reviews',
+] as const;
 export type Namespace = (typeof NAMESPACES)[number];
 
 /**

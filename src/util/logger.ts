@@ -71,7 +71,13 @@ export function createSecretScrubber(initial: readonly string[] = []): SecretScr
       let out = text;
       if (values.size) {
         // Longest first, so a secret that contains another is removed whole.
-        matcher ??= new RegExp([...values].sort((a, b) => b.length - a.length).map(escapeRegExp).join('|'), 'g');
+        matcher ??= new RegExp(
+          [...values]
+            .sort((a, b) => b.length - a.length)
+            .map(escapeRegExp)
+            .join('|'),
+          'g',
+        );
         out = out.replace(matcher, CENSOR);
       }
       for (const [pattern, replacement] of PATTERNS) out = out.replace(pattern, replacement);
@@ -90,7 +96,12 @@ const SCRUBBER = Symbol('credgate.secretScrubber');
  * SecretScrubber: configured secrets, secrets registered later (registerSecret) and secret-shaped
  * patterns are removed, so a secret echoed inside an error message cannot leak either.
  */
-export function createLogger(options: { level: string; secrets?: string[]; scrubber?: SecretScrubber; destination?: DestinationStream }): Logger {
+export function createLogger(options: {
+  level: string;
+  secrets?: string[];
+  scrubber?: SecretScrubber;
+  destination?: DestinationStream;
+}): Logger {
   const scrubber = options.scrubber ?? createSecretScrubber();
   for (const s of options.secrets ?? []) scrubber.register(s);
   const target: DestinationStream = options.destination ?? pino.destination({ dest: 1, sync: false });
@@ -110,7 +121,9 @@ export function createLogger(options: { level: string; secrets?: string[]; scrub
 
 /** The scrubber behind a logger made by createLogger (or a child of one); null for other loggers. */
 export function scrubberOf(log: Logger): SecretScrubber | null {
-  return ((log as unknown as Record<symbol, SecretScrubber | undefined>)[SCRUBBER] as SecretScrubber | undefined) ?? null;
+  return (
+    ((log as unknown as Record<symbol, SecretScrubber | undefined>)[SCRUBBER] as SecretScrubber | undefined) ?? null
+  );
 }
 
 /**

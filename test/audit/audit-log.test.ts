@@ -9,7 +9,16 @@ async function seeded(options: Parameters<typeof createAuditLog>[2] = {}) {
   const kv = engine.keyv('audit');
   const log = createAuditLog(engine, 'k'.repeat(32), options);
   for (const [i, action] of ['request-received', 'approval-accepted', 'access-granted', 'access-revoked'].entries()) {
-    await log.append({ action, actor: 'acc-alice', at: `2026-11-25T10:0${i}:00.000Z`, outcome: 'ok', rules: ['r'], requestId: 'cg-1', ticket, effectKey: `cg-1/${i}` });
+    await log.append({
+      action,
+      actor: 'acc-alice',
+      at: `2026-11-25T10:0${i}:00.000Z`,
+      outcome: 'ok',
+      rules: ['r'],
+      requestId: 'cg-1',
+      ticket,
+      effectKey: `cg-1/${i}`,
+    });
   }
   return { engine, kv, log };
 }
@@ -28,7 +37,16 @@ describe('audit log', () => {
 
   it('writes nothing twice for a retried effect', async () => {
     const { log } = await seeded();
-    await log.append({ action: 'access-revoked', actor: null, at: 'x', outcome: 'ok', rules: [], requestId: 'cg-1', ticket, effectKey: 'cg-1/3' });
+    await log.append({
+      action: 'access-revoked',
+      actor: null,
+      at: 'x',
+      outcome: 'ok',
+      rules: [],
+      requestId: 'cg-1',
+      ticket,
+      effectKey: 'cg-1/3',
+    });
     expect(await log.verify()).to.deep.equal({ ok: true, count: 4 });
   });
 
@@ -36,7 +54,12 @@ describe('audit log', () => {
     const { kv, log } = await seeded();
     const e = (await kv.get(entryKey(2))) as AuditEntry;
     await kv.set(entryKey(2), { ...e, actor: 'acc-mallory' });
-    expect(await log.verify()).to.deep.equal({ ok: false, seq: 2, kind: 'edited', problem: 'entry 2 was edited: its content no longer matches its hash' });
+    expect(await log.verify()).to.deep.equal({
+      ok: false,
+      seq: 2,
+      kind: 'edited',
+      problem: 'entry 2 was edited: its content no longer matches its hash',
+    });
   });
 
   it('tells a deleted entry, entries moved up over a gap and reordered entries apart', async () => {
@@ -50,7 +73,9 @@ describe('audit log', () => {
     await closed.kv.delete(entryKey(4));
     const gap = await closed.log.verify();
     expect(gap).to.include({ ok: false, seq: 2, kind: 'missing' });
-    expect((gap as { problem: string }).problem).to.equal('entry 2 is missing: entry 3 was moved up to position 2 over the gap');
+    expect((gap as { problem: string }).problem).to.equal(
+      'entry 2 is missing: entry 3 was moved up to position 2 over the gap',
+    );
 
     const swapped = await seeded();
     const [a, b] = [await swapped.kv.get(entryKey(2)), await swapped.kv.get(entryKey(3))];
@@ -72,14 +97,27 @@ describe('audit log', () => {
 
   it('records system events in the same chain, apart from request entries', async () => {
     const { log } = await seeded();
-    const started = await log.appendSystem({ action: 'config-loaded', actor: null, outcome: 'loaded', rules: [], detail: { policyVersion: 1 } });
+    const started = await log.appendSystem({
+      action: 'config-loaded',
+      actor: null,
+      outcome: 'loaded',
+      rules: [],
+      detail: { policyVersion: 1 },
+    });
     expect(started).to.include({ seq: 5, system: true, action: 'config-loaded' });
     expect(started.at).to.match(/^\d{4}-\d{2}-\d{2}T/);
     // A keyed system event is written once, like an effect.
     await log.appendSystem({ action: 'service-started', actor: null, outcome: 'ok', rules: [] }, 'boot-1');
     await log.appendSystem({ action: 'service-started', actor: null, outcome: 'ok', rules: [] }, 'boot-1');
     const records = await all(log.records());
-    expect(records.map((r) => r.action)).to.deep.equal(['request-received', 'approval-accepted', 'access-granted', 'access-revoked', 'config-loaded', 'service-started']);
+    expect(records.map((r) => r.action)).to.deep.equal([
+      'request-received',
+      'approval-accepted',
+      'access-granted',
+      'access-revoked',
+      'config-loaded',
+      'service-started',
+    ]);
     expect((await all(log.entries())).map((e) => e.seq)).to.deep.equal([1, 2, 3, 4]);
     // Reading on from a sequence number: what a reader that keeps up (the desk) asks for.
     expect((await all(log.entries(3))).map((e) => e.seq)).to.deep.equal([3, 4]);
@@ -94,8 +132,26 @@ describe('audit log', () => {
       throw new Error('broken observer');
     });
     const stop = log.observe((r) => void seen.push(r));
-    await log.append({ action: 'x', actor: null, at: '2026-11-25T11:00:00.000Z', outcome: 'ok', rules: [], requestId: 'cg-1', ticket, effectKey: 'cg-1/9' });
-    await log.append({ action: 'x', actor: null, at: '2026-11-25T11:00:00.000Z', outcome: 'ok', rules: [], requestId: 'cg-1', ticket, effectKey: 'cg-1/9' });
+    await log.append({
+      action: 'x',
+      actor: null,
+      at: '2026-11-25T11:00:00.000Z',
+      outcome: 'ok',
+      rules: [],
+      requestId: 'cg-1',
+      ticket,
+      effectKey: 'cg-1/9',
+    });
+    await log.append({
+      action: 'x',
+      actor: null,
+      at: '2026-11-25T11:00:00.000Z',
+      outcome: 'ok',
+      rules: [],
+      requestId: 'cg-1',
+      ticket,
+      effectKey: 'cg-1/9',
+    });
     stop();
     await log.appendSystem({ action: 'y', actor: null, outcome: 'ok', rules: [] });
     expect(seen.map((r) => r.seq)).to.deep.equal([5]);
@@ -106,11 +162,25 @@ describe('audit log', () => {
     const scrubber = createSecretScrubber(['configured-secret-42']);
     const { log } = await seeded({ scrub: scrubber.scrub });
     scrubber.register('rotated-Pa55word!');
-    const error = 'Jira answered 400: echo Authorization: Basic Y3JlZGdhdGU6dG9rZW4= from postgres://cg:hunter2hunter2@db/x, token configured-secret-42, password rotated-Pa55word!';
-    const e = await log.append({ action: 'effect-failed', actor: null, at: '2026-11-25T11:00:00.000Z', outcome: 'comment', rules: [], requestId: 'cg-1', ticket, effectKey: 'cg-1/10', detail: { error } });
+    const error =
+      'Jira answered 400: echo Authorization: Basic Y3JlZGdhdGU6dG9rZW4= from postgres://cg:hunter2hunter2@db/x, token configured-secret-42, password rotated-Pa55word!';
+    const e = await log.append({
+      action: 'effect-failed',
+      actor: null,
+      at: '2026-11-25T11:00:00.000Z',
+      outcome: 'comment',
+      rules: [],
+      requestId: 'cg-1',
+      ticket,
+      effectKey: 'cg-1/10',
+      detail: { error },
+    });
     const stored = JSON.stringify(await all(log.records()));
-    for (const secret of ['Y3JlZGdhdGU6dG9rZW4=', 'hunter2hunter2', 'configured-secret-42', 'rotated-Pa55word!']) expect(stored).not.to.include(secret);
-    expect(e.detail?.error).to.equal('Jira answered 400: echo Authorization: Basic [REDACTED] from postgres://cg:[REDACTED]@db/x, token [REDACTED], password [REDACTED]');
+    for (const secret of ['Y3JlZGdhdGU6dG9rZW4=', 'hunter2hunter2', 'configured-secret-42', 'rotated-Pa55word!'])
+      expect(stored).not.to.include(secret);
+    expect(e.detail?.error).to.equal(
+      'Jira answered 400: echo Authorization: Basic [REDACTED] from postgres://cg:[REDACTED]@db/x, token [REDACTED], password [REDACTED]',
+    );
     expect(await log.verify()).to.deep.equal({ ok: true, count: 5 });
   });
 });

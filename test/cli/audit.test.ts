@@ -29,7 +29,16 @@ async function seededStore(dir: string, name: string, count = 5): Promise<string
   const store = await openStore(url);
   const log = createAuditLog(store.engine, KEY);
   for (let i = 1; i <= count; i++) {
-    await log.append({ action: 'request-received', actor: `acc-${i}`, at: `2026-11-20T10:${String(i % 60).padStart(2, '0')}:00.000Z`, outcome: 'ok', rules: ['r'], requestId: `cg-${i}`, ticket: jira(`CRED-${i}`, String(10_000 + i)), effectKey: `cg-${i}/1` });
+    await log.append({
+      action: 'request-received',
+      actor: `acc-${i}`,
+      at: `2026-11-20T10:${String(i % 60).padStart(2, '0')}:00.000Z`,
+      outcome: 'ok',
+      rules: ['r'],
+      requestId: `cg-${i}`,
+      ticket: jira(`CRED-${i}`, String(10_000 + i)),
+      effectKey: `cg-${i}/1`,
+    });
   }
   await store.close();
   return url;
@@ -71,19 +80,62 @@ describe('credgate audit (CLI processes against a real store)', function () {
       url = `sqlite://${join(dir, 'export.sqlite')}`;
       const store = await openStore(url);
       const log = createAuditLog(store.engine, KEY);
-      await log.append({ action: 'request-received', actor: hostile.actor, at: hoursAgo(72), outcome: '-2+3', rules: ['shared-account', 'production-system'], requestId: 'cg-a', ticket: jira('CRED-1', '10001'), effectKey: 'cg-a/1', detail: hostile.detail });
-      await log.append({ action: 'risk-assessed', actor: null, at: hoursAgo(48), outcome: '@SUM(A1)', rules: [], requestId: 'cg-a', ticket: jira('CRED-1', '10001'), effectKey: 'cg-a/2' });
-      await log.appendSystem({ action: 'config-loaded', actor: null, outcome: 'loaded', rules: [], detail: { policyVersion: 1 }, at: hoursAgo(2) });
-      await log.append({ action: 'access-granted', actor: '\tacc-alice', at: hoursAgo(1), outcome: 'granted', rules: [], requestId: 'cg-a', ticket: jira('CRED-1', '10001'), effectKey: 'cg-a/3' });
+      await log.append({
+        action: 'request-received',
+        actor: hostile.actor,
+        at: hoursAgo(72),
+        outcome: '-2+3',
+        rules: ['shared-account', 'production-system'],
+        requestId: 'cg-a',
+        ticket: jira('CRED-1', '10001'),
+        effectKey: 'cg-a/1',
+        detail: hostile.detail,
+      });
+      await log.append({
+        action: 'risk-assessed',
+        actor: null,
+        at: hoursAgo(48),
+        outcome: '@SUM(A1)',
+        rules: [],
+        requestId: 'cg-a',
+        ticket: jira('CRED-1', '10001'),
+        effectKey: 'cg-a/2',
+      });
+      await log.appendSystem({
+        action: 'config-loaded',
+        actor: null,
+        outcome: 'loaded',
+        rules: [],
+        detail: { policyVersion: 1 },
+        at: hoursAgo(2),
+      });
+      await log.append({
+        action: 'access-granted',
+        actor: '\tacc-alice',
+        at: hoursAgo(1),
+        outcome: 'granted',
+        rules: [],
+        requestId: 'cg-a',
+        ticket: jira('CRED-1', '10001'),
+        effectKey: 'cg-a/3',
+      });
       await store.close();
     });
 
     it('writes every entry in chain order as JSON Lines by default', () => {
       const r = cli(url, 'audit', 'export');
       expect(r.status, r.stderr).to.equal(0);
-      const lines = r.stdout.trimEnd().split('\n').map((l) => JSON.parse(l) as AuditEntry);
+      const lines = r.stdout
+        .trimEnd()
+        .split('\n')
+        .map((l) => JSON.parse(l) as AuditEntry);
       expect(lines.map((e) => e.seq)).to.deep.equal([1, 2, 3, 4]);
-      expect(lines.map((e) => e.action)).to.deep.equal(['request-received', 'risk-assessed', 'config-loaded', 'access-granted']);
+      expect(lines.map((e) => e.action)).to.deep.equal([
+        'request-received',
+        'risk-assessed',
+        'config-loaded',
+        'access-granted',
+      ]);
       expect(lines[0]).to.deep.include({ actor: hostile.actor, detail: hostile.detail, requestId: 'cg-a' });
       expect(lines[2]).to.include({ system: true });
       expect(lines[3].prevHash).to.equal(lines[2].hash);
@@ -92,11 +144,15 @@ describe('credgate audit (CLI processes against a real store)', function () {
     it('writes RFC 4180 CSV with a fixed header, defusing cells a spreadsheet would run as formulas', () => {
       const r = cli(url, 'audit', 'export', '--format', 'csv');
       expect(r.status, r.stderr).to.equal(0);
-      expect(r.stdout.split('\r\n')[0]).to.equal('seq,at,action,outcome,actor,connector,ticket,requestId,rules,detail,hash,prevHash');
+      expect(r.stdout.split('\r\n')[0]).to.equal(
+        'seq,at,action,outcome,actor,connector,ticket,requestId,rules,detail,hash,prevHash',
+      );
       const rows = parseCsv(r.stdout);
       expect(rows).to.have.length(5);
       expect(rows.every((row) => row.length === CSV_COLUMNS.length)).to.equal(true);
-      const [, first, second, system, granted] = rows.map((row) => Object.fromEntries(CSV_COLUMNS.map((c, i) => [c, row[i]])));
+      const [, first, second, system, granted] = rows.map((row) =>
+        Object.fromEntries(CSV_COLUMNS.map((c, i) => [c, row[i]])),
+      );
       expect(first.actor).to.equal(`'${hostile.actor}`);
       expect(first.outcome).to.equal("'-2+3");
       expect(first.rules).to.equal('shared-account;production-system');
@@ -113,9 +169,19 @@ describe('credgate audit (CLI processes against a real store)', function () {
     it('filters by time: ISO dates and durations ago, since inclusive and until exclusive', () => {
       const recent = cli(url, 'audit', 'export', '--since', '24h');
       expect(recent.status, recent.stderr).to.equal(0);
-      expect(recent.stdout.trimEnd().split('\n').map((l) => JSON.parse(l).seq)).to.deep.equal([3, 4]);
+      expect(
+        recent.stdout
+          .trimEnd()
+          .split('\n')
+          .map((l) => JSON.parse(l).seq),
+      ).to.deep.equal([3, 4]);
       const window = cli(url, 'audit', 'export', '--since', hoursAgo(50), '--until', hoursAgo(1.5));
-      expect(window.stdout.trimEnd().split('\n').map((l) => JSON.parse(l).seq)).to.deep.equal([2, 3]);
+      expect(
+        window.stdout
+          .trimEnd()
+          .split('\n')
+          .map((l) => JSON.parse(l).seq),
+      ).to.deep.equal([2, 3]);
       const none = cli(url, 'audit', 'export', '--until', '2020-01-01');
       expect(none.status).to.equal(0);
       expect(none.stdout).to.equal('');
@@ -134,7 +200,9 @@ describe('credgate audit (CLI processes against a real store)', function () {
     it('refuses a bad date, an inverted range or an unknown format with exit code 2 and says what it expects', () => {
       const bad = cli(url, 'audit', 'export', '--since', 'last tuesday');
       expect(bad.status).to.equal(2);
-      expect(bad.stderr).to.include('--since "last tuesday" is neither a date (2026-11-25, 2026-11-25T10:00:00Z) nor a duration ago (24h, 7d)');
+      expect(bad.stderr).to.include(
+        '--since "last tuesday" is neither a date (2026-11-25, 2026-11-25T10:00:00Z) nor a duration ago (24h, 7d)',
+      );
       const impossible = cli(url, 'audit', 'export', '--until', '2026-02-31T00:00:00Z');
       expect(impossible.status).to.equal(2);
       expect(impossible.stderr).to.include('--until "2026-02-31T00:00:00Z"');
@@ -151,20 +219,26 @@ describe('credgate audit (CLI processes against a real store)', function () {
       const long = await seededStore(dir, 'long', 450);
       const r = cli(long, 'audit', 'export');
       expect(r.status, r.stderr).to.equal(0);
-      const seqs = r.stdout.trimEnd().split('\n').map((l) => JSON.parse(l).seq);
+      const seqs = r.stdout
+        .trimEnd()
+        .split('\n')
+        .map((l) => JSON.parse(l).seq);
       expect(seqs).to.deep.equal(Array.from({ length: 450 }, (_, i) => i + 1));
     });
 
     it('shows a hostile entry without letting its text drive the terminal', () => {
       const r = cli(url, 'audit', 'show', 'CRED-1');
       expect(r.status, r.stderr).to.equal(0);
-            expect(r.stdout).not.to.match(/[\u0000-\u0008\u000b-\u001f\u007f]/);
+      expect(r.stdout).not.to.match(/[\u0000-\u0008\u000b-\u001f\u007f]/);
       expect(r.stdout).to.include('�[31mred');
     });
   });
 
   describe('verify, after tampering with the store in each way', () => {
-    const tampered = async (name: string, tamper: (kv: Awaited<ReturnType<typeof openStore>>['kv']['audit']) => Promise<void>) => {
+    const tampered = async (
+      name: string,
+      tamper: (kv: Awaited<ReturnType<typeof openStore>>['kv']['audit']) => Promise<void>,
+    ) => {
       const url = await seededStore(dir, name);
       const store = await openStore(url);
       await tamper(store.kv.audit);
@@ -184,13 +258,17 @@ describe('credgate audit (CLI processes against a real store)', function () {
         await kv.set(entryKey(3), { ...e, actor: 'acc-mallory' });
       });
       expect(r.status).to.equal(1);
-      expect(r.stdout.trim()).to.equal('audit chain broken at entry 3 (edited): entry 3 was edited: its content no longer matches its hash');
+      expect(r.stdout.trim()).to.equal(
+        'audit chain broken at entry 3 (edited): entry 3 was edited: its content no longer matches its hash',
+      );
     });
 
     it('names a deleted entry', async () => {
       const r = await tampered('deleted', (kv) => kv.delete(entryKey(4)).then(() => undefined));
       expect(r.status).to.equal(1);
-      expect(r.stdout.trim()).to.equal('audit chain broken at entry 4 (missing): entry 4 is missing: it was deleted from the store');
+      expect(r.stdout.trim()).to.equal(
+        'audit chain broken at entry 4 (missing): entry 4 is missing: it was deleted from the store',
+      );
     });
 
     it('names reordered entries', async () => {
@@ -200,7 +278,9 @@ describe('credgate audit (CLI processes against a real store)', function () {
         await kv.set(entryKey(3), a);
       });
       expect(r.status).to.equal(1);
-      expect(r.stdout.trim()).to.equal('audit chain broken at entry 2 (reordered): entry 2 is out of order: position 2 holds entry 3, whose predecessor is stored at position 3');
+      expect(r.stdout.trim()).to.equal(
+        'audit chain broken at entry 2 (reordered): entry 2 is out of order: position 2 holds entry 3, whose predecessor is stored at position 3',
+      );
     });
   });
 
@@ -213,7 +293,13 @@ describe('credgate audit (CLI processes against a real store)', function () {
         project: 'CRED',
         issueType: 'Credential request',
         summary: 'Reporting database',
-        description: ['Target systems: reporting-db', 'Account: svc_reports', 'Access: read-only', 'Justification: monthly report', 'Duration: 2h'].join('\n'),
+        description: [
+          'Target systems: reporting-db',
+          'Account: svc_reports',
+          'Access: read-only',
+          'Justification: monthly report',
+          'Duration: 2h',
+        ].join('\n'),
       });
       key = filed.key;
       await h.settle();
@@ -232,8 +318,17 @@ describe('credgate audit (CLI processes against a real store)', function () {
       for await (const e of h.service.audit.entries()) requestId = e.requestId;
       expect(lines[0]).to.match(new RegExp(`^${key} \\(jira ticket \\d+\\), request ${requestId}: 5 audit entries$`));
       const actions = lines.slice(1).map((l) => l.trim().split(/\s{2,}/)[2]);
-      expect(actions).to.deep.equal(['request-received', 'risk-assessed', 'transition-refused', 'approval-accepted', 'access-granted']);
-      expect(lines[3]).to.include('by acc-requester').and.include('rules: separation-of-duties').and.include('position=approved');
+      expect(actions).to.deep.equal([
+        'request-received',
+        'risk-assessed',
+        'transition-refused',
+        'approval-accepted',
+        'access-granted',
+      ]);
+      expect(lines[3])
+        .to.include('by acc-requester')
+        .and.include('rules: separation-of-duties')
+        .and.include('position=approved');
       expect(lines[4]).to.include('by acc-alice').and.include('→ it-approver');
       expect(lines[5]).to.match(/access-granted\s+by acc-alice\s+→ granted/);
       expect(lines[5]).to.match(/expiresAt=\d{4}-/);
@@ -250,7 +345,13 @@ describe('credgate audit (CLI processes against a real store)', function () {
       const r = cli(h.service.store.url, 'audit', 'show', key.toLowerCase(), '--json');
       expect(r.status, r.stderr).to.equal(0);
       const entries = JSON.parse(r.stdout) as AuditEntry[];
-      expect(entries.map((e) => e.action)).to.deep.equal(['request-received', 'risk-assessed', 'transition-refused', 'approval-accepted', 'access-granted']);
+      expect(entries.map((e) => e.action)).to.deep.equal([
+        'request-received',
+        'risk-assessed',
+        'transition-refused',
+        'approval-accepted',
+        'access-granted',
+      ]);
       expect(entries.every((e) => e.ticket.key === key)).to.equal(true);
       expect(entries.map((e) => e.seq)).to.deep.equal([...entries.map((e) => e.seq)].sort((a, b) => a - b));
     });

@@ -7,7 +7,11 @@ import { join, resolve } from 'node:path';
 const ROOT = resolve(__dirname, '../..');
 const dir = mkdtempSync(join(tmpdir(), 'credgate-cli-'));
 const cli = (...args: string[]) =>
-  spawnSync(process.execPath, [join(ROOT, 'bin/credgate.js'), ...args], { cwd: ROOT, encoding: 'utf8', env: { PATH: process.env.PATH } });
+  spawnSync(process.execPath, [join(ROOT, 'bin/credgate.js'), ...args], {
+    cwd: ROOT,
+    encoding: 'utf8',
+    env: { PATH: process.env.PATH },
+  });
 
 describe('credgate CLI', function () {
   this.timeout(30_000);
@@ -21,7 +25,10 @@ describe('credgate CLI', function () {
 
   it('policy check names the bad keys of a broken policy and exits 1', () => {
     const bad = join(dir, 'bad-policy.yaml');
-    writeFileSync(bad, 'version: 1\ncategories:\n  - id: Bad Id\n    name: x\n    when: {any: [{fact: labels, operator: includes, value: x}]}\n    path: nowhere\nrisk: {rules: []}\ndurations: {default: 4h, max: {low: forever, high: 1h}}\napprovals: {paths: {standard: {low: [], high: []}}}\n');
+    writeFileSync(
+      bad,
+      'version: 1\ncategories:\n  - id: Bad Id\n    name: x\n    when: {any: [{fact: labels, operator: includes, value: x}]}\n    path: nowhere\nrisk: {rules: []}\ndurations: {default: 4h, max: {low: forever, high: 1h}}\napprovals: {paths: {standard: {low: [], high: []}}}\n',
+    );
     const r = cli('policy', 'check', bad);
     expect(r.status).to.equal(1);
     expect(r.stderr).to.include('categories.0.id: expected a lowercase id such as "prod-system"');

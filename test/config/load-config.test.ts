@@ -30,7 +30,10 @@ describe('configuration', () => {
   });
 
   it('names every bad key and says what is expected', () => {
-    const path = file('bad.yaml', 'server:\n  port: 99999\neffects:\n  baseDelay: soon\njira:\n  commentFormat: html\n  fields:\n    systems: Systems field\nunknownKey: 1\n');
+    const path = file(
+      'bad.yaml',
+      'server:\n  port: 99999\neffects:\n  baseDelay: soon\njira:\n  commentFormat: html\n  fields:\n    systems: Systems field\nunknownKey: 1\n',
+    );
     let message = '';
     try {
       loadConfig({ CREDGATE_CONFIG: path, JIRA_WEBHOOK_SECRET: 'short' });
@@ -48,7 +51,11 @@ describe('configuration', () => {
 
   it('reads secrets from files and remembers them for log scrubbing', () => {
     const secretFile = file('token', 'token-from-a-file-123\n');
-    const c = loadConfig({ CREDGATE_CONFIG: undefined, JIRA_API_TOKEN_FILE: secretFile, OTHER_TOOL_FILE: '/nonexistent' });
+    const c = loadConfig({
+      CREDGATE_CONFIG: undefined,
+      JIRA_API_TOKEN_FILE: secretFile,
+      OTHER_TOOL_FILE: '/nonexistent',
+    });
     expect((c.jira as { apiToken: string }).apiToken).to.equal('token-from-a-file-123');
     expect(c.secrets).to.include('token-from-a-file-123');
   });

@@ -5,7 +5,13 @@ import { ServiceUnderTest } from './service-under-test';
 import { quickPolicy } from '../helpers/policy';
 import { eventually, SECRETS } from '../helpers/harness';
 
-const FACTS = { 'Target systems': 'reporting-db', Account: 'svc_reports', Access: 'read-only', Justification: 'monthly report run', Duration: '1h' };
+const FACTS = {
+  'Target systems': 'reporting-db',
+  Account: 'svc_reports',
+  Access: 'read-only',
+  Justification: 'monthly report run',
+  Duration: '1h',
+};
 
 /**
  * The same scenarios against every connector and its stateful fake: a connector is done when it
@@ -23,7 +29,10 @@ for (const driver of DRIVERS) {
     afterEach(async () => {
       expect(fake.violations, 'calls the real API would reject').to.deep.equal([]);
       const logs = sut.logs.join('');
-      for (const secret of [...Object.values(SECRETS), ...Object.values(fake.env).filter((v) => /secret|token|key/i.test(v) || v.length >= 20)]) {
+      for (const secret of [
+        ...Object.values(SECRETS),
+        ...Object.values(fake.env).filter((v) => /secret|token|key/i.test(v) || v.length >= 20),
+      ]) {
         if (!/^https?:/.test(secret)) expect(logs, 'a secret reached the log').not.to.include(secret);
       }
       await sut.stop();
@@ -54,7 +63,9 @@ for (const driver of DRIVERS) {
     it('self-approval is refused and said so', async () => {
       const ticket = await file();
       await fake.approve('requester', ticket);
-      await eventually(() => expect(fake.comments(ticket).some((c) => c.includes('nobody approves their own request'))).to.equal(true));
+      await eventually(() =>
+        expect(fake.comments(ticket).some((c) => c.includes('nobody approves their own request'))).to.equal(true),
+      );
       await sut.settle();
       expect(fake.position(ticket)).to.equal('pending-approval');
     });

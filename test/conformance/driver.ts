@@ -25,7 +25,11 @@ export interface VendorFake {
   /** Where the fake delivers webhooks (credgate's URL is known after the fake started). */
   setWebhook(url: string): void;
   /** Files a credential request; `facts` are the standard facts as "Label: value" lines or form fields. */
-  fileRequest(as: Role, summary: string, facts: Record<string, string>): Promise<{ ticket: string; delivery?: DeliveryResult }>;
+  fileRequest(
+    as: Role,
+    summary: string,
+    facts: Record<string, string>,
+  ): Promise<{ ticket: string; delivery?: DeliveryResult }>;
   /** Approves the way this system's users approve (a transition, a `/approve` comment, a field). */
   approve(as: Role, ticket: string): Promise<DeliveryResult | undefined>;
   /** Closes or resolves the ticket. */

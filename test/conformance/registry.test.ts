@@ -23,6 +23,8 @@ describe('connector registry', () => {
   });
 
   it('fails on an unknown id, listing the valid ones', () => {
-    expect(() => connectorDefinition('jirra')).to.throw(`unknown connector "jirra"; known connectors: ${CONNECTORS.map((c) => c.id).join(', ')}`);
+    expect(() => connectorDefinition('jirra')).to.throw(
+      `unknown connector "jirra"; known connectors: ${CONNECTORS.map((c) => c.id).join(', ')}`,
+    );
   });
 });

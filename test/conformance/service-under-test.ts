@@ -19,16 +19,33 @@ export class ServiceUnderTest {
   static async start(fake: VendorFake, connectorId: string, policy: Policy): Promise<ServiceUnderTest> {
     const s = new ServiceUnderTest();
     const configPath = join(s.dir, 'credgate.json');
-    writeFileSync(configPath, JSON.stringify({ effects: { baseDelay: '50ms', maxDelay: '500ms', maxAttempts: 6 }, scheduler: { sweepInterval: '300ms' }, ...fake.config }));
-    const config = loadConfig({ CREDGATE_CONFIG: configPath, CREDGATE_STORE: `sqlite://${join(s.dir, 'store.sqlite')}`, CREDGATE_AUDIT_KEY: SECRETS.auditKey, ...fake.env });
+    writeFileSync(
+      configPath,
+      JSON.stringify({
+        effects: { baseDelay: '50ms', maxDelay: '500ms', maxAttempts: 6 },
+        scheduler: { sweepInterval: '300ms' },
+        ...fake.config,
+      }),
+    );
+    const config = loadConfig({
+      CREDGATE_CONFIG: configPath,
+      CREDGATE_STORE: `sqlite://${join(s.dir, 'store.sqlite')}`,
+      CREDGATE_AUDIT_KEY: SECRETS.auditKey,
+      ...fake.env,
+    });
     const sink = new Writable({
       write: (chunk, _enc, done) => {
         s.logs.push(String(chunk));
         done();
       },
     });
-    s.service = await createService({ config, log: createLogger({ level: 'debug', secrets: config.secrets, destination: sink }), policy });
-    if (!s.service.connectors.has(connectorId)) throw new Error(`connector ${connectorId} is not configured by its driver's env/config`);
+    s.service = await createService({
+      config,
+      log: createLogger({ level: 'debug', secrets: config.secrets, destination: sink }),
+      policy,
+    });
+    if (!s.service.connectors.has(connectorId))
+      throw new Error(`connector ${connectorId} is not configured by its driver's env/config`);
     s.url = `http://127.0.0.1:${await s.service.listen(0, '127.0.0.1')}`;
     fake.setWebhook(`${s.url}/webhooks/${connectorId}`);
     return s;

@@ -33,18 +33,25 @@ describe('service desk login', function () {
   });
 
   it('refuses an address after repeated failures, even with the right password, until the window ends', async () => {
-    for (let i = 0; i < 3; i++) expect((await call(`${desk.url}/desk/login`, { method: 'POST', body: form(DESK_USER, `wrong-${i}-password`) })).status).to.equal(401);
+    for (let i = 0; i < 3; i++)
+      expect(
+        (await call(`${desk.url}/desk/login`, { method: 'POST', body: form(DESK_USER, `wrong-${i}-password`) })).status,
+      ).to.equal(401);
     const blocked = await call(`${desk.url}/desk/login`, { method: 'POST', body: form(DESK_USER, DESK_PASSWORD) });
     expect(blocked.status).to.equal(429);
     expect(blocked.headers.get('set-cookie')).to.equal(null);
     expect(Number(blocked.headers.get('retry-after'))).to.be.within(1, 600);
     expect(blocked.body).to.include('Too many failed attempts');
     // HTTP Basic from the same address is held back too.
-    const basic = await call(`${desk.url}/desk/api/overview`, { headers: { authorization: `Basic ${Buffer.from(`${DESK_USER}:${DESK_PASSWORD}`).toString('base64')}` } });
+    const basic = await call(`${desk.url}/desk/api/overview`, {
+      headers: { authorization: `Basic ${Buffer.from(`${DESK_USER}:${DESK_PASSWORD}`).toString('base64')}` },
+    });
     expect(basic.status).to.equal(429);
 
     now = new Date(now.getTime() + 10 * 60_000 + 1);
-    expect((await call(`${desk.url}/desk/login`, { method: 'POST', body: form(DESK_USER, DESK_PASSWORD) })).status).to.equal(303);
+    expect(
+      (await call(`${desk.url}/desk/login`, { method: 'POST', body: form(DESK_USER, DESK_PASSWORD) })).status,
+    ).to.equal(303);
     expect(desk.logs.filter((l) => l.includes('failed login'))).to.have.length(3);
   });
 
@@ -53,10 +60,18 @@ describe('service desk login', function () {
     expect(ok.status).to.equal(303);
     expect(ok.headers.get('set-cookie')).to.match(/; HttpOnly; SameSite=Strict; Secure$/);
 
-    const forged = await call(`${desk.url}/desk/login`, { method: 'POST', headers: { origin: 'https://evil.example' }, body: form(DESK_USER, DESK_PASSWORD) });
+    const forged = await call(`${desk.url}/desk/login`, {
+      method: 'POST',
+      headers: { origin: 'https://evil.example' },
+      body: form(DESK_USER, DESK_PASSWORD),
+    });
     expect(forged.status).to.equal(403);
     expect(forged.headers.get('set-cookie')).to.equal(null);
-    const fromPublicUrl = await call(`${desk.url}/desk/login`, { method: 'POST', headers: { origin: 'https://desk.example.test' }, body: form(DESK_USER, DESK_PASSWORD) });
+    const fromPublicUrl = await call(`${desk.url}/desk/login`, {
+      method: 'POST',
+      headers: { origin: 'https://desk.example.test' },
+      body: form(DESK_USER, DESK_PASSWORD),
+    });
     expect(fromPublicUrl.status).to.equal(303);
   });
 
@@ -83,7 +98,8 @@ describe('service desk login', function () {
     const cookie = await login(desk.url);
     const id = cookie.split('=')[1];
     const stored: string[] = [];
-    for await (const [key, value] of store.kv.meta.iterator!(undefined)) stored.push(`${String(key)} ${JSON.stringify(value)}`);
+    for await (const [key, value] of store.kv.meta.iterator!(undefined))
+      stored.push(`${String(key)} ${JSON.stringify(value)}`);
     expect(stored.join('\n')).to.include('desk-session:');
     expect(stored.join('\n')).not.to.include(id);
   });
@@ -104,7 +120,9 @@ describe('service desk configuration and passwords', function () {
   it('is off with no way in, on as soon as a user or token is configured, and refuses "on" with neither', async () => {
     expect(deskConfigSchema.parse({})).to.include({ enabled: false, path: '/desk', sessionTtl: '8h' });
     expect(deskConfigSchema.parse({ token: DESK_TOKEN }).enabled).to.equal(true);
-    expect(deskConfigSchema.parse({ users: [{ username: 'a', passwordHash: await passwordHash() }] }).enabled).to.equal(true);
+    expect(deskConfigSchema.parse({ users: [{ username: 'a', passwordHash: await passwordHash() }] }).enabled).to.equal(
+      true,
+    );
     expect(deskConfigSchema.parse({ token: DESK_TOKEN, enabled: false }).enabled).to.equal(false);
 
     const problems = (input: unknown) => {
@@ -112,7 +130,9 @@ describe('service desk configuration and passwords', function () {
       return r.success ? '' : formatZodError(r.error, 'desk');
     };
     expect(problems({ enabled: true })).to.include('enabled: the desk is enabled but has no users and no token');
-    expect(problems({ users: [{ username: 'a', passwordHash: 'hunter2' }] })).to.include('users.0.passwordHash: expected "scrypt$N$r$p$salt$hash"');
+    expect(problems({ users: [{ username: 'a', passwordHash: 'hunter2' }] })).to.include(
+      'users.0.passwordHash: expected "scrypt$N$r$p$salt$hash"',
+    );
     expect(problems({ users: [{ username: 'a', passwordHash: 'hunter2' }] })).not.to.include('hunter2');
     expect(problems({ token: 'short' })).to.include('token: expected at least 24 characters');
     expect(problems({ path: 'desk/' })).to.include('path: expected a URL path');
@@ -126,7 +146,9 @@ describe('service desk configuration and passwords', function () {
     expect(a).not.to.equal(b);
     expect(await verifyPassword('orange-kettle-93', a)).to.equal(true);
     expect(await verifyPassword('orange-kettle-94', a)).to.equal(false);
-    expect(await verifyPassword('orange-kettle-93', a.replace('$32768$', '$4194304$')), 'absurd cost refused').to.equal(false);
+    expect(await verifyPassword('orange-kettle-93', a.replace('$32768$', '$4194304$')), 'absurd cost refused').to.equal(
+      false,
+    );
   });
 
   it('hash-password reads the password from a pipe and prints a hash that verifies', async () => {
@@ -142,7 +164,10 @@ describe('service desk configuration and passwords', function () {
     const short = new PassThrough();
     const refused = runHashPassword({ stdin: short, stdout: new PassThrough(), stderr: new PassThrough() });
     short.end('short\n');
-    const err = await refused.then(() => null, (e: Error) => e);
+    const err = await refused.then(
+      () => null,
+      (e: Error) => e,
+    );
     expect(err).to.be.instanceOf(CredgateError);
     expect(err).to.include({ kind: 'bad-input', message: 'a desk password needs at least 12 characters' });
   });

@@ -6,7 +6,6 @@ import { ARTIFACTS, launchChromium } from '../helpers/chromium';
 import type { Harness } from '../helpers/harness';
 import { DeskApp, DESK_PASSWORD, DESK_USER, seedThroughService, XSS_SUMMARY, type Seeded } from './desk-rig';
 
-
 describe('service desk in a real browser (Chromium)', function () {
   this.timeout(90_000);
   let h: Harness;
@@ -54,7 +53,11 @@ describe('service desk in a real browser (Chromium)', function () {
     expect(await oldest.innerText()).to.include('1 more from IT approver');
     // The highlight is really drawn: the stylesheet was allowed by the CSP.
     // Runs in the page; the project's TypeScript has no DOM types, hence the cast.
-    const background = await oldest.evaluate((el) => (globalThis as unknown as { getComputedStyle(e: unknown): { backgroundColor: string } }).getComputedStyle(el).backgroundColor);
+    const background = await oldest.evaluate(
+      (el) =>
+        (globalThis as unknown as { getComputedStyle(e: unknown): { backgroundColor: string } }).getComputedStyle(el)
+          .backgroundColor,
+    );
     expect(background).to.equal('rgb(255, 244, 224)');
 
     // The payload is visible as text, and neither its script nor its onerror ran.
@@ -65,7 +68,9 @@ describe('service desk in a real browser (Chromium)', function () {
 
     await page.fill('#audit-search input[name=ticket]', seeded.expired);
     await Promise.all([page.waitForURL(/ticket=/), page.click('#audit-search button[type=submit]')]);
-    const tickets = await page.locator('#audit-results tbody tr').evaluateAll((rows) => rows.map((r) => r.getAttribute('data-ticket')));
+    const tickets = await page
+      .locator('#audit-results tbody tr')
+      .evaluateAll((rows) => rows.map((r) => r.getAttribute('data-ticket')));
     expect(tickets.length).to.be.greaterThan(2);
     expect(new Set(tickets)).to.deep.equal(new Set([seeded.expired]));
     expect(await page.locator('#audit-results tbody tr').first().innerText()).to.include('access-revoked');

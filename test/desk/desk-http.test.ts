@@ -4,7 +4,20 @@ import { formatTime } from '../../src/engine/views';
 import type { AuditEntry } from '../../src/audit/audit-log';
 import { SECRETS, type Harness } from '../helpers/harness';
 import {
-  call, DeskApp, DESK_PASSWORD, DESK_TOKEN, DESK_USER, HOUR, keysIn, login, requestsByKey, rowOf, seedThroughService, XSS_JUSTIFICATION, XSS_SUMMARY, type Seeded,
+  call,
+  DeskApp,
+  DESK_PASSWORD,
+  DESK_TOKEN,
+  DESK_USER,
+  HOUR,
+  keysIn,
+  login,
+  requestsByKey,
+  rowOf,
+  seedThroughService,
+  XSS_JUSTIFICATION,
+  XSS_SUMMARY,
+  type Seeded,
 } from './desk-rig';
 
 /** HTML text back to what it says (the entities Handlebars writes). */
@@ -68,8 +81,14 @@ describe('service desk over HTTP, seeded through the real service', function () 
   });
 
   it('answers a wrong password, or an unknown user, with the same 401 page and no cookie', async () => {
-    const wrong = await call(`${desk.url}/desk/login`, { method: 'POST', body: new URLSearchParams({ username: DESK_USER, password: 'not-the-password-1' }) });
-    const unknown = await call(`${desk.url}/desk/login`, { method: 'POST', body: new URLSearchParams({ username: 'mallory', password: 'not-the-password-2' }) });
+    const wrong = await call(`${desk.url}/desk/login`, {
+      method: 'POST',
+      body: new URLSearchParams({ username: DESK_USER, password: 'not-the-password-1' }),
+    });
+    const unknown = await call(`${desk.url}/desk/login`, {
+      method: 'POST',
+      body: new URLSearchParams({ username: 'mallory', password: 'not-the-password-2' }),
+    });
     for (const answer of [wrong, unknown]) {
       expect(answer.status).to.equal(401);
       expect(answer.headers.get('set-cookie')).to.equal(null);
@@ -83,7 +102,10 @@ describe('service desk over HTTP, seeded through the real service', function () 
 
   it('logs in with a hardened session cookie and lists every seeded request in its section', async () => {
     cookie = await login(desk.url);
-    const again = await call(`${desk.url}/desk/login`, { method: 'POST', body: new URLSearchParams({ username: DESK_USER, password: DESK_PASSWORD }) });
+    const again = await call(`${desk.url}/desk/login`, {
+      method: 'POST',
+      body: new URLSearchParams({ username: DESK_USER, password: DESK_PASSWORD }),
+    });
     const attributes = (again.headers.get('set-cookie') ?? '').split(';').map((s) => s.trim());
     expect(attributes).to.include.members(['Path=/desk', 'HttpOnly', 'SameSite=Strict', `Max-Age=${8 * 3600}`]);
     expect(attributes).not.to.include('Secure');
@@ -99,7 +121,14 @@ describe('service desk over HTTP, seeded through the real service', function () 
     const g = byKey.get(active)!;
     expect(grant).to.include('<td class="left">1h 30m</td>');
     expect(grant).to.include(`<a href="${g.ticketUrl}" rel="noreferrer noopener">${active}</a>`);
-    for (const text of ['Rita Requester', 'reporting-db', '<code>svc_reports</code>', 'Alice Approver', formatTime(g.expiresAt)]) expect(grant).to.include(text);
+    for (const text of [
+      'Rita Requester',
+      'reporting-db',
+      '<code>svc_reports</code>',
+      'Alice Approver',
+      formatTime(g.expiresAt),
+    ])
+      expect(grant).to.include(text);
 
     // Pending approvals: oldest first and highlighted, with age, risk and who must still approve.
     expect(keysIn(page.body, 'pending-approvals')).to.deep.equal([pendingOld, pendingXss]);
@@ -113,7 +142,8 @@ describe('service desk over HTTP, seeded through the real service', function () 
 
     // Upcoming revocations (next 24 h): the active grant; the expired one is gone everywhere but the audit.
     expect(keysIn(page.body, 'upcoming-revocations')).to.deep.equal([active]);
-    for (const section of ['active-grants', 'pending-approvals', 'upcoming-revocations', 'failed-revocations']) expect(keysIn(page.body, section)).not.to.include(expired);
+    for (const section of ['active-grants', 'pending-approvals', 'upcoming-revocations', 'failed-revocations'])
+      expect(keysIn(page.body, section)).not.to.include(expired);
 
     // Failed revocations: one by the request's state, one by the audit log.
     expect(keysIn(page.body, 'failed-revocations')).to.have.members([failedState, failedAudit]);
@@ -124,7 +154,11 @@ describe('service desk over HTTP, seeded through the real service', function () 
     expect(page.body).not.to.include('javascript:');
 
     // The audit log, newest first, all of it on one page here.
-    const seqs = [...page.body.slice(page.body.indexOf('id="audit-results"')).matchAll(/<tr data-ticket="[^"]+">\s*<td>(\d+)<\/td>/g)].map((m) => Number(m[1]));
+    const seqs = [
+      ...page.body
+        .slice(page.body.indexOf('id="audit-results"'))
+        .matchAll(/<tr data-ticket="[^"]+">\s*<td>(\d+)<\/td>/g),
+    ].map((m) => Number(m[1]));
     expect(seqs).to.deep.equal(auditEntries.map((e) => e.seq).reverse());
     expect(page.body).to.include(`${auditEntries.length} entries, newest first · page 1 of 1`);
   });
@@ -154,7 +188,9 @@ describe('service desk over HTTP, seeded through the real service', function () 
     const bySystem = await search('system=BILLING');
     expect(new Set(ticketsIn(bySystem))).to.deep.equal(new Set([seeded.expired]));
     // The expired grant's whole life: received, granted and revoked at expiry.
-    const actions = [...bySystem.matchAll(/<td>(request-received|access-granted|access-revoked)<\/td>/g)].map((m) => m[1]);
+    const actions = [...bySystem.matchAll(/<td>(request-received|access-granted|access-revoked)<\/td>/g)].map(
+      (m) => m[1],
+    );
     expect(actions).to.deep.equal(['access-revoked', 'access-granted', 'request-received']);
 
     expect(ticketsIn(await search('requester=RITA')).length).to.equal(auditEntries.length);
@@ -172,31 +208,51 @@ describe('service desk over HTTP, seeded through the real service', function () 
     expect(o.activeGrants.map((g: { ticketKey: string }) => g.ticketKey)).to.deep.equal([seeded.active]);
     expect(o.activeGrants[0]).to.include({ msLeft: 1.5 * HOUR, requester: 'Rita Requester', account: 'svc_reports' });
     expect(o.activeGrants[0].approvers).to.deep.equal(['Alice Approver']);
-    expect(o.pendingApprovals.map((p: { ticketKey: string; oldest: boolean }) => [p.ticketKey, p.oldest])).to.deep.equal([
+    expect(
+      o.pendingApprovals.map((p: { ticketKey: string; oldest: boolean }) => [p.ticketKey, p.oldest]),
+    ).to.deep.equal([
       [seeded.pendingOld, true],
       [seeded.pendingXss, false],
     ]);
     expect(o.pendingApprovals[1].summary).to.equal(XSS_SUMMARY);
     expect(o.upcomingRevocations).to.have.length(1);
-    expect(o.failedRevocations.map((f: { ticketKey: string }) => f.ticketKey)).to.have.members([seeded.failedState, seeded.failedAudit]);
+    expect(o.failedRevocations.map((f: { ticketKey: string }) => f.ticketKey)).to.have.members([
+      seeded.failedState,
+      seeded.failedAudit,
+    ]);
     expect(o.audit).to.include({ total: auditEntries.length, page: 1, pages: 1 });
 
-    const filtered = JSON.parse((await call(`${desk.url}/desk/api/overview?system=crm`, { headers: { authorization: `Bearer ${DESK_TOKEN}` } })).body);
-    expect(new Set(filtered.audit.entries.map((e: { ticketKey: string }) => e.ticketKey))).to.deep.equal(new Set([seeded.pendingXss]));
+    const filtered = JSON.parse(
+      (await call(`${desk.url}/desk/api/overview?system=crm`, { headers: { authorization: `Bearer ${DESK_TOKEN}` } }))
+        .body,
+    );
+    expect(new Set(filtered.audit.entries.map((e: { ticketKey: string }) => e.ticketKey))).to.deep.equal(
+      new Set([seeded.pendingXss]),
+    );
 
-    const basic = await call(`${desk.url}/desk/api/overview`, { headers: { authorization: `Basic ${Buffer.from(`${DESK_USER}:${DESK_PASSWORD}`).toString('base64')}` } });
+    const basic = await call(`${desk.url}/desk/api/overview`, {
+      headers: { authorization: `Basic ${Buffer.from(`${DESK_USER}:${DESK_PASSWORD}`).toString('base64')}` },
+    });
     expect(basic.status).to.equal(200);
     expect(JSON.parse(basic.body).activeGrants).to.deep.equal(o.activeGrants);
 
-    const wrongToken = await call(`${desk.url}/desk/api/overview`, { headers: { authorization: `Bearer ${DESK_TOKEN}x` } });
+    const wrongToken = await call(`${desk.url}/desk/api/overview`, {
+      headers: { authorization: `Bearer ${DESK_TOKEN}x` },
+    });
     expect(wrongToken.status).to.equal(401);
-    const wrongBasic = await call(`${desk.url}/desk/api/overview`, { headers: { authorization: `Basic ${Buffer.from(`${DESK_USER}:nope-nope-nope`).toString('base64')}` } });
+    const wrongBasic = await call(`${desk.url}/desk/api/overview`, {
+      headers: { authorization: `Basic ${Buffer.from(`${DESK_USER}:nope-nope-nope`).toString('base64')}` },
+    });
     expect(wrongBasic.status).to.equal(401);
   });
 
   it('changes no request: nothing but login and logout accepts a POST, and every version is unchanged', async () => {
     for (const path of ['/desk', '/desk/api/overview']) {
-      const res = await call(`${desk.url}${path}`, { method: 'POST', headers: { cookie, 'content-type': 'application/x-www-form-urlencoded' }, body: 'state=revoked' });
+      const res = await call(`${desk.url}${path}`, {
+        method: 'POST',
+        headers: { cookie, 'content-type': 'application/x-www-form-urlencoded' },
+        body: 'state=revoked',
+      });
       expect(res.status, `POST ${path}`).to.equal(404);
     }
     const after = await requestsByKey(h.service.store);
@@ -208,13 +264,25 @@ describe('service desk over HTTP, seeded through the real service', function () 
     const csrf = /name="csrf" value="([^"]+)"/.exec(page.body)?.[1];
     expect(csrf).to.be.a('string');
 
-    const forged = await call(`${desk.url}/desk/logout`, { method: 'POST', headers: { cookie }, body: new URLSearchParams({ csrf: 'guessed' }) });
+    const forged = await call(`${desk.url}/desk/logout`, {
+      method: 'POST',
+      headers: { cookie },
+      body: new URLSearchParams({ csrf: 'guessed' }),
+    });
     expect(forged.status).to.equal(403);
-    const crossSite = await call(`${desk.url}/desk/logout`, { method: 'POST', headers: { cookie, origin: 'https://evil.example' }, body: new URLSearchParams({ csrf: csrf! }) });
+    const crossSite = await call(`${desk.url}/desk/logout`, {
+      method: 'POST',
+      headers: { cookie, origin: 'https://evil.example' },
+      body: new URLSearchParams({ csrf: csrf! }),
+    });
     expect(crossSite.status).to.equal(403);
     expect((await call(`${desk.url}/desk`, { headers: { cookie } })).status, 'still logged in').to.equal(200);
 
-    const out = await call(`${desk.url}/desk/logout`, { method: 'POST', headers: { cookie }, body: new URLSearchParams({ csrf: csrf! }) });
+    const out = await call(`${desk.url}/desk/logout`, {
+      method: 'POST',
+      headers: { cookie },
+      body: new URLSearchParams({ csrf: csrf! }),
+    });
     expect(out.status).to.equal(303);
     expect(out.headers.get('location')).to.equal('/desk/login');
     expect(out.headers.get('set-cookie')).to.match(/^credgate_desk=; Path=\/desk; Max-Age=0/);
@@ -225,7 +293,8 @@ describe('service desk over HTTP, seeded through the real service', function () 
 
   it('keeps passwords, the token and session ids out of every log line', async () => {
     const logs = desk.logs.join('') + h.logs.join('');
-    for (const secret of [DESK_PASSWORD, DESK_TOKEN, cookie.split('=')[1], ...Object.values(SECRETS)]) expect(logs).not.to.include(secret);
+    for (const secret of [DESK_PASSWORD, DESK_TOKEN, cookie.split('=')[1], ...Object.values(SECRETS)])
+      expect(logs).not.to.include(secret);
     expect(desk.logs.join('')).to.include('service desk: logged in');
   });
 });

@@ -23,8 +23,20 @@ export const XSS_SUMMARY = '<script>document.title="pwned"</script>Urgent DB acc
 export const XSS_JUSTIFICATION = '<img src=x onerror="document.title=\'pwned\'">"><b>bold</b>';
 
 const LOW = (duration: string, system = 'reporting-db') =>
-  [`Target systems: ${system}`, 'Account: svc_reports', 'Access: read-only', 'Justification: monthly report run', `Duration: ${duration}`].join('\n');
-const HIGH = ['Target systems: prod-db01', 'Account: sa', 'Access: read-write', 'Justification: fix replication', 'Duration: 1h'].join('\n');
+  [
+    `Target systems: ${system}`,
+    'Account: svc_reports',
+    'Access: read-only',
+    'Justification: monthly report run',
+    `Duration: ${duration}`,
+  ].join('\n');
+const HIGH = [
+  'Target systems: prod-db01',
+  'Account: sa',
+  'Access: read-write',
+  'Justification: fix replication',
+  'Duration: 1h',
+].join('\n');
 
 /** What the seeded store holds, by ticket key. */
 export interface Seeded {
@@ -51,7 +63,12 @@ export interface Seeded {
 export async function seedThroughService(): Promise<{ h: Harness; seeded: Seeded }> {
   const h = await Harness.start({ policy: quickPolicy({ max: '8h' }) });
   const file = async (description: string, summary: string) => {
-    const { key } = await h.fake.createIssue('acc-requester', { project: 'CRED', issueType: 'Credential request', summary, description });
+    const { key } = await h.fake.createIssue('acc-requester', {
+      project: 'CRED',
+      issueType: 'Credential request',
+      summary,
+      description,
+    });
     await h.settle();
     return key;
   };
@@ -154,10 +171,27 @@ export class DeskApp {
 
   static async start(options: DeskAppOptions): Promise<DeskApp> {
     const d = new DeskApp();
-    d.config = deskConfigSchema.parse({ users: [{ username: DESK_USER, passwordHash: await passwordHash() }], token: DESK_TOKEN, ...options.config });
+    d.config = deskConfigSchema.parse({
+      users: [{ username: DESK_USER, passwordHash: await passwordHash() }],
+      token: DESK_TOKEN,
+      ...options.config,
+    });
     const sink = new Writable({ write: (chunk, _enc, done) => (d.logs.push(String(chunk)), done()) });
     const log = createLogger({ level: 'debug', destination: sink });
-    const app = routerApp({ routers: [deskRouter({ store: options.store, audit: options.audit, clock: options.clock, config: d.config, log, publicUrl: options.publicUrl })], log, clock: options.clock });
+    const app = routerApp({
+      routers: [
+        deskRouter({
+          store: options.store,
+          audit: options.audit,
+          clock: options.clock,
+          config: d.config,
+          log,
+          publicUrl: options.publicUrl,
+        }),
+      ],
+      log,
+      clock: options.clock,
+    });
     d.server = createServer(app);
     await new Promise<void>((ok) => d.server.listen(0, '127.0.0.1', ok));
     d.url = `http://127.0.0.1:${(d.server.address() as AddressInfo).port}`;

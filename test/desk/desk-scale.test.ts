@@ -23,14 +23,31 @@ function request(i: number, state: RequestState): CredentialRequest {
     state,
     category: { id: 'shared-account', name: 'Generic or shared account' },
     requester: { id: `acc-user${i % 40}`, displayName: `User ${i % 40}` },
-    facts: { systems: [`host-${i % 25}`], account: `svc_${i % 7}`, access: 'read', justification: 'batch', duration: '2h', company: '', client: '' },
+    facts: {
+      systems: [`host-${i % 25}`],
+      account: `svc_${i % 7}`,
+      access: 'read',
+      justification: 'batch',
+      duration: '2h',
+      company: '',
+      client: '',
+    },
     factsFingerprint: `fp${i}`,
     missing: [],
     risk: i % 3 === 0 ? 'high' : 'low',
     riskRules: [],
     path: 'standard',
     steps: [{ id: 'it-approver', name: 'IT approver', groups: ['credential-approvers'], users: [], count: 1 }],
-    approvals: granted ? [{ actor: { id: 'acc-alice', displayName: 'Alice Approver' }, step: 'it-approver', at: iso(granted), historyId: `h${i}` }] : [],
+    approvals: granted
+      ? [
+          {
+            actor: { id: 'acc-alice', displayName: 'Alice Approver' },
+            step: 'it-approver',
+            at: iso(granted),
+            historyId: `h${i}`,
+          },
+        ]
+      : [],
     requestedMs: 2 * HOUR,
     grantMs: 2 * HOUR,
     capRule: null,
@@ -94,7 +111,9 @@ describe('service desk with thousands of requests (seeded through the store API)
     expect(o.activeGrants).to.have.length(granted.length);
     expect(o.pendingApprovals).to.have.length(N / STATES.length);
     // Next 24 hours: expiries at T0 + (i+1) minutes for i < 1440.
-    expect(o.upcomingRevocations.map((g: { ticketKey: string }) => g.ticketKey)).to.deep.equal(granted.filter((i) => i + 1 <= 1440).map((i) => `OPS-${i}`));
+    expect(o.upcomingRevocations.map((g: { ticketKey: string }) => g.ticketKey)).to.deep.equal(
+      granted.filter((i) => i + 1 <= 1440).map((i) => `OPS-${i}`),
+    );
     const left = o.activeGrants.map((g: { msLeft: number }) => g.msLeft);
     expect(left).to.deep.equal([...left].sort((a, b) => a - b));
     expect(o.activeGrants[0]).to.include({ ticketKey: 'OPS-0', msLeft: 60_000 });
@@ -109,14 +128,19 @@ describe('service desk with thousands of requests (seeded through the store API)
   });
 
   it('pages audit search results by 50, newest first, keeping the filter in the links', async () => {
-    const api = async (q: string) => JSON.parse((await call(`${desk.url}/desk/api/overview?${q}`, { headers: { authorization: `Bearer ${DESK_TOKEN}` } })).body).audit;
+    const api = async (q: string) =>
+      JSON.parse(
+        (await call(`${desk.url}/desk/api/overview?${q}`, { headers: { authorization: `Bearer ${DESK_TOKEN}` } })).body,
+      ).audit;
     const first = await api('ticket=ops-6');
     expect(first).to.include({ total: 120, page: 1, pages: 3 });
     expect(first.entries).to.have.length(50);
     expect(first.entries[0].action).to.equal('step-119');
     expect(first.entries[49].action).to.equal('step-70');
     const last = await api('ticket=ops-6&page=3');
-    expect(last.entries.map((e: { action: string }) => e.action)).to.deep.equal(Array.from({ length: 20 }, (_, k) => `step-${19 - k}`));
+    expect(last.entries.map((e: { action: string }) => e.action)).to.deep.equal(
+      Array.from({ length: 20 }, (_, k) => `step-${19 - k}`),
+    );
     expect((await api('ticket=ops-6&page=99')).page, 'a page past the end shows the last').to.equal(3);
 
     // Requester and system filters join entries to their request.
@@ -143,10 +167,15 @@ describe('service desk with thousands of requests (seeded through the store API)
       outcome: 'failed',
       rules: [],
     });
-    const o = JSON.parse((await call(`${desk.url}/desk/api/overview?ticket=OPS-7`, { headers: { authorization: `Bearer ${DESK_TOKEN}` } })).body);
+    const o = JSON.parse(
+      (await call(`${desk.url}/desk/api/overview?ticket=OPS-7`, { headers: { authorization: `Bearer ${DESK_TOKEN}` } }))
+        .body,
+    );
     expect(o.audit.total).to.equal(31);
     expect(o.audit.entries[0].action).to.equal('access-revoke');
     // A revoke that the audit records as failed lists the request under failed revocations.
-    expect(o.failedRevocations.map((f: { ticketKey: string; source: string }) => [f.ticketKey, f.source])).to.deep.equal([['OPS-7', 'audit access-revoke']]);
+    expect(
+      o.failedRevocations.map((f: { ticketKey: string; source: string }) => [f.ticketKey, f.source]),
+    ).to.deep.equal([['OPS-7', 'audit access-revoke']]);
   });
 });

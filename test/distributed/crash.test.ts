@@ -11,7 +11,8 @@ import type { GrantRecord } from '../../src/providers/builtin-provider';
 
 const CYCLES = 50;
 const TICKETS = 8;
-const DESCRIPTION = 'Target systems: reporting-db\nAccount: svc_reports\nAccess: read-only\nJustification: monthly run\nDuration: 1h';
+const DESCRIPTION =
+  'Target systems: reporting-db\nAccount: svc_reports\nAccess: read-only\nJustification: monthly run\nDuration: 1h';
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** A seeded generator, so a failing run can be replayed with the same kill points. */
@@ -28,16 +29,32 @@ describe('crash safety: kill -9 at random points of the workflow', function () {
   it(`${CYCLES} kill -9 cycles lose nothing and double nothing`, async () => {
     const seed = Number(process.env.CRASH_SEED ?? Date.now() % 100_000);
     const rand = random(seed);
-    const fake = new FakeJira({ email: 'credgate@example.com', apiToken: SECRETS.apiToken, users: USERS, statuses: STATUSES, serviceAccountId: SERVICE_ACCOUNT, projects: ['CRED'] });
+    const fake = new FakeJira({
+      email: 'credgate@example.com',
+      apiToken: SECRETS.apiToken,
+      users: USERS,
+      statuses: STATUSES,
+      serviceAccountId: SERVICE_ACCOUNT,
+      projects: ['CRED'],
+    });
     const store = freshSqliteUrl();
-    const env = childEnvironment({ store, jiraUrl: await fake.start(), policy: quickPolicy({ max: '5s', reminderBefore: '2s' }) });
+    const env = childEnvironment({
+      store,
+      jiraUrl: await fake.start(),
+      policy: quickPolicy({ max: '5s', reminderBefore: '2s' }),
+    });
 
     // The workflow as people drive it: file a request, then approve it; one is closed early.
     const keys: string[] = [];
     const actions: (() => Promise<Delivery | undefined>)[] = [];
     for (let i = 0; i < TICKETS; i++) {
       actions.push(async () => {
-        const { key, delivery } = await fake.createIssue('acc-requester', { project: 'CRED', issueType: 'Credential request', summary: `request ${i}`, description: DESCRIPTION });
+        const { key, delivery } = await fake.createIssue('acc-requester', {
+          project: 'CRED',
+          issueType: 'Credential request',
+          summary: `request ${i}`,
+          description: DESCRIPTION,
+        });
         keys.push(key);
         return delivery;
       });
@@ -80,7 +97,10 @@ describe('crash safety: kill -9 at random points of the workflow', function () {
         await actions.shift()!();
         await sleep(100);
       }
-      await eventually(() => keys.forEach((k) => expect(fake.statusOf(k), `${k} (seed ${seed})`).to.equal('Access revoked')), 40_000);
+      await eventually(
+        () => keys.forEach((k) => expect(fake.statusOf(k), `${k} (seed ${seed})`).to.equal('Access revoked')),
+        40_000,
+      );
       await sleep(1000);
 
       for (const key of keys) {

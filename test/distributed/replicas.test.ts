@@ -10,7 +10,8 @@ import { createAuditLog } from '../../src/audit/audit-log';
 import type { GrantRecord } from '../../src/providers/builtin-provider';
 
 const TICKETS = 9;
-const DESCRIPTION = 'Target systems: reporting-db\nAccount: svc_reports\nAccess: read-only\nJustification: monthly run\nDuration: 1h';
+const DESCRIPTION =
+  'Target systems: reporting-db\nAccount: svc_reports\nAccess: read-only\nJustification: monthly run\nDuration: 1h';
 
 for (const engine of [
   { name: 'Redis', url: () => freshRedisUrl(12) },
@@ -26,17 +27,34 @@ for (const engine of [
     });
 
     it('share a burst of deliveries; revocations due while one replica is killed run once each', async () => {
-      fake = new FakeJira({ email: 'credgate@example.com', apiToken: SECRETS.apiToken, users: USERS, statuses: STATUSES, serviceAccountId: SERVICE_ACCOUNT, projects: ['CRED'] });
+      fake = new FakeJira({
+        email: 'credgate@example.com',
+        apiToken: SECRETS.apiToken,
+        users: USERS,
+        statuses: STATUSES,
+        serviceAccountId: SERVICE_ACCOUNT,
+        projects: ['CRED'],
+      });
       const store = await engine.url();
-      const env = childEnvironment({ store, jiraUrl: await fake.start(), policy: quickPolicy({ max: '6s', reminderBefore: '2s' }) });
+      const env = childEnvironment({
+        store,
+        jiraUrl: await fake.start(),
+        policy: quickPolicy({ max: '6s', reminderBefore: '2s' }),
+      });
       replicas = await Promise.all([0, 1, 2].map(() => ChildService.start(env)));
-      const target = (i: number) => fake.setWebhook({ url: `${replicas[i % 3].url}/webhooks/jira`, secret: SECRETS.webhookSecret });
+      const target = (i: number) =>
+        fake.setWebhook({ url: `${replicas[i % 3].url}/webhooks/jira`, secret: SECRETS.webhookSecret });
 
       // A burst of new requests, spread over the replicas like a load balancer would.
       const keys: string[] = [];
       for (let i = 0; i < TICKETS; i++) {
         target(i);
-        const { key, delivery } = await fake.createIssue('acc-requester', { project: 'CRED', issueType: 'Credential request', summary: `request ${i}`, description: DESCRIPTION });
+        const { key, delivery } = await fake.createIssue('acc-requester', {
+          project: 'CRED',
+          issueType: 'Credential request',
+          summary: `request ${i}`,
+          description: DESCRIPTION,
+        });
         expect(delivery?.status).to.equal(202);
         keys.push(key);
       }

@@ -32,29 +32,50 @@ describe('engine: decide', () => {
   });
 
   it('asks for exactly the missing facts and waits for the requester', async () => {
-    const { request, effects } = await step(null, observed([], snapshot({ description: 'Target systems: crm\nAccount: admin' })));
+    const { request, effects } = await step(
+      null,
+      observed([], snapshot({ description: 'Target systems: crm\nAccount: admin' })),
+    );
     expect(request!.state).to.equal('awaiting-info');
     expect(request!.missing).to.deep.equal(['access', 'justification', 'duration']);
     const [c] = comments(effects);
     expect(c.template).to.equal('missing-facts');
-    expect((c.view.missing as { label: string }[]).map((m) => m.label)).to.deep.equal(['Access', 'Justification', 'Duration']);
+    expect((c.view.missing as { label: string }[]).map((m) => m.label)).to.deep.equal([
+      'Access',
+      'Justification',
+      'Duration',
+    ]);
     expect(statuses(effects)).to.deep.equal(['awaiting-info']);
   });
 
   it('re-evaluates when the requester replies with the missing facts', async () => {
     const first = await step(null, observed([], snapshot({ description: 'Target systems: crm\nAccount: admin' })));
     const reply = { author: requester, body: 'Access: read\nJustification: audit\nDuration: 1h', at: T0.toISOString() };
-    const second = await step(first.request, observed([], snapshot({ description: 'Target systems: crm\nAccount: admin', replies: [reply] })));
+    const second = await step(
+      first.request,
+      observed([], snapshot({ description: 'Target systems: crm\nAccount: admin', replies: [reply] })),
+    );
     expect(second.request!.state).to.equal('pending-approval');
     expect(comments(second.effects)[0].view.why).to.equal('completed');
     // A reply from someone else cannot complete the requester's facts.
     const stranger = { ...reply, author: outsider };
-    const third = await step(first.request, observed([], snapshot({ description: 'Target systems: crm\nAccount: admin', replies: [stranger] })));
+    const third = await step(
+      first.request,
+      observed([], snapshot({ description: 'Target systems: crm\nAccount: admin', replies: [stranger] })),
+    );
     expect(third.changed).to.equal(false);
   });
 
   it('rejects a duration nobody can parse', async () => {
-    const { request, effects } = await step(null, observed([], snapshot({ description: 'Target systems: crm\nAccount: a\nAccess: r\nJustification: j\nDuration: until friday' })));
+    const { request, effects } = await step(
+      null,
+      observed(
+        [],
+        snapshot({
+          description: 'Target systems: crm\nAccount: a\nAccess: r\nJustification: j\nDuration: until friday',
+        }),
+      ),
+    );
     expect(request!.state).to.equal('awaiting-info');
     expect((comments(effects)[0].view.invalid as { label: string }[])[0].label).to.equal('Duration');
   });
@@ -109,7 +130,9 @@ describe('engine: decide', () => {
   });
 
   it('needs two distinct approvers for high risk', async () => {
-    const snap = snapshot({ description: 'Target systems: prod-db\nAccount: a\nAccess: r\nJustification: j\nDuration: 1h' });
+    const snap = snapshot({
+      description: 'Target systems: prod-db\nAccount: a\nAccess: r\nJustification: j\nDuration: 1h',
+    });
     const created = await step(null, observed([], snap));
     expect(created.request!.risk).to.equal('high');
     expect(created.request!.riskRules.map((r) => r.id)).to.deep.equal(['production-system']);
@@ -125,7 +148,10 @@ describe('engine: decide', () => {
   });
 
   it('sends vendor requests down the vendor path: IT approver and client owner', async () => {
-    const snap = snapshot({ description: 'Target systems: crm\nAccount: a\nAccess: r\nJustification: j\nDuration: 1h\nCompany: Acme Support\nClient: Contoso' });
+    const snap = snapshot({
+      description:
+        'Target systems: crm\nAccount: a\nAccess: r\nJustification: j\nDuration: 1h\nCompany: Acme Support\nClient: Contoso',
+    });
     const created = await step(null, observed([], snap));
     expect(created.request!.category.id).to.equal('vendor-access');
     const it = await step(created.request, observed([change(approverA, 'Approved', 'approved')], snap));
@@ -170,25 +196,39 @@ describe('engine: decide', () => {
     const closed = await step(granted.request, observed([change(requester, 'Done', 'closed')]));
     expect(closed.request!.state).to.equal('revoked');
     expect(closed.effects.some((e) => e.kind === 'revoke')).to.equal(true);
-    expect(closed.effects.filter((e) => e.kind === 'unschedule').map((e) => (e as { timer: string }).timer)).to.have.members(['expiry', 'reminder']);
+    expect(
+      closed.effects.filter((e) => e.kind === 'unschedule').map((e) => (e as { timer: string }).timer),
+    ).to.have.members(['expiry', 'reminder']);
   });
 
   it('expires a request left pending too long, and ignores a stale timer', async () => {
     const created = await step(null, observed());
     const due = created.request!.timers['pending-timeout']!;
-    const stale = await step(created.request, { type: 'timer-fired', timer: 'pending-timeout', dueAt: '2026-01-01T00:00:00.000Z' });
+    const stale = await step(created.request, {
+      type: 'timer-fired',
+      timer: 'pending-timeout',
+      dueAt: '2026-01-01T00:00:00.000Z',
+    });
     expect(stale.changed).to.equal(false);
-    const expired = await step(created.request, { type: 'timer-fired', timer: 'pending-timeout', dueAt: due }, ctx(new Date(due)));
+    const expired = await step(
+      created.request,
+      { type: 'timer-fired', timer: 'pending-timeout', dueAt: due },
+      ctx(new Date(due)),
+    );
     expect(expired.request!.state).to.equal('expired');
     expect(statuses(expired.effects)).to.deep.equal(['expired']);
   });
 
   it('resets approvals when the facts change after an approval', async () => {
-    const snap = snapshot({ description: 'Target systems: prod-db\nAccount: a\nAccess: r\nJustification: j\nDuration: 1h' });
+    const snap = snapshot({
+      description: 'Target systems: prod-db\nAccount: a\nAccess: r\nJustification: j\nDuration: 1h',
+    });
     const created = await step(null, observed([], snap));
     const one = await step(created.request, observed([change(approverA, 'Approved', 'approved')], snap));
     expect(one.request!.approvals).to.have.length(1);
-    const edited = snapshot({ description: 'Target systems: prod-db, prod-dc\nAccount: a\nAccess: r\nJustification: j\nDuration: 1h' });
+    const edited = snapshot({
+      description: 'Target systems: prod-db, prod-dc\nAccount: a\nAccess: r\nJustification: j\nDuration: 1h',
+    });
     const after = await step(one.request, observed([], edited));
     expect(after.request!.approvals).to.have.length(0);
     expect(comments(after.effects)[0].view.why).to.equal('changed');
@@ -196,7 +236,10 @@ describe('engine: decide', () => {
 
   it('refuses a person moving the ticket to a status only credgate sets', async () => {
     const created = await step(null, observed());
-    const { effects, request } = await step(created.request, observed([change(approverA, 'Access granted', 'granted')]));
+    const { effects, request } = await step(
+      created.request,
+      observed([change(approverA, 'Access granted', 'granted')]),
+    );
     expect(request!.state).to.equal('pending-approval');
     expect(comments(effects)[0].view.rule).to.equal('credgate-owned-status');
     expect(effects.some((e) => e.kind === 'grant')).to.equal(false);
@@ -215,14 +258,39 @@ describe('engine: decide', () => {
 
 describe('engine: the requester is who filed the request', () => {
   it('a person who makes themselves reporter can neither supply facts by reply nor approve', async () => {
-    const created = await step(null, observed([], snapshot({ description: 'Target systems: crm\nAccount: admin\nAccess: read\nJustification: audit' })));
+    const created = await step(
+      null,
+      observed(
+        [],
+        snapshot({ description: 'Target systems: crm\nAccount: admin\nAccess: read\nJustification: audit' }),
+      ),
+    );
     expect(created.request!.state).to.equal('awaiting-info');
     // Alice edits the reporter field to herself, replies with the missing duration, then approves.
-    const hijacked = snapshot({ description: 'Target systems: crm\nAccount: admin\nAccess: read\nJustification: audit', reporter: approverA, replies: [{ author: approverA, body: 'Duration: 8h', at: '' }] });
+    const hijacked = snapshot({
+      description: 'Target systems: crm\nAccount: admin\nAccess: read\nJustification: audit',
+      reporter: approverA,
+      replies: [{ author: approverA, body: 'Duration: 8h', at: '' }],
+    });
     const after = await step(created.request, observed([], hijacked));
     expect(after.request!.state).to.equal('awaiting-info');
-    const pending = await step(created.request, observed([], snapshot({ description: 'Target systems: crm\nAccount: admin\nAccess: read\nJustification: audit\nDuration: 1h' })));
-    const approval = await step(pending.request, observed([change(approverA, 'Approved', 'approved')], { ...hijacked, description: 'Target systems: crm\nAccount: admin\nAccess: read\nJustification: audit\nDuration: 1h', replies: [] }));
+    const pending = await step(
+      created.request,
+      observed(
+        [],
+        snapshot({
+          description: 'Target systems: crm\nAccount: admin\nAccess: read\nJustification: audit\nDuration: 1h',
+        }),
+      ),
+    );
+    const approval = await step(
+      pending.request,
+      observed([change(approverA, 'Approved', 'approved')], {
+        ...hijacked,
+        description: 'Target systems: crm\nAccount: admin\nAccess: read\nJustification: audit\nDuration: 1h',
+        replies: [],
+      }),
+    );
     expect(approval.request!.state).to.equal('pending-approval');
     expect(comments(approval.effects)[0].view.rule).to.equal('separation-of-duties');
   });

@@ -12,7 +12,16 @@ import { handlers } from './jira/rest-handlers';
 const EMAIL = 'credgate-bot@example.com';
 const TOKEN = 'api-token-123';
 const SECRET = 'webhook-secret';
-const STATUSES = ['Open', 'Waiting for requester', 'Pending approval', 'Approved', 'Declined', 'Access granted', 'Access revoked', 'Done'];
+const STATUSES = [
+  'Open',
+  'Waiting for requester',
+  'Pending approval',
+  'Approved',
+  'Declined',
+  'Access granted',
+  'Access revoked',
+  'Done',
+];
 
 const users: FakeJiraOptions['users'] = [
   { accountId: 'acc-alice', displayName: 'Alice Requester', emailAddress: 'alice@example.com', groups: ['jira-users'] },
@@ -26,7 +35,12 @@ interface Received {
 }
 
 /** A tiny webhook receiver standing in for credgate. */
-async function startReceiver(): Promise<{ url: string; received: Received[]; respondWith: { status: number }; server: Server }> {
+async function startReceiver(): Promise<{
+  url: string;
+  received: Received[];
+  respondWith: { status: number };
+  server: Server;
+}> {
   const received: Received[] = [];
   const respondWith = { status: 202 };
   const app = express();
@@ -36,7 +50,12 @@ async function startReceiver(): Promise<{ url: string; received: Received[]; res
   });
   const server = createServer(app);
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/webhooks/jira`, received, respondWith, server };
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/webhooks/jira`,
+    received,
+    respondWith,
+    server,
+  };
 }
 
 function basic(email: string, token: string): string {
@@ -51,10 +70,23 @@ describe('FakeJira', () => {
 
   beforeEach(async () => {
     receiver = await startReceiver();
-    fake = new FakeJira({ email: EMAIL, apiToken: TOKEN, users, statuses: STATUSES, serviceAccountId: 'acc-credgate', webhook: { url: receiver.url, secret: SECRET } });
+    fake = new FakeJira({
+      email: EMAIL,
+      apiToken: TOKEN,
+      users,
+      statuses: STATUSES,
+      serviceAccountId: 'acc-credgate',
+      webhook: { url: receiver.url, secret: SECRET },
+    });
     base = await fake.start();
     http = (method, path, data, auth = basic(EMAIL, TOKEN)) =>
-      axios.request({ method, url: `${base}${path}`, data, headers: { Authorization: auth }, validateStatus: () => true });
+      axios.request({
+        method,
+        url: `${base}${path}`,
+        data,
+        headers: { Authorization: auth },
+        validateStatus: () => true,
+      });
   });
 
   afterEach(async () => {
@@ -63,7 +95,12 @@ describe('FakeJira', () => {
   });
 
   async function newIssue(summary = 'Need the prod DB password'): Promise<string> {
-    const { key } = await fake.createIssue('acc-alice', { project: 'CRED', issueType: 'Access request', summary, description: 'Why: on-call\n\nFor: 2h' });
+    const { key } = await fake.createIssue('acc-alice', {
+      project: 'CRED',
+      issueType: 'Access request',
+      summary,
+      description: 'Why: on-call\n\nFor: 2h',
+    });
     return key;
   }
 
@@ -99,7 +136,9 @@ describe('FakeJira', () => {
       expect(ok.data.author.accountId).to.equal('acc-credgate');
       expect(ok.data.body).to.equal('Approved by policy');
       expect(fake.violations).to.deep.equal([]);
-      const bad = await http('POST', `/rest/api/2/issue/${key}/comment`, { body: { type: 'doc', version: 1, content: [] } });
+      const bad = await http('POST', `/rest/api/2/issue/${key}/comment`, {
+        body: { type: 'doc', version: 1, content: [] },
+      });
       expect(bad.status).to.equal(400);
       expect(fake.violations).to.have.length(1);
       expect(fake.commentTexts(key)).to.deep.equal(['Approved by policy']);
@@ -107,7 +146,9 @@ describe('FakeJira', () => {
 
     it('rejects a transition without transition.id, unknown paths and wrong methods', async () => {
       const key = await newIssue();
-      expect((await http('POST', `/rest/api/2/issue/${key}/transitions`, { transition: { name: 'Approved' } })).status).to.equal(400);
+      expect(
+        (await http('POST', `/rest/api/2/issue/${key}/transitions`, { transition: { name: 'Approved' } })).status,
+      ).to.equal(400);
       expect((await http('GET', '/rest/api/2/issue/CRED-1/watchers')).status).to.equal(404);
       expect((await http('DELETE', `/rest/api/2/issue/${key}`)).status).to.equal(405);
       expect((await http('GET', '/rest/api/3/user/groups')).status).to.equal(400);
@@ -119,15 +160,28 @@ describe('FakeJira', () => {
     it('answers 404 for an unknown issue and 400 for a transition not available from the current status', async () => {
       const missing = await http('GET', '/rest/api/2/issue/CRED-99');
       expect(missing.status).to.equal(404);
-      expect(missing.data.errorMessages).to.deep.equal(['Issue does not exist or you do not have permission to see it.']);
-      const restricted = new FakeJira({ email: EMAIL, apiToken: TOKEN, users, statuses: STATUSES, serviceAccountId: 'acc-credgate', transitions: { Open: ['Pending approval'] } });
+      expect(missing.data.errorMessages).to.deep.equal([
+        'Issue does not exist or you do not have permission to see it.',
+      ]);
+      const restricted = new FakeJira({
+        email: EMAIL,
+        apiToken: TOKEN,
+        users,
+        statuses: STATUSES,
+        serviceAccountId: 'acc-credgate',
+        transitions: { Open: ['Pending approval'] },
+      });
       const url = await restricted.start();
       try {
         const { key } = await restricted.createIssue('acc-alice', { project: 'CRED', issueType: 'Task', summary: 's' });
         const client = new Version2Client({ host: url, authentication: { basic: { email: EMAIL, apiToken: TOKEN } } });
         const { transitions } = await client.issues.getTransitions({ issueIdOrKey: key });
         expect(transitions?.map((t) => t.name)).to.deep.equal(['Pending approval']);
-        const res = await axios.post(`${url}/rest/api/2/issue/${key}/transitions`, { transition: { id: '41' } }, { headers: { Authorization: basic(EMAIL, TOKEN) }, validateStatus: () => true });
+        const res = await axios.post(
+          `${url}/rest/api/2/issue/${key}/transitions`,
+          { transition: { id: '41' } },
+          { headers: { Authorization: basic(EMAIL, TOKEN) }, validateStatus: () => true },
+        );
         expect(res.status).to.equal(400);
         expect(res.data.errorMessages).to.deep.equal(["Transition id '41' is not valid for this issue."]);
         expect(restricted.violations).to.deep.equal([]);
@@ -154,7 +208,10 @@ describe('FakeJira', () => {
       const client = new Version2Client({ host: base, authentication: { basic: { email: EMAIL, apiToken: TOKEN } } });
 
       expect((await client.myself.getCurrentUser()).accountId).to.equal('acc-credgate');
-      const issue = await client.issues.getIssue({ issueIdOrKey: key, fields: ['summary', 'status', 'description', 'customfield_10050', 'reporter'] });
+      const issue = await client.issues.getIssue({
+        issueIdOrKey: key,
+        fields: ['summary', 'status', 'description', 'customfield_10050', 'reporter'],
+      });
       expect(issue.fields.summary).to.equal('Need the prod DB password');
       expect(issue.fields.description).to.equal('Why: on-call\n\nFor: 2h');
       expect(issue.fields.status.name).to.equal('Open');
@@ -163,7 +220,10 @@ describe('FakeJira', () => {
       expect((issue.fields as Record<string, unknown>).customfield_10050).to.equal('prod-db');
       expect(issue.fields).not.to.have.property('labels');
 
-      const comment = await client.issueComments.addComment({ issueIdOrKey: key, comment: 'Your request is pending approval.' });
+      const comment = await client.issueComments.addComment({
+        issueIdOrKey: key,
+        comment: 'Your request is pending approval.',
+      });
       // jira.js 5 types the v2 comment body as `comment`, but Jira (and the fake) answer with `body`.
       expect((comment as { body?: unknown }).body).to.equal('Your request is pending approval.');
       const comments = await client.issueComments.getComments({ issueIdOrKey: key, orderBy: 'created' });
@@ -189,9 +249,14 @@ describe('FakeJira', () => {
       expect(members.values?.map((u) => u.accountId)).to.deep.equal(['acc-bob']);
 
       const other = await newIssue('second');
-      const found = await client.issueSearch.searchForIssuesUsingJql({ jql: 'project = CRED AND status in ("Pending approval", "Approved")' });
+      const found = await client.issueSearch.searchForIssuesUsingJql({
+        jql: 'project = CRED AND status in ("Pending approval", "Approved")',
+      });
       expect(found.issues?.map((i) => i.key)).to.deep.equal([key]);
-      const byKey = await client.issueSearch.searchForIssuesUsingJqlPost({ jql: `issuekey in (${key}, ${other}) ORDER BY key ASC`, fields: ['status'] });
+      const byKey = await client.issueSearch.searchForIssuesUsingJqlPost({
+        jql: `issuekey in (${key}, ${other}) ORDER BY key ASC`,
+        fields: ['status'],
+      });
       expect(byKey.issues?.map((i) => i.key)).to.deep.equal([key, other]);
       expect(byKey.issues?.[0].fields.status.name).to.equal('Pending approval');
 
@@ -207,7 +272,11 @@ describe('FakeJira', () => {
       const issue = await client.issues.getIssue({ issueIdOrKey: key });
       expect(issue.fields.description).to.deep.include({ type: 'doc', version: 1 });
 
-      const doc = { type: 'doc', version: 1, content: [{ type: 'paragraph', content: [{ type: 'text', text: 'Granted until 18:00.' }] }] };
+      const doc = {
+        type: 'doc',
+        version: 1,
+        content: [{ type: 'paragraph', content: [{ type: 'text', text: 'Granted until 18:00.' }] }],
+      };
       await client.issueComments.addComment({ issueIdOrKey: key, comment: doc as never });
       expect(fake.comments(key)[0].body).to.deep.equal(doc);
       expect(fake.commentTexts(key)).to.deep.equal(['Granted until 18:00.']);
@@ -215,13 +284,21 @@ describe('FakeJira', () => {
       expect(v2.data.comments[0].body).to.equal('Granted until 18:00.');
 
       const { transitions = [] } = await client.issues.getTransitions({ issueIdOrKey: key });
-      await client.issues.doTransition({ issueIdOrKey: key, transition: { id: String(transitions.find((t) => t.name === 'Declined')?.id) } });
+      await client.issues.doTransition({
+        issueIdOrKey: key,
+        transition: { id: String(transitions.find((t) => t.name === 'Declined')?.id) },
+      });
       expect(fake.statusOf(key)).to.equal('Declined');
       const changelog = await client.issues.getChangeLogs({ issueIdOrKey: key, maxResults: 1 });
       expect(changelog.values?.[0].items?.[0].toString).to.equal('Declined');
-      expect((await client.users.getUserGroups({ accountId: 'acc-alice' })).map((g) => g.name)).to.deep.equal(['jira-users']);
+      expect((await client.users.getUserGroups({ accountId: 'acc-alice' })).map((g) => g.name)).to.deep.equal([
+        'jira-users',
+      ]);
 
-      const result = await client.issueSearch.searchForIssuesUsingJqlEnhancedSearch({ jql: 'project = CRED AND status = Declined', fields: ['status'] });
+      const result = await client.issueSearch.searchForIssuesUsingJqlEnhancedSearch({
+        jql: 'project = CRED AND status = Declined',
+        fields: ['status'],
+      });
       expect(result.issues?.map((i) => i.key)).to.deep.equal([key]);
 
       expect(fake.violations).to.deep.equal([]);
@@ -233,7 +310,9 @@ describe('FakeJira', () => {
       const status = await http('GET', `/rest/api/2/search?jql=${encodeURIComponent('status = "Aproved"')}`);
       expect(status.status).to.equal(400);
       expect(status.data.errorMessages).to.deep.equal(["The value 'Aproved' does not exist for the field 'status'."]);
-      const error = await client.issueSearch.searchForIssuesUsingJqlPost({ jql: 'issuekey in (CRED-1, CRED-404)' }).catch((e: unknown) => e);
+      const error = await client.issueSearch
+        .searchForIssuesUsingJqlPost({ jql: 'issuekey in (CRED-1, CRED-404)' })
+        .catch((e: unknown) => e);
       expect(error).to.be.instanceOf(Error);
       expect((error as { status?: number }).status).to.equal(400);
       expect(fake.violations).to.have.length(2);
@@ -243,7 +322,12 @@ describe('FakeJira', () => {
 
   describe('webhooks', () => {
     it('signs each delivery with X-Hub-Signature over the raw body', async () => {
-      const { key, delivery } = await fake.createIssue('acc-alice', { project: 'CRED', issueType: 'Access request', summary: 'Need access', labels: ['prod'] });
+      const { key, delivery } = await fake.createIssue('acc-alice', {
+        project: 'CRED',
+        issueType: 'Access request',
+        summary: 'Need access',
+        labels: ['prod'],
+      });
       expect(delivery?.status).to.equal(202);
       const [got] = receiver.received;
       expect(got.headers['content-type']).to.equal('application/json');
@@ -273,15 +357,35 @@ describe('FakeJira', () => {
       expect(transition).to.include({ webhookEvent: 'jira:issue_updated', issue_event_type_name: 'issue_generic' });
       expect(transition.user.accountId).to.equal('acc-bob');
       expect(transition.changelog.items).to.deep.equal([
-        { field: 'status', fieldtype: 'jira', fieldId: 'status', from: '10000', fromString: 'Open', to: '10003', toString: 'Approved' },
+        {
+          field: 'status',
+          fieldtype: 'jira',
+          fieldId: 'status',
+          from: '10000',
+          fromString: 'Open',
+          to: '10003',
+          toString: 'Approved',
+        },
       ]);
       expect(edit).to.include({ webhookEvent: 'jira:issue_updated', issue_event_type_name: 'issue_updated' });
-      expect(edit.changelog.items[0]).to.include({ fieldtype: 'custom', fieldId: 'customfield_10050', fromString: null, toString: 'prod-db' });
+      expect(edit.changelog.items[0]).to.include({
+        fieldtype: 'custom',
+        fieldId: 'customfield_10050',
+        fromString: null,
+        toString: 'prod-db',
+      });
       expect(Object.keys(comment).sort()).to.deep.equal(['comment', 'issue', 'timestamp', 'webhookEvent']);
       expect(comment.webhookEvent).to.equal('comment_created');
       expect(comment.comment).to.include({ body: 'LGTM', jsdPublic: true });
       expect(comment.comment.author.accountId).to.equal('acc-bob');
-      expect(Object.keys(comment.issue.fields).sort()).to.deep.equal(['assignee', 'issuetype', 'priority', 'project', 'status', 'summary']);
+      expect(Object.keys(comment.issue.fields).sort()).to.deep.equal([
+        'assignee',
+        'issuetype',
+        'priority',
+        'project',
+        'status',
+        'summary',
+      ]);
       expect(fake.issue(key).history.map((h) => h.author.accountId)).to.deep.equal(['acc-bob', 'acc-alice']);
     });
 
@@ -299,7 +403,9 @@ describe('FakeJira', () => {
       await fake.deliver({ webhookEvent: 'comment_created' }, { badSignature: true, identifier: 'fixed-id' });
       const bad = receiver.received[3];
       expect(bad.headers['x-atlassian-webhook-identifier']).to.equal('fixed-id');
-      expect(bad.headers['x-hub-signature']).to.not.equal(`sha256=${createHmac('sha256', SECRET).update(bad.raw).digest('hex')}`);
+      expect(bad.headers['x-hub-signature']).to.not.equal(
+        `sha256=${createHmac('sha256', SECRET).update(bad.raw).digest('hex')}`,
+      );
       await fake.deliver({ webhookEvent: 'comment_created' }, { noSignature: true });
       expect(receiver.received[4].headers).to.not.have.property('x-hub-signature');
     });
@@ -310,12 +416,28 @@ describe('FakeJira', () => {
       await fake.idle();
       expect(receiver.received).to.have.length(1);
 
-      const echo = new FakeJira({ email: EMAIL, apiToken: TOKEN, users, statuses: STATUSES, serviceAccountId: 'acc-credgate', webhook: { url: receiver.url }, echoOwnEvents: true });
+      const echo = new FakeJira({
+        email: EMAIL,
+        apiToken: TOKEN,
+        users,
+        statuses: STATUSES,
+        serviceAccountId: 'acc-credgate',
+        webhook: { url: receiver.url },
+        echoOwnEvents: true,
+      });
       const url = await echo.start();
       try {
         const { key: k } = await echo.createIssue('acc-alice', { project: 'CRED', issueType: 'Task', summary: 's' });
-        await axios.post(`${url}/rest/api/2/issue/${k}/comment`, { body: 'mine' }, { headers: { Authorization: basic(EMAIL, TOKEN) } });
-        await axios.post(`${url}/rest/api/2/issue/${k}/transitions`, { transition: { id: '31' } }, { headers: { Authorization: basic(EMAIL, TOKEN) } });
+        await axios.post(
+          `${url}/rest/api/2/issue/${k}/comment`,
+          { body: 'mine' },
+          { headers: { Authorization: basic(EMAIL, TOKEN) } },
+        );
+        await axios.post(
+          `${url}/rest/api/2/issue/${k}/transitions`,
+          { transition: { id: '31' } },
+          { headers: { Authorization: basic(EMAIL, TOKEN) } },
+        );
         await echo.idle();
         const events = receiver.received.slice(2).map((r) => JSON.parse(r.raw.toString('utf8')));
         expect(events.map((e) => e.webhookEvent)).to.deep.equal(['comment_created', 'jira:issue_updated']);

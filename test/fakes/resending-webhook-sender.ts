@@ -20,7 +20,10 @@ export abstract class ResendingWebhookSender {
   }
 
   /** A forged request is posted but not kept: the vendor never sent it, so it would never resend it. */
-  protected sendPrepared(request: PreparedWebhook, options: { forged?: boolean } = {}): Promise<{ status: number; body: string } | undefined> {
+  protected sendPrepared(
+    request: PreparedWebhook,
+    options: { forged?: boolean } = {},
+  ): Promise<{ status: number; body: string } | undefined> {
     if (!options.forged) this.last = request;
     return this.post(request);
   }

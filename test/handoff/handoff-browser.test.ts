@@ -42,7 +42,9 @@ describe('one-time link in a real browser (Chromium)', function () {
     expect(await page.content()).not.to.include(SECRET);
     expect(await page.locator('body').innerText()).to.include('password for svc-backup <script>alert(1)</script>');
     // The inline stylesheet is allowed by its hash: the button is styled.
-    expect(await page.evaluate(`getComputedStyle(document.querySelector('button')).backgroundColor`)).to.equal('rgb(0, 82, 204)');
+    expect(await page.evaluate(`getComputedStyle(document.querySelector('button')).backgroundColor`)).to.equal(
+      'rgb(0, 82, 204)',
+    );
 
     await page.getByRole('button', { name: 'Reveal' }).click();
     await page.locator('#secret').waitFor();

@@ -33,7 +33,12 @@ describe('handoff configuration', () => {
   });
 
   it('accepts a 32-byte key as base64, base64url or hex', () => {
-    for (const text of [KEY.toString('base64'), KEY.toString('base64url'), KEY.toString('hex'), KEY.toString('hex').toUpperCase()]) {
+    for (const text of [
+      KEY.toString('base64'),
+      KEY.toString('base64url'),
+      KEY.toString('hex'),
+      KEY.toString('hex').toUpperCase(),
+    ]) {
       const config = handoffConfigSchema.parse({ key: text });
       expect(resolveHandoffKey(config)?.equals(KEY), text).to.equal(true);
     }
@@ -48,7 +53,9 @@ describe('handoff configuration', () => {
     const junk = 'this is my password!';
     expect(problems({ key: junk })).to.include('the value is neither');
     expect(problems({ key: junk })).not.to.include(junk);
-    expect(problems({ key: KEY.toString('base64'), keyFile: '/x' })).to.include('keyFile: set key or keyFile, not both');
+    expect(problems({ key: KEY.toString('base64'), keyFile: '/x' })).to.include(
+      'keyFile: set key or keyFile, not both',
+    );
     expect(problems({ ttl: 'soon' })).to.include('ttl: expected a duration');
     expect(problems({ path: 's/' })).to.include('path: expected a path such as "/s"');
     expect(problems({ keys: 'x' })).to.include('Unrecognized key');
@@ -68,7 +75,9 @@ describe('handoff configuration', () => {
 
   it('fails clearly on a missing or wrong key file, without its content', () => {
     const missing = join(dir, 'absent');
-    expect(() => resolveHandoffKey({ keyFile: missing })).to.throw(`handoff.keyFile points to ${missing}, which cannot be read`);
+    expect(() => resolveHandoffKey({ keyFile: missing })).to.throw(
+      `handoff.keyFile points to ${missing}, which cannot be read`,
+    );
     const file = join(dir, 'short');
     const content = randomBytes(20).toString('hex');
     writeFileSync(file, content);

@@ -83,7 +83,9 @@ describe('one-time links over HTTP', function () {
     expect(rig.reveals).to.have.length(1);
     const [{ link: revealed, viewer }] = rig.reveals;
     expect(revealed).to.deep.equal({
-      id: createHash('sha256').update(link.url.split('/').pop() as string).digest('hex'),
+      id: createHash('sha256')
+        .update(link.url.split('/').pop() as string)
+        .digest('hex'),
       requestId: 'req-1',
       ticket: { connector: 'jira', id: '10042', key: 'OPS-42' },
       label: 'password for <svc-backup> & "friends"',
@@ -97,7 +99,8 @@ describe('one-time links over HTTP', function () {
     // The store never held the token or the plaintext, before or after the reveal.
     const dump = await rig.dumpStore();
     expect(dump).to.include('"state":"revealed"');
-    for (const s of [...leakChecks, Buffer.from(SECRET).toString('base64'), Buffer.from(SECRET).toString('hex')]) expect(dump).not.to.include(s);
+    for (const s of [...leakChecks, Buffer.from(SECRET).toString('base64'), Buffer.from(SECRET).toString('hex')])
+      expect(dump).not.to.include(s);
     expect(dump).not.to.include('"box"'); // the ciphertext went with the reveal
   });
 
@@ -108,7 +111,13 @@ describe('one-time links over HTTP', function () {
     const dump = await rig.dumpStore();
     expect(dump).to.include('"state":"live"');
     expect(dump).to.include('"box"');
-    for (const s of [...leakChecks, Buffer.from(SECRET).toString('base64'), Buffer.from(SECRET).toString('hex'), 'Tr0ub4dor']) expect(dump).not.to.include(s);
+    for (const s of [
+      ...leakChecks,
+      Buffer.from(SECRET).toString('base64'),
+      Buffer.from(SECRET).toString('hex'),
+      'Tr0ub4dor',
+    ])
+      expect(dump).not.to.include(s);
   });
 
   it('expires at the end of the ttl or of the grant, whichever comes first; expired looks like unknown', async () => {
@@ -173,7 +182,12 @@ describe('one-time links over HTTP', function () {
     const first = await rig.issue('first-Secret-111', { idempotencyKey: 'grant:req-1:e1' });
     const second = await rig.issue('second-Secret-222', { idempotencyKey: 'grant:req-1:e1' });
     const other = await rig.issue('other-Secret-333', { idempotencyKey: 'grant:req-2:e1' });
-    leakChecks.push('first-Secret', 'second-Secret', 'other-Secret', ...[first, second, other].flatMap((l) => tokenForms(l.url)));
+    leakChecks.push(
+      'first-Secret',
+      'second-Secret',
+      'other-Secret',
+      ...[first, second, other].flatMap((l) => tokenForms(l.url)),
+    );
     expect(second.url).not.to.equal(first.url);
 
     const dead = await reveal(first.url);
@@ -207,7 +221,9 @@ describe('one-time links over HTTP', function () {
     expect(shown.status).to.equal(200);
     expect(shownSecret(shown.body)).to.equal(SECRET);
     expect((await reveal(link.url)).status).to.equal(410);
-    const line = rig.logs.map((l) => JSON.parse(l)).find((l) => l.msg === 'one-time link revealed, but recording the reveal failed');
+    const line = rig.logs
+      .map((l) => JSON.parse(l))
+      .find((l) => l.msg === 'one-time link revealed, but recording the reveal failed');
     expect(line).to.include({ level: 50, requestId: 'req-1', err: 'ticketing system unreachable' });
   });
 
@@ -217,7 +233,8 @@ describe('one-time links over HTTP', function () {
     leakChecks.push(...tokenForms(link.url));
     const guesses = [];
     // A forged X-Forwarded-For per request does not buy a fresh bucket.
-    for (let i = 0; i < 4; i++) guesses.push(await reveal(`${rig.url}/s/${String(i).repeat(43)}`, { 'x-forwarded-for': `203.0.113.${i}` }));
+    for (let i = 0; i < 4; i++)
+      guesses.push(await reveal(`${rig.url}/s/${String(i).repeat(43)}`, { 'x-forwarded-for': `203.0.113.${i}` }));
     expect(guesses.map((g) => g.status)).to.deep.equal([410, 410, 410, 429]);
     expect(guesses[3].headers['retry-after']).to.equal('10');
     expect(guesses[3].body).to.include('Too many attempts');
@@ -254,8 +271,14 @@ describe('one-time links over HTTP', function () {
 
   it('refuses a grant that has already ended, an empty secret and a missing label', async () => {
     rig = await Rig.start();
-    const failure = (p: Promise<unknown>) => p.then(() => null, (e: Error) => e.message);
-    expect(await failure(rig.issue(SECRET, { expiresAt: '2025-03-01T09:59:59.000Z' }))).to.equal('the grant has already ended; no link was issued');
+    const failure = (p: Promise<unknown>) =>
+      p.then(
+        () => null,
+        (e: Error) => e.message,
+      );
+    expect(await failure(rig.issue(SECRET, { expiresAt: '2025-03-01T09:59:59.000Z' }))).to.equal(
+      'the grant has already ended; no link was issued',
+    );
     expect(await failure(rig.issue(''))).to.include('is empty');
     expect(await failure(rig.issue(SECRET, { label: ' \n ' }))).to.include('needs a label');
     expect(await rig.dumpStore()).to.equal('');

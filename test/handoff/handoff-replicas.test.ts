@@ -35,7 +35,9 @@ for (const engine of ENGINES) {
       const link = await a.issue('replica-Secret-1');
       const path = new URL(link.url).pathname;
       const answers = await Promise.all([...Array(8)].map((_, i) => reveal(`${(i % 2 ? a : b).url}${path}`)));
-      expect(answers.filter((x) => x.status === 200).map((x) => shownSecret(x.body))).to.deep.equal(['replica-Secret-1']);
+      expect(answers.filter((x) => x.status === 200).map((x) => shownSecret(x.body))).to.deep.equal([
+        'replica-Secret-1',
+      ]);
       expect(answers.filter((x) => x.status === 410)).to.have.length(7);
       expect(a.reveals.length + b.reveals.length).to.equal(1);
       const dump = await a.dumpStore();

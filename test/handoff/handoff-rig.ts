@@ -98,7 +98,8 @@ export class Rig {
   /** Every key and value of the handoff namespace, as one string. */
   async dumpStore(): Promise<string> {
     const out: string[] = [];
-    for await (const [key, value] of this.store.kv.handoff.iterator!(undefined)) out.push(`${String(key)} = ${JSON.stringify(value)}`);
+    for await (const [key, value] of this.store.kv.handoff.iterator!(undefined))
+      out.push(`${String(key)} = ${JSON.stringify(value)}`);
     return out.join('\n');
   }
 
@@ -121,7 +122,14 @@ export async function get(url: string, headers: Record<string, string> = {}): Pr
 
 export async function reveal(url: string, headers: Record<string, string> = {}): Promise<Answer> {
   // What the page's form sends.
-  return answer(await fetch(`${url}/reveal`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded', ...headers }, body: '', redirect: 'manual' }));
+  return answer(
+    await fetch(`${url}/reveal`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded', ...headers },
+      body: '',
+      redirect: 'manual',
+    }),
+  );
 }
 
 async function answer(res: Response): Promise<Answer> {

@@ -8,7 +8,12 @@ import { SECRETS } from './harness';
 const ROOT = resolve(__dirname, '../..');
 
 /** Writes a config and policy for credgate processes started by tests; returns their environment. */
-export function childEnvironment(options: { store: string; jiraUrl: string; policy: Policy; config?: Record<string, unknown> }): Record<string, string> {
+export function childEnvironment(options: {
+  store: string;
+  jiraUrl: string;
+  policy: Policy;
+  config?: Record<string, unknown>;
+}): Record<string, string> {
   const dir = mkdtempSync(join(tmpdir(), 'credgate-child-'));
   const policyPath = join(dir, 'policy.json');
   // JSON is YAML: the policy document as the test built it.
@@ -50,7 +55,15 @@ function bundle(): string {
   if (bundled) return bundled;
   const outfile = join(ROOT, 'dist', 'test-main.js');
   // eslint-disable-next-line @typescript-eslint/no-require-imports
-  require('esbuild').buildSync({ entryPoints: [join(ROOT, 'src/main.ts')], bundle: true, platform: 'node', target: 'node20', packages: 'external', outfile, logLevel: 'warning' });
+  require('esbuild').buildSync({
+    entryPoints: [join(ROOT, 'src/main.ts')],
+    bundle: true,
+    platform: 'node',
+    target: 'node20',
+    packages: 'external',
+    outfile,
+    logLevel: 'warning',
+  });
   return (bundled = outfile);
 }
 

@@ -12,11 +12,21 @@ export const ARTIFACTS = resolve(__dirname, '..', 'artifacts');
  */
 export async function launchChromium(): Promise<Browser> {
   if (!existsSync(CHROMIUM)) {
-    throw new Error(`${CHROMIUM} is missing: run scripts/install-system-packages.sh (as root) to install Debian's chromium for the browser tests`);
+    throw new Error(
+      `${CHROMIUM} is missing: run scripts/install-system-packages.sh (as root) to install Debian's chromium for the browser tests`,
+    );
   }
   return chromium.launch({
     executablePath: CHROMIUM,
     headless: true,
-    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+    args: [
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+    ],
   });
 }

@@ -69,7 +69,15 @@ export class Harness {
   ) {}
 
   static async start(options: HarnessOptions = {}): Promise<Harness> {
-    const fake = new FakeJira({ email: 'credgate@example.com', apiToken: SECRETS.apiToken, users: USERS, statuses: STATUSES, serviceAccountId: SERVICE_ACCOUNT, projects: ['CRED'], ...options.fake });
+    const fake = new FakeJira({
+      email: 'credgate@example.com',
+      apiToken: SECRETS.apiToken,
+      users: USERS,
+      statuses: STATUSES,
+      serviceAccountId: SERVICE_ACCOUNT,
+      projects: ['CRED'],
+      ...options.fake,
+    });
     const h = new Harness(fake, options);
     const jiraUrl = await fake.start();
     const configPath = join(h.dir, 'credgate.yaml');
@@ -103,7 +111,12 @@ export class Harness {
       },
     });
     const log = createLogger({ level: 'debug', secrets: this.config.secrets, destination: sink });
-    this.service = await createService({ config: this.config, log, policy: this.options.policy ?? quickPolicy(), providers: this.options.providers });
+    this.service = await createService({
+      config: this.config,
+      log,
+      policy: this.options.policy ?? quickPolicy(),
+      providers: this.options.providers,
+    });
     const port = await this.service.listen(0, '127.0.0.1');
     this.url = `http://127.0.0.1:${port}`;
     this.fake.setWebhook({ url: `${this.url}/webhooks/jira`, secret: SECRETS.webhookSecret });
@@ -150,7 +163,8 @@ export class Harness {
 
   /** What the builtin provider recorded of a ticket's grant; undefined when nothing was granted. */
   async grantOf(key: string): Promise<GrantRecord | undefined> {
-    for await (const r of this.service.store.requests.all()) if (r.ticket.key === key) return (await this.service.store.kv.grants.get(r.id)) as GrantRecord | undefined;
+    for await (const r of this.service.store.requests.all())
+      if (r.ticket.key === key) return (await this.service.store.kv.grants.get(r.id)) as GrantRecord | undefined;
     return undefined;
   }
 

@@ -6,7 +6,9 @@ import { resolve } from 'node:path';
 export const shippedPolicy = (): Policy => loadPolicy(resolve(__dirname, '../../config/policy.yaml'));
 
 /** A small policy with short durations, for scenarios that wait for real timers. */
-export function quickPolicy(overrides: { max?: string; reminderBefore?: string; pendingTimeout?: string; providers?: unknown[] } = {}): Policy {
+export function quickPolicy(
+  overrides: { max?: string; reminderBefore?: string; pendingTimeout?: string; providers?: unknown[] } = {},
+): Policy {
   return compilePolicy({
     version: 1,
     categories: [
@@ -27,7 +29,12 @@ export function quickPolicy(overrides: { max?: string; reminderBefore?: string; 
     ],
     risk: {
       rules: [
-        { id: 'production-system', description: 'a production system is involved', when: { any: [{ fact: 'systems', operator: 'matches', value: 'prod' }] }, risk: 'high' },
+        {
+          id: 'production-system',
+          description: 'a production system is involved',
+          when: { any: [{ fact: 'systems', operator: 'matches', value: 'prod' }] },
+          risk: 'high',
+        },
       ],
     },
     durations: { default: '1h', max: { low: overrides.max ?? '8h', high: overrides.max ?? '4h' } },

@@ -71,7 +71,11 @@ function activeDirectorySchema(): string {
 }
 
 function slapdConf(dir: string, features: Slapd['features']): string {
-  const modules = ['back_mdb', ...(features.ppolicy ? ['ppolicy'] : []), ...(features.lastbind ? ['lastbind'] : [])].filter((m) => existsSync(join(MODULE_DIR, `${m}.la`)));
+  const modules = [
+    'back_mdb',
+    ...(features.ppolicy ? ['ppolicy'] : []),
+    ...(features.lastbind ? ['lastbind'] : []),
+  ].filter((m) => existsSync(join(MODULE_DIR, `${m}.la`)));
   const service = `dn.exact="${SERVICE_DN}"`;
   return [
     ...['core', 'cosine', 'inetorgperson', 'nis'].map((s) => `include ${SCHEMA_DIR}/${s}.schema`),
@@ -117,17 +121,40 @@ function seedLdif(features: Slapd['features']): string {
   ];
   const entries: string[][] = [
     [`dn: ${BASE_DN}`, 'objectClass: dcObject', 'objectClass: organization', 'dc: example', 'o: Example'],
-    ...['people', 'groups', 'services', 'policies', 'ad'].map((ou) => [`dn: ou=${ou},${BASE_DN}`, 'objectClass: organizationalUnit', `ou: ${ou}`]),
-    [`dn: ${SERVICE_DN}`, 'objectClass: applicationProcess', 'objectClass: simpleSecurityObject', 'cn: credgate', `userPassword: ${hash(SEED_PASSWORDS.service)}`],
+    ...['people', 'groups', 'services', 'policies', 'ad'].map((ou) => [
+      `dn: ou=${ou},${BASE_DN}`,
+      'objectClass: organizationalUnit',
+      `ou: ${ou}`,
+    ]),
+    [
+      `dn: ${SERVICE_DN}`,
+      'objectClass: applicationProcess',
+      'objectClass: simpleSecurityObject',
+      'cn: credgate',
+      `userPassword: ${hash(SEED_PASSWORDS.service)}`,
+    ],
     person('alice', 'alice@example.test', SEED_PASSWORDS.alice),
     person('bob', 'bob@example.test', 'bob-Secret-6'),
     person('dup1', 'shared-inbox@example.test', 'dup-Secret-8'),
     person('dup2', 'shared-inbox@example.test', 'dup-Secret-9'),
     // A vendor account provisioned closed: mode enable opens it for a grant.
-    person('svc-vendor', 'vendor@vendor.test', SEED_PASSWORDS.vendor, ['shadowExpire: 1', ...(features.ppolicy ? ['pwdAccountLockedTime: 000001010000Z'] : [])]),
+    person('svc-vendor', 'vendor@vendor.test', SEED_PASSWORDS.vendor, [
+      'shadowExpire: 1',
+      ...(features.ppolicy ? ['pwdAccountLockedTime: 000001010000Z'] : []),
+    ]),
     person('svc-backup', 'backup@example.test', SEED_PASSWORDS.backup),
-    [`dn: cn=vpn,ou=groups,${BASE_DN}`, 'objectClass: groupOfNames', 'cn: vpn', `member: cn=placeholder,ou=groups,${BASE_DN}`],
-    [`dn: cn=db-admins,ou=groups,${BASE_DN}`, 'objectClass: groupOfUniqueNames', 'cn: db-admins', `uniqueMember: cn=placeholder,ou=groups,${BASE_DN}`],
+    [
+      `dn: cn=vpn,ou=groups,${BASE_DN}`,
+      'objectClass: groupOfNames',
+      'cn: vpn',
+      `member: cn=placeholder,ou=groups,${BASE_DN}`,
+    ],
+    [
+      `dn: cn=db-admins,ou=groups,${BASE_DN}`,
+      'objectClass: groupOfUniqueNames',
+      'cn: db-admins',
+      `uniqueMember: cn=placeholder,ou=groups,${BASE_DN}`,
+    ],
     [`dn: cn=printers,ou=groups,${BASE_DN}`, 'objectClass: organizationalRole', 'cn: printers'],
     // Active Directory shaped entries (msuser.schema): attribute encodings on a real wire.
     [
@@ -159,7 +186,14 @@ function seedLdif(features: Slapd['features']): string {
   ];
   if (features.ppolicy) {
     // pwdLockout TRUE: ppolicy enforces pwdAccountLockedTime only when the policy locks out.
-    entries.push([`dn: cn=default,ou=policies,${BASE_DN}`, 'objectClass: organizationalRole', 'objectClass: pwdPolicy', 'cn: default', 'pwdAttribute: userPassword', 'pwdLockout: TRUE']);
+    entries.push([
+      `dn: cn=default,ou=policies,${BASE_DN}`,
+      'objectClass: organizationalRole',
+      'objectClass: pwdPolicy',
+      'cn: default',
+      'pwdAttribute: userPassword',
+      'pwdLockout: TRUE',
+    ]);
   }
   return entries.map((e) => e.join('\n')).join('\n\n') + '\n';
 }
@@ -174,7 +208,8 @@ async function waitForBind(url: string, exited: () => string | null, timeoutMs: 
       await client.bind(ROOT_DN, SEED_PASSWORDS.root);
       return;
     } catch (err) {
-      if (Date.now() > deadline) throw new Error(`slapd did not accept a bind within ${timeoutMs} ms: ${(err as Error).message}`);
+      if (Date.now() > deadline)
+        throw new Error(`slapd did not accept a bind within ${timeoutMs} ms: ${(err as Error).message}`);
       await new Promise((r) => setTimeout(r, 50));
     } finally {
       await client.unbind().catch(() => undefined);
@@ -189,9 +224,15 @@ async function waitForBind(url: string, exited: () => string | null, timeoutMs: 
  */
 export async function startSlapd(): Promise<Slapd> {
   for (const tool of [SLAPD, SLAPADD, SLAPPASSWD]) {
-    if (!existsSync(tool)) throw new Error(`${tool} is missing: the ldap provider's tests need OpenLDAP; run scripts/install-system-packages.sh (as root)`);
+    if (!existsSync(tool))
+      throw new Error(
+        `${tool} is missing: the ldap provider's tests need OpenLDAP; run scripts/install-system-packages.sh (as root)`,
+      );
   }
-  const features = { ppolicy: existsSync(join(MODULE_DIR, 'ppolicy.la')), lastbind: existsSync(join(MODULE_DIR, 'lastbind.la')) };
+  const features = {
+    ppolicy: existsSync(join(MODULE_DIR, 'ppolicy.la')),
+    lastbind: existsSync(join(MODULE_DIR, 'lastbind.la')),
+  };
   const dir = mkdtempSync(join(tmpdir(), 'credgate-slapd-'));
   try {
     mkdirSync(join(dir, 'db'));
@@ -203,12 +244,16 @@ export async function startSlapd(): Promise<Slapd> {
 
     const [port, tlsPort] = [await freePort(), await freePort()];
     const url = `ldap://127.0.0.1:${port}`;
-    const child = spawn(SLAPD, ['-h', `${url}/ ldaps://127.0.0.1:${tlsPort}/`, '-f', conf, '-d', '0'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(SLAPD, ['-h', `${url}/ ldaps://127.0.0.1:${tlsPort}/`, '-f', conf, '-d', '0'], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let output = '';
     let exitedWith: string | null = null;
     child.stdout.on('data', (d) => (output += d));
     child.stderr.on('data', (d) => (output += d));
-    const exited = new Promise<void>((done) => child.once('exit', (code, signal) => ((exitedWith = `code ${code} signal ${signal}\n${output}`), done())));
+    const exited = new Promise<void>((done) =>
+      child.once('exit', (code, signal) => ((exitedWith = `code ${code} signal ${signal}\n${output}`), done())),
+    );
     const stop = async () => {
       if (exitedWith === null) {
         child.kill('SIGKILL');

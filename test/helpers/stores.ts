@@ -10,7 +10,8 @@ import { createClient } from '@redis/client';
  * test) and Redis (127.0.0.1:6379) when they are not running (.ci/run).
  */
 export async function freshRedisUrl(db: number): Promise<string> {
-  const url = `redis://127.0.0.1:6379/${db}`;
+  // CREDGATE_TEST_REDIS (host:port) lets parallel checkouts each use a Redis of their own.
+  const url = `redis://${process.env.CREDGATE_TEST_REDIS ?? '127.0.0.1:6379'}/${db}`;
   const client = createClient({ url });
   await client.connect();
   await client.flushDb();
@@ -22,4 +23,5 @@ export function freshPostgresUrl(): string {
   return `postgres://postgres@127.0.0.1:5432/test?schema=cg_test_${randomBytes(4).toString('hex')}`;
 }
 
-export const freshSqliteUrl = (): string => `sqlite://${join(mkdtempSync(join(tmpdir(), 'credgate-store-')), 'store.sqlite')}`;
+export const freshSqliteUrl = (): string =>
+  `sqlite://${join(mkdtempSync(join(tmpdir(), 'credgate-store-')), 'store.sqlite')}`;

@@ -40,6 +40,12 @@ export function snapshot(overrides: Partial<TicketSnapshot> = {}): TicketSnapsho
 }
 
 let seq = 100;
-export function change(actor: Actor, to: string, position: WorkflowPosition, at = '2026-11-25T10:05:00.000Z', bySelf = false): StatusChange {
+export function change(
+  actor: Actor,
+  to: string,
+  position: WorkflowPosition,
+  at = '2026-11-25T10:05:00.000Z',
+  bySelf = false,
+): StatusChange {
   return { id: String(++seq), actor, from: 'Pending approval', to, position, at, bySelf };
 }

@@ -2,8 +2,20 @@ import { expect } from 'chai';
 import { Harness, SECRETS } from '../helpers/harness';
 import type { FakeApprovalStep } from '../fakes/jira/fake-jira';
 
-const LOW = ['Target systems: reporting-db', 'Account: svc_reports', 'Access: read-only', 'Justification: monthly report run', 'Duration: 2h'].join('\n');
-const HIGH = ['Target systems: prod-db01', 'Account: sa', 'Access: read-write', 'Justification: fix replication', 'Duration: 1h'].join('\n');
+const LOW = [
+  'Target systems: reporting-db',
+  'Account: svc_reports',
+  'Access: read-only',
+  'Justification: monthly report run',
+  'Duration: 2h',
+].join('\n');
+const HIGH = [
+  'Target systems: prod-db01',
+  'Account: sa',
+  'Access: read-write',
+  'Justification: fix replication',
+  'Duration: 1h',
+].join('\n');
 
 /** JSM's approval step on "Pending approval", as an admin would configure it for credgate. */
 const STEP: FakeApprovalStep = {
@@ -17,7 +29,12 @@ const jsm = (serviceManagement: Record<string, unknown>, jira: Record<string, un
   Harness.start({ config: { jira: { serviceManagement, ...jira } }, fake: { approvalStep: STEP } });
 
 async function file(h: Harness, description: string, summary = 'Access to the database') {
-  const { key, delivery } = await h.fake.createIssue('acc-requester', { project: 'CRED', issueType: 'Credential request', summary, description });
+  const { key, delivery } = await h.fake.createIssue('acc-requester', {
+    project: 'CRED',
+    issueType: 'Credential request',
+    summary,
+    description,
+  });
   expect(delivery?.status).to.equal(202);
   await h.settle();
   return key;
@@ -36,7 +53,7 @@ describe('Jira Service Management: native approvals and internal comments, end t
     await h?.stopChecked();
   });
 
-  it('high risk: two native approvals by distinct approvers grant access; the step\'s own transitions count for nothing', async () => {
+  it("high risk: two native approvals by distinct approvers grant access; the step's own transitions count for nothing", async () => {
     h = await jsm({ approvals: true });
     const key = await file(h, HIGH, 'Production DB access');
     expect(h.comments(key)[0]).to.include('Risk: HIGH');
@@ -44,7 +61,11 @@ describe('Jira Service Management: native approvals and internal comments, end t
 
     await answer(h, 'acc-alice', key, 'approve');
     // JSM moved the request to Approved as Alice; credgate counted her decision once and moved it back.
-    expect(h.fake.issue(key).history.some((x) => x.author.accountId === 'acc-alice' && x.items.some((i) => i.toString === 'Approved'))).to.equal(true);
+    expect(
+      h.fake
+        .issue(key)
+        .history.some((x) => x.author.accountId === 'acc-alice' && x.items.some((i) => i.toString === 'Approved')),
+    ).to.equal(true);
     expect(h.fake.statusOf(key)).to.equal('Pending approval');
     expect(h.comments(key)).to.have.length(2);
     expect(h.comments(key)[1]).to.include('Approval 1 of 2 recorded');
@@ -98,8 +119,11 @@ describe('Jira Service Management: native approvals and internal comments, end t
     expect(h.comments(key)).to.have.length(2);
   });
 
-  it('a decision that does not decide the JSM approval still counts (quorum is credgate\'s)', async () => {
-    h = await Harness.start({ config: { jira: { serviceManagement: { approvals: true } } }, fake: { approvalStep: { ...STEP, required: 2 } } });
+  it("a decision that does not decide the JSM approval still counts (quorum is credgate's)", async () => {
+    h = await Harness.start({
+      config: { jira: { serviceManagement: { approvals: true } } },
+      fake: { approvalStep: { ...STEP, required: 2 } },
+    });
     const key = await file(h, HIGH);
     await answer(h, 'acc-alice', key, 'approve');
     expect(h.fake.deliveries.at(-1)).to.include({ event: 'jira:issue_updated' });
@@ -127,7 +151,7 @@ describe('Jira Service Management: native approvals and internal comments, end t
     expect(h.fake.requests.some((r) => r.path.startsWith('/rest/servicedeskapi/'))).to.equal(false);
   });
 
-  it("bookkeeping comments are internal when configured; what the requester must read stays public (wiki and ADF)", async () => {
+  it('bookkeeping comments are internal when configured; what the requester must read stays public (wiki and ADF)', async () => {
     h = await jsm({ approvals: true, internalComments: true });
     const key = await file(h, LOW);
     await h.fake.transitionAs('acc-requester', key, 'Approved'); // refused: an internal note

@@ -20,18 +20,41 @@ describe('FakeJira: Jira Service Management approvals and internal comments', ()
   let base: string;
   const auth = `Basic ${Buffer.from(`${EMAIL}:${TOKEN}`).toString('base64')}`;
   const http = (method: string, path: string, data?: unknown, authorization = auth) =>
-    axios.request({ method, url: `${base}${path}`, data, headers: { Authorization: authorization }, validateStatus: () => true });
+    axios.request({
+      method,
+      url: `${base}${path}`,
+      data,
+      headers: { Authorization: authorization },
+      validateStatus: () => true,
+    });
 
   beforeEach(async () => {
     fake = new FakeJira({
-      email: EMAIL, apiToken: TOKEN, users: USERS, statuses: STATUSES, serviceAccountId: 'acc-credgate',
-      approvalStep: { status: 'Pending approval', approvers: ['acc-alice', 'acc-bob'], approveTo: 'Approved', declineTo: 'Declined' },
+      email: EMAIL,
+      apiToken: TOKEN,
+      users: USERS,
+      statuses: STATUSES,
+      serviceAccountId: 'acc-credgate',
+      approvalStep: {
+        status: 'Pending approval',
+        approvers: ['acc-alice', 'acc-bob'],
+        approveTo: 'Approved',
+        declineTo: 'Declined',
+      },
     });
     base = await fake.start();
   });
   afterEach(() => fake.stop());
 
-  const request = async () => (await fake.createIssue('acc-rita', { project: 'CRED', issueType: 'Credential request', summary: 's', status: 'Pending approval' })).key;
+  const request = async () =>
+    (
+      await fake.createIssue('acc-rita', {
+        project: 'CRED',
+        issueType: 'Credential request',
+        summary: 's',
+        status: 'Pending approval',
+      })
+    ).key;
 
   it('opens an approval on entering the step status and moves the request once it is decided', async () => {
     const key = await request();
@@ -47,10 +70,20 @@ describe('FakeJira: Jira Service Management approvals and internal comments', ()
 
   it('refuses answers the approval panel would not take', async () => {
     const key = await request();
-    const refused = (as: string) => fake.answerApprovalAs(as, key, 'approve').then(() => undefined, (e: unknown) => e);
-    expect(await refused('acc-rita')).to.be.instanceOf(FakeSetupError).with.property('message').that.includes('not an approver');
+    const refused = (as: string) =>
+      fake.answerApprovalAs(as, key, 'approve').then(
+        () => undefined,
+        (e: unknown) => e,
+      );
+    expect(await refused('acc-rita'))
+      .to.be.instanceOf(FakeSetupError)
+      .with.property('message')
+      .that.includes('not an approver');
     await fake.answerApprovalAs('acc-alice', key, 'approve');
-    expect(await refused('acc-bob')).to.be.instanceOf(FakeSetupError).with.property('message').that.includes('no open approval');
+    expect(await refused('acc-bob'))
+      .to.be.instanceOf(FakeSetupError)
+      .with.property('message')
+      .that.includes('no open approval');
   });
 
   it("serves GET approvals with servicedeskapi shapes, paged by start/limit, read by credgate's client", async () => {
@@ -71,8 +104,14 @@ describe('FakeJira: Jira Service Management approvals and internal comments', ()
 
     const client = createJiraClient(jiraConfigSchema.parse({ baseUrl: base, email: EMAIL, apiToken: TOKEN }));
     const approvals = await client.getApprovals(key);
-    expect(approvals.map((a) => [a.id, a.finalDecision])).to.deep.equal([['1', 'approved'], ['2', 'pending']]);
-    expect((await http('GET', `/rest/servicedeskapi/request/${key}/approval/2`)).data).to.include({ id: '2', finalDecision: 'pending' });
+    expect(approvals.map((a) => [a.id, a.finalDecision])).to.deep.equal([
+      ['1', 'approved'],
+      ['2', 'pending'],
+    ]);
+    expect((await http('GET', `/rest/servicedeskapi/request/${key}/approval/2`)).data).to.include({
+      id: '2',
+      finalDecision: 'pending',
+    });
     expect(fake.violations).to.deep.equal([]);
   });
 
@@ -82,7 +121,9 @@ describe('FakeJira: Jira Service Management approvals and internal comments', ()
     expect(missing.status).to.equal(404);
     expect(missing.data.errorMessage).to.be.a('string');
     expect((await http('GET', `/rest/servicedeskapi/request/${key}/approval/42`)).status).to.equal(404);
-    expect((await http('GET', `/rest/servicedeskapi/request/${key}/approval`, undefined, 'Basic bm9ib2R5Om5vcGU=')).status).to.equal(401);
+    expect(
+      (await http('GET', `/rest/servicedeskapi/request/${key}/approval`, undefined, 'Basic bm9ib2R5Om5vcGU=')).status,
+    ).to.equal(401);
     const client = createJiraClient(jiraConfigSchema.parse({ baseUrl: base, email: EMAIL, apiToken: TOKEN }));
     const error = await client.getApprovals('CRED-99').catch((e: unknown) => e);
     expect(error).to.be.instanceOf(CredgateError).and.to.include({ kind: 'not-found' });
@@ -90,11 +131,15 @@ describe('FakeJira: Jira Service Management approvals and internal comments', ()
     expect(fake.violations).to.deep.equal([]);
 
     expect((await http('POST', `/rest/servicedeskapi/request/${key}/approval/1`, {})).status).to.equal(400);
-    expect((await http('POST', `/rest/servicedeskapi/request/${key}/approval/1`, { decision: 'yes' })).status).to.equal(400);
+    expect((await http('POST', `/rest/servicedeskapi/request/${key}/approval/1`, { decision: 'yes' })).status).to.equal(
+      400,
+    );
     expect((await http('DELETE', `/rest/servicedeskapi/request/${key}/approval`)).status).to.equal(405);
     expect((await http('GET', `/rest/servicedeskapi/request/${key}/sla`)).status).to.equal(404);
     // credgate is no approver: an answer from its account is refused (and it should never try).
-    expect((await http('POST', `/rest/servicedeskapi/request/${key}/approval/1`, { decision: 'approve' })).status).to.equal(403);
+    expect(
+      (await http('POST', `/rest/servicedeskapi/request/${key}/approval/1`, { decision: 'approve' })).status,
+    ).to.equal(403);
     expect(fake.violations).to.have.length(5);
     expect(fake.violations.at(-1)).to.include('answerApproval refused');
     expect(fake.approvals(key)[0].finalDecision).to.equal('pending');
@@ -104,7 +149,11 @@ describe('FakeJira: Jira Service Management approvals and internal comments', ()
     const key = await request();
     const client = createJiraClient(jiraConfigSchema.parse({ baseUrl: base, email: EMAIL, apiToken: TOKEN }));
     await client.addComment(key, 'internal wiki', { internal: true });
-    await client.addComment(key, { type: 'doc', version: 1, content: [{ type: 'paragraph', content: [{ type: 'text', text: 'internal adf' }] }] }, { internal: true });
+    await client.addComment(
+      key,
+      { type: 'doc', version: 1, content: [{ type: 'paragraph', content: [{ type: 'text', text: 'internal adf' }] }] },
+      { internal: true },
+    );
     await client.addComment(key, 'public');
     const listed = (await http('GET', `/rest/api/3/issue/${key}/comment`)).data.comments as { jsdPublic: boolean }[];
     expect(listed.map((c) => c.jsdPublic)).to.deep.equal([false, false, true]);

@@ -46,11 +46,27 @@ class DirectoryGroup implements AccessProvider {
   }
 }
 
-const BINDING = { id: 'vpn-admins', provider: 'directory', match: { systems: ['vpn*'] }, with: { group: 'cn=vpn-admins,ou=groups' } };
-const VPN = ['Target systems: vpn-gateway', 'Account: vpn_admin', 'Access: admin', 'Justification: firewall change', 'Duration: 2h'].join('\n');
+const BINDING = {
+  id: 'vpn-admins',
+  provider: 'directory',
+  match: { systems: ['vpn*'] },
+  with: { group: 'cn=vpn-admins,ou=groups' },
+};
+const VPN = [
+  'Target systems: vpn-gateway',
+  'Account: vpn_admin',
+  'Access: admin',
+  'Justification: firewall change',
+  'Duration: 2h',
+].join('\n');
 
 async function file(h: Harness, description = VPN, summary = 'VPN admin access') {
-  const { key } = await h.fake.createIssue('acc-requester', { project: 'CRED', issueType: 'Credential request', summary, description });
+  const { key } = await h.fake.createIssue('acc-requester', {
+    project: 'CRED',
+    issueType: 'Credential request',
+    summary,
+    description,
+  });
   await h.settle();
   return key;
 }
@@ -91,10 +107,14 @@ describe('lifecycle commands, overlapping grants and failed revocations (Jira, o
     expect(status).to.include('Alice Approver (IT approver)');
     expect(status).to.match(/Expires:\* \d{4}-\d\d-\d\d \d\d:\d\d UTC \(1h 59m|2h left\)/);
 
-    expect(await say(h, 'acc-olga', key, '/revoke now please')).to.include('only the requester or an approver of this request can use /revoke');
+    expect(await say(h, 'acc-olga', key, '/revoke now please')).to.include(
+      'only the requester or an approver of this request can use /revoke',
+    );
     expect(group.members.size, 'an outsider cannot end the access').to.equal(1);
     expect(await say(h, 'acc-requester', key, '/frobnicate')).to.include('credgate does not know /frobnicate');
-    expect(await say(h, 'acc-requester', key, '/extend soon')).to.include('say how much longer, for example /extend 2h');
+    expect(await say(h, 'acc-requester', key, '/extend soon')).to.include(
+      'say how much longer, for example /extend 2h',
+    );
     // An ordinary reply gets no answer (the reply itself is the one new comment).
     const before = h.comments(key).length + 1;
     await h.fake.commentAs('acc-requester', key, 'thanks, working on it now');
@@ -192,7 +212,11 @@ describe('lifecycle commands, overlapping grants and failed revocations (Jira, o
 
   it('in ADF (REST v3) a failed revocation mentions the approvers with mention nodes the v3 contract accepts', async () => {
     group = new DirectoryGroup();
-    h = await Harness.start({ policy: quickPolicy({ providers: [BINDING] }), providers: [group], config: { jira: { commentFormat: 'adf' } } });
+    h = await Harness.start({
+      policy: quickPolicy({ providers: [BINDING] }),
+      providers: [group],
+      config: { jira: { commentFormat: 'adf' } },
+    });
     const key = await grantedTicket(h);
     group.failRevokes = 100;
     await h.fake.commentAs('acc-requester', key, '/revoke');

@@ -2,7 +2,13 @@ import { expect } from 'chai';
 import { Harness, eventually } from '../helpers/harness';
 import { countComments } from '../helpers/ticket-checks';
 
-const LOW = ['Target systems: reporting-db', 'Account: svc_reports', 'Access: read-only', 'Justification: monthly report run', 'Duration: 2h'].join('\n');
+const LOW = [
+  'Target systems: reporting-db',
+  'Account: svc_reports',
+  'Access: read-only',
+  'Justification: monthly report run',
+  'Duration: 2h',
+].join('\n');
 
 describe('resilience to a ticketing system that misbehaves', function () {
   this.timeout(30_000);
@@ -16,7 +22,12 @@ describe('resilience to a ticketing system that misbehaves', function () {
     h = await Harness.start();
     const before = h.fake.requests.length;
     h.fake.failNext(1, 429, { 'Retry-After': '1' });
-    const { key } = await h.fake.createIssue('acc-requester', { project: 'CRED', issueType: 'Credential request', summary: 's', description: LOW });
+    const { key } = await h.fake.createIssue('acc-requester', {
+      project: 'CRED',
+      issueType: 'Credential request',
+      summary: 's',
+      description: LOW,
+    });
     await eventually(() => expect(h.fake.statusOf(key)).to.equal('Pending approval'));
     const [limited, next] = h.fake.requests.slice(before);
     expect(limited.status).to.equal(429);
@@ -27,7 +38,12 @@ describe('resilience to a ticketing system that misbehaves', function () {
     h = await Harness.start();
     const keys: string[] = [];
     for (let i = 0; i < 3; i++) {
-      const { key } = await h.fake.createIssue('acc-requester', { project: 'CRED', issueType: 'Credential request', summary: `s${i}`, description: LOW });
+      const { key } = await h.fake.createIssue('acc-requester', {
+        project: 'CRED',
+        issueType: 'Credential request',
+        summary: `s${i}`,
+        description: LOW,
+      });
       keys.push(key);
     }
     await h.settle();
@@ -37,14 +53,22 @@ describe('resilience to a ticketing system that misbehaves', function () {
     await h.settle();
     for (const key of keys) {
       const texts = h.comments(key);
-      expect(texts.map((t) => t.split('\n')[0].replace(/ cg-.*| until .*/, ''))).to.deep.equal(['h4. Credential request', 'h4. Access granted']);
+      expect(texts.map((t) => t.split('\n')[0].replace(/ cg-.*| until .*/, ''))).to.deep.equal([
+        'h4. Credential request',
+        'h4. Access granted',
+      ]);
       expect(countComments(h.fake, key, 'Access granted until')).to.equal(1);
     }
   });
 
   it('reconciliation repairs a missed approval webhook and a missed close', async () => {
     h = await Harness.start({ config: { reconcile: { interval: '300ms' } } });
-    const { key } = await h.fake.createIssue('acc-requester', { project: 'CRED', issueType: 'Credential request', summary: 's', description: LOW });
+    const { key } = await h.fake.createIssue('acc-requester', {
+      project: 'CRED',
+      issueType: 'Credential request',
+      summary: 's',
+      description: LOW,
+    });
     await h.settle();
     // Webhooks stop arriving (Jira gave up, a firewall changed...): the approval is only in Jira.
     h.fake.setWebhook({ url: 'http://127.0.0.1:9/unreachable', secret: 'x'.repeat(16) });

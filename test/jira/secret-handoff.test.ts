@@ -26,7 +26,13 @@ class SharedAccount implements AccessProvider {
 }
 
 const BINDING = { id: 'backup-admin', provider: 'directory', match: { accounts: ['svc_backup'] }, share: 'rotate' };
-const TICKET = ['Target systems: backup01', 'Account: svc_backup', 'Access: admin', 'Justification: restore test', 'Duration: 2h'].join('\n');
+const TICKET = [
+  'Target systems: backup01',
+  'Account: svc_backup',
+  'Access: admin',
+  'Justification: restore test',
+  'Duration: 2h',
+].join('\n');
 
 describe('shared account handed off through a one-time link (Jira, over HTTP)', function () {
   this.timeout(30_000);
@@ -40,7 +46,12 @@ describe('shared account handed off through a one-time link (Jira, over HTTP)', 
   });
 
   async function granted() {
-    const { key } = await h.fake.createIssue('acc-requester', { project: 'CRED', issueType: 'Credential request', summary: 'Backup admin', description: TICKET });
+    const { key } = await h.fake.createIssue('acc-requester', {
+      project: 'CRED',
+      issueType: 'Credential request',
+      summary: 'Backup admin',
+      description: TICKET,
+    });
     await h.settle();
     await h.fake.transitionAs('acc-alice', key, 'Approved');
     await h.settle();
@@ -58,7 +69,11 @@ describe('shared account handed off through a one-time link (Jira, over HTTP)', 
 
   it('posts a link, never the password; reveals once; comments the reveal; rotates when the last grant ends', async () => {
     account = new SharedAccount();
-    h = await Harness.start({ policy: quickPolicy({ providers: [BINDING] }), providers: [account], config: { handoff: { key: HANDOFF_KEY } } });
+    h = await Harness.start({
+      policy: quickPolicy({ providers: [BINDING] }),
+      providers: [account],
+      config: { handoff: { key: HANDOFF_KEY } },
+    });
     const first = await granted();
     const url = linkIn(h, first);
     const password = account.password;
@@ -71,7 +86,10 @@ describe('shared account handed off through a one-time link (Jira, over HTTP)', 
     const page = await axios.get(url, { validateStatus: () => true });
     expect(page.status).to.equal(200);
     expect(page.data).not.to.include(password);
-    const revealed = await axios.post(`${url}/reveal`, '', { validateStatus: () => true, headers: { 'User-Agent': 'Mozilla/5.0 test-browser' } });
+    const revealed = await axios.post(`${url}/reveal`, '', {
+      validateStatus: () => true,
+      headers: { 'User-Agent': 'Mozilla/5.0 test-browser' },
+    });
     expect(revealed.status).to.equal(200);
     expect(revealed.data).to.include(password);
     const again = await axios.post(`${url}/reveal`, '', { validateStatus: () => true });
@@ -116,13 +134,21 @@ describe('shared account handed off through a one-time link (Jira, over HTTP)', 
   it('without a link key the grant fails loudly on the ticket instead of posting a password', async () => {
     account = new SharedAccount();
     h = await Harness.start({ policy: quickPolicy({ providers: [BINDING] }), providers: [account] });
-    const { key } = await h.fake.createIssue('acc-requester', { project: 'CRED', issueType: 'Credential request', summary: 'Backup admin', description: TICKET });
+    const { key } = await h.fake.createIssue('acc-requester', {
+      project: 'CRED',
+      issueType: 'Credential request',
+      summary: 'Backup admin',
+      description: TICKET,
+    });
     await h.settle();
     await h.fake.transitionAs('acc-alice', key, 'Approved');
     await h.settle();
     const failed = h.comments(key).find((t) => t.includes('Access could not be granted'));
     expect(failed).to.include('handoff.key');
-    expect(h.comments(key).some((t) => t.includes('Access granted until')), 'never claims access was granted').to.equal(false);
+    expect(
+      h.comments(key).some((t) => t.includes('Access granted until')),
+      'never claims access was granted',
+    ).to.equal(false);
     expect(h.fake.statusOf(key)).to.equal('Access revoked');
     // No password was set for the grant; the clean-up revoke rotates the shared account, as every
     // end of a grant on it does, and nobody is handed that password.
@@ -133,11 +159,17 @@ describe('shared account handed off through a one-time link (Jira, over HTTP)', 
 
   it('in ADF the link is a real link mark; in wiki it is an explicit [link]', async () => {
     account = new SharedAccount();
-    h = await Harness.start({ policy: quickPolicy({ providers: [BINDING] }), providers: [account], config: { handoff: { key: HANDOFF_KEY }, jira: { commentFormat: 'adf' } } });
+    h = await Harness.start({
+      policy: quickPolicy({ providers: [BINDING] }),
+      providers: [account],
+      config: { handoff: { key: HANDOFF_KEY }, jira: { commentFormat: 'adf' } },
+    });
     const key = await granted();
     const comment = h.fake.comments(key).find((c) => JSON.stringify(c.body).includes('Your credential is ready'));
     const json = JSON.stringify(comment?.body);
-    expect(json).to.match(/\{"type":"text","text":"(http:\/\/127\.0\.0\.1:\d+\/s\/[A-Za-z0-9_-]+)","marks":\[\{"type":"link","attrs":\{"href":"\1"\}\}\]\}/);
+    expect(json).to.match(
+      /\{"type":"text","text":"(http:\/\/127\.0\.0\.1:\d+\/s\/[A-Za-z0-9_-]+)","marks":\[\{"type":"link","attrs":\{"href":"\1"\}\}\]\}/,
+    );
     expect(json).not.to.include(account.password);
   });
 });

@@ -11,7 +11,8 @@ async function post(url: string, body: string | Buffer, headers: Record<string, 
   const res = await fetch(url, { method: 'POST', body, headers: { 'content-type': 'application/json', ...headers } });
   return { status: res.status, json: (await res.json()) as Record<string, string> };
 }
-const sign = (body: string | Buffer, secret = SECRETS.webhookSecret) => 'sha256=' + createHmac('sha256', secret).update(body).digest('hex');
+const sign = (body: string | Buffer, secret = SECRETS.webhookSecret) =>
+  'sha256=' + createHmac('sha256', secret).update(body).digest('hex');
 
 describe('POST /webhooks/jira', function () {
   this.timeout(20_000);
@@ -41,12 +42,19 @@ describe('POST /webhooks/jira', function () {
 
   it('rejects a bad or missing signature with 401 and stores nothing', async () => {
     h = await Harness.start();
-    const { key } = await h.fake.createIssue('acc-requester', { project: 'CRED', issueType: 'Credential request', summary: 's', description: 'Account: a' });
+    const { key } = await h.fake.createIssue('acc-requester', {
+      project: 'CRED',
+      issueType: 'Credential request',
+      summary: 's',
+      description: 'Account: a',
+    });
     await h.settle();
     const payload = { webhookEvent: 'jira:issue_updated', issue: h.fake.issueJson(key) };
     const bad = await h.fake.deliver(payload, { badSignature: true });
     expect(bad?.status).to.equal(401);
-    expect(JSON.parse(bad!.body).message).to.equal('the X-Hub-Signature does not match the body: check the webhook secret');
+    expect(JSON.parse(bad!.body).message).to.equal(
+      'the X-Hub-Signature does not match the body: check the webhook secret',
+    );
     const none = await h.fake.deliver(payload, { noSignature: true });
     expect(none?.status).to.equal(401);
     expect(JSON.parse(none!.body).message).to.include('expected an X-Hub-Signature header');
@@ -60,25 +68,39 @@ describe('POST /webhooks/jira', function () {
     h = await Harness.start();
     const url = `${h.url}/webhooks/jira`;
     const junk = 'this is not json';
-    expect(await post(url, junk, { 'x-hub-signature': sign(junk) })).to.deep.equal({ status: 400, json: { error: 'bad-input', message: 'the body is not valid JSON' } });
+    expect(await post(url, junk, { 'x-hub-signature': sign(junk) })).to.deep.equal({
+      status: 400,
+      json: { error: 'bad-input', message: 'the body is not valid JSON' },
+    });
     const big = JSON.stringify({ webhookEvent: 'x', pad: 'a'.repeat(1_100_000) });
     const tooBig = await post(url, big, { 'x-hub-signature': sign(big) });
     expect(tooBig.status).to.equal(413);
     expect(tooBig.json.message).to.equal('the body exceeds the limit of 1048576 bytes');
     expect((await post(url, '')).status).to.equal(400);
     const unknown = await post(`${h.url}/webhooks/jirra`, '{}');
-    expect(unknown).to.deep.equal({ status: 404, json: { error: 'not-found', message: `unknown connector "jirra"; known connectors: ${CONNECTORS.map((c) => c.id).join(', ')}` } });
+    expect(unknown).to.deep.equal({
+      status: 404,
+      json: {
+        error: 'not-found',
+        message: `unknown connector "jirra"; known connectors: ${CONNECTORS.map((c) => c.id).join(', ')}`,
+      },
+    });
     const health = await fetch(`${h.url}/healthz`);
     expect(health.status).to.equal(200);
     expect(((await health.json()) as { connectors: string[] }).connectors).to.deep.equal(['jira']);
   });
 
   it('with no webhook secret accepts nothing; an explicit automation secret header is the alternative', async () => {
-    h = await Harness.start({ config: { jira: { automation: { header: 'X-Automation-Token', secret: 'automation-secret-123456' } } } });
+    h = await Harness.start({
+      config: { jira: { automation: { header: 'X-Automation-Token', secret: 'automation-secret-123456' } } },
+    });
     const url = `${h.url}/webhooks/jira`;
     const body = JSON.stringify({ webhookEvent: 'board_created' });
     expect((await post(url, body, { 'x-automation-token': 'automation-secret-123456' })).status).to.equal(202);
     const wrong = await post(url, body, { 'x-automation-token': 'automation-secret-XXXXXX' });
-    expect(wrong).to.deep.equal({ status: 401, json: { error: 'auth', message: 'the X-Automation-Token header does not match the configured secret' } });
+    expect(wrong).to.deep.equal({
+      status: 401,
+      json: { error: 'auth', message: 'the X-Automation-Token header does not match the configured secret' },
+    });
   });
 });

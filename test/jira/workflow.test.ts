@@ -2,11 +2,28 @@ import { expect } from 'chai';
 import { Harness, eventually } from '../helpers/harness';
 import { quickPolicy } from '../helpers/policy';
 
-const LOW = ['Target systems: reporting-db', 'Account: svc_reports', 'Access: read-only', 'Justification: monthly report run', 'Duration: 2h'].join('\n');
-const HIGH = ['Target systems: prod-db01', 'Account: sa', 'Access: read-write', 'Justification: fix replication', 'Duration: 1h'].join('\n');
+const LOW = [
+  'Target systems: reporting-db',
+  'Account: svc_reports',
+  'Access: read-only',
+  'Justification: monthly report run',
+  'Duration: 2h',
+].join('\n');
+const HIGH = [
+  'Target systems: prod-db01',
+  'Account: sa',
+  'Access: read-write',
+  'Justification: fix replication',
+  'Duration: 1h',
+].join('\n');
 
 async function file(h: Harness, description: string, summary = 'Access to the reporting database') {
-  const { key, delivery } = await h.fake.createIssue('acc-requester', { project: 'CRED', issueType: 'Credential request', summary, description });
+  const { key, delivery } = await h.fake.createIssue('acc-requester', {
+    project: 'CRED',
+    issueType: 'Credential request',
+    summary,
+    description,
+  });
   expect(delivery?.status).to.equal(202);
   await h.settle();
   return key;
@@ -51,7 +68,14 @@ describe('Jira workflow, end to end over HTTP', function () {
     // Every decision is in the central audit log, in order, with actor and rule ids, and the chain holds.
     const entries = [];
     for await (const e of h.service.audit.entries()) entries.push(e);
-    expect(entries.map((e) => e.action)).to.deep.equal(['request-received', 'risk-assessed', 'approval-accepted', 'access-granted', 'expiry-reminder', 'access-revoked']);
+    expect(entries.map((e) => e.action)).to.deep.equal([
+      'request-received',
+      'risk-assessed',
+      'approval-accepted',
+      'access-granted',
+      'expiry-reminder',
+      'access-revoked',
+    ]);
     expect(entries[2]).to.include({ actor: 'acc-alice', outcome: 'it-approver' });
     expect(entries.every((e) => e.ticket.key === key && e.requestId.startsWith('cg-'))).to.equal(true);
     // Seven in the chain: the six above and the config-loaded record written at start.
@@ -87,7 +111,9 @@ describe('Jira workflow, end to end over HTTP', function () {
     await h.settle();
     expect(h.fake.statusOf(key)).to.equal('Pending approval');
     const refusal = h.comments(key)[1];
-    expect(refusal).to.include('Rita Requester moved this ticket to "Approved", but nobody approves their own request (rule separation-of-duties)');
+    expect(refusal).to.include(
+      'Rita Requester moved this ticket to "Approved", but nobody approves their own request (rule separation-of-duties)',
+    );
     expect(refusal).to.include('credgate moved the ticket back');
     expect(await h.grantOf(key)).to.equal(undefined);
   });
@@ -110,7 +136,9 @@ describe('Jira workflow, end to end over HTTP', function () {
     for (const fact of ['Access', 'Justification', 'Duration']) expect(ask).to.include(`* ${fact}`);
     expect(ask).not.to.include('* Account');
 
-    await h.fake.editAs('acc-requester', key, { description: `Target systems: crm\nAccount: admin\nAccess: read\nJustification: audit\nDuration: 1h` });
+    await h.fake.editAs('acc-requester', key, {
+      description: `Target systems: crm\nAccount: admin\nAccess: read\nJustification: audit\nDuration: 1h`,
+    });
     await h.settle();
     expect(h.fake.statusOf(key)).to.equal('Pending approval');
     expect(h.comments(key)[1]).to.include('The facts that were missing are now complete');
@@ -164,7 +192,20 @@ describe('Jira workflow, end to end over HTTP', function () {
       issue_event_type_name: 'issue_generic',
       user: { accountId: 'acc-alice', displayName: 'Alice Approver' },
       issue,
-      changelog: { id: '999999', items: [{ field: 'status', fieldtype: 'jira', fieldId: 'status', from: '3', fromString: 'Pending approval', to: '4', toString: 'Approved' }] },
+      changelog: {
+        id: '999999',
+        items: [
+          {
+            field: 'status',
+            fieldtype: 'jira',
+            fieldId: 'status',
+            from: '3',
+            fromString: 'Pending approval',
+            to: '4',
+            toString: 'Approved',
+          },
+        ],
+      },
     };
     const d = await h.fake.deliver(forged);
     expect(d?.status).to.equal(202);
@@ -195,12 +236,20 @@ describe('Jira workflow, end to end over HTTP', function () {
 
   it('requester text cannot inject mentions, links or macros into comments', async () => {
     h = await Harness.start();
-    const key = await file(h, `${LOW}\nJustification: see [~accountid:acc-alice] and [click|http://evil.example] {color:red}urgent{color}`);
+    const key = await file(
+      h,
+      `${LOW}\nJustification: see [~accountid:acc-alice] and [click|http://evil.example] {color:red}urgent{color}`,
+    );
     const raw = h.fake.commentTexts(key)[0];
     expect(raw).not.to.match(/(^|[^\\])\[~accountid/);
     expect(raw).not.to.match(/(^|[^\\])\{color/);
     expect(raw).not.to.include('http://evil');
-    expect(readableInclude(h.comments(key)[0], 'see [~accountid:acc-alice] and [click|http://evil.example] {color:red}urgent{color}')).to.equal(true);
+    expect(
+      readableInclude(
+        h.comments(key)[0],
+        'see [~accountid:acc-alice] and [click|http://evil.example] {color:red}urgent{color}',
+      ),
+    ).to.equal(true);
   });
 
   it('a Jira outage delays comments and transitions but loses none', async () => {
@@ -235,10 +284,17 @@ describe('Jira workflow misconfigured', function () {
   it('says on the ticket when the workflow has no transition credgate needs', async () => {
     const h = await Harness.start({ fake: { transitions: { Open: ['Done'] } } });
     try {
-      const { key } = await h.fake.createIssue('acc-requester', { project: 'CRED', issueType: 'Credential request', summary: 's', description: LOW });
+      const { key } = await h.fake.createIssue('acc-requester', {
+        project: 'CRED',
+        issueType: 'Credential request',
+        summary: 's',
+        description: LOW,
+      });
       await h.settle();
       expect(h.fake.statusOf(key)).to.equal('Open');
-      const failed = h.comments(key).find((c) => c.includes('credgate could not move the ticket to its pending-approval status'));
+      const failed = h
+        .comments(key)
+        .find((c) => c.includes('credgate could not move the ticket to its pending-approval status'));
       expect(failed).to.include('the Jira workflow has no transition from "Open" to "Pending approval"');
       expect(h.fake.violations).to.deep.equal([]);
     } finally {

@@ -25,7 +25,13 @@ const RUNTIME_SECRET = 'rotated-Pw-51c9e3a7b2';
 const LINK_TOKEN = 'Lk7pQ2vX9sR4tY8wZ1mN3bC6';
 const ALL = { ...SECRETS, METRICS_TOKEN, STORE_PASSWORD, BASIC, RUNTIME_SECRET, LINK_TOKEN };
 
-const LOW = ['Target systems: reporting-db', 'Account: svc_reports', 'Access: read-only', 'Justification: monthly report run', 'Duration: 2h'].join('\n');
+const LOW = [
+  'Target systems: reporting-db',
+  'Account: svc_reports',
+  'Access: read-only',
+  'Justification: monthly report run',
+  'Duration: 2h',
+].join('\n');
 
 interface Echo {
   when: (req: IncomingMessage) => boolean;
@@ -56,11 +62,21 @@ class EchoingProxy {
         const [echo] = this.echoes.splice(i, 1);
         this.echoed++;
         res.writeHead(echo.status, { 'content-type': 'application/json' });
-        res.end(JSON.stringify({ errorMessages: [`request refused; it carried Authorization: ${req.headers.authorization}${echo.extra}`] }));
+        res.end(
+          JSON.stringify({
+            errorMessages: [`request refused; it carried Authorization: ${req.headers.authorization}${echo.extra}`],
+          }),
+        );
         return;
       }
-      const headers = Object.fromEntries(Object.entries(req.headers).filter(([k]) => !['host', 'connection', 'content-length'].includes(k))) as Record<string, string>;
-      const upstream = await fetch(target + req.url, { method: req.method, headers, body: chunks.length ? Buffer.concat(chunks) : undefined });
+      const headers = Object.fromEntries(
+        Object.entries(req.headers).filter(([k]) => !['host', 'connection', 'content-length'].includes(k)),
+      ) as Record<string, string>;
+      const upstream = await fetch(target + req.url, {
+        method: req.method,
+        headers,
+        body: chunks.length ? Buffer.concat(chunks) : undefined,
+      });
       const body = Buffer.from(await upstream.arrayBuffer());
       res.writeHead(upstream.status, { 'content-type': upstream.headers.get('content-type') ?? 'application/json' });
       res.end(body);
@@ -83,30 +99,55 @@ async function dropSchema(s: string): Promise<void> {
   await client.end();
 }
 
-const leaks = (text: string) => Object.entries(ALL).filter(([, v]) => text.includes(v)).map(([k]) => k);
+const leaks = (text: string) =>
+  Object.entries(ALL)
+    .filter(([, v]) => text.includes(v))
+    .map(([k]) => k);
 const isComment = (req: IncomingMessage) => req.method === 'POST' && /\/issue\/[^/]+\/comment$/.test(req.url ?? '');
-const isTransition = (req: IncomingMessage) => req.method === 'POST' && /\/issue\/[^/]+\/transitions$/.test(req.url ?? '');
+const isTransition = (req: IncomingMessage) =>
+  req.method === 'POST' && /\/issue\/[^/]+\/transitions$/.test(req.url ?? '');
 
 describe('log scrubbing', () => {
   const capture = (secrets: string[] = []) => {
     const lines: string[] = [];
-    const log = createLogger({ level: 'info', secrets, destination: new Writable({ write: (c, _e, done) => (lines.push(String(c)), done()) }) });
+    const log = createLogger({
+      level: 'info',
+      secrets,
+      destination: new Writable({ write: (c, _e, done) => (lines.push(String(c)), done()) }),
+    });
     return { log, text: () => lines.join('') };
   };
 
   it('removes secret-shaped text nobody registered, and keeps the rest of the line readable', () => {
     const { log, text } = capture();
-    log.warn({ err: 'upstream said: Authorization: Bearer eyJhbGciOi.J9.abc-_x and Basic dXNlcjpwYXNzd29yZA==' }, 'call failed');
-    log.info({ store: 'redis://:r3dis-Secret@cache:6379/0', other: 'postgres://cg:p%40ss-word@db:5432/x?schema=s' }, 'stores');
+    log.warn(
+      { err: 'upstream said: Authorization: Bearer eyJhbGciOi.J9.abc-_x and Basic dXNlcjpwYXNzd29yZA==' },
+      'call failed',
+    );
+    log.info(
+      { store: 'redis://:r3dis-Secret@cache:6379/0', other: 'postgres://cg:p%40ss-word@db:5432/x?schema=s' },
+      'stores',
+    );
     log.info(`link https://credgate.example/s/AbCdEf123456?x=1 for CRED-1; mysql -u root password=hunter22 --host db`);
     log.info(`review report https://credgate.example/reports/Rq9-Zx_3kLmN0pQr8sTuVwXy1z2A3b4C5d6E7f8G9h0 for REV-1`);
     const out = text();
-    for (const secret of ['eyJhbGciOi.J9.abc-_x', 'dXNlcjpwYXNzd29yZA==', 'r3dis-Secret', 'p%40ss-word', 'AbCdEf123456', 'hunter22', 'Rq9-Zx_3kLmN0pQr8sTuVwXy1z2A3b4C5d6E7f8G9h0']) expect(out).not.to.include(secret);
+    for (const secret of [
+      'eyJhbGciOi.J9.abc-_x',
+      'dXNlcjpwYXNzd29yZA==',
+      'r3dis-Secret',
+      'p%40ss-word',
+      'AbCdEf123456',
+      'hunter22',
+      'Rq9-Zx_3kLmN0pQr8sTuVwXy1z2A3b4C5d6E7f8G9h0',
+    ])
+      expect(out).not.to.include(secret);
     expect(out).to.include('review report https://credgate.example/reports/[REDACTED] for REV-1');
     expect(out).to.include('Bearer [REDACTED] and Basic [REDACTED]');
     expect(out).to.include('redis://:[REDACTED]@cache:6379/0');
     expect(out).to.include('postgres://cg:[REDACTED]@db:5432/x?schema=s');
-    expect(out).to.include('link https://credgate.example/s/[REDACTED]?x=1 for CRED-1; mysql -u root password=[REDACTED] --host db');
+    expect(out).to.include(
+      'link https://credgate.example/s/[REDACTED]?x=1 for CRED-1; mysql -u root password=[REDACTED] --host db',
+    );
   });
 
   it('removes configured and registered values wherever they appear, escaped or not, but never words under 6 characters', () => {
@@ -114,7 +155,10 @@ describe('log scrubbing', () => {
     const child = log.child({ component: 'provider' });
     registerSecret(child, 'runtime-secret-ä/ü');
     registerSecret(child, 'short');
-    log.info({ echoed: 'configured-"quoted"-secret', url: `https://x.example/?v=${encodeURIComponent('runtime-secret-ä/ü')}` }, 'a short word stays');
+    log.info(
+      { echoed: 'configured-"quoted"-secret', url: `https://x.example/?v=${encodeURIComponent('runtime-secret-ä/ü')}` },
+      'a short word stays',
+    );
     child.error('rotated to runtime-secret-ä/ü');
     const out = text();
     expect(out).not.to.include('quoted');
@@ -135,7 +179,14 @@ describe('no secret reaches a log line', function () {
   });
 
   it('through a whole request on the real service with every secret configured, echoed errors and bad signatures', async () => {
-    const fake = new FakeJira({ email: EMAIL, apiToken: SECRETS.apiToken, users: USERS, statuses: STATUSES, serviceAccountId: SERVICE_ACCOUNT, projects: ['CRED'] });
+    const fake = new FakeJira({
+      email: EMAIL,
+      apiToken: SECRETS.apiToken,
+      users: USERS,
+      statuses: STATUSES,
+      serviceAccountId: SERVICE_ACCOUNT,
+      projects: ['CRED'],
+    });
     const proxy = new EchoingProxy();
     const lines: string[] = [];
     let service: Service | undefined;
@@ -144,7 +195,13 @@ describe('no secret reaches a log line', function () {
     try {
       const jiraUrl = await proxy.start(await fake.start());
       const configPath = join(dir, 'credgate.yaml');
-      writeFileSync(configPath, JSON.stringify({ effects: { baseDelay: '50ms', maxDelay: '300ms', maxAttempts: 4 }, jira: { projects: ['CRED'], issueTypes: ['Credential request'] } }));
+      writeFileSync(
+        configPath,
+        JSON.stringify({
+          effects: { baseDelay: '50ms', maxDelay: '300ms', maxAttempts: 4 },
+          jira: { projects: ['CRED'], issueTypes: ['Credential request'] },
+        }),
+      );
       const config = loadConfig({
         CREDGATE_CONFIG: configPath,
         CREDGATE_STORE: storeUrl(s),
@@ -173,14 +230,21 @@ describe('no secret reaches a log line', function () {
         }
       };
 
-      const { key } = await fake.createIssue('acc-requester', { project: 'CRED', issueType: 'Credential request', summary: 'Reporting database', description: LOW });
+      const { key } = await fake.createIssue('acc-requester', {
+        project: 'CRED',
+        issueType: 'Credential request',
+        summary: 'Reporting database',
+        description: LOW,
+      });
       await eventually(() => expect(fake.statusOf(key)).to.equal('Pending approval'), 15_000);
 
       // Bad and missing signatures, a scrape with a wrong token.
       const payload = { webhookEvent: 'jira:issue_updated', issue: fake.issueJson(key) };
       expect((await fake.deliver(payload, { badSignature: true }))?.status).to.equal(401);
       expect((await fake.deliver(payload, { noSignature: true }))?.status).to.equal(401);
-      expect((await fetch(`${url}/metrics`, { headers: { authorization: `Bearer ${METRICS_TOKEN.slice(0, -1)}` } })).status).to.equal(401);
+      expect(
+        (await fetch(`${url}/metrics`, { headers: { authorization: `Bearer ${METRICS_TOKEN.slice(0, -1)}` } })).status,
+      ).to.equal(401);
 
       // A secret learned at runtime, then echoed back in an error with a one-time link.
       registerSecret(log, RUNTIME_SECRET);
@@ -210,7 +274,9 @@ describe('no secret reaches a log line', function () {
       for await (const r of service.audit.records()) audit.push(JSON.stringify(r));
       expect(leaks(audit.join('\n')), 'secrets found in the audit log').to.deep.equal([]);
       expect(audit.some((r) => r.includes('effect-failed') && r.includes('Basic [REDACTED]'))).to.equal(true);
-      expect(leaks(fake.commentTexts(key).map(readable).join('\n')), 'secrets found in ticket comments').to.deep.equal([]);
+      expect(leaks(fake.commentTexts(key).map(readable).join('\n')), 'secrets found in ticket comments').to.deep.equal(
+        [],
+      );
     } finally {
       await service?.stop();
       await proxy.stop();
@@ -223,7 +289,14 @@ describe('no secret reaches a log line', function () {
     schemas.push(s);
     const configPath = join(dir, 'child.yaml');
     writeFileSync(configPath, JSON.stringify({ jira: { projects: ['CRED'], issueTypes: ['Credential request'] } }));
-    const fake = new FakeJira({ email: EMAIL, apiToken: SECRETS.apiToken, users: USERS, statuses: STATUSES, serviceAccountId: SERVICE_ACCOUNT, projects: ['CRED'] });
+    const fake = new FakeJira({
+      email: EMAIL,
+      apiToken: SECRETS.apiToken,
+      users: USERS,
+      statuses: STATUSES,
+      serviceAccountId: SERVICE_ACCOUNT,
+      projects: ['CRED'],
+    });
     let child: ChildService | undefined;
     try {
       child = await ChildService.start({
@@ -239,9 +312,15 @@ describe('no secret reaches a log line', function () {
         JIRA_API_TOKEN: SECRETS.apiToken,
         JIRA_WEBHOOK_SECRET: SECRETS.webhookSecret,
       });
-      const bad = await fetch(`${child.url}/webhooks/jira`, { method: 'POST', body: '{"webhookEvent":"jira:issue_updated"}', headers: { 'content-type': 'application/json', 'x-hub-signature': 'sha256=00' } });
+      const bad = await fetch(`${child.url}/webhooks/jira`, {
+        method: 'POST',
+        body: '{"webhookEvent":"jira:issue_updated"}',
+        headers: { 'content-type': 'application/json', 'x-hub-signature': 'sha256=00' },
+      });
       expect(bad.status).to.equal(401);
-      expect((await fetch(`${child.url}/metrics`, { headers: { authorization: `Bearer ${METRICS_TOKEN}` } })).status).to.equal(200);
+      expect(
+        (await fetch(`${child.url}/metrics`, { headers: { authorization: `Bearer ${METRICS_TOKEN}` } })).status,
+      ).to.equal(200);
       expect(await child.stop()).to.equal(0);
       expect(leaks(child.output), 'secrets found in the output').to.deep.equal([]);
       expect(child.output).to.include(`postgres://postgres:[REDACTED]@127.0.0.1:5432/test?schema=${s}`);

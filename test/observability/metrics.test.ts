@@ -6,7 +6,13 @@ import { quickPolicy } from '../helpers/policy';
 import { createMetrics } from '../../src/observability/metrics';
 
 const TOKEN = 'metrics-token-4c1d9e7a2b8f6035';
-const LOW = ['Target systems: reporting-db', 'Account: svc_reports', 'Access: read-only', 'Justification: monthly report run', 'Duration: 2h'].join('\n');
+const LOW = [
+  'Target systems: reporting-db',
+  'Account: svc_reports',
+  'Access: read-only',
+  'Justification: monthly report run',
+  'Duration: 2h',
+].join('\n');
 
 interface Sample {
   name: string;
@@ -29,7 +35,9 @@ function parseExposition(text: string): Sample[] {
 
 /** The value a user reads for one series; 0 when the series does not exist (yet). */
 const read = (samples: Sample[], name: string, labels: Record<string, string> = {}) =>
-  samples.filter((s) => s.name === name && Object.entries(labels).every(([k, v]) => s.labels[k] === v)).reduce((n, s) => n + s.value, 0);
+  samples
+    .filter((s) => s.name === name && Object.entries(labels).every(([k, v]) => s.labels[k] === v))
+    .reduce((n, s) => n + s.value, 0);
 
 describe('GET /metrics (Prometheus), over HTTP after a real workflow', function () {
   this.timeout(30_000);
@@ -49,7 +57,12 @@ describe('GET /metrics (Prometheus), over HTTP after a real workflow', function 
 
     // Deliveries: accepted ones from people's actions, a redelivery, refusals of every kind.
     const accepted: (string | undefined)[] = [];
-    const filed = await h.fake.createIssue('acc-requester', { project: 'CRED', issueType: 'Credential request', summary: 'Reporting database', description: LOW });
+    const filed = await h.fake.createIssue('acc-requester', {
+      project: 'CRED',
+      issueType: 'Credential request',
+      summary: 'Reporting database',
+      description: LOW,
+    });
     accepted.push(JSON.parse(filed.delivery!.body).status);
     await h.settle();
     const again = await h.fake.redeliverLast();
@@ -57,7 +70,8 @@ describe('GET /metrics (Prometheus), over HTTP after a real workflow', function 
     const payload = { webhookEvent: 'jira:issue_updated', issue: h.fake.issueJson(filed.key) };
     expect((await h.fake.deliver(payload, { badSignature: true }))?.status).to.equal(401);
     expect((await h.fake.deliver(payload, { noSignature: true }))?.status).to.equal(401);
-    const post = (path: string, body: string) => fetch(`${h.url}${path}`, { method: 'POST', body, headers: { 'content-type': 'application/json' } });
+    const post = (path: string, body: string) =>
+      fetch(`${h.url}${path}`, { method: 'POST', body, headers: { 'content-type': 'application/json' } });
     expect((await post('/webhooks/jira', JSON.stringify({ pad: 'x'.repeat(70_000) }))).status).to.equal(413);
     expect((await post('/webhooks/jira', '')).status).to.equal(400);
     const randomId = `nope-${randomBytes(4).toString('hex')}`;
@@ -82,7 +96,9 @@ describe('GET /metrics (Prometheus), over HTTP after a real workflow', function 
     expect(read(m, 'credgate_webhook_deliveries_total', { connector: 'jira', outcome: 'too-large' })).to.equal(1);
     expect(read(m, 'credgate_webhook_deliveries_total', { connector: 'jira', outcome: 'bad-request' })).to.equal(1);
     // An attacker-chosen path never becomes a label.
-    expect(read(m, 'credgate_webhook_deliveries_total', { connector: 'unknown', outcome: 'unknown-connector' })).to.equal(1);
+    expect(
+      read(m, 'credgate_webhook_deliveries_total', { connector: 'unknown', outcome: 'unknown-connector' }),
+    ).to.equal(1);
     expect(granted.text).not.to.include(randomId);
     expect(read(m, 'credgate_approvals_total', { outcome: 'refused' })).to.equal(1);
     expect(read(m, 'credgate_approvals_total', { outcome: 'accepted' })).to.equal(1);
@@ -117,7 +133,9 @@ describe('GET /metrics (Prometheus), over HTTP after a real workflow', function 
       expect(r.status, String(token)).to.equal(401);
       expect(r.text).not.to.include('credgate_');
     }
-    const basic = await fetch(`${h.url}/metrics`, { headers: { authorization: `Basic ${Buffer.from(`x:${TOKEN}`).toString('base64')}` } });
+    const basic = await fetch(`${h.url}/metrics`, {
+      headers: { authorization: `Basic ${Buffer.from(`x:${TOKEN}`).toString('base64')}` },
+    });
     expect(basic.status).to.equal(401);
     expect(basic.headers.get('www-authenticate')).to.include('Bearer');
     expect((await scrape()).status).to.equal(200);

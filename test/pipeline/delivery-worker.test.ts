@@ -14,11 +14,24 @@ describe('delivery worker', () => {
     try {
       const inbox = new Inbox(store.engine);
       for (let i = 0; i < 250; i++) {
-        await inbox.accept({ connector: 'jira', deliveryId: `d${i}`, tickets: [{ connector: 'jira', id: String(i), key: `CRED-${i}` }], receivedAt: new Date().toISOString() });
+        await inbox.accept({
+          connector: 'jira',
+          deliveryId: `d${i}`,
+          tickets: [{ connector: 'jira', id: String(i), key: `CRED-${i}` }],
+          receivedAt: new Date().toISOString(),
+        });
       }
       const seen: string[] = [];
-      const processor = { processTicket: async (ref: TicketRef) => void seen.push(ref.id) } as unknown as TicketProcessor;
-      const worker = new DeliveryWorker(inbox, processor, new Leases(store.engine), async () => undefined, createLogger({ level: 'silent' }));
+      const processor = {
+        processTicket: async (ref: TicketRef) => void seen.push(ref.id),
+      } as unknown as TicketProcessor;
+      const worker = new DeliveryWorker(
+        inbox,
+        processor,
+        new Leases(store.engine),
+        async () => undefined,
+        createLogger({ level: 'silent' }),
+      );
       expect(await worker.sweep()).to.equal(250);
       await worker.idle();
       expect(new Set(seen).size).to.equal(250);

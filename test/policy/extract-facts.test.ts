@@ -8,7 +8,16 @@ const index = aliasIndex({});
 
 describe('fact extraction', () => {
   it('reads "Label: value" lines in the shapes people paste', () => {
-    const text = ['*Account:* svc_a', '* Access: read', '|Justification: *urgent* fix|', '*Duration*: 2h', '# Target system: db1', 'Vendor = Acme', 'Nonsense line', 'Client:'].join('\n');
+    const text = [
+      '*Account:* svc_a',
+      '* Access: read',
+      '|Justification: *urgent* fix|',
+      '*Duration*: 2h',
+      '# Target system: db1',
+      'Vendor = Acme',
+      'Nonsense line',
+      'Client:',
+    ].join('\n');
     expect(parseFactLines(text, index)).to.deep.equal({
       account: 'svc_a',
       access: 'read',
@@ -19,7 +28,7 @@ describe('fact extraction', () => {
     });
   });
 
-  it('lets the requester\'s replies correct the description, and mapped fields win', () => {
+  it("lets the requester's replies correct the description, and mapped fields win", () => {
     const facts = extractFacts(
       snapshot({
         description: 'Account: a\nDuration: 1h',
@@ -36,9 +45,16 @@ describe('fact extraction', () => {
   });
 
   it('splits systems into a list and treats placeholders as missing', () => {
-    const facts = extractFacts(snapshot({ description: 'Systems: db1, db2; db3\nAccess: N/A\nJustification: _No response_' }), {});
+    const facts = extractFacts(
+      snapshot({ description: 'Systems: db1, db2; db3\nAccess: N/A\nJustification: _No response_' }),
+      {},
+    );
     expect(facts.systems).to.deep.equal(['db1', 'db2', 'db3']);
-    expect(missingFacts(facts, ['systems', 'access', 'justification', 'client'])).to.deep.equal(['access', 'justification', 'client']);
+    expect(missingFacts(facts, ['systems', 'access', 'justification', 'client'])).to.deep.equal([
+      'access',
+      'justification',
+      'client',
+    ]);
   });
 
   it('uses the labels a policy names', () => {
@@ -58,6 +74,10 @@ describe('policy file: facts section', () => {
 
 describe('fact lines separated by Unicode line separators', () => {
   it('reads each line', () => {
-    expect(parseFactLines('Account: a\u2028Access: read\u2029Duration: 1h', aliasIndex({}))).to.deep.equal({ account: 'a', access: 'read', duration: '1h' });
+    expect(parseFactLines('Account: a\u2028Access: read\u2029Duration: 1h', aliasIndex({}))).to.deep.equal({
+      account: 'a',
+      access: 'read',
+      duration: '1h',
+    });
   });
 });

@@ -34,9 +34,20 @@ export const JIRA_KEYS = [
   'length',
 ] as const;
 
-export const WEBHOOK_EVENTS = ['jira:issue_created', 'jira:issue_updated', 'jira:issue_deleted', 'comment_created', 'comment_updated', 'board_created', ''];
+export const WEBHOOK_EVENTS = [
+  'jira:issue_created',
+  'jira:issue_updated',
+  'jira:issue_deleted',
+  'comment_created',
+  'comment_updated',
+  'board_created',
+  '',
+];
 
-export const jsonKey = fc.oneof({ weight: 3, arbitrary: fc.constantFrom(...JIRA_KEYS) }, { weight: 1, arbitrary: fc.string({ maxLength: 8 }) });
+export const jsonKey = fc.oneof(
+  { weight: 3, arbitrary: fc.constantFrom(...JIRA_KEYS) },
+  { weight: 1, arbitrary: fc.string({ maxLength: 8 }) },
+);
 
 /** Leaf values that matter to a Jira parser: ids as strings and numbers, huge numbers, odd strings. */
 export const jsonLeaf: fc.Arbitrary<unknown> = fc.oneof(
@@ -47,7 +58,21 @@ export const jsonLeaf: fc.Arbitrary<unknown> = fc.oneof(
   fc.constantFrom(0, -1, 1e308, 10001, 2 ** 53 + 1),
   fc.string({ maxLength: 12 }),
   fc.string({ unit: 'binary', maxLength: 12 }),
-  fc.constantFrom('10001', '0', '-1', '1e3', '007', ' 10001 ', '10001\n', 'CRED-1', 'CRED', 'toString', '__proto__', '/issue/1/comment/2', 'http://x/rest/api/2/issue/10013/comment/1'),
+  fc.constantFrom(
+    '10001',
+    '0',
+    '-1',
+    '1e3',
+    '007',
+    ' 10001 ',
+    '10001\n',
+    'CRED-1',
+    'CRED',
+    'toString',
+    '__proto__',
+    '/issue/1/comment/2',
+    'http://x/rest/api/2/issue/10013/comment/1',
+  ),
   fc.nat().map(String),
 );
 
@@ -124,10 +149,18 @@ export type Mutation =
   | { op: 'insert'; at: number; key: string; value: unknown };
 
 export const mutation: fc.Arbitrary<Mutation> = fc.oneof(
-  fc.record({ op: fc.constant('set' as const), path: fc.nat({ max: READ_PATHS.length - 1 }), value: fc.oneof(hostile, jsonish, fc.constant(undefined)) }),
+  fc.record({
+    op: fc.constant('set' as const),
+    path: fc.nat({ max: READ_PATHS.length - 1 }),
+    value: fc.oneof(hostile, jsonish, fc.constant(undefined)),
+  }),
   fc.record({ op: fc.constant('delete' as const), at: fc.nat() }),
   fc.record({ op: fc.constant('replace' as const), at: fc.nat(), value: fc.oneof(hostile, jsonish, fc.anything()) }),
-  fc.record({ op: fc.constant('retype' as const), at: fc.nat(), to: fc.constantFrom('string', 'number', 'array', 'object', 'null', 'boolean') as fc.Arbitrary<'string'> }),
+  fc.record({
+    op: fc.constant('retype' as const),
+    at: fc.nat(),
+    to: fc.constantFrom('string', 'number', 'array', 'object', 'null', 'boolean') as fc.Arbitrary<'string'>,
+  }),
   fc.record({ op: fc.constant('insert' as const), at: fc.nat(), key: jsonKey, value: jsonish }),
 );
 
@@ -172,13 +205,23 @@ export function mutate(doc: unknown, mutations: Mutation[]): unknown {
         if (!o[k] || typeof o[k] !== 'object') o[k] = {};
         o = o[k] as Record<string | number, unknown>;
       }
-      Object.defineProperty(o, path[path.length - 1], { value: copy(m.value), enumerable: true, writable: true, configurable: true });
+      Object.defineProperty(o, path[path.length - 1], {
+        value: copy(m.value),
+        enumerable: true,
+        writable: true,
+        configurable: true,
+      });
       continue;
     }
     const all = [['doc'] as Path, ...paths(root.doc, ['doc'])];
     const p = all[m.at % all.length];
     // A key set on an array (set above) is listed by paths() but not reachable by index: skip it.
-    const parent = p.slice(0, -1).reduce<unknown>((o, k) => (o && typeof o === 'object' ? (o as Record<string | number, unknown>)[k] : undefined), root) as Record<string | number, unknown>;
+    const parent = p
+      .slice(0, -1)
+      .reduce<unknown>(
+        (o, k) => (o && typeof o === 'object' ? (o as Record<string | number, unknown>)[k] : undefined),
+        root,
+      ) as Record<string | number, unknown>;
     if (!parent || typeof parent !== 'object') continue;
     const last = p[p.length - 1];
     const current = parent[last];
@@ -191,7 +234,12 @@ export function mutate(doc: unknown, mutations: Mutation[]): unknown {
       parent[last] = retype(current, m.to);
     } else if (current && typeof current === 'object' && !Array.isArray(current)) {
       // defineProperty so "__proto__" becomes an own key, as JSON.parse makes it.
-      Object.defineProperty(current, m.key, { value: copy(m.value), enumerable: true, writable: true, configurable: true });
+      Object.defineProperty(current, m.key, {
+        value: copy(m.value),
+        enumerable: true,
+        writable: true,
+        configurable: true,
+      });
     }
   }
   return root.doc;

@@ -28,10 +28,29 @@ const DAY = 86_400_000;
 const MAX_MS = 366 * DAY;
 
 const UNITS: Record<string, number> = {
-  ms: 1, s: 1_000, sec: 1_000, secs: 1_000, second: 1_000, seconds: 1_000,
-  m: 60_000, min: 60_000, mins: 60_000, minute: 60_000, minutes: 60_000,
-  h: 3_600_000, hr: 3_600_000, hrs: 3_600_000, hour: 3_600_000, hours: 3_600_000,
-  d: DAY, day: DAY, days: DAY, w: 7 * DAY, wk: 7 * DAY, week: 7 * DAY, weeks: 7 * DAY,
+  ms: 1,
+  s: 1_000,
+  sec: 1_000,
+  secs: 1_000,
+  second: 1_000,
+  seconds: 1_000,
+  m: 60_000,
+  min: 60_000,
+  mins: 60_000,
+  minute: 60_000,
+  minutes: 60_000,
+  h: 3_600_000,
+  hr: 3_600_000,
+  hrs: 3_600_000,
+  hour: 3_600_000,
+  hours: 3_600_000,
+  d: DAY,
+  day: DAY,
+  days: DAY,
+  w: 7 * DAY,
+  wk: 7 * DAY,
+  week: 7 * DAY,
+  weeks: 7 * DAY,
 };
 
 /** Text that looks like what people write for a duration: numbers, units, ISO pieces, noise. */
@@ -41,7 +60,29 @@ const durationish = fc.oneof(
   fc
     .array(
       fc.oneof(
-        fc.constantFrom(...Object.keys(UNITS), 'P', 'T', 'p', 't', 'W', 'D', 'H', 'M', 'S', ' ', ',', 'and', '.', '-', '+', 'e', 'İ', 'K', '\u00a0', '\n'),
+        fc.constantFrom(
+          ...Object.keys(UNITS),
+          'P',
+          'T',
+          'p',
+          't',
+          'W',
+          'D',
+          'H',
+          'M',
+          'S',
+          ' ',
+          ',',
+          'and',
+          '.',
+          '-',
+          '+',
+          'e',
+          'İ',
+          'K',
+          '\u00a0',
+          '\n',
+        ),
         fc.nat({ max: 10_000 }).map(String),
         fc.double({ min: 0, max: 1e6, noNaN: true }).map(String),
         fc.constantFrom('0', '0.0001', '0.4', '0.5', '9'.repeat(30), '1e3'),
@@ -51,7 +92,10 @@ const durationish = fc.oneof(
     .map((parts) => parts.join('')),
   // Tiny and huge amounts of one unit: the edges of (0, 366 days].
   fc
-    .tuple(fc.oneof(fc.double({ min: 0, max: 2, noNaN: true }), fc.double({ min: 300, max: 600_000, noNaN: true })), fc.constantFrom(...Object.keys(UNITS)))
+    .tuple(
+      fc.oneof(fc.double({ min: 0, max: 2, noNaN: true }), fc.double({ min: 300, max: 600_000, noNaN: true })),
+      fc.constantFrom(...Object.keys(UNITS)),
+    )
     .map(([n, unit]) => `${Number(n.toFixed(4))}${unit}`),
   fc.double({ min: 0, max: 1.5, noNaN: true }).map((n) => `${Number(n.toFixed(4))}ms`),
 );
@@ -94,7 +138,10 @@ describe('property: parseDuration / formatDuration', () => {
       .filter((t) => parseDuration(t) !== null);
     const iso = fc
       .tuple(fc.nat({ max: 3 }), fc.nat({ max: 30 }), fc.nat({ max: 48 }), fc.nat({ max: 120 }), fc.nat({ max: 200 }))
-      .map(([w, d, h, m, s]) => `P${w ? `${w}W` : ''}${d ? `${d}D` : ''}${h || m || s ? `T${h ? `${h}H` : ''}${m ? `${m}M` : ''}${s ? `${s}S` : ''}` : ''}`)
+      .map(
+        ([w, d, h, m, s]) =>
+          `P${w ? `${w}W` : ''}${d ? `${d}D` : ''}${h || m || s ? `T${h ? `${h}H` : ''}${m ? `${m}M` : ''}${s ? `${s}S` : ''}` : ''}`,
+      )
       .filter((t) => parseDuration(t) !== null);
     fc.assert(
       fc.property(fc.oneof(valid, iso), (text) => {
@@ -108,7 +155,9 @@ describe('property: parseDuration / formatDuration', () => {
         }
         expect(back, `${text} → ${ms} → ${shown}`).to.be.a('number');
         // Only the two largest non-zero units are shown: what is dropped is less than the smaller one shown.
-        const units = shown.split(' ').map((p) => ({ d: DAY, h: 3_600_000, m: 60_000, s: 1_000 })[p.slice(-1) as 'd'] as number);
+        const units = shown
+          .split(' ')
+          .map((p) => ({ d: DAY, h: 3_600_000, m: 60_000, s: 1_000 })[p.slice(-1) as 'd'] as number);
         const dropped = units.length === 2 ? units[1] : units[0];
         expect(back as number, `${text} → ${ms} → ${shown}`).to.be.at.most(seconds);
         expect(seconds - (back as number), `${text} → ${ms} → ${shown}`).to.be.lessThan(dropped);
@@ -122,7 +171,10 @@ const jiraConfig = jiraConfigSchema.parse({ projects: ['CRED'] });
 const openConfig = jiraConfigSchema.parse({});
 const FIXTURES = join(__dirname, '../fixtures');
 const fixtures: { name: string; doc: unknown }[] = ['jira-cloud', 'jira-dc'].flatMap((dir) =>
-  readdirSync(join(FIXTURES, dir)).map((name) => ({ name: `${dir}/${name}`, doc: JSON.parse(readFileSync(join(FIXTURES, dir, name), 'utf8')) })),
+  readdirSync(join(FIXTURES, dir)).map((name) => ({
+    name: `${dir}/${name}`,
+    doc: JSON.parse(readFileSync(join(FIXTURES, dir, name), 'utf8')),
+  })),
 );
 
 /** Calls fn; it must return normally or throw a CredgateError of one of `kinds`. */
@@ -132,7 +184,9 @@ function onlyThrows<T>(kinds: string[], fn: () => T, label: () => string): T | u
   } catch (err) {
     expect(isCredgateError(err), `${label()} threw ${(err as Error)?.stack ?? String(err)}`).to.equal(true);
     expect(kinds, label()).to.include((err as { kind: string }).kind);
-    expect((err as Error).message, label()).to.be.a('string').and.not.equal('');
+    expect((err as Error).message, label())
+      .to.be.a('string')
+      .and.not.equal('');
     return undefined;
   }
 }
@@ -163,7 +217,11 @@ const webhookish = fc.record(
 
 describe('property: parseWebhook (connectors/jira/mappers.ts)', () => {
   const parse = (raw: Buffer, header: string | undefined, config = jiraConfig) =>
-    onlyThrows(['bad-input'], () => parseWebhook(raw, header, 'acc-credgate', config), () => `parseWebhook(${JSON.stringify(raw.toString('utf8').slice(0, 400))})`);
+    onlyThrows(
+      ['bad-input'],
+      () => parseWebhook(raw, header, 'acc-credgate', config),
+      () => `parseWebhook(${JSON.stringify(raw.toString('utf8').slice(0, 400))})`,
+    );
 
   it('random bytes: a ParsedDelivery or CredgateError bad-input, nothing else', () => {
     fc.assert(
@@ -193,7 +251,10 @@ describe('property: parseWebhook (connectors/jira/mappers.ts)', () => {
         fc.boolean(),
         (fixture, mutations, cut, open) => {
           const raw = bodyOf(mutate(fixture.doc, mutations), cut);
-          checkParsed(parse(raw, undefined, open ? openConfig : jiraConfig), `${fixture.name} ${JSON.stringify(mutations)}`);
+          checkParsed(
+            parse(raw, undefined, open ? openConfig : jiraConfig),
+            `${fixture.name} ${JSON.stringify(mutations)}`,
+          );
         },
       ),
       { numRuns: 500 },
@@ -209,29 +270,47 @@ describe('property: parseWebhook (connectors/jira/mappers.ts)', () => {
       { webhookEvent: 'jira:issue_updated', issue: { id: '10001', fields: { project: { key: { toString: 1 } } } } },
     ];
     for (const doc of cases) {
-      for (const config of [openConfig, jiraConfig]) checkParsed(parse(Buffer.from(JSON.stringify(doc)), undefined, config), JSON.stringify(doc));
+      for (const config of [openConfig, jiraConfig])
+        checkParsed(parse(Buffer.from(JSON.stringify(doc)), undefined, config), JSON.stringify(doc));
     }
   });
 });
 
 describe('property: snapshotFromWebhook (connectors/jira/mappers.ts, for credgate simulate)', () => {
-  const mapped = jiraConfigSchema.parse({ fields: { account: 'customfield_10050', systems: 'labels', duration: 'customfield_10030' } });
-  const isActor = (a: unknown) => a === null || (typeof a === 'object' && typeof (a as Actor).id === 'string' && typeof (a as Actor).displayName === 'string');
+  const mapped = jiraConfigSchema.parse({
+    fields: { account: 'customfield_10050', systems: 'labels', duration: 'customfield_10030' },
+  });
+  const isActor = (a: unknown) =>
+    a === null ||
+    (typeof a === 'object' && typeof (a as Actor).id === 'string' && typeof (a as Actor).displayName === 'string');
 
   it('mutated real deliveries: null, a well-typed TicketSnapshot, or CredgateError bad-input', () => {
     fc.assert(
-      fc.property(fc.constantFrom(...fixtures), fc.array(mutation, { minLength: 1, maxLength: 4 }), fc.boolean(), (fixture, mutations, withFields) => {
-        const doc = mutate(fixture.doc, mutations);
-        const label = () => `${fixture.name} ${safeJson(mutations)}`;
-        const snap = onlyThrows(['bad-input'], () => snapshotFromWebhook(doc, withFields ? mapped : openConfig), label);
-        if (!snap) return;
-        for (const k of ['status', 'position', 'summary', 'description', 'project', 'issueType'] as const) expect(snap[k], `${k}: ${label()}`).to.be.a('string');
-        expect(snap.ref.id, label()).to.be.a('string').and.not.equal('');
-        expect(snap.ref.key, label()).to.be.a('string').and.not.equal('');
-        expect(snap.labels.every((l) => typeof l === 'string'), `labels: ${label()}`).to.equal(true);
-        expect(isActor(snap.reporter), `reporter ${JSON.stringify(snap.reporter)}: ${label()}`).to.equal(true);
-        for (const v of Object.values(snap.mappedFacts)) expect(v, label()).to.be.a('string');
-      }),
+      fc.property(
+        fc.constantFrom(...fixtures),
+        fc.array(mutation, { minLength: 1, maxLength: 4 }),
+        fc.boolean(),
+        (fixture, mutations, withFields) => {
+          const doc = mutate(fixture.doc, mutations);
+          const label = () => `${fixture.name} ${safeJson(mutations)}`;
+          const snap = onlyThrows(
+            ['bad-input'],
+            () => snapshotFromWebhook(doc, withFields ? mapped : openConfig),
+            label,
+          );
+          if (!snap) return;
+          for (const k of ['status', 'position', 'summary', 'description', 'project', 'issueType'] as const)
+            expect(snap[k], `${k}: ${label()}`).to.be.a('string');
+          expect(snap.ref.id, label()).to.be.a('string').and.not.equal('');
+          expect(snap.ref.key, label()).to.be.a('string').and.not.equal('');
+          expect(
+            snap.labels.every((l) => typeof l === 'string'),
+            `labels: ${label()}`,
+          ).to.equal(true);
+          expect(isActor(snap.reporter), `reporter ${JSON.stringify(snap.reporter)}: ${label()}`).to.equal(true);
+          for (const v of Object.values(snap.mappedFacts)) expect(v, label()).to.be.a('string');
+        },
+      ),
       { numRuns: 500 },
     );
   });
@@ -282,7 +361,10 @@ describe('property: verifyJiraDelivery (connectors/jira/verify.ts)', () => {
         which: fc.constantFrom(...(Object.keys(configs) as (keyof typeof configs)[])),
         signature: fc.option(signatureFor(raw), { nil: undefined }),
         asArray: fc.boolean(),
-        token: fc.option(fc.oneof(fc.constant(AUTOMATION), fc.constant(` ${AUTOMATION}`), fc.string({ maxLength: 30 })), { nil: undefined }),
+        token: fc.option(
+          fc.oneof(fc.constant(AUTOMATION), fc.constant(` ${AUTOMATION}`), fc.string({ maxLength: 30 })),
+          { nil: undefined },
+        ),
       }),
     );
 
@@ -290,22 +372,35 @@ describe('property: verifyJiraDelivery (connectors/jira/verify.ts)', () => {
     fc.assert(
       fc.property(delivery, ({ raw, which, signature, asArray, token }) => {
         const headers: InboundDelivery['headers'] = {};
-        if (signature !== undefined) headers['x-hub-signature'] = asArray ? ([signature, 'sha256=00'] as unknown as string) : signature;
+        if (signature !== undefined)
+          headers['x-hub-signature'] = asArray ? ([signature, 'sha256=00'] as unknown as string) : signature;
         if (token !== undefined) headers['x-credgate-token'] = token;
         const config = configs[which];
-        const label = () => `${which} signature=${JSON.stringify(headers['x-hub-signature'])} token=${JSON.stringify(token)}`;
+        const label = () =>
+          `${which} signature=${JSON.stringify(headers['x-hub-signature'])} token=${JSON.stringify(token)}`;
         let accepted = false;
-        onlyThrows(['auth'], () => {
-          verifyJiraDelivery({ rawBody: raw, headers }, config);
-          accepted = true;
-        }, label);
+        onlyThrows(
+          ['auth'],
+          () => {
+            verifyJiraDelivery({ rawBody: raw, headers }, config);
+            accepted = true;
+          },
+          label,
+        );
         // The only deliveries that may pass: the right HMAC when a secret is set and a signature was
         // sent; otherwise the automation secret, verbatim, when one is configured.
-        const goodSignature = config.webhookSecret !== undefined && signature !== undefined && signature.trim().toLowerCase() === `sha256=${hmac(raw)}`;
-        const goodToken = config.automation.secret !== undefined && token === AUTOMATION && (config.webhookSecret === undefined || signature === undefined);
+        const goodSignature =
+          config.webhookSecret !== undefined &&
+          signature !== undefined &&
+          signature.trim().toLowerCase() === `sha256=${hmac(raw)}`;
+        const goodToken =
+          config.automation.secret !== undefined &&
+          token === AUTOMATION &&
+          (config.webhookSecret === undefined || signature === undefined);
         expect(accepted, label()).to.equal(goodSignature || goodToken);
         // Whatever passed on a signature carries the exact MAC (hex is case-insensitive).
-        if (accepted && goodSignature) expect(signature!.trim().slice(7), label()).to.match(new RegExp(`^${hmac(raw)}$`, 'i'));
+        if (accepted && goodSignature)
+          expect(signature!.trim().slice(7), label()).to.match(new RegExp(`^${hmac(raw)}$`, 'i'));
       }),
       { numRuns: 2000 },
     );
@@ -313,24 +408,68 @@ describe('property: verifyJiraDelivery (connectors/jira/verify.ts)', () => {
 });
 
 /** Lines and descriptions built from the pieces people paste, including long runs that make regexes backtrack. */
-const labelWord = fc.constantFrom('Target systems', 'System', 'Account', 'Access', 'Justification', 'Reason', 'Duration', 'Company', 'Vendor', 'Client', 'Nonsense', 'x');
+const labelWord = fc.constantFrom(
+  'Target systems',
+  'System',
+  'Account',
+  'Access',
+  'Justification',
+  'Reason',
+  'Duration',
+  'Company',
+  'Vendor',
+  'Client',
+  'Nonsense',
+  'x',
+);
 const run = (max: number) =>
-  fc.tuple(fc.constantFrom(' ', '\t', '-', '|', '>', '#', '*', '- ', '* ', '| ', 'a ', '=', ':'), fc.integer({ min: 1, max })).map(([c, n]) => c.repeat(n));
+  fc
+    .tuple(
+      fc.constantFrom(' ', '\t', '-', '|', '>', '#', '*', '- ', '* ', '| ', 'a ', '=', ':'),
+      fc.integer({ min: 1, max }),
+    )
+    .map(([c, n]) => c.repeat(n));
 const piece = (maxRun: number) =>
   fc.oneof(
     labelWord,
-    fc.constantFrom(':', '=', '*', '|', '-', '>', '#', ' ', '\t', '\r', '\u2028', '\u0085', '(', ')', '/', '_', 'prod-db', 'read', '2h', 'N/A'),
+    fc.constantFrom(
+      ':',
+      '=',
+      '*',
+      '|',
+      '-',
+      '>',
+      '#',
+      ' ',
+      '\t',
+      '\r',
+      '\u2028',
+      '\u0085',
+      '(',
+      ')',
+      '/',
+      '_',
+      'prod-db',
+      'read',
+      '2h',
+      'N/A',
+    ),
     run(maxRun),
     fc.string({ maxLength: 6 }),
     fc.string({ unit: 'binary', maxLength: 4 }),
   );
-const lineOf = (maxRun: number, maxPieces = 10) => fc.array(piece(maxRun), { maxLength: maxPieces }).map((p) => p.join(''));
-const textOf = (maxRun: number) => fc.array(fc.tuple(lineOf(maxRun), fc.constantFrom('\n', '\r\n', '\r')), { maxLength: 8 }).map((ls) => ls.map(([l, eol]) => l + eol).join(''));
+const lineOf = (maxRun: number, maxPieces = 10) =>
+  fc.array(piece(maxRun), { maxLength: maxPieces }).map((p) => p.join(''));
+const textOf = (maxRun: number) =>
+  fc
+    .array(fc.tuple(lineOf(maxRun), fc.constantFrom('\n', '\r\n', '\r')), { maxLength: 8 })
+    .map((ls) => ls.map(([l, eol]) => l + eol).join(''));
 
 const LINE_BREAK = /[\r\n\u2028\u2029]/;
 
 /** The line pattern as it was before it was made linear, to check the rewrite reads the same values. */
-const OLD_LINE = /^\s*(?:[>#|-]+\s*|\*\s+)*(\*?)\s*([A-Za-z][A-Za-z0-9 ()/_-]{0,40}?)\s*(?:\1\s*[:=]|[:=]\s*\1)\s*(.*?)\s*\|?\s*$/;
+const OLD_LINE =
+  /^\s*(?:[>#|-]+\s*|\*\s+)*(\*?)\s*([A-Za-z][A-Za-z0-9 ()/_-]{0,40}?)\s*(?:\1\s*[:=]|[:=]\s*\1)\s*(.*?)\s*\|?\s*$/;
 function oldParseFactLines(text: string, index: Map<string, string>): Record<string, string> {
   const found: Record<string, string> = {};
   // Lines end where the rewrite ends them too (U+2028/2029 included).
@@ -340,7 +479,12 @@ function oldParseFactLines(text: string, index: Map<string, string>): Record<str
     const line = sep < 0 ? raw : raw.slice(0, sep + 1).replace(/\s+/g, ' ') + raw.slice(sep + 1);
     const m = OLD_LINE.exec(line);
     if (!m) continue;
-    const fact = index.get(m[2].toLowerCase().replace(/[\s_]+/g, ' ').trim());
+    const fact = index.get(
+      m[2]
+        .toLowerCase()
+        .replace(/[\s_]+/g, ' ')
+        .trim(),
+    );
     const value = m[3].trim();
     if (fact && value) found[fact] = value;
   }
@@ -357,7 +501,10 @@ describe('property: parseFactLines / extractFacts (src/policy/extract-facts.ts)'
         for (const [fact, value] of Object.entries(found)) {
           expect(FACT_NAMES as string[]).to.include(fact);
           expect(value, JSON.stringify(text)).to.be.a('string').and.not.equal('');
-          expect(LINE_BREAK.test(value as string), `${fact}=${JSON.stringify(value)} from ${JSON.stringify(text)}`).to.equal(false);
+          expect(
+            LINE_BREAK.test(value as string),
+            `${fact}=${JSON.stringify(value)} from ${JSON.stringify(text)}`,
+          ).to.equal(false);
           expect(value, JSON.stringify(text)).to.equal((value as string).trim());
         }
       }),
@@ -369,7 +516,9 @@ describe('property: parseFactLines / extractFacts (src/policy/extract-facts.ts)'
     fc.assert(
       fc.property(fc.array(lineOf(6, 6), { maxLength: 4 }), (lines) => {
         const text = lines.join('\n');
-        expect(parseFactLines(text, index), JSON.stringify(text)).to.deep.equal(oldParseFactLines(text, index as Map<string, string>));
+        expect(parseFactLines(text, index), JSON.stringify(text)).to.deep.equal(
+          oldParseFactLines(text, index as Map<string, string>),
+        );
       }),
       { numRuns: 1000 },
     );
@@ -383,11 +532,26 @@ describe('property: parseFactLines / extractFacts (src/policy/extract-facts.ts)'
         const started = performance.now();
         parseFactLines(line, index);
         const took = performance.now() - started;
-        expect(took, `${took.toFixed(0)} ms for a line of ${line.length}: ${JSON.stringify(line.slice(0, 80))}...`).to.be.lessThan(100);
+        expect(
+          took,
+          `${took.toFixed(0)} ms for a line of ${line.length}: ${JSON.stringify(line.slice(0, 80))}...`,
+        ).to.be.lessThan(100);
       }),
       { numRuns: 200 },
     );
-    for (const line of ['-'.repeat(40), '|'.repeat(40) + 'x', 'Account: a' + ' '.repeat(30_000) + 'b', 'Account' + ' '.repeat(30_000) + 'x', ' '.repeat(30_000) + 'x', '- '.repeat(15_000), '- '.repeat(15_000) + ':', '-'.repeat(30_000) + ':', '* '.repeat(15_000) + ':', 'a '.repeat(15_000) + ':', '|\t'.repeat(15_000) + 'Account:*']) {
+    for (const line of [
+      '-'.repeat(40),
+      '|'.repeat(40) + 'x',
+      'Account: a' + ' '.repeat(30_000) + 'b',
+      'Account' + ' '.repeat(30_000) + 'x',
+      ' '.repeat(30_000) + 'x',
+      '- '.repeat(15_000),
+      '- '.repeat(15_000) + ':',
+      '-'.repeat(30_000) + ':',
+      '* '.repeat(15_000) + ':',
+      'a '.repeat(15_000) + ':',
+      '|\t'.repeat(15_000) + 'Account:*',
+    ]) {
       const started = performance.now();
       parseFactLines(line, index);
       expect(performance.now() - started, JSON.stringify(line.slice(0, 30))).to.be.lessThan(100);
@@ -397,8 +561,14 @@ describe('property: parseFactLines / extractFacts (src/policy/extract-facts.ts)'
   const actor = fc.constantFrom(requester, outsider);
   const arbitrarySnapshot = fc.record({
     description: textOf(20),
-    replies: fc.array(fc.record({ author: actor, body: textOf(20), at: fc.constant('2026-11-25T10:00:00.000Z') }), { maxLength: 3 }),
-    mappedFacts: fc.dictionary(fc.oneof(fc.constantFrom(...FACT_NAMES), fc.constantFrom('__proto__', 'toString', 'other')), textOf(5), { maxKeys: 4 }),
+    replies: fc.array(fc.record({ author: actor, body: textOf(20), at: fc.constant('2026-11-25T10:00:00.000Z') }), {
+      maxLength: 3,
+    }),
+    mappedFacts: fc.dictionary(
+      fc.oneof(fc.constantFrom(...FACT_NAMES), fc.constantFrom('__proto__', 'toString', 'other')),
+      textOf(5),
+      { maxKeys: 4 },
+    ),
     reporter: fc.option(actor, { nil: null }),
   });
 
@@ -408,7 +578,8 @@ describe('property: parseFactLines / extractFacts (src/policy/extract-facts.ts)'
         const snap = snapshot(parts);
         const facts = extractFacts(snap, shipped ? shippedPolicy().factLabels : {});
         expect(Object.keys(facts).sort()).to.deep.equal([...FACT_NAMES].sort());
-        const mapped = (name: string) => Object.prototype.hasOwnProperty.call(snap.mappedFacts, name) && snap.mappedFacts[name].trim() !== '';
+        const mapped = (name: string) =>
+          Object.prototype.hasOwnProperty.call(snap.mappedFacts, name) && snap.mappedFacts[name].trim() !== '';
         for (const name of FACT_NAMES) {
           const values = ([] as string[]).concat(facts[name]);
           for (const value of values) {
@@ -435,14 +606,37 @@ describe('property: retryAfterMs (src/util/retry-after.ts)', () => {
     fc.double({ noNaN: true }).map(String),
     fc.date({ noInvalidDate: true }).map((d) => d.toUTCString()),
     fc.date({ noInvalidDate: true }).map((d) => d.toISOString()),
-    fc.constantFrom('0', '-1', '1.5', ' 120 ', '9'.repeat(400), 'Infinity', 'NaN', '1e3', 'Wed, 21 Oct 2015 07:28:00 GMT', '', '   '),
+    fc.constantFrom(
+      '0',
+      '-1',
+      '1.5',
+      ' 120 ',
+      '9'.repeat(400),
+      'Infinity',
+      'NaN',
+      '1e3',
+      'Wed, 21 Oct 2015 07:28:00 GMT',
+      '',
+      '   ',
+    ),
     fc.integer(),
     fc.constant(null),
     fc.constant(undefined),
     fc.array(fc.string({ maxLength: 10 }), { maxLength: 3 }),
   );
   const headers = fc.option(
-    fc.dictionary(fc.constantFrom('Retry-After', 'retry-after', 'RETRY-AFTER', 'X-RateLimit-Reset', 'x-ratelimit-reset', 'content-type'), headerValue, { maxKeys: 4 }),
+    fc.dictionary(
+      fc.constantFrom(
+        'Retry-After',
+        'retry-after',
+        'RETRY-AFTER',
+        'X-RateLimit-Reset',
+        'x-ratelimit-reset',
+        'content-type',
+      ),
+      headerValue,
+      { maxKeys: 4 },
+    ),
     { nil: undefined },
   );
 

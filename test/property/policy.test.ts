@@ -24,19 +24,75 @@ const HOUR = 3_600_000;
 // ---------------------------------------------------------------------------------------------
 // Ticket snapshots: descriptions made of fact lines people write, labels, issue types, replies.
 
-const LABELS = ['Target systems', 'System', 'Systems', 'Account', 'Shared account', 'Access', 'Access level', 'Permissions', 'Justification', 'Reason', 'Duration', 'Access duration', 'Company', 'Vendor', 'Contractor', 'Client', 'Customer', 'Nonsense'];
+const LABELS = [
+  'Target systems',
+  'System',
+  'Systems',
+  'Account',
+  'Shared account',
+  'Access',
+  'Access level',
+  'Permissions',
+  'Justification',
+  'Reason',
+  'Duration',
+  'Access duration',
+  'Company',
+  'Vendor',
+  'Contractor',
+  'Client',
+  'Customer',
+  'Nonsense',
+];
 const VALUES: Record<string, string[]> = {
   systems: ['reporting-db', 'prod-db', 'PROD', 'crm, prod-dc', 'db1; db2', 'N/A', '-', 'reproduction-lab', ''],
   account: ['svc_reports', 'admin', 'root', 'N/A', ''],
   access: ['read-only', 'admin', 'Domain Admin', 'superuser', 'no MFA', 'without SSO', 'write', ''],
   justification: ['monthly report run', '_No response_', 'none', ''],
-  duration: ['2h', '1h', '8h', '9h', '30h', '4h30m', '1.5h', 'PT4H', 'P1D', '90 minutes', '0.4ms', '0.0001ms', '500ms', '999d', '367d', 'until friday', '-1h', '0h', '1e3h', ''],
+  duration: [
+    '2h',
+    '1h',
+    '8h',
+    '9h',
+    '30h',
+    '4h30m',
+    '1.5h',
+    'PT4H',
+    'P1D',
+    '90 minutes',
+    '0.4ms',
+    '0.0001ms',
+    '500ms',
+    '999d',
+    '367d',
+    'until friday',
+    '-1h',
+    '0h',
+    '1e3h',
+    '',
+  ],
   company: ['Acme Support', '', 'N/A'],
   client: ['Contoso', '', 'none'],
 };
 const FACT_OF_LABEL: Record<string, string> = {
-  'target systems': 'systems', system: 'systems', systems: 'systems', account: 'account', 'shared account': 'account', access: 'access', 'access level': 'access', permissions: 'access',
-  justification: 'justification', reason: 'justification', duration: 'duration', 'access duration': 'duration', company: 'company', vendor: 'company', contractor: 'company', client: 'client', customer: 'client', nonsense: 'justification',
+  'target systems': 'systems',
+  system: 'systems',
+  systems: 'systems',
+  account: 'account',
+  'shared account': 'account',
+  access: 'access',
+  'access level': 'access',
+  permissions: 'access',
+  justification: 'justification',
+  reason: 'justification',
+  duration: 'duration',
+  'access duration': 'duration',
+  company: 'company',
+  vendor: 'company',
+  contractor: 'company',
+  client: 'client',
+  customer: 'client',
+  nonsense: 'justification',
 };
 
 const factLine = fc
@@ -51,7 +107,11 @@ const factLine = fc
     const pool = VALUES[FACT_OF_LABEL[label.toLowerCase()]] ?? [];
     return fc.constantFrom(...pool, noise).map((value) => `${bullet}${label}${sep}${known ? value : noise}`);
   });
-const description = fc.array(fc.oneof({ weight: 5, arbitrary: factLine }, { weight: 1, arbitrary: fc.string({ maxLength: 30 }) }), { maxLength: 9 }).map((l) => l.join('\n'));
+const description = fc
+  .array(fc.oneof({ weight: 5, arbitrary: factLine }, { weight: 1, arbitrary: fc.string({ maxLength: 30 }) }), {
+    maxLength: 9,
+  })
+  .map((l) => l.join('\n'));
 const person = fc.constantFrom<Actor>(requester, approverA, approverB, owner, outsider);
 
 const arbitrarySnapshot: fc.Arbitrary<TicketSnapshot> = fc
@@ -59,15 +119,34 @@ const arbitrarySnapshot: fc.Arbitrary<TicketSnapshot> = fc
     summary: fc.string({ maxLength: 20 }),
     description,
     issueType: fc.constantFrom('Credential request', 'credential request', 'CREDENTIAL REQUEST', 'Bug', 'Task', ''),
-    labels: fc.uniqueArray(fc.constantFrom('vendor', 'Contractor', 'no-mfa', 'NO-SSO', 'shared-credential', 'shared-account', 'prod', 'urgent'), { maxLength: 3 }),
+    labels: fc.uniqueArray(
+      fc.constantFrom(
+        'vendor',
+        'Contractor',
+        'no-mfa',
+        'NO-SSO',
+        'shared-credential',
+        'shared-account',
+        'prod',
+        'urgent',
+      ),
+      { maxLength: 3 },
+    ),
     reporter: fc.option(person, { nil: null }),
-    replies: fc.array(fc.record({ author: person, body: description, at: fc.constant('2026-11-25T10:00:00.000Z') }), { maxLength: 2 }),
-    mappedFacts: fc.dictionary(fc.constantFrom('systems', 'account', 'access', 'duration', 'company', 'other'), fc.constantFrom('prod-db', 'crm', 'admin', 'read', '3h', '48h', ' ', 'Acme'), { maxKeys: 2 }),
+    replies: fc.array(fc.record({ author: person, body: description, at: fc.constant('2026-11-25T10:00:00.000Z') }), {
+      maxLength: 2,
+    }),
+    mappedFacts: fc.dictionary(
+      fc.constantFrom('systems', 'account', 'access', 'duration', 'company', 'other'),
+      fc.constantFrom('prod-db', 'crm', 'admin', 'read', '3h', '48h', ' ', 'Acme'),
+      { maxKeys: 2 },
+    ),
     position: fc.constantFrom<WorkflowPosition>('other', 'pending-approval', 'awaiting-info'),
   })
   .map((parts) => snapshot(parts));
 
-const maxForRisk = (policy: Policy, risk: 'low' | 'high') => parseDuration(policy.document.durations.max[risk]) as number;
+const maxForRisk = (policy: Policy, risk: 'low' | 'high') =>
+  parseDuration(policy.document.durations.max[risk]) as number;
 
 describe('property: evaluateTicket with the shipped policy', () => {
   it('never throws; a classified ticket has a valid risk, a positive grant within the cap, missing ⊆ required', async () => {
@@ -76,7 +155,10 @@ describe('property: evaluateTicket with the shipped policy', () => {
         const ev = await evaluateTicket(snap, shipped);
         if (!ev) return;
         const label = JSON.stringify({ description: snap.description, labels: snap.labels, mapped: snap.mappedFacts });
-        expect(shipped.document.categories.map((c) => c.id), label).to.include(ev.category.id);
+        expect(
+          shipped.document.categories.map((c) => c.id),
+          label,
+        ).to.include(ev.category.id);
         expect(['low', 'high'], label).to.include(ev.risk);
         expect(Number.isInteger(ev.grantMs) && ev.grantMs > 0, `grantMs ${ev.grantMs} for ${label}`).to.equal(true);
         expect(ev.grantMs, label).to.be.at.most(shipped.maxDurationMs(ev.category, ev.risk).ms);
@@ -123,8 +205,21 @@ describe('property: evaluateTicket with the shipped policy', () => {
 
 const security: Actor = { id: 'acc-sam', displayName: 'Sam Security' };
 const self: Actor = { id: 'acc-credgate', displayName: 'credgate' };
-const groupsOf: Record<string, string[]> = { ...GROUPS, [security.id]: ['security-approvers'], [self.id]: ['credential-approvers'] };
-const ACTORS: Actor[] = [requester, approverA, approverB, owner, outsider, security, self, { ...approverA, displayName: 'Alice (renamed)' }];
+const groupsOf: Record<string, string[]> = {
+  ...GROUPS,
+  [security.id]: ['security-approvers'],
+  [self.id]: ['credential-approvers'],
+};
+const ACTORS: Actor[] = [
+  requester,
+  approverA,
+  approverB,
+  owner,
+  outsider,
+  security,
+  self,
+  { ...approverA, displayName: 'Alice (renamed)' },
+];
 
 const STATUS_OF: Record<WorkflowPosition, string[]> = {
   approved: ['Approved'],
@@ -162,7 +257,12 @@ interface Edit {
   reporter: number | null | 'nobody';
 }
 type Action =
-  | { kind: 'changes'; changes: { actor: number; position: WorkflowPosition; status: number; bySelf: boolean }[]; edit: Edit | null; shuffle: boolean }
+  | {
+      kind: 'changes';
+      changes: { actor: number; position: WorkflowPosition; status: number; bySelf: boolean }[];
+      edit: Edit | null;
+      shuffle: boolean;
+    }
   | { kind: 'edit'; edit: Edit }
   | { kind: 'timer'; timer: 'pending-timeout' | 'reminder' | 'expiry'; current: boolean; lateMs: number }
   | { kind: 'tick'; ms: number };
@@ -171,7 +271,11 @@ const edit: fc.Arbitrary<Edit> = fc.record({
   description: fc.nat({ max: DESCRIPTIONS.length - 1 }),
   labels: fc.uniqueArray(fc.constantFrom('vendor', 'no-mfa', 'shared-account'), { maxLength: 2 }),
   issueType: fc.constantFrom('Credential request', 'Credential request', 'Bug'),
-  reporter: fc.oneof({ weight: 12, arbitrary: fc.constant(null) }, { weight: 1, arbitrary: fc.constant('nobody' as const) }, { weight: 2, arbitrary: fc.nat({ max: ACTORS.length - 1 }) }),
+  reporter: fc.oneof(
+    { weight: 12, arbitrary: fc.constant(null) },
+    { weight: 1, arbitrary: fc.constant('nobody' as const) },
+    { weight: 2, arbitrary: fc.nat({ max: ACTORS.length - 1 }) },
+  ),
 });
 const action: fc.Arbitrary<Action> = fc.oneof(
   {
@@ -181,7 +285,10 @@ const action: fc.Arbitrary<Action> = fc.oneof(
       changes: fc.array(
         fc.record({
           actor: fc.nat({ max: ACTORS.length - 1 }),
-          position: fc.oneof({ weight: 4, arbitrary: fc.constant<WorkflowPosition>('approved') }, { weight: 3, arbitrary: fc.constantFrom(...POSITIONS) }),
+          position: fc.oneof(
+            { weight: 4, arbitrary: fc.constant<WorkflowPosition>('approved') },
+            { weight: 3, arbitrary: fc.constantFrom(...POSITIONS) },
+          ),
           status: fc.nat({ max: 1 }),
           bySelf: fc.boolean(),
         }),
@@ -208,7 +315,13 @@ const scenario = fc.record({
   policy: fc.constantFrom('quick' as const, 'shipped' as const),
   first: edit,
   firstPosition: fc.constantFrom<WorkflowPosition>('other', 'other', 'pending-approval', 'approved'),
-  early: fc.array(fc.record({ actor: fc.nat({ max: ACTORS.length - 1 }), position: fc.constantFrom<WorkflowPosition>('approved', 'other') }), { maxLength: 2 }),
+  early: fc.array(
+    fc.record({
+      actor: fc.nat({ max: ACTORS.length - 1 }),
+      position: fc.constantFrom<WorkflowPosition>('approved', 'other'),
+    }),
+    { maxLength: 2 },
+  ),
   actions: fc.array(action, { minLength: 1, maxLength: 14 }),
 });
 
@@ -227,10 +340,21 @@ function snapshotOf(e: Edit, position: WorkflowPosition): TicketSnapshot {
 /** True when `actor` may sign for `step` (the engine's own rule, restated). */
 const memberOf = (actor: Actor, step: ApprovalStep) =>
   (groupsOf[actor.id] ?? []).some((g) => step.groups.map((x) => x.toLowerCase()).includes(g.toLowerCase())) ||
-  step.users.some((u) => [actor.id, actor.email].filter(Boolean).map((s) => String(s).toLowerCase()).includes(u.toLowerCase()));
+  step.users.some((u) =>
+    [actor.id, actor.email]
+      .filter(Boolean)
+      .map((s) => String(s).toLowerCase())
+      .includes(u.toLowerCase()),
+  );
 
 /** The approvals satisfy the steps: enough distinct, eligible, non-requester people per step. */
-function checkApprovals(r: CredentialRequest, steps: ApprovalStep[], history: StatusChange[], requesterId: string | null, why: string) {
+function checkApprovals(
+  r: CredentialRequest,
+  steps: ApprovalStep[],
+  history: StatusChange[],
+  requesterId: string | null,
+  why: string,
+) {
   const ids = r.approvals.map((a) => a.actor.id);
   expect(new Set(ids).size, `${why}: approvers not distinct: ${ids}`).to.equal(ids.length);
   for (const a of r.approvals) {
@@ -262,12 +386,25 @@ async function runScenario(sc: Scenario): Promise<void> {
   const history: StatusChange[] = [];
   const addChange = (actor: Actor, position: WorkflowPosition, status: number, bySelf: boolean) => {
     const names = STATUS_OF[position];
-    history.push({ id: String(++seq), actor, from: 'Pending approval', to: names[status % names.length], position, at: new Date(now).toISOString(), bySelf });
+    history.push({
+      id: String(++seq),
+      actor,
+      from: 'Pending approval',
+      to: names[status % names.length],
+      position,
+      at: new Date(now).toISOString(),
+      bySelf,
+    });
   };
   for (const e of sc.early) addChange(ACTORS[e.actor], e.position, 0, false);
 
   let current = snapshotOf(sc.first, sc.firstPosition);
-  const observe = (changes = history): EngineEvent => ({ type: 'ticket-observed', snapshot: current, changes, groupsByActor: groupsOf });
+  const observe = (changes = history): EngineEvent => ({
+    type: 'ticket-observed',
+    snapshot: current,
+    changes,
+    groupsByActor: groupsOf,
+  });
   const first = await decide(null, observe(), ctx());
   if (!first) return;
   let r: CredentialRequest = { ...first.request, outbox: [] };
@@ -294,7 +431,9 @@ async function runScenario(sc: Scenario): Promise<void> {
       event = { type: 'timer-fired', timer: a.timer, dueAt };
     } else {
       if (a.edit) current = snapshotOf(a.edit, current.position);
-      if (a.kind === 'changes') for (const c of a.changes) addChange(ACTORS[c.actor], c.position, c.status, c.bySelf || ACTORS[c.actor].id === self.id);
+      if (a.kind === 'changes')
+        for (const c of a.changes)
+          addChange(ACTORS[c.actor], c.position, c.status, c.bySelf || ACTORS[c.actor].id === self.id);
       const changes = a.kind === 'changes' && a.shuffle ? [...history].reverse() : history;
       event = observe(changes);
       now += 1000;
@@ -306,7 +445,9 @@ async function runScenario(sc: Scenario): Promise<void> {
     const next = d!.request;
     const effects: Effect[] = next.outbox;
     const why = `${log.join(' | ')} | ${JSON.stringify(a)} → ${next.state}`;
-    log.push(`${a.kind}${a.kind === 'changes' ? a.changes.map((c) => `(${ACTORS[c.actor].id}→${c.position}${c.bySelf ? ' self' : ''})`).join('') : ''}${'edit' in a && a.edit ? ` edit#${a.edit.description}[${a.edit.labels}]${a.edit.issueType}` : ''} → ${next.state}/${next.risk}/${next.category.id}`);
+    log.push(
+      `${a.kind}${a.kind === 'changes' ? a.changes.map((c) => `(${ACTORS[c.actor].id}→${c.position}${c.bySelf ? ' self' : ''})`).join('') : ''}${'edit' in a && a.edit ? ` edit#${a.edit.description}[${a.edit.labels}]${a.edit.issueType}` : ''} → ${next.state}/${next.risk}/${next.category.id}`,
+    );
     if (!d!.changed) expect(effects, `${why}: unchanged but owes effects`).to.deep.equal([]);
 
     // Terminal states are final.
@@ -320,13 +461,20 @@ async function runScenario(sc: Scenario): Promise<void> {
       const scheduleIdx = effects.findIndex((e) => e.kind === 'schedule' && e.timer === 'expiry');
       expect(scheduleIdx, `${why}: the expiry is not scheduled before the grant`).to.be.within(0, grantIdx - 1);
       checkApprovals(next, next.steps, history, requesterId, why);
-      for (const ap of next.approvals) expect(Number(ap.historyId), `${why}: approval ${ap.historyId} predates the facts or assessment it is counted for`).to.be.greaterThan(resetAt);
+      for (const ap of next.approvals)
+        expect(
+          Number(ap.historyId),
+          `${why}: approval ${ap.historyId} predates the facts or assessment it is counted for`,
+        ).to.be.greaterThan(resetAt);
       // The steps are what policy requires for the ticket as credgate last saw it before these
       // transitions: an edit observed together with the final approval is judged after it (and
       // ignored once granted: changed-after-grant), so the grant is for the facts approved.
       const ev: Evaluation | null = await evaluateTicket(lastSeen, policy);
       if (ev) {
-        expect({ category: next.category.id, risk: next.risk }, `${why}: granted under a stale assessment`).to.deep.equal({ category: ev.category.id, risk: ev.risk });
+        expect(
+          { category: next.category.id, risk: next.risk },
+          `${why}: granted under a stale assessment`,
+        ).to.deep.equal({ category: ev.category.id, risk: ev.risk });
         expect(next.steps, `${why}: granted under stale approval steps`).to.deep.equal(ev.steps);
         checkApprovals(next, ev.steps, history, requesterId, `${why} (policy now)`);
       }
@@ -340,17 +488,29 @@ async function runScenario(sc: Scenario): Promise<void> {
     }
     // Access that ends is revoked.
     if (before.state === 'granted' && next.state !== 'granted') {
-      expect(effects.some((e) => e.kind === 'revoke'), `${why}: left granted without a revoke`).to.equal(true);
+      expect(
+        effects.some((e) => e.kind === 'revoke'),
+        `${why}: left granted without a revoke`,
+      ).to.equal(true);
     }
     if (next.state !== 'granted' && before.state !== 'granted' && grantIdx < 0) {
-      expect(effects.some((e) => e.kind === 'revoke' || e.kind === 'grant'), why).to.equal(false);
+      expect(
+        effects.some((e) => e.kind === 'revoke' || e.kind === 'grant'),
+        why,
+      ).to.equal(false);
     }
     // An open request always has a pending timeout, so none waits forever.
     if (next.state === 'awaiting-info' || next.state === 'pending-approval') {
       expect(next.timers['pending-timeout'], `${why}: open without a pending timeout`).to.be.a('string');
     }
     const open = next.state === 'awaiting-info' || next.state === 'pending-approval';
-    if (open && (next.factsFingerprint !== before.factsFingerprint || next.risk !== before.risk || next.category.id !== before.category.id)) resetAt = seq;
+    if (
+      open &&
+      (next.factsFingerprint !== before.factsFingerprint ||
+        next.risk !== before.risk ||
+        next.category.id !== before.category.id)
+    )
+      resetAt = seq;
     r = { ...next, outbox: [] };
   }
 }

@@ -17,7 +17,10 @@ import { WEBHOOK_EVENTS, bodyOf, jsonish, mutate, mutation, toJson } from './arb
 const RUNS = Number(process.env.PROPERTY_RUNS ?? 150);
 const FIXTURES = join(__dirname, '../fixtures');
 const fixtures: { name: string; doc: Record<string, unknown> }[] = ['jira-cloud', 'jira-dc'].flatMap((dir) =>
-  readdirSync(join(FIXTURES, dir)).map((name) => ({ name: `${dir}/${name}`, doc: JSON.parse(readFileSync(join(FIXTURES, dir, name), 'utf8')) })),
+  readdirSync(join(FIXTURES, dir)).map((name) => ({
+    name: `${dir}/${name}`,
+    doc: JSON.parse(readFileSync(join(FIXTURES, dir, name), 'utf8')),
+  })),
 );
 
 const hmac = (body: Buffer, secret = SECRETS.webhookSecret) => createHmac('sha256', secret).update(body).digest('hex');
@@ -38,7 +41,14 @@ function post(base: string, path: string, body: Buffer, headers: Record<string, 
   const url = new URL(path, base);
   return new Promise((resolve, reject) => {
     const req = request(
-      { host: url.hostname, port: url.port, path: url.pathname, method: 'POST', agent, headers: { 'content-length': String(body.length), ...headers } },
+      {
+        host: url.hostname,
+        port: url.port,
+        path: url.pathname,
+        method: 'POST',
+        agent,
+        headers: { 'content-length': String(body.length), ...headers },
+      },
       (res) => {
         const chunks: Buffer[] = [];
         res.on('data', (c: Buffer) => chunks.push(c));
@@ -53,7 +63,9 @@ function post(base: string, path: string, body: Buffer, headers: Record<string, 
 
 /** 202, or a 4xx whose body is {error, message} with a message a person can act on. */
 function expectClearAnswer(answer: Answer, label: string): void {
-  expect(answer.status, `${label} → ${answer.status} ${answer.text}`).to.satisfy((s: number) => s === 202 || (s >= 400 && s < 500));
+  expect(answer.status, `${label} → ${answer.status} ${answer.text}`).to.satisfy(
+    (s: number) => s === 202 || (s >= 400 && s < 500),
+  );
   let json: Record<string, unknown>;
   try {
     json = JSON.parse(answer.text);
@@ -91,7 +103,12 @@ describe('property: POST /webhooks/jira over HTTP', function () {
 
   before(async () => {
     h = await Harness.start();
-    issue = await h.fake.createIssue('acc-requester', { project: 'CRED', issueType: 'Credential request', summary: 'Reporting database', description: LOW_RISK_DESCRIPTION });
+    issue = await h.fake.createIssue('acc-requester', {
+      project: 'CRED',
+      issueType: 'Credential request',
+      summary: 'Reporting database',
+      description: LOW_RISK_DESCRIPTION,
+    });
     await h.settle();
     h.logs.length = 0;
   });
@@ -101,7 +118,10 @@ describe('property: POST /webhooks/jira over HTTP', function () {
     const health = await fetch(`${h.url}/healthz`);
     expect(health.status, 'the process still answers /healthz').to.equal(200);
     const errors = errorLines(h);
-    expect(errors.length, `${this.currentTest?.title}: logged at error level:\n${errors.slice(0, 5).join('\n')}`).to.equal(0);
+    expect(
+      errors.length,
+      `${this.currentTest?.title}: logged at error level:\n${errors.slice(0, 5).join('\n')}`,
+    ).to.equal(0);
     expect(h.fake.violations, 'calls credgate made that Jira would refuse').to.deep.equal([]);
     for (const secret of Object.values(SECRETS)) expect(h.logs.join('')).not.to.include(secret);
     h.logs.length = 0;
@@ -113,16 +133,27 @@ describe('property: POST /webhooks/jira over HTTP', function () {
   });
 
   const send = (body: Buffer, extra: Record<string, string | string[]> = {}) =>
-    post(h.url, '/webhooks/jira', body, { 'content-type': 'application/json', 'x-hub-signature': sign(body), ...extra });
+    post(h.url, '/webhooks/jira', body, {
+      'content-type': 'application/json',
+      'x-hub-signature': sign(body),
+      ...extra,
+    });
 
   it('random bytes, correctly signed: 202 or a clear 4xx, never a 5xx', async () => {
     await fc.assert(
-      fc.asyncProperty(fc.uint8Array({ maxLength: 2048 }), fc.option(fc.string({ maxLength: 40 }).filter((s) => /^[\x20-\x7e]*$/.test(s)), { nil: undefined }), async (bytes, id) => {
-        const body = Buffer.from(bytes);
-        const answer = await send(body, id === undefined ? {} : { 'x-atlassian-webhook-identifier': id });
-        expectClearAnswer(answer, `bytes ${body.toString('hex').slice(0, 200)}`);
-        if (body.length > 0 && answer.status !== 202) expect(answer.status, answer.text).to.equal(400);
-      }),
+      fc.asyncProperty(
+        fc.uint8Array({ maxLength: 2048 }),
+        fc.option(
+          fc.string({ maxLength: 40 }).filter((s) => /^[\x20-\x7e]*$/.test(s)),
+          { nil: undefined },
+        ),
+        async (bytes, id) => {
+          const body = Buffer.from(bytes);
+          const answer = await send(body, id === undefined ? {} : { 'x-atlassian-webhook-identifier': id });
+          expectClearAnswer(answer, `bytes ${body.toString('hex').slice(0, 200)}`);
+          if (body.length > 0 && answer.status !== 202) expect(answer.status, answer.text).to.equal(400);
+        },
+      ),
       { numRuns: RUNS },
     );
   });
@@ -131,7 +162,17 @@ describe('property: POST /webhooks/jira over HTTP', function () {
     const webhookish = fc.record(
       {
         webhookEvent: fc.oneof(fc.constantFrom(...WEBHOOK_EVENTS), jsonish),
-        issue: fc.oneof(jsonish, fc.record({ id: fc.oneof(fc.constant(issue.id), jsonish), key: fc.oneof(fc.constant(issue.key), jsonish), fields: jsonish }, { requiredKeys: [] })),
+        issue: fc.oneof(
+          jsonish,
+          fc.record(
+            {
+              id: fc.oneof(fc.constant(issue.id), jsonish),
+              key: fc.oneof(fc.constant(issue.key), jsonish),
+              fields: jsonish,
+            },
+            { requiredKeys: [] },
+          ),
+        ),
         comment: jsonish,
         user: jsonish,
         timestamp: jsonish,
@@ -151,7 +192,10 @@ describe('property: POST /webhooks/jira over HTTP', function () {
     let accepted = 0;
     /** Points a fixture at the issue that exists in the fake, so processing goes all the way. */
     const retarget = (doc: Record<string, unknown>) => {
-      const d = structuredClone(doc) as { issue?: { id?: unknown; key?: unknown; fields?: { project?: { key?: unknown } } }; comment?: { self?: unknown } };
+      const d = structuredClone(doc) as {
+        issue?: { id?: unknown; key?: unknown; fields?: { project?: { key?: unknown } } };
+        comment?: { self?: unknown };
+      };
       if (d.issue) Object.assign(d.issue, { id: issue.id, key: issue.key });
       if (d.issue?.fields?.project) d.issue.fields.project.key = 'CRED';
       if (d.comment) d.comment.self = `http://jira/rest/api/2/issue/${issue.id}/comment/1`;
@@ -166,7 +210,10 @@ describe('property: POST /webhooks/jira over HTTP', function () {
         async (fixture, onRealIssue, mutations, cut) => {
           const body = bodyOf(mutate(onRealIssue ? retarget(fixture.doc) : fixture.doc, mutations), cut);
           const answer = await send(body);
-          expectClearAnswer(answer, `${fixture.name}${onRealIssue ? ' (on the real issue)' : ''} ${JSON.stringify(mutations).slice(0, 600)} cut=${cut}`);
+          expectClearAnswer(
+            answer,
+            `${fixture.name}${onRealIssue ? ' (on the real issue)' : ''} ${JSON.stringify(mutations).slice(0, 600)} cut=${cut}`,
+          );
           if (answer.text.includes('"accepted"')) accepted++;
         },
       ),
@@ -175,15 +222,24 @@ describe('property: POST /webhooks/jira over HTTP', function () {
     // The property reached processing: deliveries were accepted and the issue was read back.
     await h.settle();
     expect(accepted, 'accepted deliveries').to.be.greaterThan(0);
-    expect(h.fake.requests.filter((r) => r.method === 'GET' && r.path.includes(`/issue/${issue.id}`)).length, 'issue read back').to.be.greaterThan(1);
+    expect(
+      h.fake.requests.filter((r) => r.method === 'GET' && r.path.includes(`/issue/${issue.id}`)).length,
+      'issue read back',
+    ).to.be.greaterThan(1);
   });
 
   it('regression: ids, keys, comment links and project keys that are objects with a non-callable toString get 202 or 400, not 500', async () => {
     const bodies = [
       { webhookEvent: 'jira:issue_updated', issue: { id: { toString: 1 }, key: 'CRED-1' } },
       { webhookEvent: 'comment_created', comment: { self: { toString: 1 } } },
-      { webhookEvent: 'jira:issue_updated', issue: { id: issue.id, key: { toString: 1 }, fields: { project: { key: 'CRED' } } } },
-      { webhookEvent: 'jira:issue_updated', issue: { id: issue.id, key: issue.key, fields: { project: { key: { toString: 1 } } } } },
+      {
+        webhookEvent: 'jira:issue_updated',
+        issue: { id: issue.id, key: { toString: 1 }, fields: { project: { key: 'CRED' } } },
+      },
+      {
+        webhookEvent: 'jira:issue_updated',
+        issue: { id: issue.id, key: issue.key, fields: { project: { key: { toString: 1 } } } },
+      },
     ];
     for (const doc of bodies) {
       const body = Buffer.from(JSON.stringify(doc));
@@ -230,14 +286,30 @@ describe('property: POST /webhooks/jira over HTTP', function () {
         fc.record({
           raw: fc.constant(raw),
           signature: fc.option(signatureFor(raw), { nil: undefined, freq: 6 }),
-          name: fc.constantFrom('x-hub-signature', 'X-Hub-Signature', 'X-HUB-SIGNATURE', 'x-hub-signature-256', 'x-signature'),
+          name: fc.constantFrom(
+            'x-hub-signature',
+            'X-Hub-Signature',
+            'X-HUB-SIGNATURE',
+            'x-hub-signature-256',
+            'x-signature',
+          ),
           twice: fc.boolean(),
-          contentType: fc.constantFrom('application/json', 'text/plain', 'application/json; charset=latin1', 'application/x-www-form-urlencoded', ''),
+          contentType: fc.constantFrom(
+            'application/json',
+            'text/plain',
+            'application/json; charset=latin1',
+            'application/x-www-form-urlencoded',
+            '',
+          ),
           identifier: fc.option(fc.string({ maxLength: 30 }).map(latin1), { nil: undefined }),
           token: fc.option(fc.constantFrom(SECRETS.webhookSecret, 'automation-secret-123456', ''), { nil: undefined }),
         }),
       )
-      .filter((s) => (s.signature === undefined || wireSafe(s.signature)) && (s.identifier === undefined || wireSafe(s.identifier)));
+      .filter(
+        (s) =>
+          (s.signature === undefined || wireSafe(s.signature)) &&
+          (s.identifier === undefined || wireSafe(s.identifier)),
+      );
 
     await fc.assert(
       fc.asyncProperty(scenario, async ({ raw, signature, name, twice, contentType, identifier, token }) => {
@@ -251,7 +323,12 @@ describe('property: POST /webhooks/jira over HTTP', function () {
         expectClearAnswer(answer, label);
         // Node joins a repeated X-Hub-Signature with ", " and strips spaces and tabs around a value;
         // verify() then trims and compares case-insensitively (hex is case-insensitive).
-        const received = signature === undefined || name.toLowerCase() !== 'x-hub-signature' ? undefined : twice ? `${signature.trim()}, ${signature.trim()}` : signature.trim();
+        const received =
+          signature === undefined || name.toLowerCase() !== 'x-hub-signature'
+            ? undefined
+            : twice
+              ? `${signature.trim()}, ${signature.trim()}`
+              : signature.trim();
         const valid = received !== undefined && received.trim().toLowerCase() === `sha256=${hmac(raw)}`;
         expect(answer.status, `${label} → ${answer.text}`).to.equal(valid ? 202 : 401);
         if (!valid) expect(JSON.parse(answer.text).error, label).to.equal('auth');

@@ -33,7 +33,11 @@ describe('access ledger: one provider call per access at a time', () => {
         await sleep(15);
         inside--;
       };
-      await Promise.all([...[1, 2, 3, 4].map(() => first.exclusive('k', call)), second.exclusive('k', call), second.exclusive('other', async () => undefined)]);
+      await Promise.all([
+        ...[1, 2, 3, 4].map(() => first.exclusive('k', call)),
+        second.exclusive('k', call),
+        second.exclusive('other', async () => undefined),
+      ]);
       expect(most).to.equal(1);
     });
   }

@@ -30,19 +30,33 @@ async function diesSoon(pid: number): Promise<boolean> {
   return false;
 }
 
-
 describe('command provider (real scripts, no shell)', function () {
   this.timeout(20_000);
   let dir: string;
   let logLines: string[];
-  const log = () => createLogger({ level: 'debug', destination: { write: (line: string) => void logLines.push(line) } });
+  const log = () =>
+    createLogger({ level: 'debug', destination: { write: (line: string) => void logLines.push(line) } });
   const ctx = (over: Partial<AccessContext> = {}): AccessContext => ({
     requestId: 'req-1',
     ticket: { connector: 'jira', id: '10001', key: 'OPS-7' },
     requester: { id: 'u-1', displayName: 'Bob', email: 'bob@example.com' },
-    facts: { systems: ['erp', 'crm'], account: 'svc_reports', access: 'admin', justification: 'month end', duration: '2h', company: '', client: '' },
+    facts: {
+      systems: ['erp', 'crm'],
+      account: 'svc_reports',
+      access: 'admin',
+      justification: 'month end',
+      duration: '2h',
+      company: '',
+      client: '',
+    },
     expiresAt: '2030-01-02T03:04:05.000Z',
-    target: { binding: 'erp-accounts', provider: 'scripts', settings: { ou: 'OU=Service,DC=corp' }, rotateOnRevoke: false, share: 'none' },
+    target: {
+      binding: 'erp-accounts',
+      provider: 'scripts',
+      settings: { ou: 'OU=Service,DC=corp' },
+      rotateOnRevoke: false,
+      share: 'none',
+    },
     idempotencyKey: 'req-1:grant:1',
     ...over,
   });
@@ -55,8 +69,10 @@ describe('command provider (real scripts, no shell)', function () {
     env: { STATE_DIR: dir },
     ...over,
   });
-  const provider = (config: CommandProviderInput, env: Record<string, string> = { PATH: process.env.PATH ?? '/usr/bin:/bin' }): AccessProvider =>
-    createCommandProvider('scripts', config, { log: log(), env });
+  const provider = (
+    config: CommandProviderInput,
+    env: Record<string, string> = { PATH: process.env.PATH ?? '/usr/bin:/bin' },
+  ): AccessProvider => createCommandProvider('scripts', config, { log: log(), env });
   const state = () => readFileSync(join(dir, 'account'), 'utf8');
   const argv = () => readFileSync(join(dir, 'argv'), 'utf8').split('\0').slice(0, -1);
   const childEnv = () => readFileSync(join(dir, 'env'), 'utf8');
@@ -78,8 +94,11 @@ describe('command provider (real scripts, no shell)', function () {
     expect(state()).to.match(/^account=svc_reports\nexpiresAt=\d{4}-.*\nenabled=false\n$/);
   });
 
-  it('passes the context as CREDGATE_* variables and nothing of credgate\'s environment beyond passEnv', async () => {
-    const p = provider(expiryConfig(), { PATH: process.env.PATH ?? '/usr/bin:/bin', LEAK_TOKEN: 'credgate-own-secret-value' });
+  it("passes the context as CREDGATE_* variables and nothing of credgate's environment beyond passEnv", async () => {
+    const p = provider(expiryConfig(), {
+      PATH: process.env.PATH ?? '/usr/bin:/bin',
+      LEAK_TOKEN: 'credgate-own-secret-value',
+    });
     await p.grant(ctx());
     const env = childEnv();
     expect(env).to.include('CREDGATE_REQUEST_ID=req-1\n');
@@ -95,7 +114,11 @@ describe('command provider (real scripts, no shell)', function () {
   it('hands requester text to the program as one argv element, verbatim: no shell ever sees it', async () => {
     const canary = join(dir, 'pwned');
     const hostile = `; rm -rf / $(whoami) \`id\` ; touch ${canary} && echo "$HOME" '\n{{requestId}} -Force`;
-    const p = provider(expiryConfig({ grant: { program: script('account-expiry.sh'), args: ['set', '--', '{{account}}', 'note={{reason}}'] } }));
+    const p = provider(
+      expiryConfig({
+        grant: { program: script('account-expiry.sh'), args: ['set', '--', '{{account}}', 'note={{reason}}'] },
+      }),
+    );
     await p.grant(ctx({ facts: { ...ctx().facts, account: hostile, justification: 'a "quoted"\nreason {{ticket}}' } }));
     expect(argv()).to.deep.equal(['set', '--', hostile, 'note=a "quoted"\nreason {{ticket}}']);
     expect(existsSync(canary), 'nothing ran the text as a command').to.equal(false);
@@ -103,7 +126,13 @@ describe('command provider (real scripts, no shell)', function () {
   });
 
   it('kills a hanging program and everything it started at the timeout, as a transient error', async () => {
-    const p = provider({ type: 'command', grant: { program: script('sleepy.sh') }, revoke: { program: script('sleepy.sh') }, env: { STATE_DIR: dir }, timeout: '500ms' });
+    const p = provider({
+      type: 'command',
+      grant: { program: script('sleepy.sh') },
+      revoke: { program: script('sleepy.sh') },
+      env: { STATE_DIR: dir },
+      timeout: '500ms',
+    });
     const started = Date.now();
     const err = await failure(p.grant(ctx()));
     expect(err.kind).to.equal('transient');
@@ -158,7 +187,11 @@ describe('command provider (real scripts, no shell)', function () {
       type: 'command',
       grant: { program: script('account-expiry.sh'), args: ['set', '--', '{{account}}'] },
       revoke: { program: script('account-expiry.sh'), args: ['clear', '--', '{{account}}'] },
-      rotate: { program: script('rotate-password.sh'), args: [mode, '--', '{{account}}'], ...(mode === 'plain' ? { secretFrom: 'stdout' as const } : {}) },
+      rotate: {
+        program: script('rotate-password.sh'),
+        args: [mode, '--', '{{account}}'],
+        ...(mode === 'plain' ? { secretFrom: 'stdout' as const } : {}),
+      },
       env: { STATE_DIR: dir },
     });
     const result = await provider(config('json')).rotate({ ...ctx(), reason: 'last grant ended' });
@@ -188,19 +221,32 @@ describe('command provider (real scripts, no shell)', function () {
       secretEnv: { DIRECTORY_KEY: 'Dir3ctory-Key-Value' },
     });
     const output = (await p.grant(ctx()))!.detail!.output;
-    for (const secret of ['Hunter2-plain', 'Hunter3-json', 'Hunter4-flag', 'Hunter5-secure', 'Hunter6', 'Hunter7-token', 'Dir3ctory-Key-Value']) {
+    for (const secret of [
+      'Hunter2-plain',
+      'Hunter3-json',
+      'Hunter4-flag',
+      'Hunter5-secure',
+      'Hunter6',
+      'Hunter7-token',
+      'Dir3ctory-Key-Value',
+    ]) {
       expect(output).not.to.include(secret);
     }
     expect(output).to.include('password=[REDACTED]');
     expect(output).to.include('"password": "[REDACTED]", "enabled": true');
-    expect(output).to.include("-NewPassword [REDACTED] -Reset");
+    expect(output).to.include('-NewPassword [REDACTED] -Reset');
     expect(output).to.include('using directory key [REDACTED]');
     expect(output, 'plain state is kept').to.include('PasswordNeverExpires : False');
     expect(output).to.include('expiry of bob set');
   });
 
   it('keeps at most maxOutputBytes of output and says how much was cut', async () => {
-    const p = provider({ type: 'command', grant: { program: script('chatty.sh'), args: ['400'] }, revoke: { program: script('chatty.sh') }, maxOutputBytes: 512 });
+    const p = provider({
+      type: 'command',
+      grant: { program: script('chatty.sh'), args: ['400'] },
+      revoke: { program: script('chatty.sh') },
+      maxOutputBytes: 512,
+    });
     const output = (await p.grant(ctx()))!.detail!.output;
     expect(Buffer.byteLength(output)).to.be.below(600);
     expect(output).to.match(/\n\[\d+ more bytes of output not kept\]$/);
@@ -210,9 +256,19 @@ describe('command provider (real scripts, no shell)', function () {
   it('inspects and disables an account found by a review', async () => {
     const p = provider(expiryConfig());
     const target = ctx().target;
-    expect(await p.inspect!(target, 'svc_reports')).to.deep.equal({ account: 'svc_reports', exists: false, enabled: false, expiresAt: null, lastUsedAt: null });
+    expect(await p.inspect!(target, 'svc_reports')).to.deep.equal({
+      account: 'svc_reports',
+      exists: false,
+      enabled: false,
+      expiresAt: null,
+      lastUsedAt: null,
+    });
     await p.grant(ctx());
-    expect(await p.inspect!(target, 'svc_reports')).to.deep.include({ exists: true, enabled: true, expiresAt: '2030-01-02T03:04:05.000Z' });
+    expect(await p.inspect!(target, 'svc_reports')).to.deep.include({
+      exists: true,
+      enabled: true,
+      expiresAt: '2030-01-02T03:04:05.000Z',
+    });
     const disabled = await p.disable!(target, 'svc_reports', 'stale for 90 days');
     expect(disabled?.detail?.output).to.equal('svc_reports disabled\n');
     expect(state()).to.include('enabled=false');
@@ -220,7 +276,9 @@ describe('command provider (real scripts, no shell)', function () {
   });
 
   it('finds a bare program name on the PATH the program gets', async () => {
-    const p = provider(expiryConfig({ grant: { program: 'account-expiry.sh', args: ['set', '--', '{{account}}'] } }), { PATH: `${SCRIPTS}:/usr/bin:/bin` });
+    const p = provider(expiryConfig({ grant: { program: 'account-expiry.sh', args: ['set', '--', '{{account}}'] } }), {
+      PATH: `${SCRIPTS}:/usr/bin:/bin`,
+    });
     await p.grant(ctx());
     expect(state()).to.include('account=svc_reports');
   });
@@ -236,18 +294,32 @@ describe('command provider (real scripts, no shell)', function () {
       }
       throw new Error('expected creation to fail');
     };
-    expect(attempt(expiryConfig({ grant: { program: script('account-expiry.sh'), args: ['set', '--', '{{acount}}'] } }))).to.include('grant.args.2: {{acount}} is not a placeholder');
-    expect(attempt(expiryConfig({ inspect: { program: script('account-expiry.sh'), args: ['{{requestId}}'] } }))).to.include('inspect.args.0: {{requestId}} is not known when inspecting');
-    expect(attempt(expiryConfig({ grant: { program: script('account-expiry.sh'), args: ['{{ account'] } }))).to.include('opens no placeholder');
-    expect(attempt(expiryConfig({ grant: { program: script('no-such-script.sh') } }))).to.include('is not an executable file');
-    expect(attempt(expiryConfig({ grant: { program: 'scripts/account-expiry.sh' } }))).to.include('expected an absolute path or a bare program name');
+    expect(
+      attempt(expiryConfig({ grant: { program: script('account-expiry.sh'), args: ['set', '--', '{{acount}}'] } })),
+    ).to.include('grant.args.2: {{acount}} is not a placeholder');
+    expect(
+      attempt(expiryConfig({ inspect: { program: script('account-expiry.sh'), args: ['{{requestId}}'] } })),
+    ).to.include('inspect.args.0: {{requestId}} is not known when inspecting');
+    expect(attempt(expiryConfig({ grant: { program: script('account-expiry.sh'), args: ['{{ account'] } }))).to.include(
+      'opens no placeholder',
+    );
+    expect(attempt(expiryConfig({ grant: { program: script('no-such-script.sh') } }))).to.include(
+      'is not an executable file',
+    );
+    expect(attempt(expiryConfig({ grant: { program: 'scripts/account-expiry.sh' } }))).to.include(
+      'expected an absolute path or a bare program name',
+    );
     expect(attempt(expiryConfig({ grant: { program: 'no-such-program-xyz' } }))).to.include('is not found on PATH');
     expect(attempt(expiryConfig({ env: { CREDGATE_REQUEST_ID: 'x' } }))).to.include('set by credgate itself');
     expect(attempt(expiryConfig({ cwd: join(dir, 'missing') }))).to.include('is not a directory');
   });
 
   it('fails with a config error naming the binding when a used setting is missing', async () => {
-    const p = provider(expiryConfig({ grant: { program: script('account-expiry.sh'), args: ['set', '--', '{{account}}', '{{setting.expiryOu}}'] } }));
+    const p = provider(
+      expiryConfig({
+        grant: { program: script('account-expiry.sh'), args: ['set', '--', '{{account}}', '{{setting.expiryOu}}'] },
+      }),
+    );
     const err = await failure(p.grant(ctx()));
     expect(err.kind).to.equal('config');
     expect(err.message).to.include('policy binding "erp-accounts" has no setting "expiryOu"');

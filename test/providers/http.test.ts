@@ -45,9 +45,17 @@ class Receiver {
     app.use(express.raw({ type: () => true, limit: '1mb' }));
     app.use((req, res) => {
       const raw = Buffer.isBuffer(req.body) ? req.body.toString('utf8') : '';
-      const call: Received = { method: req.method, url: req.originalUrl, headers: req.headers, raw, json: raw ? JSON.parse(raw) : undefined };
+      const call: Received = {
+        method: req.method,
+        url: req.originalUrl,
+        headers: req.headers,
+        raw,
+        json: raw ? JSON.parse(raw) : undefined,
+      };
       const timestamp = String(req.headers['x-credgate-timestamp'] ?? '');
-      const expected = Buffer.from(`sha256=${createHmac('sha256', HMAC_SECRET).update(`${timestamp}.${raw}`).digest('hex')}`);
+      const expected = Buffer.from(
+        `sha256=${createHmac('sha256', HMAC_SECRET).update(`${timestamp}.${raw}`).digest('hex')}`,
+      );
       const given = Buffer.from(String(req.headers['x-credgate-signature'] ?? ''));
       const fresh = Math.abs(Date.now() / 1000 - Number(timestamp)) < 300;
       if (given.length !== expected.length || !timingSafeEqual(given, expected) || !fresh) {
@@ -74,7 +82,6 @@ class Receiver {
   }
 }
 
-
 describe('http provider (signed calls to a local receiver)', function () {
   this.timeout(20_000);
   let receiver: Receiver;
@@ -85,9 +92,23 @@ describe('http provider (signed calls to a local receiver)', function () {
     requestId: 'req-9',
     ticket: { connector: 'jira', id: '10009', key: 'OPS-9' },
     requester: { id: 'u-9', displayName: 'Ann', email: 'ann@example.com' },
-    facts: { systems: ['pos'], account: 'svc_pos', access: 'admin', justification: 'till outage', duration: '1h', company: '', client: '' },
+    facts: {
+      systems: ['pos'],
+      account: 'svc_pos',
+      access: 'admin',
+      justification: 'till outage',
+      duration: '1h',
+      company: '',
+      client: '',
+    },
     expiresAt: '2030-06-01T12:00:00.000Z',
-    target: { binding: 'pos-endpoints', provider: 'rmm', settings: { deviceId: '1234' }, rotateOnRevoke: false, share: 'none' },
+    target: {
+      binding: 'pos-endpoints',
+      provider: 'rmm',
+      settings: { deviceId: '1234' },
+      rotateOnRevoke: false,
+      share: 'none',
+    },
     idempotencyKey: 'req-9:grant:1',
     ...over,
   });
@@ -96,15 +117,28 @@ describe('http provider (signed calls to a local receiver)', function () {
     type: 'http',
     grant: {
       url: `${receiver.base}/v2/device/{{setting.deviceId}}/script/run`,
-      body: { type: 'SCRIPT', id: 42, runAs: 'system', parameters: { account: '{{account}}', expiresAt: '{{expiresAt}}', note: 'for {{ticket}}: {{reason}}' }, systems: ['{{systems}}'], dryRun: false },
+      body: {
+        type: 'SCRIPT',
+        id: 42,
+        runAs: 'system',
+        parameters: { account: '{{account}}', expiresAt: '{{expiresAt}}', note: 'for {{ticket}}: {{reason}}' },
+        systems: ['{{systems}}'],
+        dryRun: false,
+      },
     },
-    revoke: { url: `${receiver.base}/v2/device/{{setting.deviceId}}/script/run`, body: { type: 'SCRIPT', id: 43, parameters: { account: '{{account}}' } } },
+    revoke: {
+      url: `${receiver.base}/v2/device/{{setting.deviceId}}/script/run`,
+      body: { type: 'SCRIPT', id: 43, parameters: { account: '{{account}}' } },
+    },
     hmacSecret: HMAC_SECRET,
     timeout: '2s',
     ...over,
   });
   const provider = (config: HttpProviderInput, clock?: () => Date): AccessProvider =>
-    createHttpProvider('rmm', config, { log: createLogger({ level: 'debug', destination: { write: (l: string) => void logLines.push(l) } }), clock });
+    createHttpProvider('rmm', config, {
+      log: createLogger({ level: 'debug', destination: { write: (l: string) => void logLines.push(l) } }),
+      clock,
+    });
   const failed = async (promise: Promise<unknown>) => {
     const err = await failure(promise);
     errors.push(err.message);
@@ -120,13 +154,16 @@ describe('http provider (signed calls to a local receiver)', function () {
   afterEach(async function () {
     await receiver.stop();
     const everything = [...logLines, ...errors].join('\n');
-    for (const secret of [HMAC_SECRET, BEARER, API_KEY]) expect(everything, `${this.currentTest?.title}: no credential in logs or errors`).not.to.include(secret);
+    for (const secret of [HMAC_SECRET, BEARER, API_KEY])
+      expect(everything, `${this.currentTest?.title}: no credential in logs or errors`).not.to.include(secret);
   });
 
   it('grants with one signed call: values land in their JSON strings intact, with Idempotency-Key and timestamp', async () => {
     const hostile = 'it\'s "urgent"\n}, "runAs": "admin", "x": {"y": "\\u0000 {{requestId}} {{setting.deviceId}}';
     const before = Math.floor(Date.now() / 1000);
-    const result = await provider(rmmConfig()).grant(ctx({ facts: { ...ctx().facts, account: 'svc_"pos"', justification: hostile } }));
+    const result = await provider(rmmConfig()).grant(
+      ctx({ facts: { ...ctx().facts, account: 'svc_"pos"', justification: hostile } }),
+    );
 
     expect(receiver.refused).to.have.length(0);
     expect(receiver.calls).to.have.length(1);
@@ -148,7 +185,13 @@ describe('http provider (signed calls to a local receiver)', function () {
   });
 
   it('keeps URL values inside their segment and refuses dot segments without calling', async () => {
-    const config = rmmConfig({ grant: { url: `${receiver.base}/accounts/{{account}}/expiry?ticket={{ticket}}`, method: 'PUT', body: { until: '{{expiresAtUnix}}' } } });
+    const config = rmmConfig({
+      grant: {
+        url: `${receiver.base}/accounts/{{account}}/expiry?ticket={{ticket}}`,
+        method: 'PUT',
+        body: { until: '{{expiresAtUnix}}' },
+      },
+    });
     await provider(config).grant(ctx({ facts: { ...ctx().facts, account: 'a/../b?admin=1#x y' } }));
     expect(receiver.calls[0].url).to.equal('/accounts/a%2F..%2Fb%3Fadmin%3D1%23x%20y/expiry?ticket=OPS-9');
     expect(receiver.calls[0].json).to.deep.equal({ until: '1906545600' });
@@ -192,7 +235,9 @@ describe('http provider (signed calls to a local receiver)', function () {
     }
     expect(errors[1]).to.include('answered 429: slow down');
     expect(errors[4]).to.match(/answered 500: internal error$/);
-    expect(errors[5]).to.equal(`provider "rmm": grant POST ${receiver.base}/v2/device/1234/script/run answered 400: unknown device 1234`);
+    expect(errors[5]).to.equal(
+      `provider "rmm": grant POST ${receiver.base}/v2/device/1234/script/run answered 400: unknown device 1234`,
+    );
     expect(errors[7]).to.include('redirects are not followed');
     expect(receiver.calls, 'the redirect was not followed').to.have.length(cases.length);
   });
@@ -215,7 +260,11 @@ describe('http provider (signed calls to a local receiver)', function () {
   it('rotate returns the secret from the configured field and nowhere else', async () => {
     const newPassword = 'N3w"Pass\nword-5f2a';
     const config = rmmConfig({
-      rotate: { url: `${receiver.base}/accounts/{{account}}/password`, body: { reason: '{{reason}}' }, secretField: 'data.credentials.0.password' },
+      rotate: {
+        url: `${receiver.base}/accounts/{{account}}/password`,
+        body: { reason: '{{reason}}' },
+        secretField: 'data.credentials.0.password',
+      },
       bearerToken: BEARER,
       secretHeaders: { 'X-Api-Key': API_KEY },
     });
@@ -250,8 +299,19 @@ describe('http provider (signed calls to a local receiver)', function () {
       }),
     );
     const target = ctx().target;
-    receiver.script.push({ status: 200, body: { account: { exists: true, enabled: true, expiresAt: '2030-06-01T12:00:00Z', lastUsedAt: '2030-05-01T08:00:00Z' } } });
-    expect(await p.inspect!(target, 'svc_pos')).to.deep.equal({ account: 'svc_pos', exists: true, enabled: true, expiresAt: '2030-06-01T12:00:00Z', lastUsedAt: '2030-05-01T08:00:00Z' });
+    receiver.script.push({
+      status: 200,
+      body: {
+        account: { exists: true, enabled: true, expiresAt: '2030-06-01T12:00:00Z', lastUsedAt: '2030-05-01T08:00:00Z' },
+      },
+    });
+    expect(await p.inspect!(target, 'svc_pos')).to.deep.equal({
+      account: 'svc_pos',
+      exists: true,
+      enabled: true,
+      expiresAt: '2030-06-01T12:00:00Z',
+      lastUsedAt: '2030-05-01T08:00:00Z',
+    });
     receiver.script.push({ status: 404, body: { error: 'not found' } });
     expect(await p.inspect!(target, 'gone')).to.deep.include({ exists: false, enabled: false });
     await p.disable!(target, 'svc_pos', 'unused for 90 days');
@@ -261,9 +321,13 @@ describe('http provider (signed calls to a local receiver)', function () {
     expect(receiver.calls[0].raw, 'GET carries no body').to.equal('');
   });
 
-  it('refuses a header value that a requester\'s line break would split, without calling', async () => {
-    const config = rmmConfig({ grant: { url: `${receiver.base}/run`, headers: { 'X-Ticket-Note': '{{reason}}' }, body: {} } });
-    const err = await failed(provider(config).grant(ctx({ facts: { ...ctx().facts, justification: 'x\r\nX-Admin: true' } })));
+  it("refuses a header value that a requester's line break would split, without calling", async () => {
+    const config = rmmConfig({
+      grant: { url: `${receiver.base}/run`, headers: { 'X-Ticket-Note': '{{reason}}' }, body: {} },
+    });
+    const err = await failed(
+      provider(config).grant(ctx({ facts: { ...ctx().facts, justification: 'x\r\nX-Admin: true' } })),
+    );
     expect(err.kind).to.equal('permanent');
     expect(receiver.calls).to.have.length(0);
   });
@@ -278,11 +342,21 @@ describe('http provider (signed calls to a local receiver)', function () {
       }
       throw new Error('expected creation to fail');
     };
-    expect(attempt(rmmConfig({ grant: { url: 'https://{{setting.host}}/run' } }))).to.include('grant.url: placeholders may only stand in the path or query');
-    expect(attempt(rmmConfig({ grant: { url: `${receiver.base}/run`, body: { a: ['ok', { b: 'x {{acount}}' }] } } }))).to.include('grant.body.a.1.b: {{acount}} is not a placeholder');
-    expect(attempt(rmmConfig({ grant: { method: 'GET', url: `${receiver.base}/run`, body: {} } }))).to.include('a GET request carries no body');
-    expect(attempt(rmmConfig({ inspect: { url: `${receiver.base}/{{requestId}}` } }))).to.include('{{requestId}} is not known when inspecting');
+    expect(attempt(rmmConfig({ grant: { url: 'https://{{setting.host}}/run' } }))).to.include(
+      'grant.url: placeholders may only stand in the path or query',
+    );
+    expect(
+      attempt(rmmConfig({ grant: { url: `${receiver.base}/run`, body: { a: ['ok', { b: 'x {{acount}}' }] } } })),
+    ).to.include('grant.body.a.1.b: {{acount}} is not a placeholder');
+    expect(attempt(rmmConfig({ grant: { method: 'GET', url: `${receiver.base}/run`, body: {} } }))).to.include(
+      'a GET request carries no body',
+    );
+    expect(attempt(rmmConfig({ inspect: { url: `${receiver.base}/{{requestId}}` } }))).to.include(
+      '{{requestId}} is not known when inspecting',
+    );
     expect(attempt(rmmConfig({ hmacSecret: undefined }))).to.include('an unauthenticated call must not grant access');
-    expect(attempt(rmmConfig({ grant: { url: `${receiver.base}/run`, headers: { 'Idempotency-Key': 'x' } } }))).to.include('is set by credgate itself');
+    expect(
+      attempt(rmmConfig({ grant: { url: `${receiver.base}/run`, headers: { 'Idempotency-Key': 'x' } } })),
+    ).to.include('is set by credgate itself');
   });
 });

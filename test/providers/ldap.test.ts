@@ -29,13 +29,24 @@ const AD_STAFF = 'cn=AD Staff,ou=ad,dc=example,dc=test';
 const AD_VENDOR = 'cn=AD Vendor,ou=ad,dc=example,dc=test';
 
 let seq = 0;
-function context(settings: Record<string, string>, over: Partial<AccessContext> = {}): AccessContext & { reason: string } {
+function context(
+  settings: Record<string, string>,
+  over: Partial<AccessContext> = {},
+): AccessContext & { reason: string } {
   seq += 1;
   return {
     requestId: `req-${seq}`,
     ticket: { connector: 'jira', id: `${seq}`, key: `CRED-${seq}` },
     requester: { id: 'acc-alice', displayName: 'Alice', email: 'alice@example.test' },
-    facts: { systems: ['vpn'], account: 'svc-vendor', access: 'login', justification: 'incident', duration: '2h', company: 'Example', client: 'Example' },
+    facts: {
+      systems: ['vpn'],
+      account: 'svc-vendor',
+      access: 'login',
+      justification: 'incident',
+      duration: '2h',
+      company: 'Example',
+      client: 'Example',
+    },
     expiresAt: new Date(Date.now() + 2 * 3_600_000).toISOString(),
     target: { binding: 'test-binding', provider: 'corp-ldap', settings, rotateOnRevoke: false, share: 'none' },
     idempotencyKey: `key-${seq}`,
@@ -79,7 +90,11 @@ describe('ldap provider against a real slapd', function () {
 
   /** Reads the directory behind the provider's back, as the rootdn. */
   async function read(dn: string, attributes: string[]): Promise<Entry> {
-    const { searchEntries } = await admin.search(dn, { scope: 'base', attributes, explicitBufferAttributes: ['unicodePwd'] });
+    const { searchEntries } = await admin.search(dn, {
+      scope: 'base',
+      attributes,
+      explicitBufferAttributes: ['unicodePwd'],
+    });
     return searchEntries[0];
   }
   const list = (v: unknown): string[] => (v === undefined ? [] : Array.isArray(v) ? v.map(String) : [String(v)]);
@@ -115,7 +130,9 @@ describe('ldap provider against a real slapd', function () {
 
       const granted = await ldap.grant(ctx);
       expect(list((await read(VPN, ['member'])).member)).to.have.members([PLACEHOLDER, alice]);
-      expect(granted).to.deep.include({ detail: { mode: 'group', group: VPN, member: alice, memberAttribute: 'member', outcome: 'added' } });
+      expect(granted).to.deep.include({
+        detail: { mode: 'group', group: VPN, member: alice, memberAttribute: 'member', outcome: 'added' },
+      });
 
       const again = await ldap.grant(ctx);
       expect(again?.detail?.outcome).to.equal('already-member');
@@ -140,22 +157,32 @@ describe('ldap provider against a real slapd', function () {
 
     it('refuses what it cannot do exactly, changing nothing', async () => {
       const ldap = provider();
-      const injected = await rejection(ldap.grant(context({ group: VPN }, { requester: { id: 'x', displayName: 'X', email: '*)(mail=*' } })));
+      const injected = await rejection(
+        ldap.grant(context({ group: VPN }, { requester: { id: 'x', displayName: 'X', email: '*)(mail=*' } })),
+      );
       expect(injected.kind).to.equal('permanent');
       expect(injected.message).to.include('no directory entry');
 
-      const ambiguous = await rejection(ldap.grant(context({ group: VPN }, { requester: { id: 'x', displayName: 'X', email: 'shared-inbox@example.test' } })));
+      const ambiguous = await rejection(
+        ldap.grant(
+          context({ group: VPN }, { requester: { id: 'x', displayName: 'X', email: 'shared-inbox@example.test' } }),
+        ),
+      );
       expect(ambiguous.kind).to.equal('permanent');
       expect(ambiguous.message).to.include('several');
 
-      const noEmail = await rejection(ldap.grant(context({ group: VPN }, { requester: { id: 'x', displayName: 'X' } })));
+      const noEmail = await rejection(
+        ldap.grant(context({ group: VPN }, { requester: { id: 'x', displayName: 'X' } })),
+      );
       expect(noEmail.kind).to.equal('permanent');
 
       const noGroup = await rejection(ldap.grant(context({ group: 'cn=nope,ou=groups,dc=example,dc=test' })));
       expect(noGroup.kind).to.equal('permanent');
       expect(noGroup.message).to.include('cn=nope,ou=groups,dc=example,dc=test does not exist');
 
-      expect((await rejection(ldap.grant(context({ group: 'cn=printers,ou=groups,dc=example,dc=test' })))).kind).to.equal('config');
+      expect(
+        (await rejection(ldap.grant(context({ group: 'cn=printers,ou=groups,dc=example,dc=test' })))).kind,
+      ).to.equal('config');
       expect((await rejection(ldap.grant(context({ mode: 'group' })))).kind).to.equal('config');
       const typo = await rejection(ldap.grant(context({ group: VPN, grnatee: 'account' })));
       expect(typo.kind).to.equal('config');
@@ -168,13 +195,19 @@ describe('ldap provider against a real slapd', function () {
       const ldap = provider();
       const ctx = context({ group: VPN, grantee: 'account' }, { facts: { ...context({}).facts, account: 'bob' } });
       await ldap.grant(ctx);
-      await admin.modify(VPN, new Change({ operation: 'delete', modification: new Attribute({ type: 'member', values: [PLACEHOLDER] }) }));
+      await admin.modify(
+        VPN,
+        new Change({ operation: 'delete', modification: new Attribute({ type: 'member', values: [PLACEHOLDER] }) }),
+      );
       try {
         const err = await rejection(ldap.revoke(ctx));
         expect(err.kind).to.equal('permanent');
         expect(err.message).to.include('placeholder');
       } finally {
-        await admin.modify(VPN, new Change({ operation: 'replace', modification: new Attribute({ type: 'member', values: [PLACEHOLDER] }) }));
+        await admin.modify(
+          VPN,
+          new Change({ operation: 'replace', modification: new Attribute({ type: 'member', values: [PLACEHOLDER] }) }),
+        );
       }
     });
   });
@@ -196,10 +229,20 @@ describe('ldap provider against a real slapd', function () {
       expect(Number(open.shadowExpire)).to.equal(Math.ceil(expiresAt.getTime() / 86_400_000));
       expect(list(open.pwdAccountLockedTime)).to.deep.equal([]);
       expect(await canBind(vendor, SEED_PASSWORDS.vendor), 'open after grant').to.equal(true);
-      expect(result?.detail).to.deep.include({ mode: 'enable', account: 'svc-vendor', entry: vendor, controls: 'ppolicy,shadow' });
+      expect(result?.detail).to.deep.include({
+        mode: 'enable',
+        account: 'svc-vendor',
+        entry: vendor,
+        controls: 'ppolicy,shadow',
+      });
 
       const state = await ldap.inspect!(ctx.target, 'svc-vendor');
-      expect(state).to.include({ account: 'svc-vendor', exists: true, enabled: true, expiresAt: new Date(Math.floor(expiresAt.getTime() / 1000) * 1000).toISOString() });
+      expect(state).to.include({
+        account: 'svc-vendor',
+        exists: true,
+        enabled: true,
+        expiresAt: new Date(Math.floor(expiresAt.getTime() / 1000) * 1000).toISOString(),
+      });
       if (slapd.features.lastbind) expect(state?.lastUsedAt, 'authTimestamp from lastbind').to.be.a('string');
 
       await ldap.revoke(ctx);
@@ -223,10 +266,20 @@ describe('ldap provider against a real slapd', function () {
       expect(slapd.features.ppolicy, "Debian's slapd ships the ppolicy overlay these checks need").to.equal(true);
       const ldap = provider();
       const target = context({}).target;
-      expect(await ldap.inspect!(target, 'nobody')).to.deep.equal({ account: 'nobody', exists: false, enabled: false, expiresAt: null, lastUsedAt: null });
+      expect(await ldap.inspect!(target, 'nobody')).to.deep.equal({
+        account: 'nobody',
+        exists: false,
+        enabled: false,
+        expiresAt: null,
+        lastUsedAt: null,
+      });
       expect(await canBind(`uid=bob,${PEOPLE}`, 'bob-Secret-6')).to.equal(true);
       const result = await ldap.disable!(target, 'bob', 'no login in 90 days');
-      expect(result?.detail).to.deep.include({ mode: 'disable', entry: `uid=bob,${PEOPLE}`, reason: 'no login in 90 days' });
+      expect(result?.detail).to.deep.include({
+        mode: 'disable',
+        entry: `uid=bob,${PEOPLE}`,
+        reason: 'no login in 90 days',
+      });
       expect(await canBind(`uid=bob,${PEOPLE}`, 'bob-Secret-6')).to.equal(false);
       expect(await ldap.inspect!(target, 'bob')).to.include({ exists: true, enabled: false });
     });
@@ -253,7 +306,8 @@ describe('ldap provider against a real slapd', function () {
 
       const logged = lines.slice(from).join('');
       expect(logged).to.include('ldap rotate done');
-      for (const secret of [password, second?.secret?.value as string, slapd.bindPassword]) expect(logged).to.not.include(secret);
+      for (const secret of [password, second?.secret?.value as string, slapd.bindPassword])
+        expect(logged).to.not.include(secret);
     });
 
     it('a refused rotation names the account, never the password', async () => {
@@ -265,18 +319,27 @@ describe('ldap provider against a real slapd', function () {
   });
 
   describe('Active Directory flavor (msuser schema on slapd: the attribute encodings on a real wire)', () => {
-    const adProvider = (over: Record<string, unknown> = {}) => provider({ flavor: 'active-directory', baseDN: 'ou=ad,dc=example,dc=test', ...over });
+    const adProvider = (over: Record<string, unknown> = {}) =>
+      provider({ flavor: 'active-directory', baseDN: 'ou=ad,dc=example,dc=test', ...over });
 
     it('enable clears ACCOUNTDISABLE and sets accountExpires as FILETIME; revoke sets the bit again', async () => {
       const ldap = adProvider();
       const expiresAt = new Date(Date.now() + 3_600_000);
-      const ctx = context({ mode: 'enable' }, { expiresAt: expiresAt.toISOString(), facts: { ...context({}).facts, account: 'ad-vendor' } });
+      const ctx = context(
+        { mode: 'enable' },
+        { expiresAt: expiresAt.toISOString(), facts: { ...context({}).facts, account: 'ad-vendor' } },
+      );
       await ldap.grant(ctx);
       const open = await read(AD_VENDOR, ['userAccountControl', 'accountExpires']);
       expect(open.userAccountControl).to.equal('512');
       expect(open.accountExpires).to.equal(toFiletime(expiresAt));
       const state = await ldap.inspect!(ctx.target, 'ad-vendor');
-      expect(state).to.include({ exists: true, enabled: true, expiresAt: expiresAt.toISOString(), lastUsedAt: '2025-01-01T00:00:00.000Z' });
+      expect(state).to.include({
+        exists: true,
+        enabled: true,
+        expiresAt: expiresAt.toISOString(),
+        lastUsedAt: '2025-01-01T00:00:00.000Z',
+      });
 
       await ldap.revoke(ctx);
       expect((await read(AD_VENDOR, ['userAccountControl'])).userAccountControl).to.equal('514');
@@ -285,7 +348,10 @@ describe('ldap provider against a real slapd', function () {
 
     it('group membership of an AD group uses member', async () => {
       const ldap = adProvider();
-      const ctx = context({ group: AD_STAFF, grantee: 'account' }, { facts: { ...context({}).facts, account: 'ad-vendor' } });
+      const ctx = context(
+        { group: AD_STAFF, grantee: 'account' },
+        { facts: { ...context({}).facts, account: 'ad-vendor' } },
+      );
       expect((await ldap.grant(ctx))?.detail?.memberAttribute).to.equal('member');
       expect(list((await read(AD_STAFF, ['member'])).member)).to.deep.equal([AD_VENDOR]);
       await ldap.revoke(ctx);
@@ -352,7 +418,9 @@ describe('ldap provider against a real slapd', function () {
 describe('ldap provider: encodings (pure)', () => {
   it('escapes filter values per RFC 4515, so requester text cannot widen a filter', () => {
     expect(escapeFilterValue('*)(uid=*\\\0')).to.equal('\\2a\\29\\28uid=\\2a\\5c\\00');
-    expect(renderFilter('(&(objectClass=person)(mail={{email}}))', { email: 'a*@x' })).to.equal('(&(objectClass=person)(mail=a\\2a@x))');
+    expect(renderFilter('(&(objectClass=person)(mail={{email}}))', { email: 'a*@x' })).to.equal(
+      '(&(objectClass=person)(mail=a\\2a@x))',
+    );
     expect(() => renderFilter('(uid={{account}})', {})).to.throw('{{account}}');
   });
 
@@ -387,10 +455,16 @@ describe('ldap provider: encodings (pure)', () => {
 
   it('reads an AD account state from userAccountControl and accountExpires', () => {
     const now = new Date('2025-06-01T00:00:00Z');
-    const entry = (uac: string, expires: string) => ({ dn: 'cn=x', userAccountControl: uac, accountExpires: expires }) as Entry;
-    expect(readAccountState('active-directory', 'x', entry('512', '0'), now)).to.include({ enabled: true, expiresAt: null });
+    const entry = (uac: string, expires: string) =>
+      ({ dn: 'cn=x', userAccountControl: uac, accountExpires: expires }) as Entry;
+    expect(readAccountState('active-directory', 'x', entry('512', '0'), now)).to.include({
+      enabled: true,
+      expiresAt: null,
+    });
     expect(readAccountState('active-directory', 'x', entry('514', '0'), now)).to.include({ enabled: false });
-    expect(readAccountState('active-directory', 'x', entry('512', toFiletime(new Date('2025-05-31T00:00:00Z'))), now)).to.include({ enabled: false });
+    expect(
+      readAccountState('active-directory', 'x', entry('512', toFiletime(new Date('2025-05-31T00:00:00Z'))), now),
+    ).to.include({ enabled: false });
   });
 
   it('generates passwords of the asked length with every character class', () => {

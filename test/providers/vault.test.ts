@@ -28,13 +28,28 @@ describe('vault provider against a fake Vault over HTTP', () => {
 
   const log = () => createLogger({ level: 'debug', destination: { write: (line: string) => void logs.push(line) } });
   const provider = (extra: Partial<VaultProviderConfig> = {}, http?: ReturnType<typeof axios.create>): AccessProvider =>
-    createVaultProvider('vault', { type: 'vault', address: url, token, ...extra }, { log: log(), clock: () => NOW, ...(http ? { http } : {}) });
+    createVaultProvider(
+      'vault',
+      { type: 'vault', address: url, token, ...extra },
+      { log: log(), clock: () => NOW, ...(http ? { http } : {}) },
+    );
 
-  const ctx = (settings: Record<string, string>, extra: Partial<AccessContext> = {}): AccessContext & { reason: string } => ({
+  const ctx = (
+    settings: Record<string, string>,
+    extra: Partial<AccessContext> = {},
+  ): AccessContext & { reason: string } => ({
     requestId: 'req-1',
     ticket: { connector: 'jira', id: '10001', key: 'OPS-1' },
     requester: { id: 'bob', displayName: 'Bob' },
-    facts: { systems: ['billing-db'], account: 'svc_billing', access: 'admin', justification: 'migration', duration: '1h', company: '', client: '' },
+    facts: {
+      systems: ['billing-db'],
+      account: 'svc_billing',
+      access: 'admin',
+      justification: 'migration',
+      duration: '1h',
+      company: '',
+      client: '',
+    },
     expiresAt: inMinutes(120),
     target: { binding: 'billing-admin', provider: 'vault', settings, rotateOnRevoke: true, share: 'none' },
     idempotencyKey: 'req-1/grant',
@@ -44,7 +59,10 @@ describe('vault provider against a fake Vault over HTTP', () => {
 
   /** What the recipient does with the token from the one-time link. */
   const unwrap = async (wrappingToken: string) => {
-    const res = await fetch(`${url}/v1/sys/wrapping/unwrap`, { method: 'POST', headers: { 'X-Vault-Token': wrappingToken } });
+    const res = await fetch(`${url}/v1/sys/wrapping/unwrap`, {
+      method: 'POST',
+      headers: { 'X-Vault-Token': wrappingToken },
+    });
     return { status: res.status, body: (await res.json()) as { data?: Record<string, unknown>; errors?: string[] } };
   };
 
@@ -86,16 +104,24 @@ describe('vault provider against a fake Vault over HTTP', () => {
     it('hands off a single-use wrapping token: the recipient unwraps the secret once, a second unwrap fails', async () => {
       const result = await provider().grant(ctx({ path: 'team/billing-db' }));
       const wrapped = grantedSecret(result);
-      expect(result!.secret!.label).to.equal('Vault wrapping token for team/billing-db (single use, unwrap before 2025-03-01T11:00:00Z)');
+      expect(result!.secret!.label).to.equal(
+        'Vault wrapping token for team/billing-db (single use, unwrap before 2025-03-01T11:00:00Z)',
+      );
       expect(result!.detail).to.include({ path: 'team/billing-db', ttl: '3600' });
       expect(result!.detail!.wrapAccessor).to.equal(fake.liveWrappingTokens()[0].accessor);
       expect(JSON.stringify(result!.detail)).not.to.include(wrapped);
 
       const first = await unwrap(wrapped);
       expect(first.status).to.equal(200);
-      expect((first.body.data as { data: Record<string, string> }).data).to.deep.equal({ username: 'svc_billing', password: 'Old-Passw0rd-billing' });
+      expect((first.body.data as { data: Record<string, string> }).data).to.deep.equal({
+        username: 'svc_billing',
+        password: 'Old-Passw0rd-billing',
+      });
       const second = await unwrap(wrapped);
-      expect(second).to.deep.equal({ status: 400, body: { errors: ['wrapping token is not valid or does not exist'] } });
+      expect(second).to.deep.equal({
+        status: 400,
+        body: { errors: ['wrapping token is not valid or does not exist'] },
+      });
     });
 
     it('caps the wrapping TTL at the time left in the grant: a grant ending in 10 minutes gets 600 s', async () => {
@@ -105,7 +131,9 @@ describe('vault provider against a fake Vault over HTTP', () => {
       expect(fake.liveWrappingTokens().map((t) => t.ttl)).to.deep.equal([600]);
       expect(short!.secret!.label).to.include('unwrap before 2025-03-01T10:10:00Z');
 
-      grantedSecret(await provider().grant(ctx({ path: 'team/billing-db', wrapTtl: '5m' }, { expiresAt: inMinutes(120) })));
+      grantedSecret(
+        await provider().grant(ctx({ path: 'team/billing-db', wrapTtl: '5m' }, { expiresAt: inMinutes(120) })),
+      );
       expect(fake.requests.at(-1)!.wrapTtl).to.equal('300');
 
       const ended = await rejection(provider().grant(ctx({ path: 'team/billing-db' }, { expiresAt: inMinutes(-1) })));
@@ -113,7 +141,9 @@ describe('vault provider against a fake Vault over HTTP', () => {
     });
 
     it('the token dies with its TTL if nobody unwraps it', async () => {
-      const wrapped = grantedSecret(await provider().grant(ctx({ path: 'team/billing-db' }, { expiresAt: inMinutes(10) })));
+      const wrapped = grantedSecret(
+        await provider().grant(ctx({ path: 'team/billing-db' }, { expiresAt: inMinutes(10) })),
+      );
       fake.advance(601_000);
       expect((await unwrap(wrapped)).status).to.equal(400);
     });
@@ -135,11 +165,15 @@ describe('vault provider against a fake Vault over HTTP', () => {
       expect(revoked!.detail).to.include({ outcome: 'unused wrapping token revoked' });
       expect(fake.liveWrappingTokens()).to.deep.equal([]);
       expect((await unwrap(wrapped)).status).to.equal(400);
-      expect((await p.revoke(ctx(settings)))!.detail).to.include({ outcome: 'wrapping token already unwrapped or expired' });
+      expect((await p.revoke(ctx(settings)))!.detail).to.include({
+        outcome: 'wrapping token already unwrapped or expired',
+      });
 
       const used = await p.grant(ctx({ path: 'team/billing-db' }));
       expect((await unwrap(grantedSecret(used))).status).to.equal(200);
-      expect((await p.revoke(ctx({ path: 'team/billing-db', ...used!.detail })))!.detail).to.include({ outcome: 'wrapping token already unwrapped or expired' });
+      expect((await p.revoke(ctx({ path: 'team/billing-db', ...used!.detail })))!.detail).to.include({
+        outcome: 'wrapping token already unwrapped or expired',
+      });
     });
 
     it('rotate writes a new version with a fresh password, keeps the other fields, and a retry returns the same result', async () => {
@@ -153,7 +187,9 @@ describe('vault provider against a fake Vault over HTTP', () => {
       expect(now.version).to.equal(2);
       expect(now.data).to.deep.equal({ username: 'svc_billing', password });
       expect(now.customMetadata).to.include({ 'credgate-request': 'req-1', 'credgate-rotated-version': '2' });
-      expect(fake.requests.find((r) => r.method === 'POST' && r.path === 'secret/data/team/billing-db')!.body).to.deep.include({ options: { cas: 1 } });
+      expect(
+        fake.requests.find((r) => r.method === 'POST' && r.path === 'secret/data/team/billing-db')!.body,
+      ).to.deep.include({ options: { cas: 1 } });
 
       // The same effect retried (e.g. after a crash before the result was stored): no second rotation.
       expect((await p.rotate(rotation))!.secret!.value).to.equal(password);
@@ -161,7 +197,10 @@ describe('vault provider against a fake Vault over HTTP', () => {
       // Another rotation does rotate.
       const next = grantedSecret(await p.rotate(ctx({ path: 'team/billing-db' }, { idempotencyKey: 'req-2/rotate' })));
       expect(next).not.to.equal(password);
-      expect(fake.secret('team/billing-db')).to.deep.include({ version: 3, data: { username: 'svc_billing', password: next } });
+      expect(fake.secret('team/billing-db')).to.deep.include({
+        version: 3,
+        data: { username: 'svc_billing', password: next },
+      });
     });
 
     it('rotate does not clobber a concurrent writer: the check-and-set fails, it reads again and keeps their change', async () => {
@@ -175,9 +214,18 @@ describe('vault provider against a fake Vault over HTTP', () => {
         }
         return config;
       });
-      const password = grantedSecret(await provider({}, http).rotate(ctx({ path: 'team/billing-db' }, { idempotencyKey: 'req-1/rotate' })));
-      expect(fake.requests.filter((r) => r.path === 'secret/data/team/billing-db' && r.method === 'POST').map((r) => r.status)).to.deep.equal([400, 200]);
-      expect(fake.secret('team/billing-db')).to.deep.include({ version: 3, data: { username: 'svc_billing_v2', password } });
+      const password = grantedSecret(
+        await provider({}, http).rotate(ctx({ path: 'team/billing-db' }, { idempotencyKey: 'req-1/rotate' })),
+      );
+      expect(
+        fake.requests
+          .filter((r) => r.path === 'secret/data/team/billing-db' && r.method === 'POST')
+          .map((r) => r.status),
+      ).to.deep.equal([400, 200]);
+      expect(fake.secret('team/billing-db')).to.deep.include({
+        version: 3,
+        data: { username: 'svc_billing_v2', password },
+      });
     });
   });
 
@@ -189,7 +237,12 @@ describe('vault provider against a fake Vault over HTTP', () => {
       const granted = await p.grant(ctx(dynamic, { expiresAt: inMinutes(60) }));
       const wrapped = grantedSecret(granted);
       const [lease] = fake.leases();
-      expect(granted!.detail).to.include({ leaseId: lease.id, leaseTtl: '7200', ttl: '3600', path: 'database/creds/readonly' });
+      expect(granted!.detail).to.include({
+        leaseId: lease.id,
+        leaseTtl: '7200',
+        ttl: '3600',
+        path: 'database/creds/readonly',
+      });
       const [user] = fake.databaseUsers();
       expect((await unwrap(wrapped)).body.data).to.deep.equal({ username: user.username, password: user.password });
 
@@ -198,7 +251,10 @@ describe('vault provider against a fake Vault over HTTP', () => {
       expect((await p.revoke(ctx(settings)))!.detail).to.include({ leaseId: lease.id, outcome: 'lease revoked' });
       expect(fake.leases()).to.deep.equal([]);
       expect(fake.databaseUsers()).to.deep.equal([]);
-      expect(fake.requests.find((r) => r.path === 'sys/leases/revoke')!.body).to.deep.equal({ lease_id: lease.id, sync: true });
+      expect(fake.requests.find((r) => r.path === 'sys/leases/revoke')!.body).to.deep.equal({
+        lease_id: lease.id,
+        sync: true,
+      });
       expect((await p.revoke(ctx(settings)))!.detail).to.include({ outcome: 'lease already revoked or expired' });
       secrets.push(user.password);
     });
@@ -225,7 +281,10 @@ describe('vault provider against a fake Vault over HTTP', () => {
       expect(sealed.message).to.include('Vault is sealed');
 
       fake.failNext(1, 429, { 'Retry-After': '2' });
-      expect((await rejection(provider().rotate(ctx({ path: 'team/billing-db' })))).details).to.include({ retryAfterMs: 2000, httpStatus: 429 });
+      expect((await rejection(provider().rotate(ctx({ path: 'team/billing-db' })))).details).to.include({
+        retryAfterMs: 2000,
+        httpStatus: 429,
+      });
 
       fake.seal();
       expect((await rejection(provider().grant(ctx({ path: 'team/billing-db' })))).kind).to.equal('transient');
@@ -237,7 +296,13 @@ describe('vault provider against a fake Vault over HTTP', () => {
 
       const wrongToken = 'hvs.NotTheRightToken000000';
       secrets.push(wrongToken);
-      const badToken = await rejection(createVaultProvider('vault', { type: 'vault', address: url, token: wrongToken }, { log: log(), clock: () => NOW }).grant(ctx({ path: 'team/billing-db' })));
+      const badToken = await rejection(
+        createVaultProvider(
+          'vault',
+          { type: 'vault', address: url, token: wrongToken },
+          { log: log(), clock: () => NOW },
+        ).grant(ctx({ path: 'team/billing-db' })),
+      );
       expect(badToken.kind).to.equal('config');
 
       const missing = await rejection(provider().grant(ctx({ path: 'team/nothing-here' })));
@@ -250,7 +315,11 @@ describe('vault provider against a fake Vault over HTTP', () => {
       const closed = new FakeVault();
       const closedUrl = await closed.start();
       await closed.stop();
-      const down = createVaultProvider('vault', { type: 'vault', address: closedUrl, token }, { log: log(), clock: () => NOW });
+      const down = createVaultProvider(
+        'vault',
+        { type: 'vault', address: closedUrl, token },
+        { log: log(), clock: () => NOW },
+      );
       expect((await rejection(down.grant(ctx({ path: 'team/billing-db' })))).kind).to.equal('transient');
 
       const bad = await rejection(provider().grant(ctx({ path: '../sys/raw' })));
@@ -259,9 +328,17 @@ describe('vault provider against a fake Vault over HTTP', () => {
     });
 
     it('refuses a config with neither or both of token and approle, naming the provider and the key', () => {
-      const create = (input: Record<string, unknown>) => () => createVaultProvider('corp-vault', { type: 'vault', address: 'https://vault.example.com', ...input }, { log: log(), clock: () => NOW });
+      const create = (input: Record<string, unknown>) => () =>
+        createVaultProvider(
+          'corp-vault',
+          { type: 'vault', address: 'https://vault.example.com', ...input },
+          { log: log(), clock: () => NOW },
+        );
       expect(create({})).to.throw(CredgateError, /providers\.corp-vault[\s\S]*token: expected a Vault token/);
-      expect(create({ token: 't', approle: { roleId: 'r', secretId: 's' } })).to.throw(CredgateError, /approle: expected either token or approle/);
+      expect(create({ token: 't', approle: { roleId: 'r', secretId: 's' } })).to.throw(
+        CredgateError,
+        /approle: expected either token or approle/,
+      );
       expect(create({ token: 't', kvMount: '/secret' })).to.throw(CredgateError, /kvMount/);
     });
   });
@@ -280,7 +357,11 @@ describe('vault provider against a fake Vault over HTTP', () => {
     });
 
     it('logs in with AppRole in the namespace, logs in again when Vault no longer takes the token, and never logs the secret id', async () => {
-      const p = createVaultProvider('vault', { type: 'vault', address: nsFake.url, namespace: 'team-a', approle }, { log: log(), clock: () => NOW });
+      const p = createVaultProvider(
+        'vault',
+        { type: 'vault', address: nsFake.url, namespace: 'team-a', approle },
+        { log: log(), clock: () => NOW },
+      );
       secrets.push(approle.secretId, 'Ns-Passw0rd-1');
       grantedSecret(await p.grant(ctx({ path: 'team/billing-db' })));
       nsFake.advance(61_000); // the login token expires in Vault; credgate's clock has not moved
@@ -299,7 +380,11 @@ describe('vault provider against a fake Vault over HTTP', () => {
 
     it('a wrong secret id is a config error that does not repeat it', async () => {
       const wrong = { roleId: approle.roleId, secretId: 'wrong-secret-id-123' };
-      const p = createVaultProvider('vault', { type: 'vault', address: nsFake.url, namespace: 'team-a', approle: wrong }, { log: log(), clock: () => NOW });
+      const p = createVaultProvider(
+        'vault',
+        { type: 'vault', address: nsFake.url, namespace: 'team-a', approle: wrong },
+        { log: log(), clock: () => NOW },
+      );
       const err = await rejection(p.grant(ctx({ path: 'team/billing-db' })));
       expect(err.kind).to.equal('config');
       expect(err.message).to.include('invalid role or secret ID').and.not.include('wrong-secret-id-123');

@@ -5,18 +5,30 @@ import { decide } from '../../src/engine/decide';
 import { quickPolicy } from '../helpers/policy';
 import { snapshot } from '../helpers/tickets';
 
-const HOSTILE = 'Justification: <script>alert(1)</script> @octocat [code]<img src=x>[/code] [x|http://evil.example] **bold**';
+const HOSTILE =
+  'Justification: <script>alert(1)</script> @octocat [code]<img src=x>[/code] [x|http://evil.example] **bold**';
 
 async function receivedView() {
-  const d = await decide(null, { type: 'ticket-observed', snapshot: snapshot({ description: `Target systems: crm\nAccount: a\nAccess: r\nDuration: 1h\n${HOSTILE}` }), changes: [], groupsByActor: {} }, { policy: quickPolicy(), now: new Date('2026-11-25T10:00:00Z') });
+  const d = await decide(
+    null,
+    {
+      type: 'ticket-observed',
+      snapshot: snapshot({ description: `Target systems: crm\nAccount: a\nAccess: r\nDuration: 1h\n${HOSTILE}` }),
+      changes: [],
+      groupsByActor: {},
+    },
+    { policy: quickPolicy(), now: new Date('2026-11-25T10:00:00Z') },
+  );
   const c = d!.request.outbox.find((e) => e.kind === 'comment');
   return c!.kind === 'comment' ? c!.view : {};
 }
 
 describe('comment renderer: one template set, every markup', () => {
   const render = async (markup: 'markdown' | 'html' | 'text') =>
-    createCommentRenderer({ markup, templateDirs: [BUILTIN_TEMPLATES], required: REQUIRED_TEMPLATES })
-      .render('request-received', { howToApprove: 'An approver comments /approve', ...(await receivedView()) });
+    createCommentRenderer({ markup, templateDirs: [BUILTIN_TEMPLATES], required: REQUIRED_TEMPLATES }).render(
+      'request-received',
+      { howToApprove: 'An approver comments /approve', ...(await receivedView()) },
+    );
   /** What a reader sees: the invisible U+2060 joiners that defang mentions and tags removed. */
   const seen = (s: string) => s.replace(/\u2060/g, '');
 

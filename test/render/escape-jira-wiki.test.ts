@@ -5,7 +5,11 @@ import { WJ, jiraProblems, untrusted, visible } from './helpers';
 
 // [name, input, exact expected wiki]. `⁀` in expectations stands for U+2060.
 const CASES: Array<[string, string, string]> = [
-  ['plain text stays readable', `Access to prod DB, please: it's "urgent" (today) 1/2.`, `Access to prod DB, please: it's "urgent" (today) 1/2.`],
+  [
+    'plain text stays readable',
+    `Access to prod DB, please: it's "urgent" (today) 1/2.`,
+    `Access to prod DB, please: it's "urgent" (today) 1/2.`,
+  ],
   ['user mention', '[~admin]', '\\[\\~admin\\]'],
   ['account-id mention', '[~accountid:5b10ac8d82e05b22cc7d4ef5]', '\\[\\~accountid⁀:5b10ac8d82e05b22cc7d4ef5\\]'],
   ['link with text', '[click|http://x.io]', '\\[click\\|http⁀://x.io\\]'],
@@ -26,14 +30,22 @@ const CASES: Array<[string, string, string]> = [
   ['heading at value start', 'h2. Title', 'h⁀2. Title'],
   ['quote at value start', 'bq. quoted', 'b⁀q. quoted'],
   ['list markers', '* a # b - c', '\\* a \\# b \\- c'],
-  ['text effects', '*b* _i_ -s- +u+ ^sup^ ~sub~ ??cite?? {{mono}}', '\\*b\\* \\_i\\_ \\-s\\- \\+u\\+ \\^sup\\^ \\~sub\\~ \\?\\?cite\\?\\? \\{\\{mono\\}\\}'],
+  [
+    'text effects',
+    '*b* _i_ -s- +u+ ^sup^ ~sub~ ??cite?? {{mono}}',
+    '\\*b\\* \\_i\\_ \\-s\\- \\+u\\+ \\^sup\\^ \\~sub\\~ \\?\\?cite\\?\\? \\{\\{mono\\}\\}',
+  ],
   ['forced line break', 'a \\\\ b', 'a \\⁀\\⁀ b'],
   ['backslash before markup', '\\*x', '\\⁀\\*x'],
   ['windows path', 'C:\\Temp', 'C⁀:\\⁀Temp'],
   ['trailing backslash cannot escape template markup', 'x\\', 'x\\⁀'],
   ['control chars and CRLF', '\ta\r\n\u0000b\u0007\u2028c\u0085 ', 'a b c'],
   ['bidi override', 'abc\u202Egpj.exe', 'abc gpj.exe'],
-  ['emoticons', '(y) (ON) (*r) (flagoff) :) ;) :P :-( (see this) (today) (a)', '\\(y) \\(ON) \\(\\*r) \\(flagoff) :\\) ;\\) :⁀P :\\-( (see this) (today) (a)'],
+  [
+    'emoticons',
+    '(y) (ON) (*r) (flagoff) :) ;) :P :-( (see this) (today) (a)',
+    '\\(y) \\(ON) \\(\\*r) \\(flagoff) :\\) ;\\) :⁀P :\\-( (see this) (today) (a)',
+  ],
   ['dashes and rulers', 'a -- b --- ----', 'a \\-\\- b \\-\\-\\- \\-\\-\\-\\-'],
   ['unicode untouched', 'Zoë 東京 😀 ü', 'Zoë 東京 😀 ü'],
   ['lone surrogate', 'a\uD800b', 'a\uFFFDb'],
@@ -45,7 +57,12 @@ describe('escapeJiraWiki', () => {
       const got = escapeJiraWiki(input);
       expect(got).to.equal(want.replace(/⁀/g, WJ));
       expect(jiraProblems(got), 'no unescaped construct').to.deep.equal([]);
-      expect(got.split(WJ).join('').replace(/\\([-#*_+?^~|%{}[\]()!@])/g, '$1')).to.equal(visible(input));
+      expect(
+        got
+          .split(WJ)
+          .join('')
+          .replace(/\\([-#*_+?^~|%{}[\]()!@])/g, '$1'),
+      ).to.equal(visible(input));
     });
   }
 

@@ -6,7 +6,11 @@ import { WJ, markdownProblems, untrusted, visible } from './helpers';
 
 // [name, input, exact expected Markdown]. `⁀` stands for U+2060.
 const MD_CASES: Array<[string, string, string]> = [
-  ['plain text stays readable', `Access, please: it's "urgent" (today) 1/2.`, `Access, please: it's "urgent" (today) 1/2.`],
+  [
+    'plain text stays readable',
+    `Access, please: it's "urgent" (today) 1/2.`,
+    `Access, please: it's "urgent" (today) 1/2.`,
+  ],
   ['user mention', 'ping @octocat', 'ping @⁀octocat'],
   ['team mention', '@org/team', '@⁀org/team'],
   ['mention split across values', 'x@', 'x@⁀'],

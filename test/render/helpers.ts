@@ -33,7 +33,10 @@ export function jiraProblems(wiki: string): string[] {
     const c = wiki[i];
     if (c === '\\') {
       const n = wiki[i + 1];
-      if (n !== undefined && escapable.includes(n)) { i++; continue; }
+      if (n !== undefined && escapable.includes(n)) {
+        i++;
+        continue;
+      }
       if (n !== WJ) found.push(`bare backslash at ${i}`);
       continue;
     }
@@ -52,7 +55,10 @@ export function markdownProblems(md: string): string[] {
   const found: string[] = [];
   for (let i = 0; i < md.length; i++) {
     const c = md[i];
-    if (c === '\\') { i++; continue; }
+    if (c === '\\') {
+      i++;
+      continue;
+    }
     if ('`*_~[]!<>&#-+=|$'.includes(c)) found.push(`unescaped ${c} at ${i}`);
   }
   if (/@(?![\s\u2060]|$)/.test(md)) found.push('mention / email');
@@ -67,8 +73,39 @@ export function markdownProblems(md: string): string[] {
 
 const TRICKY = [
   ...'\\[]{}|!*_-+^~?#@%&<>`$=():;.,/\'"hbqwgH1P ',
-  '\n', '\r\n', '\t', '\u0000', '\u0085', '\u2028', '\u202E', '\u00A0', WJ, '\uD800', '\uDC00', 'ſ', '😀',
-  'http://', 'HTTPS://x', 'mailto:', 'file:', 'www.', 'h1. ', 'bq. ', '{{', '}}', '\\\\', '[~', '[~accountid:', ':)', ':P', '(y)', '(on)', 'GH-1', '#12', '@user', '1.',
+  '\n',
+  '\r\n',
+  '\t',
+  '\u0000',
+  '\u0085',
+  '\u2028',
+  '\u202E',
+  '\u00A0',
+  WJ,
+  '\uD800',
+  '\uDC00',
+  'ſ',
+  '😀',
+  'http://',
+  'HTTPS://x',
+  'mailto:',
+  'file:',
+  'www.',
+  'h1. ',
+  'bq. ',
+  '{{',
+  '}}',
+  '\\\\',
+  '[~',
+  '[~accountid:',
+  ':)',
+  ':P',
+  '(y)',
+  '(on)',
+  'GH-1',
+  '#12',
+  '@user',
+  '1.',
 ];
 
 /** Strings biased towards markup characters, plus fully arbitrary UTF-16. */

@@ -17,7 +17,9 @@ function dir(name: string, files: Record<string, string>): string {
 }
 
 describe('createRenderer', () => {
-  beforeEach(() => { root = fs.mkdtempSync(path.join(os.tmpdir(), 'credgate-render-')); });
+  beforeEach(() => {
+    root = fs.mkdtempSync(path.join(os.tmpdir(), 'credgate-render-'));
+  });
   afterEach(() => fs.rmSync(root, { recursive: true, force: true }));
 
   it('escapes view values but not template text, deeply', () => {
@@ -42,14 +44,20 @@ describe('createRenderer', () => {
   });
 
   it('escapes @key / block-param keys of objects from the view', () => {
-    const d = dir('t', { 'markdown/k.hbs': '{{#each m}}{{@key}}={{this}};{{/each}}{{#each m as |v k|}}{{k}}{{/each}}' });
+    const d = dir('t', {
+      'markdown/k.hbs': '{{#each m}}{{@key}}={{this}};{{/each}}{{#each m as |v k|}}{{k}}{{/each}}',
+    });
     const r = createRenderer({ markup: 'markdown', templateDirs: [d] });
     expect(r.render('k', { m: { '@evil': '<b>' } })).to.equal(`@${WJ}evil=\\<b\\>;@${WJ}evil`);
   });
 
   it('lets an earlier dir override a later one by file name, partials included', () => {
     const custom = dir('custom', { 'html/a.hbs': 'custom {{> sig}}', 'html/partials/sig.hbs': 'custom-sig' });
-    const base = dir('base', { 'html/a.hbs': 'base', 'html/b.hbs': 'b {{> sig}}', 'html/partials/sig.hbs': 'base-sig' });
+    const base = dir('base', {
+      'html/a.hbs': 'base',
+      'html/b.hbs': 'b {{> sig}}',
+      'html/partials/sig.hbs': 'base-sig',
+    });
     const r = createRenderer({ markup: 'html', templateDirs: [custom, path.join(root, 'missing'), base] });
     expect(r.names()).to.deep.equal(['a', 'b']);
     expect(r.render('a', {})).to.equal('custom custom-sig');

@@ -7,7 +7,7 @@ import { WJ, normalized, untrusted, visible } from './helpers';
 const t = (text: string, ...marks: Array<'strong' | 'em' | 'code'>) =>
   marks.length ? { type: 'text', text, marks: marks.map((type) => ({ type })) } : { type: 'text', text };
 const p = (...content: object[]) => ({ type: 'paragraph', content });
-const doc = (...content: object[]): AdfDoc => ({ type: 'doc', version: 1, content } as AdfDoc);
+const doc = (...content: object[]): AdfDoc => ({ type: 'doc', version: 1, content }) as AdfDoc;
 
 describe('wikiToAdf', () => {
   it('groups lines into paragraphs joined by hardBreak', () => {
@@ -39,7 +39,17 @@ describe('wikiToAdf', () => {
 
   it('parses strong, em, code marks and nesting', () => {
     expect(wikiToAdf('*Bold* and _it *both*_ and {{a*b*}} x')).to.deep.equal(
-      doc(p(t('Bold', 'strong'), t(' and '), t('it ', 'em'), t('both', 'em', 'strong'), t(' and '), t('a*b*', 'code'), t(' x'))),
+      doc(
+        p(
+          t('Bold', 'strong'),
+          t(' and '),
+          t('it ', 'em'),
+          t('both', 'em', 'strong'),
+          t(' and '),
+          t('a*b*', 'code'),
+          t(' x'),
+        ),
+      ),
     );
   });
 
@@ -93,6 +103,9 @@ describe('wikiToAdf: the audit footer', () => {
   it('turns a ---- line into a rule and the italic footer into em text', () => {
     const doc = wikiToAdf('h4. Title\n----\n_credgate · request cg\\-1_');
     expect(doc.content.map((b) => b.type)).to.deep.equal(['heading', 'rule', 'paragraph']);
-    expect(doc.content[2]).to.deep.equal({ type: 'paragraph', content: [{ type: 'text', text: 'credgate · request cg-1', marks: [{ type: 'em' }] }] });
+    expect(doc.content[2]).to.deep.equal({
+      type: 'paragraph',
+      content: [{ type: 'text', text: 'credgate · request cg-1', marks: [{ type: 'em' }] }],
+    });
   });
 });

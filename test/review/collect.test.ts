@@ -32,7 +32,15 @@ describe('review collection (pure, over a seeded history)', () => {
     const s = collect();
     expect(s.totals.requests).to.equal(6);
     expect(s.totals.byRisk).to.deep.equal({ low: 3, high: 3 });
-    expect(s.totals.byOutcome).to.deep.equal({ granted: 1, revoked: 2, 'revocation-failed': 1, declined: 1, expired: 0, cancelled: 0, pending: 1 });
+    expect(s.totals.byOutcome).to.deep.equal({
+      granted: 1,
+      revoked: 2,
+      'revocation-failed': 1,
+      declined: 1,
+      expired: 0,
+      cancelled: 0,
+      pending: 1,
+    });
     expect(s.byCategory.map((c) => [c.id, c.total, c.byRisk.low, c.byRisk.high])).to.deep.equal([
       ['shared-account', 4, 3, 1],
       ['vendor-access', 2, 0, 2],
@@ -58,7 +66,11 @@ describe('review collection (pure, over a seeded history)', () => {
     const s = collect();
     expect(s.durations.rows.map((d) => d.ticket)).to.deep.equal(['CRED-1', 'CRED-2', 'CRED-3', 'CRED-5']);
     expect(s.durations.capped).to.equal(1);
-    expect(s.durations.rows.find((d) => d.ticket === 'CRED-2')).to.include({ requestedMs: 8 * H, grantedMs: 4 * H, capped: true });
+    expect(s.durations.rows.find((d) => d.ticket === 'CRED-2')).to.include({
+      requestedMs: 8 * H,
+      grantedMs: 4 * H,
+      capped: true,
+    });
     expect(s.durations.rows.find((d) => d.ticket === 'CRED-5')?.actualMs).to.equal(null);
   });
 
@@ -85,7 +97,9 @@ describe('review collection (pure, over a seeded history)', () => {
     const { unit, buckets } = collect().requestsOverTime;
     expect(unit).to.equal('day');
     expect(buckets).to.have.length(31);
-    const nonEmpty = buckets.filter((b) => b.byRisk.low + b.byRisk.high).map((b) => [b.label, b.byRisk.low, b.byRisk.high]);
+    const nonEmpty = buckets
+      .filter((b) => b.byRisk.low + b.byRisk.high)
+      .map((b) => [b.label, b.byRisk.low, b.byRisk.high]);
     expect(nonEmpty).to.deep.equal([
       ['May 3', 1, 1],
       ['May 10', 0, 1],

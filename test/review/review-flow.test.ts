@@ -7,18 +7,28 @@ import { RecordingProvider, ROTATED_SECRET } from './recording-provider';
 import { captureLogger, reviewJob, reviewPolicy, seedAudit, seedRequests, serve } from './review-setup';
 import { SINCE, seededAudit, seededRequests } from './seed';
 
-
-const LIVE = ['Target systems: billing-db', 'Account: svc_live', 'Access: read-only', 'Justification: month end', 'Duration: 2h'].join('\n');
+const LIVE = [
+  'Target systems: billing-db',
+  'Account: svc_live',
+  'Access: read-only',
+  'Justification: month end',
+  'Duration: 2h',
+].join('\n');
 
 /** Bars of one chart: [series, index, height] from the SVG's bar paths (legend swatches carry a transform). */
 function bars(svg: string): { series: number; index: number; height: number }[] {
-  return [...svg.matchAll(/<path d="M[\d.]+ [\d.]+l[\d.]+ 0l0 (-?[\d.]+)l-?[\d.]+ 0Z"([^>]*)data-series="(\d+)" data-index="(\d+)"/g)]
+  return [
+    ...svg.matchAll(
+      /<path d="M[\d.]+ [\d.]+l[\d.]+ 0l0 (-?[\d.]+)l-?[\d.]+ 0Z"([^>]*)data-series="(\d+)" data-index="(\d+)"/g,
+    ),
+  ]
     .filter((m) => !m[2].includes('transform='))
     .map((m) => ({ series: Number(m[3]), index: Number(m[4]), height: Math.abs(Number(m[1])) }))
     .filter((b) => b.height > 0);
 }
 
-const figure = (html: string, id: string) => new RegExp(`<figure id="chart-${id}"[\\s\\S]*?</figure>`).exec(html)?.[0] ?? '';
+const figure = (html: string, id: string) =>
+  new RegExp(`<figure id="chart-${id}"[\\s\\S]*?</figure>`).exec(html)?.[0] ?? '';
 
 describe('access review against the Jira fake', function () {
   this.timeout(60_000);
@@ -35,12 +45,21 @@ describe('access review against the Jira fake', function () {
 
   async function start(review: Record<string, unknown> = {}, jiraProjects = ['CRED', 'REV']) {
     const policy = reviewPolicy(review);
-    h = await Harness.start({ policy, fake: { projects: ['CRED', 'REV'] }, config: { jira: { projects: jiraProjects } } });
+    h = await Harness.start({
+      policy,
+      fake: { projects: ['CRED', 'REV'] },
+      config: { jira: { projects: jiraProjects } },
+    });
     // History: May seeded through the store and audit APIs, and one request live through the service.
     const seeded = seededRequests();
     await seedRequests(h.service.store, seeded);
     await seedAudit(h.service.audit, seeded, seededAudit());
-    const { key } = await h.fake.createIssue('acc-requester', { project: 'CRED', issueType: 'Credential request', summary: 'billing export', description: LIVE });
+    const { key } = await h.fake.createIssue('acc-requester', {
+      project: 'CRED',
+      issueType: 'Credential request',
+      summary: 'billing export',
+      description: LIVE,
+    });
     await h.settle();
     await h.fake.transitionAs('acc-alice', key, 'Approved');
     await h.settle();
@@ -49,7 +68,18 @@ describe('access review against the Jira fake', function () {
     provider = new RecordingProvider('corp-ad');
     provider.states.set('svc_gone', { account: 'svc_gone', exists: true, enabled: false });
     let base = '';
-    job = reviewJob({ store: h.service.store, audit: h.service.audit, connectors: h.service.connectors, log: captureLogger(logs), publicUrl: () => base, registerSecret: () => undefined }, provider, policy);
+    job = reviewJob(
+      {
+        store: h.service.store,
+        audit: h.service.audit,
+        connectors: h.service.connectors,
+        log: captureLogger(logs),
+        publicUrl: () => base,
+        registerSecret: () => undefined,
+      },
+      provider,
+      policy,
+    );
     reports = await serve(job.router);
     base = reports.url;
     // The one hook in the ticket processor: deliveries about review tickets go to the review job.
@@ -72,8 +102,15 @@ describe('access review against the Jira fake', function () {
     await start();
     const dry = await job.runReview({ dryRun: true, since: new Date(SINCE) });
     expect(dry.created).to.equal(false);
-    expect(dry.plan).to.deep.equal(['disable svc_legacy through builtin', 'disable vendor_x through builtin', 'disable svc_prod through corp-ad']);
-    expect(h.fake.requests.filter((r) => r.method === 'POST' && /\/issue$/.test(r.path)), 'a dry run creates no ticket').to.have.length(0);
+    expect(dry.plan).to.deep.equal([
+      'disable svc_legacy through builtin',
+      'disable vendor_x through builtin',
+      'disable svc_prod through corp-ad',
+    ]);
+    expect(
+      h.fake.requests.filter((r) => r.method === 'POST' && /\/issue$/.test(r.path)),
+      'a dry run creates no ticket',
+    ).to.have.length(0);
     expect(provider.changes(), 'a dry run changes no account').to.deep.equal([]);
 
     const run = await job.runReview({ since: new Date(SINCE), periodId: 'may-to-now' });
@@ -85,12 +122,16 @@ describe('access review against the Jira fake', function () {
     const description = readable(String(issue.fields.description));
     expect(description).to.include('Requests filed:* 7 (4 low risk, 3 high risk)');
     expect(description).to.include('Generic or shared account: 5 (4 low risk, 1 high risk;');
-    expect(description).to.include('Temporary vendor or contractor access: 2 (0 low risk, 2 high risk; 1 revocation failed, 1 pending)');
+    expect(description).to.include(
+      'Temporary vendor or contractor access: 2 (0 low risk, 2 high risk; 1 revocation failed, 1 pending)',
+    );
     expect(description).to.include('Revocations:* 1 on time, 1 late, 1 failed.');
     expect(description).to.include('Grants still active:* 2');
     expect(description).to.include('Stale shared accounts (unused for 30 days):* 3');
     for (const account of ['svc_legacy', 'vendor_x', 'svc_prod']) expect(description).to.include(`* ${account} (`);
-    const link = /\[(http:\/\/127\.0\.0\.1:\d+\/reports\/[A-Za-z0-9_-]{43})\]/.exec(String(issue.fields.description))?.[1];
+    const link = /\[(http:\/\/127\.0\.0\.1:\d+\/reports\/[A-Za-z0-9_-]{43})\]/.exec(
+      String(issue.fields.description),
+    )?.[1];
     expect(link, 'the description links the report').to.be.a('string');
     expect(link!.startsWith(reports.url)).to.equal(true);
     await h.settle();
@@ -109,7 +150,9 @@ describe('access review against the Jira fake', function () {
     const res = await fetch(link!);
     expect(res.status).to.equal(200);
     expect(res.headers.get('content-type')).to.match(/^text\/html/);
-    expect(res.headers.get('content-security-policy')).to.match(/^default-src 'none'; style-src 'sha256-[A-Za-z0-9+/=]+';/);
+    expect(res.headers.get('content-security-policy')).to.match(
+      /^default-src 'none'; style-src 'sha256-[A-Za-z0-9+/=]+';/,
+    );
     expect(res.headers.get('cache-control')).to.equal('no-store');
     const html = await res.text();
     expect(html).not.to.match(/src="http|<link|<script|url\(http|@import/i);
@@ -128,10 +171,19 @@ describe('access review against the Jira fake', function () {
     expect(new Set(lag.map((b) => b.height.toFixed(1))).size).to.equal(1);
     // Active grants by system (horizontal bars): the seeded grant on two systems and the live one.
     const active = figure(html, 'active-by-system');
-    const widths = [...active.matchAll(/<path d="M[\d.]+ [\d.]+l([\d.]+) 0l0 [\d.]+l-[\d.]+ 0Z"[^>]*data-index="(\d+)"/g)].map((m) => Number(m[1]));
+    const widths = [
+      ...active.matchAll(/<path d="M[\d.]+ [\d.]+l([\d.]+) 0l0 [\d.]+l-[\d.]+ 0Z"[^>]*data-index="(\d+)"/g),
+    ].map((m) => Number(m[1]));
     expect(widths).to.have.length(3);
     expect(new Set(widths).size).to.equal(1);
-    expect([...active.matchAll(/>(billing-db|etl|reporting-db)</g)].map((m) => m[1])).to.deep.equal(['billing-db', 'etl', 'reporting-db', 'billing-db', 'etl', 'reporting-db']);
+    expect([...active.matchAll(/>(billing-db|etl|reporting-db)</g)].map((m) => m[1])).to.deep.equal([
+      'billing-db',
+      'etl',
+      'reporting-db',
+      'billing-db',
+      'etl',
+      'reporting-db',
+    ]);
     expect(html).to.include('data-candidate="svc_prod"');
 
     // In a browser, under its Content-Security-Policy: nothing refused, every chart drawn, printable.
@@ -146,7 +198,10 @@ describe('access review against the Jira fake', function () {
       const sizes = await page.$$eval('figure svg', (svgs) => svgs.map((s) => s.getBoundingClientRect().width));
       expect(sizes).to.have.length(4);
       for (const w of sizes) expect(w).to.be.greaterThan(300);
-      expect(await page.evaluate('getComputedStyle(document.getElementById("summary")).borderTopStyle'), 'the hashed stylesheet applies').to.equal('solid');
+      expect(
+        await page.evaluate('getComputedStyle(document.getElementById("summary")).borderTopStyle'),
+        'the hashed stylesheet applies',
+      ).to.equal('solid');
       expect(refused).to.deep.equal([]);
       expect(requested, 'the page loads nothing else').to.deep.equal([link]);
       const pdf = await page.pdf({ format: 'A4' });
@@ -168,7 +223,9 @@ describe('access review against the Jira fake', function () {
 
     await h.fake.transitionAs('acc-olga', key, 'Approved');
     await h.settle();
-    await eventually(() => expect(h.comments(key).some((c) => c.includes('does not approve the purge'))).to.equal(true));
+    await eventually(() =>
+      expect(h.comments(key).some((c) => c.includes('does not approve the purge'))).to.equal(true),
+    );
     const refusal = h.comments(key).find((c) => c.includes('does not approve the purge'))!;
     expect(refusal).to.include('Olga Outsider is not a review approver: only group credential-approvers may approve');
     expect(provider.changes()).to.deep.equal([]);
@@ -177,7 +234,9 @@ describe('access review against the Jira fake', function () {
 
     await h.fake.transitionAs('acc-alice', key, 'Approved');
     await h.settle();
-    await eventually(() => expect(h.comments(key).some((c) => c.includes('Purge approved by Alice Approver'))).to.equal(true));
+    await eventually(() =>
+      expect(h.comments(key).some((c) => c.includes('Purge approved by Alice Approver'))).to.equal(true),
+    );
     expect(provider.changes()).to.deep.equal([
       { op: 'disable', account: 'svc_legacy' },
       { op: 'disable', account: 'vendor_x' },
@@ -213,7 +272,9 @@ describe('access review against the Jira fake', function () {
     await h.settle();
     await h.fake.transitionAs('acc-bob', ticket!.key, 'Approved');
     await h.settle();
-    await eventually(() => expect(h.comments(ticket!.key).some((c) => c.includes('Purge approved by Bob Approver'))).to.equal(true));
+    await eventually(() =>
+      expect(h.comments(ticket!.key).some((c) => c.includes('Purge approved by Bob Approver'))).to.equal(true),
+    );
     expect(provider.changes().map((c) => c.op)).to.deep.equal(['rotate', 'rotate', 'rotate']);
     expect(h.comments(ticket!.key).join('\n')).to.include('password rotated (nobody receives it)');
     expect(h.comments(ticket!.key).join('\n')).not.to.include(ROTATED_SECRET);
@@ -240,7 +301,9 @@ describe('access review against the Jira fake', function () {
     await h.settle();
     await h.fake.transitionAs('acc-alice', ticket!.key, 'Declined');
     await h.settle();
-    await eventually(() => expect(h.comments(ticket!.key).some((c) => c.includes('Purge declined by Alice Approver'))).to.equal(true));
+    await eventually(() =>
+      expect(h.comments(ticket!.key).some((c) => c.includes('Purge declined by Alice Approver'))).to.equal(true),
+    );
     await h.fake.transitionAs('acc-bob', ticket!.key, 'Approved');
     await h.settle();
     await job.sweep();

@@ -22,14 +22,17 @@ function cronAt(d: Date): string {
   return `${d.getSeconds()} ${d.getMinutes()} ${d.getHours()} ${d.getDate()} ${d.getMonth() + 1} *`;
 }
 
-const created = (fake: FakeJira) => fake.requests.filter((r) => r.method === 'POST' && /\/rest\/api\/\d\/issue$/.test(r.path) && r.status === 201);
+const created = (fake: FakeJira) =>
+  fake.requests.filter((r) => r.method === 'POST' && /\/rest\/api\/\d\/issue$/.test(r.path) && r.status === 201);
 
 async function jiraConnector(fake: FakeJira, logs: string[]): Promise<Connector> {
-  const connector = createJiraConnector(jiraConfigSchema.parse({ baseUrl: fake.baseUrl, email: 'credgate@example.com', apiToken: SECRETS.apiToken }), { log: captureLogger(logs) });
+  const connector = createJiraConnector(
+    jiraConfigSchema.parse({ baseUrl: fake.baseUrl, email: 'credgate@example.com', apiToken: SECRETS.apiToken }),
+    { log: captureLogger(logs) },
+  );
   await connector.start?.();
   return connector;
 }
-
 
 describe('review job', function () {
   this.timeout(60_000);
@@ -39,7 +42,14 @@ describe('review job', function () {
   const logs: string[] = [];
 
   beforeEach(async () => {
-    fake = new FakeJira({ email: 'credgate@example.com', apiToken: SECRETS.apiToken, users: USERS, statuses: STATUSES, serviceAccountId: SERVICE_ACCOUNT, projects: ['REV'] });
+    fake = new FakeJira({
+      email: 'credgate@example.com',
+      apiToken: SECRETS.apiToken,
+      users: USERS,
+      statuses: STATUSES,
+      serviceAccountId: SERVICE_ACCOUNT,
+      projects: ['REV'],
+    });
     await fake.start();
   });
   afterEach(async () => {
@@ -68,7 +78,16 @@ describe('review job', function () {
       const fireAt = new Date(Math.ceil((Date.now() + 2500) / 1000) * 1000);
       const policy = reviewPolicy({ schedule: cronAt(fireAt) });
       for (const store of [first, second]) {
-        const job = reviewJob({ store, audit: createAuditLog(store.engine, SECRETS.auditKey), connectors: new Map([['jira', connector]]), log: captureLogger(logs) }, provider, policy);
+        const job = reviewJob(
+          {
+            store,
+            audit: createAuditLog(store.engine, SECRETS.auditKey),
+            connectors: new Map([['jira', connector]]),
+            log: captureLogger(logs),
+          },
+          provider,
+          policy,
+        );
         jobs.push(job);
         job.start();
       }
@@ -78,13 +97,26 @@ describe('review job', function () {
       expect(created(fake)).to.have.length(1);
       expect(Date.now()).to.be.at.least(fireAt.getTime());
       const reviews = await new ReviewStore(first.engine).all();
-      expect(reviews.map((r) => [r.period.id, r.state, r.ticket?.key])).to.deep.equal([[`scheduled:${fireAt.toISOString()}`, 'open', 'REV-1']]);
+      expect(reviews.map((r) => [r.period.id, r.state, r.ticket?.key])).to.deep.equal([
+        [`scheduled:${fireAt.toISOString()}`, 'open', 'REV-1'],
+      ]);
       expect(reviews[0].period.until).to.equal(fireAt.toISOString());
-      expect(reviews[0].period.since, 'the first review covers everything since the first request').to.equal('2026-02-01T09:00:00.000Z');
+      expect(reviews[0].period.since, 'the first review covers everything since the first request').to.equal(
+        '2026-02-01T09:00:00.000Z',
+      );
       expect(String(fake.issue('REV-1').fields.description)).to.include('Requests filed:* 8');
 
       // A restarted replica asked for the same period gets the existing review.
-      const restarted = reviewJob({ store: second, audit: createAuditLog(second.engine, SECRETS.auditKey), connectors: new Map([['jira', connector]]), log: captureLogger(logs) }, provider, policy);
+      const restarted = reviewJob(
+        {
+          store: second,
+          audit: createAuditLog(second.engine, SECRETS.auditKey),
+          connectors: new Map([['jira', connector]]),
+          log: captureLogger(logs),
+        },
+        provider,
+        policy,
+      );
       const again = await restarted.runReview({ until: fireAt, periodId: `scheduled:${fireAt.toISOString()}` });
       expect(again).to.include({ created: false, reviewId: reviews[0].id });
       expect(created(fake)).to.have.length(1);
@@ -97,13 +129,32 @@ describe('review job', function () {
   it('creates the review ticket in ADF through REST v3 when the connector writes ADF, the report a real link', async () => {
     const store = await openStore(freshSqliteUrl());
     stores.push(store);
-    const connector = createJiraConnector(jiraConfigSchema.parse({ baseUrl: fake.baseUrl, email: 'credgate@example.com', apiToken: SECRETS.apiToken, commentFormat: 'adf' }), { log: captureLogger(logs) });
+    const connector = createJiraConnector(
+      jiraConfigSchema.parse({
+        baseUrl: fake.baseUrl,
+        email: 'credgate@example.com',
+        apiToken: SECRETS.apiToken,
+        commentFormat: 'adf',
+      }),
+      { log: captureLogger(logs) },
+    );
     await connector.start?.();
-    const job = reviewJob({ store, audit: createAuditLog(store.engine, undefined), connectors: new Map([['jira', connector]]), log: captureLogger(logs), publicUrl: () => 'https://credgate.example.com/' }, new RecordingProvider('corp-ad'));
+    const job = reviewJob(
+      {
+        store,
+        audit: createAuditLog(store.engine, undefined),
+        connectors: new Map([['jira', connector]]),
+        log: captureLogger(logs),
+        publicUrl: () => 'https://credgate.example.com/',
+      },
+      new RecordingProvider('corp-ad'),
+    );
     const { ticket } = await job.runReview({ until: new Date('2026-06-01T00:00:00Z') });
     expect(created(fake).map((r) => r.path)).to.deep.equal(['/rest/api/3/issue']);
     const description = JSON.stringify(fake.issueJson(ticket!.key, 3));
-    expect(description).to.match(/"marks":\[\{"type":"link","attrs":\{"href":"https:\/\/credgate\.example\.com\/reports\/[A-Za-z0-9_-]{43}"\}\}\]/);
+    expect(description).to.match(
+      /"marks":\[\{"type":"link","attrs":\{"href":"https:\/\/credgate\.example\.com\/reports\/[A-Za-z0-9_-]{43}"\}\}\]/,
+    );
     expect(description).to.include('Requests filed:');
   });
 
@@ -112,7 +163,16 @@ describe('review job', function () {
     stores.push(store);
     const connector = await jiraConnector(fake, logs);
     const provider = new RecordingProvider('corp-ad');
-    const job = reviewJob({ store, audit: createAuditLog(store.engine, undefined), connectors: new Map([['jira', connector]]), log: captureLogger(logs), publicUrl: () => 'https://credgate.example.com' }, provider);
+    const job = reviewJob(
+      {
+        store,
+        audit: createAuditLog(store.engine, undefined),
+        connectors: new Map([['jira', connector]]),
+        log: captureLogger(logs),
+        publicUrl: () => 'https://credgate.example.com',
+      },
+      provider,
+    );
     jobs.push(job);
     fake.failNext(1, 503); // the ticket creation fails after the review was stored
     await job.runReview({ until: new Date('2026-06-01T00:00:00Z') }).then(
@@ -122,7 +182,9 @@ describe('review job', function () {
     expect(created(fake)).to.have.length(0);
     await Promise.all([job.sweep(), job.sweep()]);
     expect(created(fake)).to.have.length(1);
-    expect(String(fake.issue('REV-1').fields.description)).to.match(/\[https:\/\/credgate\.example\.com\/reports\/[A-Za-z0-9_-]{43}\]/);
+    expect(String(fake.issue('REV-1').fields.description)).to.match(
+      /\[https:\/\/credgate\.example\.com\/reports\/[A-Za-z0-9_-]{43}\]/,
+    );
     await job.sweep();
     expect(created(fake)).to.have.length(1);
   });
@@ -134,7 +196,10 @@ describe('review job', function () {
     await seedRequests(store, seeded);
     const audit = createAuditLog(store.engine, undefined);
     await seedAudit(audit, seeded, seededAudit());
-    const job = reviewJob({ store, audit, connectors: new Map(), log: captureLogger(logs) }, new RecordingProvider('corp-ad'));
+    const job = reviewJob(
+      { store, audit, connectors: new Map(), log: captureLogger(logs) },
+      new RecordingProvider('corp-ad'),
+    );
     const dry = await job.runReview({ dryRun: true });
     expect(dry.summary?.totals.requests).to.equal(seeded.length);
     expect(dry.html).to.include('<svg');
@@ -155,13 +220,41 @@ describe('review job', function () {
     await seedAudit(audit, seeded, seededAudit());
     const connector = await jiraConnector(fake, logs);
     const provider = new RecordingProvider('corp-ad');
-    const job = reviewJob({ store, audit, connectors: new Map([['jira', connector]]), log: captureLogger(logs), publicUrl: () => 'https://credgate.example.com' }, provider);
+    const job = reviewJob(
+      {
+        store,
+        audit,
+        connectors: new Map([['jira', connector]]),
+        log: captureLogger(logs),
+        publicUrl: () => 'https://credgate.example.com',
+      },
+      provider,
+    );
     const dir = mkdtempSync(join(tmpdir(), 'credgate-review-'));
     const out: string[] = [];
     let closed = 0;
-    const cli = () => new Command('credgate').exitOverride().addCommand(reviewCommand(async () => ({ job, close: async () => void closed++ }), (line) => out.push(line)));
+    const cli = () =>
+      new Command('credgate').exitOverride().addCommand(
+        reviewCommand(
+          async () => ({ job, close: async () => void closed++ }),
+          (line) => out.push(line),
+        ),
+      );
     try {
-      await cli().parseAsync(['review', 'run', '--dry-run', '--since', '2026-05-01', '--until', '2026-06-01', '--out', join(dir, 'report.html')], { from: 'user' });
+      await cli().parseAsync(
+        [
+          'review',
+          'run',
+          '--dry-run',
+          '--since',
+          '2026-05-01',
+          '--until',
+          '2026-06-01',
+          '--out',
+          join(dir, 'report.html'),
+        ],
+        { from: 'user' },
+      );
       const printed = out.join('\n');
       expect(printed).to.include('access review 2026-05-01 to 2026-06-01');
       expect(printed).to.include('dry run, nothing changed');
@@ -183,7 +276,10 @@ describe('review job', function () {
 
       await cli()
         .parseAsync(['review', 'run', '--since', 'last tuesday'], { from: 'user' })
-        .then(() => expect.fail('a bad date must be refused'), (err: Error) => expect(err.message).to.include('--since expects a date'));
+        .then(
+          () => expect.fail('a bad date must be refused'),
+          (err: Error) => expect(err.message).to.include('--since expects a date'),
+        );
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

@@ -16,7 +16,13 @@ import type { CredentialRequest } from '../../src/domain/request';
 export function reviewPolicy(review: Record<string, unknown> = {}): Policy {
   return compilePolicy({
     ...quickPolicy().document,
-    review: { project: 'REV', issueType: 'Task', connector: 'jira', approvers: { groups: ['credential-approvers'] }, ...review },
+    review: {
+      project: 'REV',
+      issueType: 'Task',
+      connector: 'jira',
+      approvers: { groups: ['credential-approvers'] },
+      ...review,
+    },
   });
 }
 
@@ -42,17 +48,26 @@ export async function serve(router: express.Router): Promise<{ url: string; clos
   };
 }
 
-export function reviewJob(deps: Partial<ReviewJobDeps> & Pick<ReviewJobDeps, 'store' | 'audit' | 'connectors' | 'log'>, provider: AccessProvider, policy = reviewPolicy()): ReviewJob {
+export function reviewJob(
+  deps: Partial<ReviewJobDeps> & Pick<ReviewJobDeps, 'store' | 'audit' | 'connectors' | 'log'>,
+  provider: AccessProvider,
+  policy = reviewPolicy(),
+): ReviewJob {
   return createReviewJob({ policy: () => policy, providerFor: () => provider, sweepIntervalMs: 60_000, ...deps });
 }
 
 /** Writes requests through the store's compare-and-swap, as the engine does. */
 export async function seedRequests(store: Pick<Store, 'requests'>, requests: CredentialRequest[]): Promise<void> {
-  for (const r of requests) if (!(await store.requests.compareAndSet(r.id, 0, r))) throw new Error(`seed ${r.id} exists`);
+  for (const r of requests)
+    if (!(await store.requests.compareAndSet(r.id, 0, r))) throw new Error(`seed ${r.id} exists`);
 }
 
 /** Appends audit entries through the audit log's own API. */
-export async function seedAudit(audit: AuditLog, requests: CredentialRequest[], entries: { requestId: string; action: string; outcome: string; at: string }[]): Promise<void> {
+export async function seedAudit(
+  audit: AuditLog,
+  requests: CredentialRequest[],
+  entries: { requestId: string; action: string; outcome: string; at: string }[],
+): Promise<void> {
   for (const [i, e] of entries.entries()) {
     const ticket = requests.find((r) => r.id === e.requestId)?.ticket ?? { connector: 'jira', id: '0', key: 'CRED-0' };
     await audit.append({ ...e, actor: null, rules: [], ticket, effectKey: `seed/${i}` });

@@ -15,7 +15,9 @@ describe('scheduler', function () {
     const scheduler = new Scheduler(store.kv.jobs, async (job) => void lags.push(Date.now() - Date.parse(job.at)), log);
     try {
       const at = new Date(Date.now() + 1500).toISOString();
-      await Promise.all([...Array(1000)].map((_, i) => scheduler.schedule({ requestId: `cg-${i}`, timer: 'expiry', at })));
+      await Promise.all(
+        [...Array(1000)].map((_, i) => scheduler.schedule({ requestId: `cg-${i}`, timer: 'expiry', at })),
+      );
       await new Promise((r) => setTimeout(r, 2500));
       expect(lags).to.have.length(1000);
       // Every job's callback starts within a few event-loop turns of the instant.
@@ -28,12 +30,18 @@ describe('scheduler', function () {
 
   it('restores tens of thousands of stored jobs, arming only those within the horizon', async () => {
     const store = await openStore(freshSqliteUrl());
-    const adapter = (store.kv.jobs as unknown as { opts: { store: { query(sql: string, ...p: unknown[]): Promise<unknown> } } }).opts.store;
+    const adapter = (
+      store.kv.jobs as unknown as { opts: { store: { query(sql: string, ...p: unknown[]): Promise<unknown> } } }
+    ).opts.store;
     const now = Date.now();
     const rows: string[] = [];
     const params: string[] = [];
     for (let i = 0; i < 40_000; i++) {
-      const job: ScheduledJob = { requestId: `cg-${i}`, timer: 'expiry', at: new Date(now + 60_000 + i * 1000).toISOString() };
+      const job: ScheduledJob = {
+        requestId: `cg-${i}`,
+        timer: 'expiry',
+        at: new Date(now + 60_000 + i * 1000).toISOString(),
+      };
       rows.push('(?, ?)');
       params.push(`jobs:${job.requestId}:expiry`, JSON.stringify({ value: job }));
       if (rows.length === 400 || i === 39_999) {
@@ -42,7 +50,14 @@ describe('scheduler', function () {
         params.length = 0;
       }
     }
-    const scheduler = new Scheduler(store.kv.jobs, async () => undefined, log, () => new Date(now), 5000, 15 * 60_000);
+    const scheduler = new Scheduler(
+      store.kv.jobs,
+      async () => undefined,
+      log,
+      () => new Date(now),
+      5000,
+      15 * 60_000,
+    );
     try {
       expect(await scheduler.restore()).to.equal(40_000);
       // Due between 1 and 15 minutes from now: jobs 0..840.

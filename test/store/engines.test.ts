@@ -49,7 +49,9 @@ for (const engine of ENGINES) {
     });
 
     it('set-if-absent lets exactly one of many racing writers win, and honours its TTL', async () => {
-      const wins = await Promise.all([...Array(10)].map((_, i) => (i % 2 ? a : b).engine.setIfAbsent('meta', 'delivery:x', i, 300)));
+      const wins = await Promise.all(
+        [...Array(10)].map((_, i) => (i % 2 ? a : b).engine.setIfAbsent('meta', 'delivery:x', i, 300)),
+      );
       expect(wins.filter(Boolean)).to.have.length(1);
       await sleep(450);
       expect(await a.engine.setIfAbsent('meta', 'delivery:x', 'again', 300)).to.equal(true);
@@ -73,7 +75,16 @@ for (const engine of ENGINES) {
       const ticket = { connector: 'jira', id: '1', key: 'CRED-1' };
       await Promise.all(
         [...Array(20)].map((_, i) =>
-          logs[i % 2].append({ action: 'x', actor: null, at: new Date().toISOString(), outcome: 'ok', rules: [], requestId: 'cg-1', ticket, effectKey: `cg-1/${i}` }),
+          logs[i % 2].append({
+            action: 'x',
+            actor: null,
+            at: new Date().toISOString(),
+            outcome: 'ok',
+            rules: [],
+            requestId: 'cg-1',
+            ticket,
+            effectKey: `cg-1/${i}`,
+          }),
         ),
       );
       expect(await logs[0].verify()).to.deep.equal({ ok: true, count: 20 });

@@ -4,7 +4,15 @@ import { CredgateError } from '../../util/errors';
 import { formatZodError } from '../../util/format-zod-error';
 import type { Logger } from '../../util/logger';
 import { parseDuration } from '../../policy/parse-duration';
-import { accountValues, compileValueTemplate, requestValues, type Placeholder, type PlaceholderValues, type ProviderOperation, type ValueTemplate } from '../template-args';
+import {
+  accountValues,
+  compileValueTemplate,
+  requestValues,
+  type Placeholder,
+  type PlaceholderValues,
+  type ProviderOperation,
+  type ValueTemplate,
+} from '../template-args';
 import type { AccessProvider, AccessTarget, ProviderResult } from '../types';
 import { readAccountState, readSecret } from './program-answer';
 import { redactOutput } from './redact-output';
@@ -55,7 +63,11 @@ export function commandProviderSecrets(config: CommandProviderConfig): string[] 
  * array rendered from templates, a scrubbed environment and a timeout that ends the whole process
  * group. Programs must be idempotent: `CREDGATE_IDEMPOTENCY_KEY` is the same on every retry.
  */
-export function createCommandProvider(id: string, input: CommandProviderInput, deps: CommandProviderDeps): AccessProvider {
+export function createCommandProvider(
+  id: string,
+  input: CommandProviderInput,
+  deps: CommandProviderDeps,
+): AccessProvider {
   const parsed = commandProviderSchema.safeParse(input);
   if (!parsed.success) throw new CredgateError('config', formatZodError(parsed.error, `providers.${id}`));
   const config = parsed.data;
@@ -70,7 +82,8 @@ export function createCommandProvider(id: string, input: CommandProviderInput, d
   const timeoutMs = parseDuration(config.timeout)!;
   const killGraceMs = parseDuration(config.killGrace)!;
 
-  if (config.cwd && !isDirectory(config.cwd)) throw new CredgateError('config', `providers.${id}.cwd: ${config.cwd} is not a directory`);
+  if (config.cwd && !isDirectory(config.cwd))
+    throw new CredgateError('config', `providers.${id}.cwd: ${config.cwd} is not a directory`);
 
   const calls = new Map<ProviderOperation, CompiledCall>();
   for (const op of ['grant', 'revoke', 'rotate', 'inspect', 'disable'] as const) {
@@ -97,64 +110,127 @@ export function createCommandProvider(id: string, input: CommandProviderInput, d
     const bytes = Buffer.from(clean, 'utf8');
     const cut = Math.max(0, bytes.length - config.maxOutputBytes) + outcome.droppedBytes;
     if (!cut) return clean;
-    const kept = bytes.subarray(0, config.maxOutputBytes).toString('utf8').replace(/\uFFFD+$/, '');
+    const kept = bytes
+      .subarray(0, config.maxOutputBytes)
+      .toString('utf8')
+      .replace(/\uFFFD+$/, '');
     return `${kept}\n[${cut} more bytes of output not kept]`;
   };
 
-  async function run(op: ProviderOperation, values: PlaceholderValues, idempotencyKey: string, logRef: Record<string, string>): Promise<ProgramOutcome> {
+  async function run(
+    op: ProviderOperation,
+    values: PlaceholderValues,
+    idempotencyKey: string,
+    logRef: Record<string, string>,
+  ): Promise<ProgramOutcome> {
     const call = callFor(op);
     const args = call.args.map((t) => t.render(values));
-    const env: Record<string, string> = { ...baseEnv, CREDGATE_PROVIDER: id, CREDGATE_OPERATION: op, CREDGATE_IDEMPOTENCY_KEY: idempotencyKey };
-    for (const [placeholder, value] of Object.entries(values.known)) env[CONTEXT_ENV[placeholder as Placeholder]] = value;
-    for (const [setting, value] of Object.entries(values.settings)) env[`CREDGATE_SETTING_${setting.toUpperCase().replace(/[^A-Z0-9]/g, '_')}`] = value;
+    const env: Record<string, string> = {
+      ...baseEnv,
+      CREDGATE_PROVIDER: id,
+      CREDGATE_OPERATION: op,
+      CREDGATE_IDEMPOTENCY_KEY: idempotencyKey,
+    };
+    for (const [placeholder, value] of Object.entries(values.known))
+      env[CONTEXT_ENV[placeholder as Placeholder]] = value;
+    for (const [setting, value] of Object.entries(values.settings))
+      env[`CREDGATE_SETTING_${setting.toUpperCase().replace(/[^A-Z0-9]/g, '_')}`] = value;
     try {
-      return await runProgram({ program: call.path, args, env, cwd: config.cwd, timeoutMs, killGraceMs, captureBytes: CAPTURE_BYTES });
+      return await runProgram({
+        program: call.path,
+        args,
+        env,
+        cwd: config.cwd,
+        timeoutMs,
+        killGraceMs,
+        captureBytes: CAPTURE_BYTES,
+      });
     } catch (err) {
       const code = (err as NodeJS.ErrnoException).code;
-      deps.log.warn({ provider: id, operation: op, program: call.label, code, ...logRef }, 'command provider could not start its program');
+      deps.log.warn(
+        { provider: id, operation: op, program: call.label, code, ...logRef },
+        'command provider could not start its program',
+      );
       if (code === 'ERR_INVALID_ARG_VALUE' || code === 'ERR_INVALID_ARG_TYPE') {
-        throw new CredgateError('permanent', `${name(call, op)} cannot run: an argument or environment value contains a NUL byte`);
+        throw new CredgateError(
+          'permanent',
+          `${name(call, op)} cannot run: an argument or environment value contains a NUL byte`,
+        );
       }
       throw new CredgateError('config', `${name(call, op)} could not be started (${code ?? 'unknown error'})`);
     }
   }
 
   /** Throws the error an unsuccessful run maps to; logs the (scrubbed) output so the operator sees why. */
-  function checkOutcome(op: ProviderOperation, outcome: ProgramOutcome, secrets: string[], logRef: Record<string, string>): void {
+  function checkOutcome(
+    op: ProviderOperation,
+    outcome: ProgramOutcome,
+    secrets: string[],
+    logRef: Record<string, string>,
+  ): void {
     if (outcome.exitCode === 0 && !outcome.timedOut) return;
     const call = callFor(op);
     let error: CredgateError;
     if (outcome.timedOut) {
-      error = new CredgateError('transient', `${name(call, op)} did not finish within ${config.timeout} and was stopped`);
+      error = new CredgateError(
+        'transient',
+        `${name(call, op)} did not finish within ${config.timeout} and was stopped`,
+      );
     } else if (outcome.exitCode === null) {
       // Killed from outside (the OOM killer, a reboot): nothing says the next run would fail too.
       error = new CredgateError('transient', `${name(call, op)} was killed by ${outcome.signal ?? 'a signal'}`);
     } else if (config.transientExitCodes.includes(outcome.exitCode)) {
-      error = new CredgateError('transient', `${name(call, op)} exited with code ${outcome.exitCode} (temporary failure)`);
+      error = new CredgateError(
+        'transient',
+        `${name(call, op)} exited with code ${outcome.exitCode} (temporary failure)`,
+      );
     } else {
       error = new CredgateError('permanent', `${name(call, op)} exited with code ${outcome.exitCode}`);
     }
     deps.log.warn(
-      { provider: id, operation: op, program: call.label, exitCode: outcome.exitCode, signal: outcome.signal, durationMs: outcome.durationMs, ...logRef, output: audited(outcome, secrets).slice(-LOGGED_OUTPUT_CHARS) },
+      {
+        provider: id,
+        operation: op,
+        program: call.label,
+        exitCode: outcome.exitCode,
+        signal: outcome.signal,
+        durationMs: outcome.durationMs,
+        ...logRef,
+        output: audited(outcome, secrets).slice(-LOGGED_OUTPUT_CHARS),
+      },
       error.message,
     );
     throw error;
   }
 
-  function succeeded(op: ProviderOperation, outcome: ProgramOutcome, secrets: string[], logRef: Record<string, string>): Record<string, string> {
+  function succeeded(
+    op: ProviderOperation,
+    outcome: ProgramOutcome,
+    secrets: string[],
+    logRef: Record<string, string>,
+  ): Record<string, string> {
     const call = callFor(op);
-    deps.log.info({ provider: id, operation: op, program: call.label, durationMs: outcome.durationMs, ...logRef }, 'command provider ran');
+    deps.log.info(
+      { provider: id, operation: op, program: call.label, durationMs: outcome.durationMs, ...logRef },
+      'command provider ran',
+    );
     return { program: call.label, exitCode: '0', output: audited(outcome, secrets) };
   }
 
-  async function simple(op: ProviderOperation, values: PlaceholderValues, key: string, logRef: Record<string, string>): Promise<ProviderResult> {
+  async function simple(
+    op: ProviderOperation,
+    values: PlaceholderValues,
+    key: string,
+    logRef: Record<string, string>,
+  ): Promise<ProviderResult> {
     const outcome = await run(op, values, key, logRef);
     checkOutcome(op, outcome, [], logRef);
     return { detail: succeeded(op, outcome, [], logRef) };
   }
 
   /** Reviews act with no request behind them: the key is the same for the same account and binding. */
-  const accountKey = (op: ProviderOperation, target: AccessTarget, account: string) => `${op}:${id}:${target.binding}:${account}`;
+  const accountKey = (op: ProviderOperation, target: AccessTarget, account: string) =>
+    `${op}:${id}:${target.binding}:${account}`;
 
   const provider: AccessProvider = {
     id,
@@ -171,27 +247,51 @@ export function createCommandProvider(id: string, input: CommandProviderInput, d
       checkOutcome('rotate', outcome, secrets, logRef);
       if (!secret) {
         const expected = call.secretFrom === 'json' ? 'a stdout line {"secret":"..."}' : 'the secret on stdout';
-        const error = new CredgateError('permanent', `${name(call, 'rotate')} exited with code 0 but printed no secret (expected ${expected})`);
-        deps.log.warn({ provider: id, operation: 'rotate', program: call.label, ...logRef, output: audited(outcome, []).slice(-LOGGED_OUTPUT_CHARS) }, error.message);
+        const error = new CredgateError(
+          'permanent',
+          `${name(call, 'rotate')} exited with code 0 but printed no secret (expected ${expected})`,
+        );
+        deps.log.warn(
+          {
+            provider: id,
+            operation: 'rotate',
+            program: call.label,
+            ...logRef,
+            output: audited(outcome, []).slice(-LOGGED_OUTPUT_CHARS),
+          },
+          error.message,
+        );
         throw error;
       }
-      return { secret: { label: `password for ${ctx.facts.account}`, value: secret }, detail: succeeded('rotate', outcome, secrets, logRef) };
+      return {
+        secret: { label: `password for ${ctx.facts.account}`, value: secret },
+        detail: succeeded('rotate', outcome, secrets, logRef),
+      };
     },
   };
   if (calls.has('inspect')) {
     provider.inspect = async (target, account) => {
       const logRef = { account };
-      const outcome = await run('inspect', accountValues(target, account), accountKey('inspect', target, account), logRef);
+      const outcome = await run(
+        'inspect',
+        accountValues(target, account),
+        accountKey('inspect', target, account),
+        logRef,
+      );
       checkOutcome('inspect', outcome, [], logRef);
       const state = readAccountState(outcome.stdout, account);
       if (!state) {
-        throw new CredgateError('permanent', `${name(callFor('inspect'), 'inspect')} printed no account state (expected a stdout line {"exists":true,"enabled":true})`);
+        throw new CredgateError(
+          'permanent',
+          `${name(callFor('inspect'), 'inspect')} printed no account state (expected a stdout line {"exists":true,"enabled":true})`,
+        );
       }
       return state;
     };
   }
   if (calls.has('disable')) {
-    provider.disable = (target, account, reason) => simple('disable', accountValues(target, account, reason), accountKey('disable', target, account), { account });
+    provider.disable = (target, account, reason) =>
+      simple('disable', accountValues(target, account, reason), accountKey('disable', target, account), { account });
   }
   return provider;
 }

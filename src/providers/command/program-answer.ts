@@ -4,7 +4,10 @@ import type { AccountState } from '../types';
  * What a program tells credgate on stdout. The last line that parses as a JSON object is the
  * answer, so a script may print progress before it (PowerShell's Write-Host, `set -x` traces).
  */
-function lastJsonObject(stdout: string, accept: (o: Record<string, unknown>) => boolean): Record<string, unknown> | null {
+function lastJsonObject(
+  stdout: string,
+  accept: (o: Record<string, unknown>) => boolean,
+): Record<string, unknown> | null {
   const lines = stdout.split(/\r?\n/);
   for (let i = lines.length - 1; i >= 0; i--) {
     const line = lines[i].trim();
@@ -33,7 +36,10 @@ export function readSecret(stdout: string, from: 'json' | 'stdout'): string | nu
 
 /** `{"exists":bool,"enabled":bool,"expiresAt"?,"lastUsedAt"?}` from an inspect program, or null. */
 export function readAccountState(stdout: string, account: string): AccountState | null {
-  return toAccountState(lastJsonObject(stdout, (o) => typeof o.exists === 'boolean'), account);
+  return toAccountState(
+    lastJsonObject(stdout, (o) => typeof o.exists === 'boolean'),
+    account,
+  );
 }
 
 /** An inspect answer (program or HTTP) as an AccountState; `enabled` defaults to `exists`. Null when it is none. */

@@ -22,7 +22,10 @@ const programCall = z
     program: z
       .string()
       .min(1)
-      .refine((p) => isAbsolute(p) || !p.includes('/'), 'expected an absolute path or a bare program name found on PATH'),
+      .refine(
+        (p) => isAbsolute(p) || !p.includes('/'),
+        'expected an absolute path or a bare program name found on PATH',
+      ),
     /** One template per argv element: see src/providers/command/readme.md for the placeholders. */
     args: z.array(z.string()).default([]),
   })
@@ -74,7 +77,13 @@ export const commandProviderSchema = z
       const problem = envNameProblem(name);
       if (problem) ctx.addIssue({ code: 'custom', path, message: problem });
     }
-    for (const op of ['grant', 'revoke', 'rotate', 'inspect', 'disable'] as const satisfies readonly ProviderOperation[]) {
+    for (const op of [
+      'grant',
+      'revoke',
+      'rotate',
+      'inspect',
+      'disable',
+    ] as const satisfies readonly ProviderOperation[]) {
       config[op]?.args.forEach((arg, i) => {
         const problem = templateProblem(arg, op);
         if (problem) ctx.addIssue({ code: 'custom', path: [op, 'args', i], message: problem });

@@ -43,7 +43,9 @@ interface Answer {
 
 /** The configured credentials, for the logger to scrub from every line. */
 export function httpProviderSecrets(config: HttpProviderConfig): string[] {
-  return [config.hmacSecret, config.bearerToken, ...Object.values(config.secretHeaders)].filter((s): s is string => !!s);
+  return [config.hmacSecret, config.bearerToken, ...Object.values(config.secretHeaders)].filter(
+    (s): s is string => !!s,
+  );
 }
 
 /**
@@ -89,7 +91,12 @@ export function createHttpProvider(id: string, input: HttpProviderInput, deps: H
   };
 
   /** Sends one call; resolves with any answer, throws only when none came. */
-  async function send(op: ProviderOperation, values: PlaceholderValues, idempotencyKey: string, logRef: Record<string, string>): Promise<Answer> {
+  async function send(
+    op: ProviderOperation,
+    values: PlaceholderValues,
+    idempotencyKey: string,
+    logRef: Record<string, string>,
+  ): Promise<Answer> {
     const call = callFor(op);
     const url = call.url.render(values);
     const parsedUrl = new URL(url);
@@ -113,7 +120,12 @@ export function createHttpProvider(id: string, input: HttpProviderInput, deps: H
     let data: string;
     let answerHeaders: Record<string, unknown>;
     try {
-      const res = await http.request<string>({ method: call.method, url, headers, ...(call.body ? { data: body } : {}) });
+      const res = await http.request<string>({
+        method: call.method,
+        url,
+        headers,
+        ...(call.body ? { data: body } : {}),
+      });
       status = res.status;
       data = typeof res.data === 'string' ? res.data : '';
       // AxiosHeaders: retryAfterMs wants a plain record.
@@ -126,21 +138,36 @@ export function createHttpProvider(id: string, input: HttpProviderInput, deps: H
     if (status < 200 || status >= 300) {
       if (op === 'inspect' && status === 404) return { status, data, request, what };
       const error = statusFailure(what, status, answerHeaders, data, secrets);
-      deps.log.warn({ provider: id, operation: op, status, durationMs: Date.now() - started, ...logRef }, error.message);
+      deps.log.warn(
+        { provider: id, operation: op, status, durationMs: Date.now() - started, ...logRef },
+        error.message,
+      );
       throw error;
     }
-    deps.log.info({ provider: id, operation: op, status, durationMs: Date.now() - started, ...logRef }, 'http provider call succeeded');
+    deps.log.info(
+      { provider: id, operation: op, status, durationMs: Date.now() - started, ...logRef },
+      'http provider call succeeded',
+    );
     return { status, data, request, what };
   }
 
-  const detail = (answer: Answer): Record<string, string> => ({ request: answer.request, status: String(answer.status) });
+  const detail = (answer: Answer): Record<string, string> => ({
+    request: answer.request,
+    status: String(answer.status),
+  });
 
-  async function simple(op: ProviderOperation, values: PlaceholderValues, key: string, logRef: Record<string, string>): Promise<ProviderResult> {
+  async function simple(
+    op: ProviderOperation,
+    values: PlaceholderValues,
+    key: string,
+    logRef: Record<string, string>,
+  ): Promise<ProviderResult> {
     return { detail: detail(await send(op, values, key, logRef)) };
   }
 
   /** Reviews act with no request behind them: the key is the same for the same account and binding. */
-  const accountKey = (op: ProviderOperation, target: AccessTarget, account: string) => `${op}:${id}:${target.binding}:${account}`;
+  const accountKey = (op: ProviderOperation, target: AccessTarget, account: string) =>
+    `${op}:${id}:${target.binding}:${account}`;
 
   const provider: AccessProvider = {
     id,
@@ -153,24 +180,34 @@ export function createHttpProvider(id: string, input: HttpProviderInput, deps: H
       const secret = readField(parseJson(answer.data), call.secretField!);
       if (typeof secret !== 'string' || !secret.length) {
         // The answer itself is not quoted: it may hold the secret under another name.
-        throw new CredgateError('permanent', `${answer.what} answered ${answer.status} but with no text at "${call.secretField}"`);
+        throw new CredgateError(
+          'permanent',
+          `${answer.what} answered ${answer.status} but with no text at "${call.secretField}"`,
+        );
       }
       return { secret: { label: `password for ${ctx.facts.account}`, value: secret }, detail: detail(answer) };
     },
   };
   if (calls.has('inspect')) {
     provider.inspect = async (target, account) => {
-      const answer = await send('inspect', accountValues(target, account), accountKey('inspect', target, account), { account });
+      const answer = await send('inspect', accountValues(target, account), accountKey('inspect', target, account), {
+        account,
+      });
       if (answer.status === 404) return { account, exists: false, enabled: false, expiresAt: null, lastUsedAt: null };
       const json = parseJson(answer.data);
       const field = callFor('inspect').stateField;
       const state = toAccountState(field ? readField(json, field) : json, account);
-      if (!state) throw new CredgateError('permanent', `${answer.what} answered ${answer.status} but not with {"exists": true|false, "enabled": ...}`);
+      if (!state)
+        throw new CredgateError(
+          'permanent',
+          `${answer.what} answered ${answer.status} but not with {"exists": true|false, "enabled": ...}`,
+        );
       return state;
     };
   }
   if (calls.has('disable')) {
-    provider.disable = (target, account, reason) => simple('disable', accountValues(target, account, reason), accountKey('disable', target, account), { account });
+    provider.disable = (target, account, reason) =>
+      simple('disable', accountValues(target, account, reason), accountKey('disable', target, account), { account });
   }
   return provider;
 }

@@ -12,7 +12,9 @@ const duration = (fallback: string) =>
 const HEADER_NAME = /^[A-Za-z0-9!#$%&'*+.^_`|~-]+$/;
 const headerName = z.string().regex(HEADER_NAME, 'expected an HTTP header name');
 /** `data.password`, `results.0.secret`, `$.secret`: names and array indexes joined by dots. */
-const dottedPath = z.string().regex(/^(?:\$\.)?[\w-]+(?:\.[\w-]+)*$/, 'expected a dotted path such as data.password or results.0.secret');
+const dottedPath = z
+  .string()
+  .regex(/^(?:\$\.)?[\w-]+(?:\.[\w-]+)*$/, 'expected a dotted path such as data.password or results.0.secret');
 
 /** One outbound call; `url`, header values and the body's string leaves are templates. */
 const call = z
@@ -56,15 +58,32 @@ export const httpProviderSchema = z
   .strict()
   .superRefine((config, ctx) => {
     if (!config.hmacSecret && !config.bearerToken && !Object.keys(config.secretHeaders).length) {
-      ctx.addIssue({ code: 'custom', path: ['hmacSecret'], message: 'set hmacSecret, bearerToken or secretHeaders: an unauthenticated call must not grant access' });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['hmacSecret'],
+        message: 'set hmacSecret, bearerToken or secretHeaders: an unauthenticated call must not grant access',
+      });
     }
     const reserved = new Set(
-      [config.signatureHeader, config.timestampHeader, 'idempotency-key', 'content-type', ...(config.bearerToken ? ['authorization'] : [])].map((h) => h.toLowerCase()),
+      [
+        config.signatureHeader,
+        config.timestampHeader,
+        'idempotency-key',
+        'content-type',
+        ...(config.bearerToken ? ['authorization'] : []),
+      ].map((h) => h.toLowerCase()),
     );
     for (const [name, value] of Object.entries(config.secretHeaders)) {
-      if (!HEADER_NAME.test(name)) ctx.addIssue({ code: 'custom', path: ['secretHeaders'], message: `"${name}" is not an HTTP header name` });
-      else if (reserved.has(name.toLowerCase())) ctx.addIssue({ code: 'custom', path: ['secretHeaders', name], message: `${name} is set by credgate itself` });
-      if (!isValidHeaderValue(value)) ctx.addIssue({ code: 'custom', path: ['secretHeaders', name], message: 'holds a line break or control character' });
+      if (!HEADER_NAME.test(name))
+        ctx.addIssue({ code: 'custom', path: ['secretHeaders'], message: `"${name}" is not an HTTP header name` });
+      else if (reserved.has(name.toLowerCase()))
+        ctx.addIssue({ code: 'custom', path: ['secretHeaders', name], message: `${name} is set by credgate itself` });
+      if (!isValidHeaderValue(value))
+        ctx.addIssue({
+          code: 'custom',
+          path: ['secretHeaders', name],
+          message: 'holds a line break or control character',
+        });
     }
     const secretNames = new Set(Object.keys(config.secretHeaders).map((h) => h.toLowerCase()));
     for (const op of OPERATIONS) {
@@ -73,13 +92,24 @@ export const httpProviderSchema = z
       const problem = urlProblem(c.url, op);
       if (problem) ctx.addIssue({ code: 'custom', path: [op, 'url'], message: problem });
       if (c.body !== undefined) {
-        if (c.method === 'GET') ctx.addIssue({ code: 'custom', path: [op, 'body'], message: 'a GET request carries no body: use POST, or put the values in the URL' });
-        for (const [path, message] of bodyProblems(c.body as Json, op)) ctx.addIssue({ code: 'custom', path: [op, 'body', ...path], message });
+        if (c.method === 'GET')
+          ctx.addIssue({
+            code: 'custom',
+            path: [op, 'body'],
+            message: 'a GET request carries no body: use POST, or put the values in the URL',
+          });
+        for (const [path, message] of bodyProblems(c.body as Json, op))
+          ctx.addIssue({ code: 'custom', path: [op, 'body', ...path], message });
       }
       for (const [name, value] of Object.entries(c.headers)) {
-        if (!HEADER_NAME.test(name)) ctx.addIssue({ code: 'custom', path: [op, 'headers'], message: `"${name}" is not an HTTP header name` });
+        if (!HEADER_NAME.test(name))
+          ctx.addIssue({ code: 'custom', path: [op, 'headers'], message: `"${name}" is not an HTTP header name` });
         else if (reserved.has(name.toLowerCase()) || secretNames.has(name.toLowerCase())) {
-          ctx.addIssue({ code: 'custom', path: [op, 'headers', name], message: `${name} is set by credgate itself (or by secretHeaders)` });
+          ctx.addIssue({
+            code: 'custom',
+            path: [op, 'headers', name],
+            message: `${name} is set by credgate itself (or by secretHeaders)`,
+          });
         }
         const valueProblem = templateProblem(value, op);
         if (valueProblem) ctx.addIssue({ code: 'custom', path: [op, 'headers', name], message: valueProblem });

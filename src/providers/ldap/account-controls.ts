@@ -25,7 +25,15 @@ export type OpenLdapControl = 'ppolicy' | 'shadow';
 
 /** Attributes to read before planning; operational ones must be asked for by name. */
 export const ACCOUNT_ATTRIBUTES: Record<Flavor, string[]> = {
-  openldap: ['objectClass', 'shadowExpire', 'pwdAccountLockedTime', 'pwdStartTime', 'pwdEndTime', 'authTimestamp', 'pwdLastSuccess'],
+  openldap: [
+    'objectClass',
+    'shadowExpire',
+    'pwdAccountLockedTime',
+    'pwdStartTime',
+    'pwdEndTime',
+    'authTimestamp',
+    'pwdLastSuccess',
+  ],
   'active-directory': ['objectClass', 'userAccountControl', 'accountExpires', 'lastLogonTimestamp'],
 };
 
@@ -37,7 +45,8 @@ export function attributeValues(entry: Entry, name: string): string[] {
   return list.map((v) => (Buffer.isBuffer(v) ? v.toString('utf8') : String(v)));
 }
 
-const hasClass = (entry: Entry, objectClass: string) => attributeValues(entry, 'objectClass').some((c) => c.toLowerCase() === objectClass.toLowerCase());
+const hasClass = (entry: Entry, objectClass: string) =>
+  attributeValues(entry, 'objectClass').some((c) => c.toLowerCase() === objectClass.toLowerCase());
 
 export interface Plan {
   changes: AttributeChange[];
@@ -47,7 +56,10 @@ export interface Plan {
 
 function uacOf(entry: Entry): number {
   const uac = Number(attributeValues(entry, 'userAccountControl')[0]);
-  if (!Number.isInteger(uac)) throw new CredgateError('permanent', `${entry.dn} has no userAccountControl: is it an Active Directory user?`, { code: 'ldap-not-ad-user' });
+  if (!Number.isInteger(uac))
+    throw new CredgateError('permanent', `${entry.dn} has no userAccountControl: is it an Active Directory user?`, {
+      code: 'ldap-not-ad-user',
+    });
   return uac;
 }
 
@@ -67,11 +79,19 @@ export function planEnable(flavor: Flavor, entry: Entry, expiresAt: Date | null,
   if (controls.includes('ppolicy')) {
     // Replace with no value removes an attribute whether or not it is there: one idempotent modify.
     plan.changes.push({ operation: 'replace', type: 'pwdAccountLockedTime', values: [] });
-    plan.changes.push({ operation: 'replace', type: 'pwdEndTime', values: expiresAt ? [toGeneralizedTime(expiresAt)] : [] });
+    plan.changes.push({
+      operation: 'replace',
+      type: 'pwdEndTime',
+      values: expiresAt ? [toGeneralizedTime(expiresAt)] : [],
+    });
     plan.controls.push('ppolicy');
   }
   if (controls.includes('shadow') && hasClass(entry, 'shadowAccount')) {
-    plan.changes.push({ operation: 'replace', type: 'shadowExpire', values: expiresAt ? [String(toShadowDay(expiresAt))] : [] });
+    plan.changes.push({
+      operation: 'replace',
+      type: 'shadowExpire',
+      values: expiresAt ? [String(toShadowDay(expiresAt))] : [],
+    });
     plan.controls.push('shadow');
   }
   return plan;
@@ -80,7 +100,10 @@ export function planEnable(flavor: Flavor, entry: Entry, expiresAt: Date | null,
 /** Closes the account at once; `now` is recorded as its end. */
 export function planDisable(flavor: Flavor, entry: Entry, now: Date, controls: OpenLdapControl[]): Plan {
   if (flavor === 'active-directory') {
-    return { changes: [{ operation: 'replace', type: 'userAccountControl', values: [String(disabledUac(uacOf(entry)))] }], controls: ['userAccountControl'] };
+    return {
+      changes: [{ operation: 'replace', type: 'userAccountControl', values: [String(disabledUac(uacOf(entry)))] }],
+      controls: ['userAccountControl'],
+    };
   }
   const plan: Plan = { changes: [], controls: [] };
   if (controls.includes('ppolicy')) {

@@ -38,7 +38,12 @@ export class Directory {
     try {
       return await op();
     } catch (err) {
-      throw toCredgateError(err, { action, provider: this.options.provider, bindDN: this.options.bindDN, secrets: this.secrets });
+      throw toCredgateError(err, {
+        action,
+        provider: this.options.provider,
+        bindDN: this.options.bindDN,
+        secrets: this.secrets,
+      });
     }
   }
 
@@ -54,15 +59,27 @@ export class Directory {
   async findAtMostOne(baseDN: string, filter: string, attributes: string[], what: string): Promise<Entry | null> {
     const action = `looking up ${what} with ${filter} under ${baseDN}`;
     // With a size limit, ldapts returns the entries found so far instead of throwing sizeLimitExceeded.
-    const { searchEntries } = await this.run(action, () => this.client.search(baseDN, { scope: 'sub', filter, attributes, sizeLimit: 2 }));
-    if (searchEntries.length > 1) throw new CredgateError('permanent', `ldap provider ${this.options.provider}: several directory entries match ${what} (${filter}); make the filter match exactly one`, { code: 'ldap-ambiguous' });
+    const { searchEntries } = await this.run(action, () =>
+      this.client.search(baseDN, { scope: 'sub', filter, attributes, sizeLimit: 2 }),
+    );
+    if (searchEntries.length > 1)
+      throw new CredgateError(
+        'permanent',
+        `ldap provider ${this.options.provider}: several directory entries match ${what} (${filter}); make the filter match exactly one`,
+        { code: 'ldap-ambiguous' },
+      );
     return searchEntries[0] ?? null;
   }
 
   /** Like findAtMostOne, with no match a 'permanent' error. */
   async findOne(baseDN: string, filter: string, attributes: string[], what: string): Promise<Entry> {
     const entry = await this.findAtMostOne(baseDN, filter, attributes, what);
-    if (!entry) throw new CredgateError('permanent', `ldap provider ${this.options.provider}: no directory entry for ${what} (${filter} under ${baseDN})`, { code: 'ldap-no-entry' });
+    if (!entry)
+      throw new CredgateError(
+        'permanent',
+        `ldap provider ${this.options.provider}: no directory entry for ${what} (${filter} under ${baseDN})`,
+        { code: 'ldap-no-entry' },
+      );
     return entry;
   }
 
@@ -70,7 +87,11 @@ export class Directory {
   async read(dn: string, attributes: string[], what: string): Promise<Entry | null> {
     return this.run(`reading ${what} ${dn}`, async () => {
       try {
-        const { searchEntries } = await this.client.search(dn, { scope: 'base', filter: '(objectClass=*)', attributes });
+        const { searchEntries } = await this.client.search(dn, {
+          scope: 'base',
+          filter: '(objectClass=*)',
+          attributes,
+        });
         return searchEntries[0] ?? null;
       } catch (err) {
         if ((err as { code?: number }).code === 32) return null;
@@ -83,7 +104,10 @@ export class Directory {
     await this.run(action, () =>
       this.client.modify(
         dn,
-        changes.map((c) => new Change({ operation: c.operation, modification: new Attribute({ type: c.type, values: c.values }) })),
+        changes.map(
+          (c) =>
+            new Change({ operation: c.operation, modification: new Attribute({ type: c.type, values: c.values }) }),
+        ),
       ),
     );
   }

@@ -31,7 +31,10 @@ export function renderFilter(template: string, values: Record<string, string>): 
 
 /** LDAP GeneralizedTime (RFC 4517 3.3.13) in UTC, whole seconds: 20250101120000Z. */
 export function toGeneralizedTime(date: Date): string {
-  return date.toISOString().replace(/[-:T]/g, '').replace(/\.\d{3}Z$/, 'Z');
+  return date
+    .toISOString()
+    .replace(/[-:T]/g, '')
+    .replace(/\.\d{3}Z$/, 'Z');
 }
 
 /** Parses the GeneralizedTime forms directories return; null for anything else. */

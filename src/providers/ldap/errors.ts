@@ -8,8 +8,18 @@ import { CredgateError, isCredgateError, type ErrorKind } from '../../util/error
 const TRANSIENT_CODES = new Set([3 /* timeLimitExceeded */, 51 /* busy */, 52 /* unavailable */]);
 
 /** Socket-level failures: the directory is down, unreachable or hung. */
-const NETWORK_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH', 'EPIPE', 'EAI_AGAIN', 'ENOTFOUND']);
-const NETWORK_MESSAGES = /Connection timeout|Operation timed out|Socket error|Connection closed|socket hang up|Socket connection not established/i;
+const NETWORK_CODES = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ETIMEDOUT',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'EPIPE',
+  'EAI_AGAIN',
+  'ENOTFOUND',
+]);
+const NETWORK_MESSAGES =
+  /Connection timeout|Operation timed out|Socket error|Connection closed|socket hang up|Socket connection not established/i;
 
 /** Certificate problems: retrying will not fix them, the configuration must. */
 const TLS_CODES = /^(ERR_TLS_|UNABLE_TO_|CERT_|DEPTH_ZERO_SELF_SIGNED_CERT|SELF_SIGNED_CERT_IN_CHAIN|ERR_SSL_)/;
@@ -23,7 +33,8 @@ export interface FailureContext {
   secrets: string[];
 }
 
-const scrub = (text: string, secrets: string[]) => secrets.filter((s) => s.length > 0).reduce((out, s) => out.split(s).join('[REDACTED]'), text);
+const scrub = (text: string, secrets: string[]) =>
+  secrets.filter((s) => s.length > 0).reduce((out, s) => out.split(s).join('[REDACTED]'), text);
 
 /**
  * Turns whatever ldapts or the socket threw into a CredgateError of the right kind, in one place.
@@ -39,18 +50,40 @@ export function toCredgateError(err: unknown, ctx: FailureContext): CredgateErro
 
   if (err instanceof ResultCodeError) {
     const code = `ldap-${err.code}`;
-    if (err.code === 49) return fail('config', `the directory refused the bind as ${ctx.bindDN} (invalid credentials): check bindDN and bindPassword`, code);
-    if (err.code === 50) return fail('config', `${ctx.bindDN} lacks the directory rights for ${ctx.action} (${said})`, code);
+    if (err.code === 49)
+      return fail(
+        'config',
+        `the directory refused the bind as ${ctx.bindDN} (invalid credentials): check bindDN and bindPassword`,
+        code,
+      );
+    if (err.code === 50)
+      return fail('config', `${ctx.bindDN} lacks the directory rights for ${ctx.action} (${said})`, code);
     if (err.code === 32) return fail('permanent', `${ctx.action} failed: no such entry (${said})`, code);
-    if (err.code === 17) return fail('config', `${ctx.action} failed: the directory's schema does not know an attribute used (${said})`, code);
-    if (err.code === 8 || err.code === 13) return fail('config', `${ctx.action} needs an encrypted connection: use ldaps:// or tls.startTLS (${said})`, code);
-    if (TRANSIENT_CODES.has(err.code)) return fail('transient', `${ctx.action} failed, the directory said: ${said}`, code);
+    if (err.code === 17)
+      return fail(
+        'config',
+        `${ctx.action} failed: the directory's schema does not know an attribute used (${said})`,
+        code,
+      );
+    if (err.code === 8 || err.code === 13)
+      return fail(
+        'config',
+        `${ctx.action} needs an encrypted connection: use ldaps:// or tls.startTLS (${said})`,
+        code,
+      );
+    if (TRANSIENT_CODES.has(err.code))
+      return fail('transient', `${ctx.action} failed, the directory said: ${said}`, code);
     return fail('permanent', `${ctx.action} failed, the directory said: ${said}`, code);
   }
   const sysCode = typeof e?.code === 'string' ? e.code : '';
-  if (TLS_CODES.test(sysCode)) return fail('config', `TLS with the directory failed during ${ctx.action} (${sysCode}): check tls.caFile`, sysCode);
+  if (TLS_CODES.test(sysCode))
+    return fail('config', `TLS with the directory failed during ${ctx.action} (${sysCode}): check tls.caFile`, sysCode);
   if (NETWORK_CODES.has(sysCode) || NETWORK_MESSAGES.test(said)) {
-    return fail('transient', `the directory is unreachable or not answering during ${ctx.action} (${sysCode || said})`, sysCode || 'ldap-unreachable');
+    return fail(
+      'transient',
+      `the directory is unreachable or not answering during ${ctx.action} (${sysCode || said})`,
+      sysCode || 'ldap-unreachable',
+    );
   }
   return fail('permanent', `${ctx.action} failed: ${said}`);
 }

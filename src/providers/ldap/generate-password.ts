@@ -21,7 +21,8 @@ function randomIndex(n: number): number {
  * policies (AD complexity, ppolicy quality modules) demand.
  */
 export function generatePassword(length: number): string {
-  if (!Number.isInteger(length) || length < CLASSES.length) throw new RangeError(`password length must be an integer of at least ${CLASSES.length}`);
+  if (!Number.isInteger(length) || length < CLASSES.length)
+    throw new RangeError(`password length must be an integer of at least ${CLASSES.length}`);
   const chars = CLASSES.map((set) => set[randomIndex(set.length)]);
   while (chars.length < length) chars.push(ALL[randomIndex(ALL.length)]);
   // Fisher-Yates, so the guaranteed characters are not always in front.

@@ -10,10 +10,23 @@ import { createDirectoryPool, type Directory } from './directory';
 import { renderFilter } from './encodings';
 import { generatePassword } from './generate-password';
 import { addMember, groupMemberAttribute, removeMember } from './group-membership';
-import { ldapBindingSettingsSchema, ldapProviderSchema, type LdapBindingSettings, type LdapProviderConfig, type LdapProviderInput } from './schema';
+import {
+  ldapBindingSettingsSchema,
+  ldapProviderSchema,
+  type LdapBindingSettings,
+  type LdapProviderConfig,
+  type LdapProviderInput,
+} from './schema';
 import { assertPasswordChannel, setPassword } from './set-password';
 
-export { ldapProviderSchema, ldapProviderSecrets, ldapBindingSettingsSchema, type LdapProviderConfig, type LdapProviderInput, type LdapBindingSettings } from './schema';
+export {
+  ldapProviderSchema,
+  ldapProviderSecrets,
+  ldapBindingSettingsSchema,
+  type LdapProviderConfig,
+  type LdapProviderInput,
+  type LdapBindingSettings,
+} from './schema';
 
 const DEFAULT_ACCOUNT_FILTER: Record<Flavor, string> = {
   openldap: '(uid={{account}})',
@@ -64,13 +77,22 @@ export function createLdapProvider(id: string, input: LdapProviderInput, deps: L
 
   function settingsOf(target: AccessTarget): LdapBindingSettings {
     const parsed = ldapBindingSettingsSchema.safeParse(target.settings ?? {});
-    if (!parsed.success) throw new CredgateError('config', formatZodError(parsed.error, `policy binding ${target.binding} (settings for ldap provider ${id})`));
+    if (!parsed.success)
+      throw new CredgateError(
+        'config',
+        formatZodError(parsed.error, `policy binding ${target.binding} (settings for ldap provider ${id})`),
+      );
     return parsed.data;
   }
 
   function findAccount(dir: Directory, settings: LdapBindingSettings, account: string, attributes: string[]) {
-    if (!account) throw new CredgateError('permanent', `ldap provider ${id}: the request names no account`, { code: 'ldap-no-account' });
-    const filter = renderFilter(settings.accountFilter ?? config.accountFilter ?? DEFAULT_ACCOUNT_FILTER[flavor], { account });
+    if (!account)
+      throw new CredgateError('permanent', `ldap provider ${id}: the request names no account`, {
+        code: 'ldap-no-account',
+      });
+    const filter = renderFilter(settings.accountFilter ?? config.accountFilter ?? DEFAULT_ACCOUNT_FILTER[flavor], {
+      account,
+    });
     return dir.findOne(config.baseDN, filter, attributes, `account ${account}`);
   }
 
@@ -78,40 +100,68 @@ export function createLdapProvider(id: string, input: LdapProviderInput, deps: L
   async function granteeDN(dir: Directory, ctx: AccessContext, settings: LdapBindingSettings): Promise<string> {
     if (settings.grantee === 'account') return (await findAccount(dir, settings, ctx.facts.account, ['1.1'])).dn;
     const email = ctx.requester?.email;
-    if (!email) throw new CredgateError('permanent', `ldap provider ${id}: the requester of ${ctx.ticket.key} has no known email address to find them in the directory`, { code: 'ldap-no-email' });
-    return (await dir.findOne(config.baseDN, renderFilter(config.userFilter, { email }), ['1.1'], `requester ${email}`)).dn;
+    if (!email)
+      throw new CredgateError(
+        'permanent',
+        `ldap provider ${id}: the requester of ${ctx.ticket.key} has no known email address to find them in the directory`,
+        { code: 'ldap-no-email' },
+      );
+    return (await dir.findOne(config.baseDN, renderFilter(config.userFilter, { email }), ['1.1'], `requester ${email}`))
+      .dn;
   }
 
   function groupOf(settings: LdapBindingSettings, target: AccessTarget): string {
-    if (!settings.group) throw new CredgateError('config', `policy binding ${target.binding}: mode group needs the group DN (settings.group) for ldap provider ${id}`);
+    if (!settings.group)
+      throw new CredgateError(
+        'config',
+        `policy binding ${target.binding}: mode group needs the group DN (settings.group) for ldap provider ${id}`,
+      );
     return settings.group;
   }
 
   /** Runs one call on its own connection; logs what was done (never a secret) or why it failed. */
-  async function perform(op: string, fields: Record<string, unknown>, fn: (dir: Directory) => Promise<ProviderResult>): Promise<ProviderResult> {
+  async function perform(
+    op: string,
+    fields: Record<string, unknown>,
+    fn: (dir: Directory) => Promise<ProviderResult>,
+  ): Promise<ProviderResult> {
     try {
       const result = await pool.use(fn);
       log.info({ op, ...fields, ...result.detail }, `ldap ${op} done`);
       return result;
     } catch (err) {
-      const e = isCredgateError(err) ? err : new CredgateError('permanent', `ldap provider ${id}: ${op} failed unexpectedly`);
+      const e = isCredgateError(err)
+        ? err
+        : new CredgateError('permanent', `ldap provider ${id}: ${op} failed unexpectedly`);
       log.warn({ op, ...fields, kind: e.kind, code: e.details.code }, e.message);
       throw e;
     }
   }
 
-  async function setAccountOpen(dir: Directory, settings: LdapBindingSettings, account: string, open: { until: Date | null } | null): Promise<Record<string, string>> {
+  async function setAccountOpen(
+    dir: Directory,
+    settings: LdapBindingSettings,
+    account: string,
+    open: { until: Date | null } | null,
+  ): Promise<Record<string, string>> {
     const entry = await findAccount(dir, settings, account, ACCOUNT_ATTRIBUTES[flavor]);
     const controls = config.openldap.accountControls;
     const plan = open ? planEnable(flavor, entry, open.until, controls) : planDisable(flavor, entry, clock(), controls);
     if (plan.changes.length === 0) {
-      throw new CredgateError('config', `ldap provider ${id}: ${entry.dn} is not a shadowAccount and ppolicy is not among openldap.accountControls, so nothing can open or close it`);
+      throw new CredgateError(
+        'config',
+        `ldap provider ${id}: ${entry.dn} is not a shadowAccount and ppolicy is not among openldap.accountControls, so nothing can open or close it`,
+      );
     }
     await dir.modify(entry.dn, plan.changes, `${open ? 'enabling' : 'disabling'} ${entry.dn}`);
     return { account, entry: entry.dn, controls: plan.controls.join(',') };
   }
 
-  const base = (ctx: AccessContext) => ({ binding: ctx.target.binding, requestId: ctx.requestId, ticket: ctx.ticket.key });
+  const base = (ctx: AccessContext) => ({
+    binding: ctx.target.binding,
+    requestId: ctx.requestId,
+    ticket: ctx.ticket.key,
+  });
 
   return {
     id,
@@ -136,7 +186,8 @@ export function createLdapProvider(id: string, input: LdapProviderInput, deps: L
     async revoke(ctx) {
       const settings = settingsOf(ctx.target);
       return perform('revoke', { ...base(ctx), reason: ctx.reason }, async (dir): Promise<ProviderResult> => {
-        if (settings.mode === 'enable') return { detail: { mode: 'enable', ...(await setAccountOpen(dir, settings, ctx.facts.account, null)) } };
+        if (settings.mode === 'enable')
+          return { detail: { mode: 'enable', ...(await setAccountOpen(dir, settings, ctx.facts.account, null)) } };
         const group = groupOf(settings, ctx.target);
         const attribute = await groupMemberAttribute(dir, group, settings.memberAttribute, id);
         const member = await granteeDN(dir, ctx, settings);
@@ -158,14 +209,19 @@ export function createLdapProvider(id: string, input: LdapProviderInput, deps: L
         const password = generatePassword(config.passwordLength);
         dir.addSecret(password);
         const method = await setPassword(dir, flavor, entry.dn, password);
-        return { secret: { label: `new password for ${account}`, value: password }, detail: { account, entry: entry.dn, method } };
+        return {
+          secret: { label: `new password for ${account}`, value: password },
+          detail: { account, entry: entry.dn, method },
+        };
       });
     },
 
     async inspect(target, account) {
       const settings = settingsOf(target);
       return pool.use(async (dir) => {
-        const filter = renderFilter(settings.accountFilter ?? config.accountFilter ?? DEFAULT_ACCOUNT_FILTER[flavor], { account });
+        const filter = renderFilter(settings.accountFilter ?? config.accountFilter ?? DEFAULT_ACCOUNT_FILTER[flavor], {
+          account,
+        });
         const entry = await dir.findAtMostOne(config.baseDN, filter, ACCOUNT_ATTRIBUTES[flavor], `account ${account}`);
         return readAccountState(flavor, account, entry, clock());
       });
@@ -173,7 +229,9 @@ export function createLdapProvider(id: string, input: LdapProviderInput, deps: L
 
     async disable(target, account, reason) {
       const settings = settingsOf(target);
-      return perform('disable', { binding: target.binding, reason }, async (dir) => ({ detail: { mode: 'disable', ...(await setAccountOpen(dir, settings, account, null)), reason } }));
+      return perform('disable', { binding: target.binding, reason }, async (dir) => ({
+        detail: { mode: 'disable', ...(await setAccountOpen(dir, settings, account, null)), reason },
+      }));
     },
 
     async close() {

@@ -13,8 +13,14 @@ const filterTemplate = (allowed: string[]) =>
   z
     .string()
     .regex(/^\(.*\)$/s, 'expected an LDAP filter in parentheses, e.g. (mail={{email}})')
-    .refine((t) => filterPlaceholders(t).every((p) => allowed.includes(p)), `the only placeholder allowed here is ${allowed.map((p) => `{{${p}}}`).join(', ')}`)
-    .refine((t) => filterPlaceholders(t).length > 0, `expected a placeholder: ${allowed.map((p) => `{{${p}}}`).join(', ')}`);
+    .refine(
+      (t) => filterPlaceholders(t).every((p) => allowed.includes(p)),
+      `the only placeholder allowed here is ${allowed.map((p) => `{{${p}}}`).join(', ')}`,
+    )
+    .refine(
+      (t) => filterPlaceholders(t).length > 0,
+      `expected a placeholder: ${allowed.map((p) => `{{${p}}}`).join(', ')}`,
+    );
 
 /** One configured directory (`providers.<name>` with `type: ldap`). */
 export const ldapProviderSchema = z
@@ -59,7 +65,10 @@ export const ldapProviderSchema = z
          * pwdLockout TRUE in the policy for the lock to be enforced); shadow: shadowExpire, read by
          * PAM/NSS on hosts (entries with objectClass shadowAccount only).
          */
-        accountControls: z.array(z.enum(['ppolicy', 'shadow'])).min(1).default(['ppolicy', 'shadow']),
+        accountControls: z
+          .array(z.enum(['ppolicy', 'shadow']))
+          .min(1)
+          .default(['ppolicy', 'shadow']),
       })
       .strict()
       .prefault({}),
@@ -71,7 +80,8 @@ export type LdapProviderConfig = z.infer<typeof ldapProviderSchema>;
 export type LdapProviderInput = z.input<typeof ldapProviderSchema>;
 
 /** The configured credentials, for the logger to scrub from every line. */
-export const ldapProviderSecrets = (config: LdapProviderInput): string[] => [config.bindPassword].filter((s) => s.length > 0);
+export const ldapProviderSecrets = (config: LdapProviderInput): string[] =>
+  [config.bindPassword].filter((s) => s.length > 0);
 
 /**
  * A policy binding's `with:` settings for an ldap provider. All strings, as policy settings are;
@@ -89,7 +99,10 @@ export const ldapBindingSettingsSchema = z
     /** The shared account rotate acts on; default facts.account. */
     rotateAccount: z.string().min(1).optional(),
     /** For group object classes other than groupOfNames, groupOfUniqueNames and AD group. */
-    memberAttribute: z.string().regex(/^[A-Za-z][A-Za-z0-9-]*$/, 'expected an attribute name').optional(),
+    memberAttribute: z
+      .string()
+      .regex(/^[A-Za-z][A-Za-z0-9-]*$/, 'expected an attribute name')
+      .optional(),
     // A grant's own `detail`, should the core hand it back to revoke merged into the settings:
     // accepted and ignored, as revoke finds the same entries again.
     member: z.string().optional(),

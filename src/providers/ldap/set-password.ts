@@ -6,7 +6,11 @@ import { toUnicodePwd } from './encodings';
 /** AD accepts a new password only over an encrypted connection: refuse before touching anything. */
 export function assertPasswordChannel(flavor: Flavor, encrypted: boolean, provider: string): void {
   if (flavor === 'active-directory' && !encrypted) {
-    throw new CredgateError('config', `ldap provider ${provider}: Active Directory takes passwords only over ldaps:// or with tls.startTLS`, { code: 'ldap-needs-tls' });
+    throw new CredgateError(
+      'config',
+      `ldap provider ${provider}: Active Directory takes passwords only over ldaps:// or with tls.startTLS`,
+      { code: 'ldap-needs-tls' },
+    );
   }
 }
 

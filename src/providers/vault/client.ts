@@ -54,7 +54,10 @@ export function createVaultClient(config: VaultProviderConfig, clock: () => Date
     const approle = config.approle!;
     const path = `auth/${approle.mount}/login`;
     try {
-      const res = await api.post<VaultResponse<unknown>>(path, { role_id: approle.roleId, secret_id: approle.secretId });
+      const res = await api.post<VaultResponse<unknown>>(path, {
+        role_id: approle.roleId,
+        secret_id: approle.secretId,
+      });
       const auth = res.data.auth as VaultAuth;
       const ttlMs = auth.lease_duration > 0 ? auth.lease_duration * 1000 : Infinity;
       login = { token: auth.client_token, renewAt: clock().getTime() + Math.max(ttlMs - LOGIN_MARGIN_MS, ttlMs / 2) };
@@ -63,7 +66,11 @@ export function createVaultClient(config: VaultProviderConfig, clock: () => Date
       const status = statusOf(err);
       if (status === 400 || status === 403) {
         const said = errorText((err as { response?: { data?: unknown } }).response?.data);
-        throw new CredgateError('config', `Vault AppRole login at ${path} failed (${status}${said ? `: ${said}` : ''}): check approle.roleId and approle.secretId`, { httpStatus: status });
+        throw new CredgateError(
+          'config',
+          `Vault AppRole login at ${path} failed (${status}${said ? `: ${said}` : ''}): check approle.roleId and approle.secretId`,
+          { httpStatus: status },
+        );
       }
       throw vaultFailure(err, { what: 'log in', path }, scrub);
     }
@@ -80,7 +87,9 @@ export function createVaultClient(config: VaultProviderConfig, clock: () => Date
 
   /** One authenticated call; with AppRole, a 403 gets one fresh login (the token may have been revoked). */
   async function call<T>(what: string, path: string, request: AxiosRequestConfig): Promise<T> {
-    const send = async () => (await api.request<T>({ url: path, ...request, headers: { ...request.headers, 'X-Vault-Token': await token() } })).data;
+    const send = async () =>
+      (await api.request<T>({ url: path, ...request, headers: { ...request.headers, 'X-Vault-Token': await token() } }))
+        .data;
     try {
       return await send();
     } catch (err) {
@@ -103,7 +112,10 @@ export function createVaultClient(config: VaultProviderConfig, clock: () => Date
       call('read', `${mount}/data/${path}`, { method: 'GET', headers: wrapHeader(wrapTtl) }),
 
     async writeKv(mount, path, data, cas) {
-      const res = await call<VaultResponse<{ version: number }>>('write', `${mount}/data/${path}`, { method: 'POST', data: { options: { cas }, data } });
+      const res = await call<VaultResponse<{ version: number }>>('write', `${mount}/data/${path}`, {
+        method: 'POST',
+        data: { options: { cas }, data },
+      });
       return res.data?.version ?? cas + 1;
     },
 
@@ -114,7 +126,11 @@ export function createVaultClient(config: VaultProviderConfig, clock: () => Date
     read: (path) => call('read', path, { method: 'GET' }),
 
     async wrap(data, ttlSeconds) {
-      const res = await call<VaultResponse<null>>('wrap', 'sys/wrapping/wrap', { method: 'POST', data, headers: wrapHeader(ttlSeconds) });
+      const res = await call<VaultResponse<null>>('wrap', 'sys/wrapping/wrap', {
+        method: 'POST',
+        data,
+        headers: wrapHeader(ttlSeconds),
+      });
       if (!res.wrap_info) throw new CredgateError('permanent', 'Vault answered sys/wrapping/wrap without wrap_info');
       return res.wrap_info;
     },
@@ -125,18 +141,28 @@ export function createVaultClient(config: VaultProviderConfig, clock: () => Date
         return 'revoked';
       } catch (err) {
         // Vault answers 400 "invalid accessor" once the token is gone: unwrapped, expired or revoked.
-        if (err instanceof CredgateError && err.details.httpStatus === 400 && /invalid accessor|not found/i.test(err.message)) return 'gone';
+        if (
+          err instanceof CredgateError &&
+          err.details.httpStatus === 400 &&
+          /invalid accessor|not found/i.test(err.message)
+        )
+          return 'gone';
         throw err;
       }
     },
 
     async lookupLease(leaseId) {
       try {
-        const res = await call<VaultResponse<{ ttl: number; expire_time: string | null }>>('look up lease', 'sys/leases/lookup', { method: 'PUT', data: { lease_id: leaseId } });
+        const res = await call<VaultResponse<{ ttl: number; expire_time: string | null }>>(
+          'look up lease',
+          'sys/leases/lookup',
+          { method: 'PUT', data: { lease_id: leaseId } },
+        );
         return { ttl: res.data?.ttl ?? 0, expireTime: res.data?.expire_time ?? null };
       } catch (err) {
         // 400 "invalid lease": revoked or expired.
-        if (err instanceof CredgateError && err.details.httpStatus === 400 && /invalid lease/i.test(err.message)) return null;
+        if (err instanceof CredgateError && err.details.httpStatus === 400 && /invalid lease/i.test(err.message))
+          return null;
         throw err;
       }
     },

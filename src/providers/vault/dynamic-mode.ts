@@ -25,7 +25,10 @@ export function dynamicMode(deps: ModeDeps) {
       const ttl = wrapTtlSeconds(parseDuration(s.wrapTtl)!, ctx.expiresAt, now);
       const res = await client.read(s.path);
       if (!res.lease_id) {
-        throw new CredgateError('config', `Vault issued no lease at ${s.path}: mode dynamic needs a secrets engine that creates leased credentials (e.g. database/creds/<role>); use mode kv for stored secrets`);
+        throw new CredgateError(
+          'config',
+          `Vault issued no lease at ${s.path}: mode dynamic needs a secrets engine that creates leased credentials (e.g. database/creds/<role>); use mode kv for stored secrets`,
+        );
       }
       const leaseId = res.lease_id;
       let info;
@@ -33,26 +36,59 @@ export function dynamicMode(deps: ModeDeps) {
         info = await client.wrap(res.data ?? {}, ttl);
       } catch (err) {
         // Nobody will ever receive these credentials: end them now rather than at the lease's TTL.
-        await client.revokeLease(leaseId).catch((e: unknown) =>
-          log.warn({ provider: deps.id, leaseId, err: (e as Error).message }, 'vault: could not revoke the lease of a failed grant; it ends at its TTL'),
-        );
+        await client
+          .revokeLease(leaseId)
+          .catch((e: unknown) =>
+            log.warn(
+              { provider: deps.id, leaseId, err: (e as Error).message },
+              'vault: could not revoke the lease of a failed grant; it ends at its TTL',
+            ),
+          );
         throw err;
       }
       const leftMs = ctx.expiresAt === null ? Infinity : Date.parse(ctx.expiresAt) - now.getTime();
       if (res.lease_duration * 1000 < leftMs) {
-        log.warn({ provider: deps.id, request: ctx.requestId, path: s.path, leaseTtl: res.lease_duration }, "vault: the lease ends before the grant does (raise the role's default_ttl)");
+        log.warn(
+          { provider: deps.id, request: ctx.requestId, path: s.path, leaseTtl: res.lease_duration },
+          "vault: the lease ends before the grant does (raise the role's default_ttl)",
+        );
       }
       const unwrapBefore = unwrapDeadline(now, ttl);
-      log.info({ provider: deps.id, binding: ctx.target.binding, request: ctx.requestId, path: s.path, leaseId, wrapAccessor: info.accessor, ttl }, 'vault: dynamic credentials issued and wrapped');
+      log.info(
+        {
+          provider: deps.id,
+          binding: ctx.target.binding,
+          request: ctx.requestId,
+          path: s.path,
+          leaseId,
+          wrapAccessor: info.accessor,
+          ttl,
+        },
+        'vault: dynamic credentials issued and wrapped',
+      );
       return {
-        secret: { label: `Vault wrapping token for ${s.path} (single use, unwrap before ${unwrapBefore})`, value: info.token },
-        detail: { mode: 'dynamic', path: s.path, leaseId, leaseTtl: String(res.lease_duration), wrapAccessor: info.accessor, ttl: String(ttl), unwrapBefore },
+        secret: {
+          label: `Vault wrapping token for ${s.path} (single use, unwrap before ${unwrapBefore})`,
+          value: info.token,
+        },
+        detail: {
+          mode: 'dynamic',
+          path: s.path,
+          leaseId,
+          leaseTtl: String(res.lease_duration),
+          wrapAccessor: info.accessor,
+          ttl: String(ttl),
+          unwrapBefore,
+        },
       };
     },
 
     async revoke(ctx: AccessContext, s: VaultSettings): Promise<ProviderResult> {
       if (!s.leaseId) {
-        throw new CredgateError('config', `revoking dynamic Vault credentials for ${s.path} needs the grant's leaseId: the core must pass the grant's detail back in target.settings`);
+        throw new CredgateError(
+          'config',
+          `revoking dynamic Vault credentials for ${s.path} needs the grant's leaseId: the core must pass the grant's detail back in target.settings`,
+        );
       }
       // sys/leases/revoke answers 204 for a lease Vault no longer knows; the lookup says which it was.
       const lease = await client.lookupLease(s.leaseId);

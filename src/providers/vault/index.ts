@@ -8,7 +8,13 @@ import { dynamicMode } from './dynamic-mode';
 import { kvMode } from './kv-mode';
 import { parseVaultSettings, vaultProviderSchema } from './schema';
 
-export { vaultProviderSchema, vaultProviderSecrets, vaultSettingsSchema, type VaultProviderConfig, type VaultSettings } from './schema';
+export {
+  vaultProviderSchema,
+  vaultProviderSecrets,
+  vaultSettingsSchema,
+  type VaultProviderConfig,
+  type VaultSettings,
+} from './schema';
 
 export interface VaultProviderDeps {
   log: Logger;
@@ -32,9 +38,13 @@ export function createVaultProvider(id: string, input: unknown, deps: VaultProvi
   const modeDeps = { id, client, kvMount: config.kvMount, log: deps.log, clock: deps.clock };
   const modes = { kv: kvMode(modeDeps), dynamic: dynamicMode(modeDeps) };
   if (/^http:/i.test(config.address) && !/^http:\/\/(127\.0\.0\.1|localhost|\[::1\])([:/]|$)/i.test(config.address)) {
-    deps.log.warn({ provider: id }, 'vault: the address is plain http: the Vault token and every wrapping token cross the network unencrypted');
+    deps.log.warn(
+      { provider: id },
+      'vault: the address is plain http: the Vault token and every wrapping token cross the network unencrypted',
+    );
   }
-  const settingsOf = (ctx: { target: { binding: string; settings: Record<string, string> } }) => parseVaultSettings(ctx.target.binding, ctx.target.settings);
+  const settingsOf = (ctx: { target: { binding: string; settings: Record<string, string> } }) =>
+    parseVaultSettings(ctx.target.binding, ctx.target.settings);
 
   return {
     id,

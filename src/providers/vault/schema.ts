@@ -3,7 +3,8 @@ import { parseDuration } from '../../policy/parse-duration';
 import { formatZodError } from '../../util/format-zod-error';
 import { CredgateError } from '../../util/errors';
 
-const duration = (example: string) => z.string().refine((s) => parseDuration(s) !== null, `expected a duration such as "${example}"`);
+const duration = (example: string) =>
+  z.string().refine((s) => parseDuration(s) !== null, `expected a duration such as "${example}"`);
 
 /**
  * A Vault path as policy writes it: segments of letters, digits and `._-@`, no `..`, no empty
@@ -11,7 +12,10 @@ const duration = (example: string) => z.string().refine((s) => parseDuration(s) 
  */
 const vaultPath = z
   .string()
-  .regex(/^[A-Za-z0-9._@-]+(\/[A-Za-z0-9._@-]+)*$/, 'expected a Vault path such as "team/db-admin" (no leading slash, no empty segment)')
+  .regex(
+    /^[A-Za-z0-9._@-]+(\/[A-Za-z0-9._@-]+)*$/,
+    'expected a Vault path such as "team/db-admin" (no leading slash, no empty segment)',
+  )
   .refine((p) => !p.split('/').some((s) => s === '.' || s === '..'), 'expected a path without "." or ".." segments');
 
 /**
@@ -41,8 +45,14 @@ export const vaultProviderSchema = z
   })
   .strict()
   .superRefine((c, ctx) => {
-    if (!c.token && !c.approle) ctx.addIssue({ code: 'custom', path: ['token'], message: 'expected a Vault token, or approle.roleId and approle.secretId' });
-    if (c.token && c.approle) ctx.addIssue({ code: 'custom', path: ['approle'], message: 'expected either token or approle, not both' });
+    if (!c.token && !c.approle)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['token'],
+        message: 'expected a Vault token, or approle.roleId and approle.secretId',
+      });
+    if (c.token && c.approle)
+      ctx.addIssue({ code: 'custom', path: ['approle'], message: 'expected either token or approle, not both' });
   });
 
 export type VaultProviderConfig = z.infer<typeof vaultProviderSchema>;
@@ -62,7 +72,10 @@ export const vaultSettingsSchema = z
     /** kv: the secret's path inside the KV mount; dynamic: the full API path, e.g. database/creds/readonly. */
     path: vaultPath,
     /** kv: hand off (and rotate) this one field instead of the whole secret. */
-    field: z.string().regex(/^[A-Za-z0-9._-]+$/, 'expected a field name such as "password"').optional(),
+    field: z
+      .string()
+      .regex(/^[A-Za-z0-9._-]+$/, 'expected a field name such as "password"')
+      .optional(),
     /** Overrides the provider's kvMount for this binding. */
     mount: vaultPath.optional(),
     /** Longest life of the wrapping token; the grant's end shortens it. */
@@ -83,6 +96,7 @@ export type VaultSettings = z.infer<typeof vaultSettingsSchema>;
 /** Bad settings are the policy author's to fix: a 'config' error naming the binding and the key. */
 export function parseVaultSettings(binding: string, settings: Record<string, string>): VaultSettings {
   const parsed = vaultSettingsSchema.safeParse(settings);
-  if (!parsed.success) throw new CredgateError('config', formatZodError(parsed.error, `vault settings of policy binding "${binding}"`));
+  if (!parsed.success)
+    throw new CredgateError('config', formatZodError(parsed.error, `vault settings of policy binding "${binding}"`));
   return parsed.data;
 }

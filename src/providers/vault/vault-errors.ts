@@ -22,8 +22,13 @@ export function vaultFailure(err: unknown, call: VaultCall, scrub: string[] = []
   if (err instanceof CredgateError) return err;
   const e = err as { response?: { status?: number; headers?: unknown; data?: unknown }; code?: string };
   const status = e?.response?.status;
-  const clean = (text: string) => scrub.filter((s) => s.length >= 4).reduce((out, s) => out.split(s).join('[REDACTED]'), text);
-  if (!status) return new CredgateError('transient', `Vault could not be reached (${call.what} ${call.path}): ${e?.code ?? 'network error'}`);
+  const clean = (text: string) =>
+    scrub.filter((s) => s.length >= 4).reduce((out, s) => out.split(s).join('[REDACTED]'), text);
+  if (!status)
+    return new CredgateError(
+      'transient',
+      `Vault could not be reached (${call.what} ${call.path}): ${e?.code ?? 'network error'}`,
+    );
   const vaultSays = clean(errorText(e.response?.data));
   const said = vaultSays ? `: ${vaultSays}` : '';
   if (status === 429 || status >= 500) {
@@ -34,16 +39,29 @@ export function vaultFailure(err: unknown, call: VaultCall, scrub: string[] = []
     });
   }
   if (status === 401 || status === 403) {
-    return new CredgateError('config', `the Vault token lacks permission on ${call.path} (${call.what}; Vault answered ${status}${said}): check the token and its policy (see src/providers/vault/readme.md)`, {
+    return new CredgateError(
+      'config',
+      `the Vault token lacks permission on ${call.path} (${call.what}; Vault answered ${status}${said}): check the token and its policy (see src/providers/vault/readme.md)`,
+      {
+        httpStatus: status,
+      },
+    );
+  }
+  if (status === 404)
+    return new CredgateError('permanent', `Vault has nothing at ${call.path} (${call.what}, 404)${said}`, {
       httpStatus: status,
     });
-  }
-  if (status === 404) return new CredgateError('permanent', `Vault has nothing at ${call.path} (${call.what}, 404)${said}`, { httpStatus: status });
   if (status >= 300 && status < 400) {
     // A standby node redirects to the active one; credgate never follows redirects (they would carry the token).
-    return new CredgateError('transient', `Vault answered ${status} (a redirect, e.g. from a standby node) to ${call.what} ${call.path}: point the address at the active node or its load balancer`, { httpStatus: status });
+    return new CredgateError(
+      'transient',
+      `Vault answered ${status} (a redirect, e.g. from a standby node) to ${call.what} ${call.path}: point the address at the active node or its load balancer`,
+      { httpStatus: status },
+    );
   }
-  return new CredgateError('permanent', `Vault refused ${call.what} ${call.path} (${status})${said}`, { httpStatus: status });
+  return new CredgateError('permanent', `Vault refused ${call.what} ${call.path} (${status})${said}`, {
+    httpStatus: status,
+  });
 }
 
 /** Vault's own words from `{"errors": [...]}`, cut short: they go to logs and audit, never to a ticket verbatim. */
@@ -58,7 +76,8 @@ export function errorText(data: unknown): string {
 }
 
 /** The HTTP status of a failed axios call, when Vault answered at all. */
-export const statusOf = (err: unknown): number | undefined => (err as { response?: { status?: number } })?.response?.status;
+export const statusOf = (err: unknown): number | undefined =>
+  (err as { response?: { status?: number } })?.response?.status;
 
 /** axios keeps headers in an AxiosHeaders object; retryAfterMs wants a plain record. */
 function plainHeaders(h: unknown): Record<string, unknown> | undefined {

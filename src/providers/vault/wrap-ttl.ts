@@ -9,7 +9,8 @@ export function wrapTtlSeconds(wrapTtlMs: number, expiresAt: string | null, now:
   const left = expiresAt === null ? Infinity : Date.parse(expiresAt) - now.getTime();
   if (Number.isNaN(left)) throw new CredgateError('permanent', `the grant's end "${expiresAt}" is not a date`);
   const seconds = Math.floor(Math.min(wrapTtlMs, left) / 1000);
-  if (seconds < 1) throw new CredgateError('permanent', `the grant ended (${expiresAt}) before its secret could be handed off`);
+  if (seconds < 1)
+    throw new CredgateError('permanent', `the grant ended (${expiresAt}) before its secret could be handed off`);
   return seconds;
 }
 

@@ -42,7 +42,10 @@ export async function openPostgresEngine(url: string): Promise<StoreEngine> {
       const value = await serialize(ns, doc);
       const rows =
         expected === 0
-          ? await query(`INSERT INTO ${table(ns)} (key, value) VALUES ($1, $2) ON CONFLICT (key) DO NOTHING RETURNING key`, [key, value])
+          ? await query(
+              `INSERT INTO ${table(ns)} (key, value) VALUES ($1, $2) ON CONFLICT (key) DO NOTHING RETURNING key`,
+              [key, value],
+            )
           : await query(
               `UPDATE ${table(ns)} SET value = $2 WHERE key = $1 AND ((value::jsonb) -> 'value' ->> 'version')::bigint = $3 RETURNING key`,
               [key, value, expected],

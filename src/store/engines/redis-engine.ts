@@ -27,7 +27,10 @@ const RELEASE = `
 if redis.call('HGET', KEYS[1], 'owner') == ARGV[1] then return redis.call('DEL', KEYS[1]) end
 return 0`;
 
-type RedisClient = { eval(script: string, options: { keys: string[]; arguments: string[] }): Promise<unknown>; set(key: string, value: string, options: object): Promise<unknown> };
+type RedisClient = {
+  eval(script: string, options: { keys: string[]; arguments: string[] }): Promise<unknown>;
+  set(key: string, value: string, options: object): Promise<unknown>;
+};
 
 /** Several replicas on one Redis, through @keyv/redis; `redis://host:port/db`. */
 export async function openRedisEngine(url: string): Promise<StoreEngine> {
@@ -50,7 +53,10 @@ export async function openRedisEngine(url: string): Promise<StoreEngine> {
     shared: true,
     keyv: kv,
     async compareAndSet(ns, id, expected, doc) {
-      const done = await client.eval(CAS, { keys: [redisKey(ns, id)], arguments: [String(expected), await serialize(ns, doc)] });
+      const done = await client.eval(CAS, {
+        keys: [redisKey(ns, id)],
+        arguments: [String(expected), await serialize(ns, doc)],
+      });
       return Number(done) === 1;
     },
     async setIfAbsent(ns, key, value, ttlMs) {
@@ -58,7 +64,12 @@ export async function openRedisEngine(url: string): Promise<StoreEngine> {
       return (await client.set(redisKey(ns, key), await serialize(ns, value, ttlMs), options)) === 'OK';
     },
     async acquireLease(name, owner, ttlMs) {
-      const fence = Number(await client.eval(ACQUIRE, { keys: [`credgate-lease:${name}`, 'credgate-lease-fence'], arguments: [owner, String(ttlMs)] }));
+      const fence = Number(
+        await client.eval(ACQUIRE, {
+          keys: [`credgate-lease:${name}`, 'credgate-lease-fence'],
+          arguments: [owner, String(ttlMs)],
+        }),
+      );
       return fence < 0 ? null : fence;
     },
     async releaseLease(name, owner) {

@@ -5,7 +5,12 @@ import { freshserviceConfigSchema } from '../../../connectors/freshservice/schem
 import type { ConformanceDriver, Role, VendorFake } from '../driver';
 
 const CREDGATE = 21_000_418_001;
-const IDS: Record<Role, number> = { requester: 21_000_418_002, approver: 21_000_418_003, approver2: 21_000_418_004, outsider: 21_000_418_005 };
+const IDS: Record<Role, number> = {
+  requester: 21_000_418_002,
+  approver: 21_000_418_003,
+  approver2: 21_000_418_004,
+  outsider: 21_000_418_005,
+};
 const API_KEY = 'fs-api-key-5b8e2c1d9a7f';
 const SECRET = 'freshservice-webhook-secret-71d0c4';
 const { statuses } = freshserviceConfigSchema.parse({});
@@ -18,9 +23,27 @@ export const freshserviceDriver: ConformanceDriver = {
     const fake = new FakeFreshservice({
       users: [
         { id: CREDGATE, name: 'credgate', email: 'credgate@example.com', agent: true, groups: [] },
-        { id: IDS.requester, name: 'Rita Requester', email: 'rita@example.com', agent: true, groups: ['credential-approvers'] },
-        { id: IDS.approver, name: 'Alice Approver', email: 'alice@example.com', agent: true, groups: ['credential-approvers'] },
-        { id: IDS.approver2, name: 'Bob Approver', email: 'bob@example.com', agent: true, groups: ['credential-approvers'] },
+        {
+          id: IDS.requester,
+          name: 'Rita Requester',
+          email: 'rita@example.com',
+          agent: true,
+          groups: ['credential-approvers'],
+        },
+        {
+          id: IDS.approver,
+          name: 'Alice Approver',
+          email: 'alice@example.com',
+          agent: true,
+          groups: ['credential-approvers'],
+        },
+        {
+          id: IDS.approver2,
+          name: 'Bob Approver',
+          email: 'bob@example.com',
+          agent: true,
+          groups: ['credential-approvers'],
+        },
         { id: IDS.outsider, name: 'Olga Outsider', email: 'olga@example.com', agent: true, groups: ['Service desk'] },
       ],
       apiKey: API_KEY,
@@ -31,18 +54,34 @@ export const freshserviceDriver: ConformanceDriver = {
     });
     const url = await fake.start();
     return {
-      env: { FRESHSERVICE_BASE_URL: url, FRESHSERVICE_API_KEY: API_KEY, FRESHSERVICE_WEBHOOK_SECRET: SECRET, FRESHSERVICE_AGENT_ID: String(CREDGATE) },
+      env: {
+        FRESHSERVICE_BASE_URL: url,
+        FRESHSERVICE_API_KEY: API_KEY,
+        FRESHSERVICE_WEBHOOK_SECRET: SECRET,
+        FRESHSERVICE_AGENT_ID: String(CREDGATE),
+      },
       config: { freshservice: { categories: ['Credential request'] } },
       setWebhook: (hook) => fake.setWebhook({ url: hook }),
       async fileRequest(as, summary, facts) {
-        const description = Object.entries(facts).map(([k, v]) => `<div>${escape(k)}: ${escape(v)}</div>`).join('');
-        const { id, delivery } = await fake.createTicket(IDS[as], { subject: summary, description, type: 'Service Request', category: 'Credential request' });
+        const description = Object.entries(facts)
+          .map(([k, v]) => `<div>${escape(k)}: ${escape(v)}</div>`)
+          .join('');
+        const { id, delivery } = await fake.createTicket(IDS[as], {
+          subject: summary,
+          description,
+          type: 'Service Request',
+          category: 'Credential request',
+        });
         return { ticket: String(id), delivery };
       },
       approve: (as, ticket) => fake.setStatusAs(IDS[as], Number(ticket), statuses.approved.id),
       close: (as, ticket) => fake.setStatusAs(IDS[as], Number(ticket), 5),
       position: (ticket) => positionOfId(fake.statusOf(Number(ticket)), statuses),
-      comments: (ticket) => fake.conversations(Number(ticket)).filter((c) => c.userId === CREDGATE).map((c) => readable(htmlToText(c.body))),
+      comments: (ticket) =>
+        fake
+          .conversations(Number(ticket))
+          .filter((c) => c.userId === CREDGATE)
+          .map((c) => readable(htmlToText(c.body))),
       redeliverLast: () => fake.redeliverLast(),
       deliverForged: (ticket) => fake.deliver({ ticket_id: Number(ticket) }, { badSecret: true }),
       violations: fake.violations,

@@ -5,7 +5,12 @@ import { positionOf } from '../../../connectors/generic/mappers';
 import { genericConfigSchema } from '../../../connectors/generic/schema';
 import type { ConformanceDriver, Role, VendorFake } from '../driver';
 
-const PEOPLE: Record<Role, string> = { requester: 'p-rita', approver: 'p-alice', approver2: 'p-bob', outsider: 'p-olga' };
+const PEOPLE: Record<Role, string> = {
+  requester: 'p-rita',
+  approver: 'p-alice',
+  approver2: 'p-bob',
+  outsider: 'p-olga',
+};
 const statuses = genericConfigSchema.parse(deskGenericConfig()).statuses;
 
 /** The generic connector configured for "Desk"; Desk people approve by moving a ticket to "approved". */
@@ -25,8 +30,15 @@ export function deskVendor(fake: FakeDesk, extra: Record<string, unknown> = {}):
     config: { generic: deskGenericConfig(extra) },
     setWebhook: (hook) => fake.setWebhook({ url: hook, secret: DESK_SECRET }),
     async fileRequest(as, summary, facts) {
-      const body = Object.entries(facts).map(([k, v]) => `${k}: ${v}`).join('\n');
-      const { id, delivery } = await fake.createTicket(PEOPLE[as], { title: summary, body, category: 'Credential request', queue: 'IT' });
+      const body = Object.entries(facts)
+        .map(([k, v]) => `${k}: ${v}`)
+        .join('\n');
+      const { id, delivery } = await fake.createTicket(PEOPLE[as], {
+        title: summary,
+        body,
+        category: 'Credential request',
+        queue: 'IT',
+      });
       return { ticket: String(id), delivery };
     },
     approve: (as, ticket) => fake.setStateAs(PEOPLE[as], Number(ticket), 'approved'),

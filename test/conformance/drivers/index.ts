@@ -7,4 +7,11 @@ import { servicenowDriver } from './servicenow';
 import { freshserviceDriver } from './freshservice';
 
 /** Every connector's driver; a connector is done when the conformance suite passes through it. */
-export const DRIVERS: ConformanceDriver[] = [jiraDriver, servicenowDriver, freshserviceDriver, zendeskDriver, genericDriver, githubDriver];
+export const DRIVERS: ConformanceDriver[] = [
+  jiraDriver,
+  servicenowDriver,
+  freshserviceDriver,
+  zendeskDriver,
+  genericDriver,
+  githubDriver,
+];

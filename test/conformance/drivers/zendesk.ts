@@ -1,6 +1,12 @@
 import { FakeZendesk } from '../../fakes/zendesk/fake-zendesk';
 import {
-  APPROVAL_FIELD, FORM_CREDENTIAL_REQUEST, SERVICE_USER, ZENDESK_SIGNING_SECRET, defaultZendeskOptions, zendeskConfigSection, zendeskEnv,
+  APPROVAL_FIELD,
+  FORM_CREDENTIAL_REQUEST,
+  SERVICE_USER,
+  ZENDESK_SIGNING_SECRET,
+  defaultZendeskOptions,
+  zendeskConfigSection,
+  zendeskEnv,
 } from '../../fakes/zendesk/default-setup';
 import { readable } from '../../helpers/harness';
 import { positionOf } from '../../../connectors/zendesk/mappers';
@@ -9,7 +15,9 @@ import type { ZendeskTicket } from '../../../connectors/zendesk/types';
 import type { ConformanceDriver, Role, VendorFake } from '../driver';
 
 const USERS: Record<Role, number> = { requester: 1101, approver: 1102, approver2: 1103, outsider: 1105 };
-const config = zendeskConfigSchema.parse(zendeskConfigSection({ baseUrl: 'http://unused.invalid', apiToken: 'x', email: 'x' }));
+const config = zendeskConfigSchema.parse(
+  zendeskConfigSection({ baseUrl: 'http://unused.invalid', apiToken: 'x', email: 'x' }),
+);
 
 /** Zendesk people approve by setting the "Credential approval" drop-down to Approved. */
 export const zendeskDriver: ConformanceDriver = {
@@ -28,8 +36,15 @@ export function zendeskVendor(fake: FakeZendesk, section: Record<string, unknown
     config: { zendesk: zendeskConfigSection(section) },
     setWebhook: (hook) => fake.setWebhook({ url: hook, secret: ZENDESK_SIGNING_SECRET }),
     async fileRequest(as, summary, facts) {
-      const description = Object.entries(facts).map(([k, v]) => `${k}: ${v}`).join('\n');
-      const { id, delivery } = await fake.createTicket(USERS[as], { subject: summary, description, formId: FORM_CREDENTIAL_REQUEST, groupName: 'Support' });
+      const description = Object.entries(facts)
+        .map(([k, v]) => `${k}: ${v}`)
+        .join('\n');
+      const { id, delivery } = await fake.createTicket(USERS[as], {
+        subject: summary,
+        description,
+        formId: FORM_CREDENTIAL_REQUEST,
+        groupName: 'Support',
+      });
       return { ticket: String(id), delivery };
     },
     approve: (as, ticket) => fake.setFieldAs(USERS[as], Number(ticket), APPROVAL_FIELD, 'cg_approved'),
@@ -44,7 +59,13 @@ export function zendeskVendor(fake: FakeZendesk, section: Record<string, unknown
     redeliverLast: () => fake.redeliverLast(),
     deliverForged: (ticket) =>
       fake.deliver(
-        { type: 'zen:event-type:ticket.custom_field_changed', id: 'forged-1', subject: `zen:ticket:${ticket}`, detail: { id: ticket, actor_id: '1102' }, event: { current: 'cg_approved' } },
+        {
+          type: 'zen:event-type:ticket.custom_field_changed',
+          id: 'forged-1',
+          subject: `zen:ticket:${ticket}`,
+          detail: { id: ticket, actor_id: '1102' },
+          event: { current: 'cg_approved' },
+        },
         { badSignature: true },
       ),
     violations: fake.violations,

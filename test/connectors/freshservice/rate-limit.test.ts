@@ -17,7 +17,13 @@ describe('freshservice end to end: a rate-limited account', function () {
       users: [
         { id: CREDGATE, name: 'credgate', email: 'credgate@example.com', agent: true, groups: [] },
         { id: RITA, name: 'Rita Requester', email: 'rita@example.com', agent: false, groups: [] },
-        { id: ALICE, name: 'Alice Approver', email: 'alice@example.com', agent: true, groups: ['credential-approvers'] },
+        {
+          id: ALICE,
+          name: 'Alice Approver',
+          email: 'alice@example.com',
+          agent: true,
+          groups: ['credential-approvers'],
+        },
       ],
       apiKey: API_KEY,
       credgateAgentId: CREDGATE,
@@ -25,7 +31,12 @@ describe('freshservice end to end: a rate-limited account', function () {
     });
     const url = await fake.start();
     const vendor = {
-      env: { FRESHSERVICE_BASE_URL: url, FRESHSERVICE_API_KEY: API_KEY, FRESHSERVICE_WEBHOOK_SECRET: SECRET, FRESHSERVICE_AGENT_ID: String(CREDGATE) },
+      env: {
+        FRESHSERVICE_BASE_URL: url,
+        FRESHSERVICE_API_KEY: API_KEY,
+        FRESHSERVICE_WEBHOOK_SECRET: SECRET,
+        FRESHSERVICE_AGENT_ID: String(CREDGATE),
+      },
       // The periodic sweep re-runs queued deliveries without regard to Retry-After (a core matter,
       // reported); kept rare here so the delivery worker's own wait is what is measured.
       config: { freshservice: { categories: ['Credential request'] }, scheduler: { sweepInterval: '30s' } },
@@ -33,7 +44,15 @@ describe('freshservice end to end: a rate-limited account', function () {
     } as unknown as VendorFake;
     const sut = await ServiceUnderTest.start(vendor, 'freshservice', quickPolicy());
     try {
-      const description = ['Target systems: reporting-db', 'Account: svc_reports', 'Access: read-only', 'Justification: month end', 'Duration: 1h'].map((l) => `<div>${l}</div>`).join('');
+      const description = [
+        'Target systems: reporting-db',
+        'Account: svc_reports',
+        'Access: read-only',
+        'Justification: month end',
+        'Duration: 1h',
+      ]
+        .map((l) => `<div>${l}</div>`)
+        .join('');
       const { id } = await fake.createTicket(RITA, { subject: 'Access', description, category: 'Credential request' });
       await eventually(() => expect(fake.statusOf(id)).to.equal(7));
       await sut.settle();

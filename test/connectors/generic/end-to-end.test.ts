@@ -8,13 +8,22 @@ import { eventually } from '../../helpers/harness';
 import type { FakeDeskOptions } from '../../fakes/generic/types';
 import type { VendorFake } from '../../conformance/driver';
 
-const FACTS = { 'Target systems': 'reporting-db', Account: 'svc_reports', Access: 'read-only', Justification: 'monthly report run', Duration: '1h' };
+const FACTS = {
+  'Target systems': 'reporting-db',
+  Account: 'svc_reports',
+  Access: 'read-only',
+  Justification: 'monthly report run',
+  Duration: '1h',
+};
 
 describe('generic end to end (credgate configured for Desk, over HTTP)', function () {
   this.timeout(30_000);
   let fake: FakeDesk;
   let sut: ServiceUnderTest;
-  const boot = async (options: Partial<FakeDeskOptions> = {}, extra: Record<string, unknown> = {}): Promise<VendorFake> => {
+  const boot = async (
+    options: Partial<FakeDeskOptions> = {},
+    extra: Record<string, unknown> = {},
+  ): Promise<VendorFake> => {
     fake = new FakeDesk(defaultDeskOptions(options));
     await fake.start();
     const vendor = deskVendor(fake, extra);
@@ -50,7 +59,11 @@ describe('generic end to end (credgate configured for Desk, over HTTP)', functio
 
   it('keeps requester text that looks like JSON or markup inside its string: the API accepts every body', async () => {
     const vendor = await boot();
-    const ticket = await filed(vendor, { ...FACTS, Account: 'svc_"x"}, "internal": false, "y": "\\', Justification: '{{ticket.id}} </script> ok' });
+    const ticket = await filed(vendor, {
+      ...FACTS,
+      Account: 'svc_"x"}, "internal": false, "y": "\\',
+      Justification: '{{ticket.id}} </script> ok',
+    });
     const ours = fake.notes(Number(ticket)).filter((n) => n.authorId === 'p-credgate');
     expect(ours[0].internal, 'the requester sees what credgate tells them').to.equal(false);
     expect(ours[0].text).to.include('svc_"x"}, "internal": false, "y": "\\');
@@ -70,15 +83,19 @@ describe('generic end to end (credgate configured for Desk, over HTTP)', functio
     const vendor = await boot({ echoOwnEvents: true });
     const ticket = await filed(vendor);
     await vendor.approve('requester', ticket);
-    await eventually(() => expect(vendor.comments(ticket).some((c) => c.includes('nobody approves their own request'))).to.equal(true));
+    await eventually(() =>
+      expect(vendor.comments(ticket).some((c) => c.includes('nobody approves their own request'))).to.equal(true),
+    );
     await sut.settle();
     await fake.idle();
     expect(vendor.position(ticket)).to.equal('pending-approval');
     const refusal = fake.notes(Number(ticket)).find((n) => n.text.includes('nobody approves their own request'));
-    expect(refusal?.internal, 'agents\' bookkeeping is an internal note').to.equal(true);
+    expect(refusal?.internal, "agents' bookkeeping is an internal note").to.equal(true);
     const echoes = fake.deliveries.filter((d) => (d.payload as { actor?: { id?: string } }).actor?.id === 'p-credgate');
     expect(echoes.length).to.be.greaterThan(0);
-    expect(echoes.every((d) => d.status === 202 && JSON.parse(d.body).reason === 'caused by credgate itself')).to.equal(true);
+    expect(echoes.every((d) => d.status === 202 && JSON.parse(d.body).reason === 'caused by credgate itself')).to.equal(
+      true,
+    );
   });
 
   it('reads approver groups from groupMembers when the system has no groups endpoint', async () => {

@@ -2,7 +2,10 @@ import { expect } from 'chai';
 import { isJsonPath, readAll, readOne } from '../../../connectors/generic/json-path';
 
 describe('generic JSON paths', () => {
-  const doc = { ticket: { id: 42, 'odd key': 'x', notes: [{ text: 'a' }, { text: 'b' }], requester: { id: 'p-1' } }, list: [10, 20] };
+  const doc = {
+    ticket: { id: 42, 'odd key': 'x', notes: [{ text: 'a' }, { text: 'b' }], requester: { id: 'p-1' } },
+    list: [10, 20],
+  };
 
   it('reads plain paths: members, quoted names, indexes, wildcards, descendants', () => {
     expect(readOne(doc, '$.ticket.id')).to.equal(42);
@@ -20,8 +23,10 @@ describe('generic JSON paths', () => {
   });
 
   it('accepts only the plain subset: no filters, scripts or unbalanced brackets', () => {
-    for (const ok of ['$', '$.a', '$.a.b-c', '$..a', '$.a[0]', '$.a[*]', "$['a b']", '$["a"]', '$.*']) expect(isJsonPath(ok), ok).to.equal(true);
-    for (const bad of ['', 'a.b', '$.a[', '$.a[?(@.b)]', '$.a[(@.length-1)]', '$.a[0:2]', '$ .a', '$.a]']) expect(isJsonPath(bad), bad).to.equal(false);
+    for (const ok of ['$', '$.a', '$.a.b-c', '$..a', '$.a[0]', '$.a[*]', "$['a b']", '$["a"]', '$.*'])
+      expect(isJsonPath(ok), ok).to.equal(true);
+    for (const bad of ['', 'a.b', '$.a[', '$.a[?(@.b)]', '$.a[(@.length-1)]', '$.a[0:2]', '$ .a', '$.a]'])
+      expect(isJsonPath(bad), bad).to.equal(false);
     // A refused path reads nothing, even if a caller skipped validation.
     expect(readAll({ a: [1] }, '$.a[?(@>0)]')).to.deep.equal([]);
   });

@@ -1,6 +1,14 @@
 import { expect } from 'chai';
 import {
-  parseWebhook, personOf, positionOf, readableComment, snapshotFromPayload, toHistory, toSnapshot, toStatusChanges, valueFor,
+  parseWebhook,
+  personOf,
+  positionOf,
+  readableComment,
+  snapshotFromPayload,
+  toHistory,
+  toSnapshot,
+  toStatusChanges,
+  valueFor,
 } from '../../../connectors/generic/mappers';
 import { genericConfigSchema } from '../../../connectors/generic/schema';
 import { deskGenericConfig } from '../../fakes/generic/desk-config';
@@ -22,7 +30,12 @@ const deskTicket = {
   requester: { id: 'p-rita', name: 'Rita Requester', email: 'rita@desk.example' },
   custom: { target_systems: ['reporting-db', 'crm-prod'] },
   notes: [
-    { id: 'n1', author: { id: 'p-rita', name: 'Rita Requester' }, text: 'Justification: month end', created_at: '2026-11-25T10:01:00Z' },
+    {
+      id: 'n1',
+      author: { id: 'p-rita', name: 'Rita Requester' },
+      text: 'Justification: month end',
+      created_at: '2026-11-25T10:01:00Z',
+    },
     { id: 'n2', author: null, text: 'system note', created_at: '2026-11-25T10:02:00Z' },
   ],
   web_url: 'https://desk.example/tickets/DESK-1001',
@@ -31,35 +44,66 @@ const deskTicket = {
 describe('generic mappers (configured for Desk)', () => {
   describe('parseWebhook', () => {
     it('reads the delivery id, ticket id and key through the configured paths', () => {
-      const parsed = parseWebhook(raw({ delivery: { id: 'd-1' }, event: 'ticket.created', actor: { id: 'p-rita' }, ticket: deskTicket }), 'h-1', 'p-credgate', config);
-      expect(parsed).to.deep.equal({ deliveryId: 'd-1', tickets: [{ connector: 'generic', id: '1001', key: 'DESK-1001' }] });
+      const parsed = parseWebhook(
+        raw({ delivery: { id: 'd-1' }, event: 'ticket.created', actor: { id: 'p-rita' }, ticket: deskTicket }),
+        'h-1',
+        'p-credgate',
+        config,
+      );
+      expect(parsed).to.deep.equal({
+        deliveryId: 'd-1',
+        tickets: [{ connector: 'generic', id: '1001', key: 'DESK-1001' }],
+      });
     });
 
     it('falls back to the delivery header, then to a digest of the body', () => {
       expect(parseWebhook(raw({ ticket: { id: 5 } }), 'h-1', null, config).deliveryId).to.equal('h-1');
-      expect(parseWebhook(raw({ ticket: { id: 5 } }), undefined, null, config)).to.deep.include({ tickets: [{ connector: 'generic', id: '5', key: '5' }] });
-      expect(parseWebhook(raw({ ticket: { id: 5 } }), undefined, null, config).deliveryId).to.match(/^sha256:[0-9a-f]{64}$/);
+      expect(parseWebhook(raw({ ticket: { id: 5 } }), undefined, null, config)).to.deep.include({
+        tickets: [{ connector: 'generic', id: '5', key: '5' }],
+      });
+      expect(parseWebhook(raw({ ticket: { id: 5 } }), undefined, null, config).deliveryId).to.match(
+        /^sha256:[0-9a-f]{64}$/,
+      );
     });
 
-    it('ignores deliveries caused by credgate\'s own account', () => {
-      expect(parseWebhook(raw({ actor: { id: 'p-credgate' }, ticket: { id: 5 } }), undefined, 'p-credgate', config).ignored).to.equal('caused by credgate itself');
+    it("ignores deliveries caused by credgate's own account", () => {
+      expect(
+        parseWebhook(raw({ actor: { id: 'p-credgate' }, ticket: { id: 5 } }), undefined, 'p-credgate', config).ignored,
+      ).to.equal('caused by credgate itself');
       const wholeActor = genericConfigSchema.parse(deskGenericConfig({ actorIdPath: '$.actor' }));
-      expect(parseWebhook(raw({ actor: 'p-credgate', ticket: { id: 5 } }), undefined, 'p-credgate', wholeActor).ignored).to.equal('caused by credgate itself');
-      expect(parseWebhook(raw({ actor: { id: 'p-credgate' }, ticket: { id: 5 } }), undefined, 'p-credgate', wholeActor).ignored).to.equal('caused by credgate itself');
-      expect(parseWebhook(raw({ actor: { id: 'p-rita' }, ticket: { id: 5 } }), undefined, 'p-credgate', wholeActor).ignored).to.equal(undefined);
+      expect(
+        parseWebhook(raw({ actor: 'p-credgate', ticket: { id: 5 } }), undefined, 'p-credgate', wholeActor).ignored,
+      ).to.equal('caused by credgate itself');
+      expect(
+        parseWebhook(raw({ actor: { id: 'p-credgate' }, ticket: { id: 5 } }), undefined, 'p-credgate', wholeActor)
+          .ignored,
+      ).to.equal('caused by credgate itself');
+      expect(
+        parseWebhook(raw({ actor: { id: 'p-rita' }, ticket: { id: 5 } }), undefined, 'p-credgate', wholeActor).ignored,
+      ).to.equal(undefined);
     });
 
     it('refuses bodies it cannot read with bad-input, naming the path it looked at', () => {
       expect(() => parseWebhook(Buffer.from('{'), undefined, null, config)).to.throw(CredgateError, /not valid JSON/);
-      expect(() => parseWebhook(raw({ ticket: { id: { toString: 1 } } }), undefined, null, config)).to.throw(CredgateError, /\$\.ticket\.id/).with.property('kind', 'bad-input');
-      expect(() => parseWebhook(raw([1]), undefined, null, config)).to.throw(CredgateError).with.property('kind', 'bad-input');
+      expect(() => parseWebhook(raw({ ticket: { id: { toString: 1 } } }), undefined, null, config))
+        .to.throw(CredgateError, /\$\.ticket\.id/)
+        .with.property('kind', 'bad-input');
+      expect(() => parseWebhook(raw([1]), undefined, null, config))
+        .to.throw(CredgateError)
+        .with.property('kind', 'bad-input');
     });
   });
 
   it('reads people from ids, common names, or configured person fields', () => {
     expect(personOf('p-1', config.personFields)).to.deep.equal({ id: 'p-1', displayName: 'p-1' });
-    expect(personOf({ login: 'octo', display_name: 'Octo Cat', email_address: 'o@x' }, {})).to.deep.equal({ id: 'octo', displayName: 'Octo Cat', email: 'o@x' });
-    expect(personOf({ uid: 7, full: 'Seven', mail: 's@x' }, { id: '$.uid', name: '$.full', email: '$.mail' })).to.deep.equal({ id: '7', displayName: 'Seven', email: 's@x' });
+    expect(personOf({ login: 'octo', display_name: 'Octo Cat', email_address: 'o@x' }, {})).to.deep.equal({
+      id: 'octo',
+      displayName: 'Octo Cat',
+      email: 'o@x',
+    });
+    expect(
+      personOf({ uid: 7, full: 'Seven', mail: 's@x' }, { id: '$.uid', name: '$.full', email: '$.mail' }),
+    ).to.deep.equal({ id: '7', displayName: 'Seven', email: 's@x' });
     expect(personOf({ name: 'No id' }, { id: '$.uid' })).to.equal(null);
     expect(personOf(null, {})).to.equal(null);
   });
@@ -85,14 +129,34 @@ describe('generic mappers (configured for Desk)', () => {
       mappedFacts: { systems: 'reporting-db, crm-prod' },
     });
     expect(snap.reporter).to.deep.equal({ id: 'p-rita', displayName: 'Rita Requester', email: 'rita@desk.example' });
-    expect(snap.replies).to.deep.equal([{ author: { id: 'p-rita', displayName: 'Rita Requester' }, body: 'Justification: month end', at: '2026-11-25T10:01:00Z' }]);
+    expect(snap.replies).to.deep.equal([
+      {
+        author: { id: 'p-rita', displayName: 'Rita Requester' },
+        body: 'Justification: month end',
+        at: '2026-11-25T10:01:00Z',
+      },
+    ]);
   });
 
   it('reads history items through the mapping, keeps only the filtered kind, sorts oldest first and marks its own', () => {
     const activity = {
       items: [
-        { id: 'a3', kind: 'state', actor: { id: 'p-credgate', name: 'credgate' }, from: 'approved', to: 'access-active', at: '2026-11-25T10:06:00Z' },
-        { id: 'a2', kind: 'state', actor: { id: 'p-alice', name: 'Alice' }, from: 'awaiting-approval', to: 'approved', at: '2026-11-25T10:05:00Z' },
+        {
+          id: 'a3',
+          kind: 'state',
+          actor: { id: 'p-credgate', name: 'credgate' },
+          from: 'approved',
+          to: 'access-active',
+          at: '2026-11-25T10:06:00Z',
+        },
+        {
+          id: 'a2',
+          kind: 'state',
+          actor: { id: 'p-alice', name: 'Alice' },
+          from: 'awaiting-approval',
+          to: 'approved',
+          at: '2026-11-25T10:05:00Z',
+        },
         { id: 'a1', kind: 'note', actor: { id: 'p-rita' }, at: '2026-11-25T10:01:00Z' },
         { id: 'a0', kind: 'state', actor: null, to: 'approved', at: '2026-11-25T10:00:00Z' },
       ],

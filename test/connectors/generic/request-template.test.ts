@@ -3,7 +3,10 @@ import { checkRequestTemplate, compileRequestTemplate } from '../../../connector
 
 describe('generic request templates', () => {
   describe('bodies (JSON)', () => {
-    const body = compileRequestTemplate('{"text": {{body}}, "id": {{ticket.id}}, "ticket": {{ticket}}, "internal": true}', 'json');
+    const body = compileRequestTemplate(
+      '{"text": {{body}}, "id": {{ticket.id}}, "ticket": {{ticket}}, "internal": true}',
+      'json',
+    );
 
     it('renders every value as a JSON literal, so requester text cannot break out of its string', () => {
       const hostile = 'He said "hi"\\ \n}, "internal": false, "x": {"y": 1} {{ticket.id}} </script> \u2028 😀';
@@ -12,13 +15,21 @@ describe('generic request templates', () => {
     });
 
     it('keeps the braces of a body that ends in }}} or starts with {{{', () => {
-      expect(JSON.parse(compileRequestTemplate('{"a": {"b": {{x}}}}', 'json')({ x: 'q"' }))).to.deep.equal({ a: { b: 'q"' } });
+      expect(JSON.parse(compileRequestTemplate('{"a": {"b": {{x}}}}', 'json')({ x: 'q"' }))).to.deep.equal({
+        a: { b: 'q"' },
+      });
       expect(JSON.parse(compileRequestTemplate('{{{key}}: 1}', 'json')({ key: 'k"' }))).to.deep.equal({ 'k"': 1 });
     });
 
     it('supports blocks and helpers, each value still a JSON literal', () => {
-      const t = compileRequestTemplate('{ {{#if internal}}"visibility": "internal", {{/if}}"k": {{lookup ticket "key"}} }', 'json');
-      expect(JSON.parse(t({ internal: true, ticket: { key: 'T-"1' } }))).to.deep.equal({ visibility: 'internal', k: 'T-"1' });
+      const t = compileRequestTemplate(
+        '{ {{#if internal}}"visibility": "internal", {{/if}}"k": {{lookup ticket "key"}} }',
+        'json',
+      );
+      expect(JSON.parse(t({ internal: true, ticket: { key: 'T-"1' } }))).to.deep.equal({
+        visibility: 'internal',
+        k: 'T-"1',
+      });
       expect(JSON.parse(t({ internal: false, ticket: { key: 'T-1' } }))).to.deep.equal({ k: 'T-1' });
     });
   });
@@ -36,7 +47,9 @@ describe('generic request templates', () => {
     it('refuses unescaped output, partials, unknown names, syntax errors and bodies that are not JSON', () => {
       expect(checkRequestTemplate('{"a": {{& body}} }', 'json', sample)).to.match(/unescaped/);
       expect(checkRequestTemplate('{{> other}}', 'json', sample)).to.match(/partials/);
-      expect(checkRequestTemplate('{"a": {{bodyy}}}', 'json', sample)).to.equal('{{bodyy}} names nothing the request has');
+      expect(checkRequestTemplate('{"a": {{bodyy}}}', 'json', sample)).to.equal(
+        '{{bodyy}} names nothing the request has',
+      );
       expect(checkRequestTemplate('{"a": {{#if}} }', 'json', sample)).to.match(/Parse error/);
       expect(checkRequestTemplate('{"a": {{body}}', 'json', sample)).to.match(/JSON/);
       expect(checkRequestTemplate('/t/{{ticket}}', 'uri', sample)).to.match(/text or numbers/);

@@ -46,6 +46,13 @@ describe('generic configuration', () => {
   });
 
   it('reads secrets and the base URL from GENERIC_* variables', () => {
-    expect(genericFromEnv({ GENERIC_BASE_URL: 'https://d', GENERIC_API_TOKEN: 't', GENERIC_WEBHOOK_SECRET: 's', OTHER: 'x' })).to.deep.equal({ baseUrl: 'https://d', apiToken: 't', webhookSecret: 's' });
+    expect(
+      genericFromEnv({
+        GENERIC_BASE_URL: 'https://d',
+        GENERIC_API_TOKEN: 't',
+        GENERIC_WEBHOOK_SECRET: 's',
+        OTHER: 'x',
+      }),
+    ).to.deep.equal({ baseUrl: 'https://d', apiToken: 't', webhookSecret: 's' });
   });
 });

@@ -19,19 +19,43 @@ describe('generic signature verification', () => {
     verifyGenericDelivery(delivery({ 'x-desk-signature': `sha256=${hex}` }), config);
     verifyGenericDelivery(delivery({ 'x-desk-signature': `sha256=${hex.toUpperCase()}` }), config);
     refused(() => verifyGenericDelivery(delivery({ 'x-desk-signature': hex }), config), /does not match/);
-    refused(() => verifyGenericDelivery(delivery({ 'x-desk-signature': `sha256=${hex}` }, Buffer.from('{"ticket":{"id":2}}')), config), /does not match/);
+    refused(
+      () =>
+        verifyGenericDelivery(
+          delivery({ 'x-desk-signature': `sha256=${hex}` }, Buffer.from('{"ticket":{"id":2}}')),
+          config,
+        ),
+      /does not match/,
+    );
   });
 
   it('supports base64 digests and SHA-512', () => {
     const config = configWith({ signatureHeader: 'X-Sig', algorithm: 'sha512', encoding: 'base64' });
     verifyGenericDelivery(delivery({ 'x-sig': createHmac('sha512', SECRET).update(body).digest('base64') }), config);
-    refused(() => verifyGenericDelivery(delivery({ 'x-sig': createHmac('sha256', SECRET).update(body).digest('base64') }), config), /does not match/);
+    refused(
+      () =>
+        verifyGenericDelivery(
+          delivery({ 'x-sig': createHmac('sha256', SECRET).update(body).digest('base64') }),
+          config,
+        ),
+      /does not match/,
+    );
   });
 
   it('refuses a wrong secret, a missing header, and everything while no secret is configured', () => {
     const config = configWith({ signatureHeader: 'X-Sig' });
-    refused(() => verifyGenericDelivery(delivery({ 'x-sig': createHmac('sha256', 'another-secret-000000').update(body).digest('hex') }), config), /does not match/);
+    refused(
+      () =>
+        verifyGenericDelivery(
+          delivery({ 'x-sig': createHmac('sha256', 'another-secret-000000').update(body).digest('hex') }),
+          config,
+        ),
+      /does not match/,
+    );
     refused(() => verifyGenericDelivery(delivery({}), config), /not signed: expected a X-Sig header/);
-    refused(() => verifyGenericDelivery(delivery({ 'x-sig': 'x' }), genericConfigSchema.parse({})), /GENERIC_WEBHOOK_SECRET/);
+    refused(
+      () => verifyGenericDelivery(delivery({ 'x-sig': 'x' }), genericConfigSchema.parse({})),
+      /GENERIC_WEBHOOK_SECRET/,
+    );
   });
 });

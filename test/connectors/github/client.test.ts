@@ -17,7 +17,6 @@ function clock() {
   return { now: () => t, date: () => new Date(t), advance: (ms: number) => (t += ms) };
 }
 
-
 describe('github client against the fake GitHub', () => {
   let fake: FakeGitHub;
   let client: GithubClient;
@@ -28,14 +27,23 @@ describe('github client against the fake GitHub', () => {
     fake = new FakeGitHub({
       users: [{ login: 'credgate-bot', name: 'credgate' }, { login: 'rita' }, { login: 'alice' }],
       orgs: ['acme'],
-      repositories: [{ fullName: 'acme/access-requests', collaborators: { 'credgate-bot': 'write', alice: 'maintain', rita: 'read' } }],
+      repositories: [
+        {
+          fullName: 'acme/access-requests',
+          collaborators: { 'credgate-bot': 'write', alice: 'maintain', rita: 'read' },
+        },
+      ],
       teams: [{ org: 'acme', slug: 'credential-approvers', members: ['alice'], pending: ['rita'] }],
       tokens: { [TOKEN]: 'credgate-bot' },
       now: time.date,
     });
     const apiUrl = await fake.start();
     client = createGithubClient(githubConfigSchema.parse({ apiUrl, token: TOKEN }), time.now);
-    await fake.openIssue('rita', 'acme/access-requests', { title: 'Access', body: 'hello', labels: ['credential-request'] });
+    await fake.openIssue('rita', 'acme/access-requests', {
+      title: 'Access',
+      body: 'hello',
+      labels: ['credential-request'],
+    });
   });
   afterEach(async () => {
     await fake.stop();
@@ -58,7 +66,9 @@ describe('github client against the fake GitHub', () => {
   });
 
   it('reads a Link header', () => {
-    expect(nextLink('<https://api.github.com/x?page=2>; rel="next", <https://api.github.com/x?page=5>; rel="last"')).to.equal('https://api.github.com/x?page=2');
+    expect(
+      nextLink('<https://api.github.com/x?page=2>; rel="next", <https://api.github.com/x?page=5>; rel="last"'),
+    ).to.equal('https://api.github.com/x?page=2');
     expect(nextLink('<https://api.github.com/x?page=1>; rel="prev"')).to.equal(null);
     expect(nextLink(undefined)).to.equal(null);
   });
@@ -79,10 +89,17 @@ describe('github client against the fake GitHub', () => {
   });
 
   it('a 404 from the team membership endpoint means "not a member"; a pending invitation is reported as pending', async () => {
-    expect(await client.getTeamMembership('acme', 'credential-approvers', 'alice')).to.deep.include({ state: 'active' });
-    expect(await client.getTeamMembership('acme', 'credential-approvers', 'rita')).to.deep.include({ state: 'pending' });
+    expect(await client.getTeamMembership('acme', 'credential-approvers', 'alice')).to.deep.include({
+      state: 'active',
+    });
+    expect(await client.getTeamMembership('acme', 'credential-approvers', 'rita')).to.deep.include({
+      state: 'pending',
+    });
     expect(await client.getTeamMembership('acme', 'credential-approvers', 'olga')).to.equal(null);
-    expect(await client.getCollaboratorPermission(REPO, 'alice')).to.deep.include({ permission: 'write', role_name: 'maintain' });
+    expect(await client.getCollaboratorPermission(REPO, 'alice')).to.deep.include({
+      permission: 'write',
+      role_name: 'maintain',
+    });
     expect(await client.getCollaboratorPermission(REPO, 'nobody-here')).to.equal(null);
   });
 
@@ -100,7 +117,7 @@ describe('github client against the fake GitHub', () => {
     expect(fake.violations).to.deep.equal([]);
   });
 
-  it('honours a secondary rate limit\'s retry-after', async () => {
+  it("honours a secondary rate limit's retry-after", async () => {
     fake.secondaryLimitNext(30);
     const limited = await failure(client.getIssue(ISSUE));
     expect(limited).to.include({ kind: 'transient' });
@@ -115,7 +132,13 @@ describe('github client against the fake GitHub', () => {
 
   it('stops when the budget runs out on a success (x-ratelimit-remaining: 0) until the reset', async () => {
     await fake.stop();
-    fake = new FakeGitHub({ users: [{ login: 'credgate-bot' }, { login: 'rita' }], repositories: [{ fullName: 'acme/access-requests', collaborators: { 'credgate-bot': 'write' } }], tokens: { [TOKEN]: 'credgate-bot' }, rateLimit: 2, now: time.date });
+    fake = new FakeGitHub({
+      users: [{ login: 'credgate-bot' }, { login: 'rita' }],
+      repositories: [{ fullName: 'acme/access-requests', collaborators: { 'credgate-bot': 'write' } }],
+      tokens: { [TOKEN]: 'credgate-bot' },
+      rateLimit: 2,
+      now: time.date,
+    });
     client = createGithubClient(githubConfigSchema.parse({ apiUrl: await fake.start(), token: TOKEN }), time.now);
     await fake.openIssue('rita', 'acme/access-requests', { title: 'x' });
     await client.getIssue(ISSUE);
@@ -157,7 +180,10 @@ describe('github client as a GitHub App', () => {
     const claims = JSON.parse(Buffer.from(jwt.split('.')[1], 'base64url').toString('utf8'));
     const now = Date.parse('2026-11-25T10:00:00Z') / 1000;
     expect(claims).to.deep.equal({ iat: now - 60, exp: now + 540, iss: 4242 });
-    expect(JSON.parse(Buffer.from(jwt.split('.')[0], 'base64url').toString('utf8'))).to.deep.equal({ alg: 'RS256', typ: 'JWT' });
+    expect(JSON.parse(Buffer.from(jwt.split('.')[0], 'base64url').toString('utf8'))).to.deep.equal({
+      alg: 'RS256',
+      typ: 'JWT',
+    });
   });
 
   it('finds the installation, exchanges the JWT for an installation token and caches it until shortly before expiry', async () => {
@@ -166,7 +192,11 @@ describe('github client as a GitHub App', () => {
     await client.listComments(ISSUE);
     expect(fake.installationTokensIssued).to.equal(1);
     expect(fake.requests.map((r) => r.route)).to.deep.equal([
-      'apps/get-authenticated', 'apps/get-repo-installation', 'apps/create-installation-access-token', 'issues/get', 'issues/list-comments',
+      'apps/get-authenticated',
+      'apps/get-repo-installation',
+      'apps/create-installation-access-token',
+      'issues/get',
+      'issues/list-comments',
     ]);
     time.advance(56 * 60_000);
     await client.getIssue(ISSUE);
@@ -181,11 +211,17 @@ describe('github client as a GitHub App', () => {
     fake.revokeInstallationTokens();
     fake.clearRecords();
     expect((await client.getIssue(ISSUE)).number).to.equal(1);
-    expect(fake.requests.map((r) => `${r.route} ${r.status}`)).to.deep.equal(['issues/get 401', 'apps/create-installation-access-token 201', 'issues/get 200']);
+    expect(fake.requests.map((r) => `${r.route} ${r.status}`)).to.deep.equal([
+      'issues/get 401',
+      'apps/create-installation-access-token 201',
+      'issues/get 200',
+    ]);
   });
 
-  it('reads team memberships with the organization\'s installation', async () => {
-    expect(await client.getTeamMembership('acme', 'credential-approvers', 'alice')).to.deep.include({ state: 'active' });
+  it("reads team memberships with the organization's installation", async () => {
+    expect(await client.getTeamMembership('acme', 'credential-approvers', 'alice')).to.deep.include({
+      state: 'active',
+    });
     expect(fake.requests.map((r) => r.route)).to.include('apps/get-org-installation');
     expect(fake.violations).to.deep.equal([]);
   });

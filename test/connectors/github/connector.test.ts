@@ -15,7 +15,16 @@ describe('github connector against the fake GitHub', () => {
   let fake: FakeGitHub;
   let connector: Connector;
   const make = (over: Record<string, unknown> = {}): Connector =>
-    createGithubConnector(githubConfigSchema.parse({ apiUrl: fake.baseUrl, token: S.TOKEN, repositories: [S.REPO], approverTeams: { 'credential-approvers': 'acme/credential-approvers' }, ...over }) as GithubConfig, { log });
+    createGithubConnector(
+      githubConfigSchema.parse({
+        apiUrl: fake.baseUrl,
+        token: S.TOKEN,
+        repositories: [S.REPO],
+        approverTeams: { 'credential-approvers': 'acme/credential-approvers' },
+        ...over,
+      }) as GithubConfig,
+      { log },
+    );
 
   beforeEach(async () => {
     fake = startFakeGithub();
@@ -32,12 +41,24 @@ describe('github connector against the fake GitHub', () => {
 
   it('reads the ticket back: form facts, reporter, position; null when out of scope, gone or not served', async () => {
     const snap = await connector.fetchTicket(ref(1));
-    expect(snap?.mappedFacts).to.deep.equal({ systems: 'db', account: 'svc', access: 'read', justification: 'report', duration: '1h' });
-    expect(snap).to.deep.include({ position: 'other', issueType: 'Credential request', reporter: { id: 'rita', displayName: 'rita' } });
+    expect(snap?.mappedFacts).to.deep.equal({
+      systems: 'db',
+      account: 'svc',
+      access: 'read',
+      justification: 'report',
+      duration: '1h',
+    });
+    expect(snap).to.deep.include({
+      position: 'other',
+      issueType: 'Credential request',
+      reporter: { id: 'rita', displayName: 'rita' },
+    });
     expect(await connector.fetchTicket(ref(9))).to.equal(null);
     await fake.openIssue('rita', S.REPO, { title: 'Printer is broken', body: 'help' });
     expect(await connector.fetchTicket(ref(2))).to.equal(null);
-    expect(await connector.fetchTicket({ connector: 'github', id: 'other/repo#1', key: 'other/repo#1' })).to.equal(null);
+    expect(await connector.fetchTicket({ connector: 'github', id: 'other/repo#1', key: 'other/repo#1' })).to.equal(
+      null,
+    );
   });
 
   it('setStatus swaps credgate labels, is a no-op when there, and closes ended requests', async () => {
@@ -76,17 +97,26 @@ describe('github connector against the fake GitHub', () => {
   });
 
   it('finds a comment by its marker, through Markdown escapes and word joiners', async () => {
-    await connector.postComment(ref(1), '#### Access granted\n\n_credgate · request cg\\-abc · ref cg\\-abc/7 · @\u2060x_');
+    await connector.postComment(
+      ref(1),
+      '#### Access granted\n\n_credgate · request cg\\-abc · ref cg\\-abc/7 · @\u2060x_',
+    );
     expect(await connector.hasComment(ref(1), 'cg-abc/7')).to.equal(true);
     expect(await connector.hasComment(ref(1), 'cg-abc/8')).to.equal(false);
   });
 
   it('resolves groups from teams (active members only) and repository roles, and caches them', async () => {
     const c = make({ repositoryPermissions: { 'repo-maintainers': { repository: S.REPO, permission: 'maintain' } } });
-    expect(await c.groupsOf({ id: 'alice', displayName: 'alice' })).to.deep.equal(['credential-approvers', 'repo-maintainers']);
+    expect(await c.groupsOf({ id: 'alice', displayName: 'alice' })).to.deep.equal([
+      'credential-approvers',
+      'repo-maintainers',
+    ]);
     expect(await c.groupsOf({ id: 'olga', displayName: 'olga' })).to.deep.equal([]);
     fake.clearRecords();
-    expect(await c.groupsOf({ id: 'alice', displayName: 'alice' })).to.deep.equal(['credential-approvers', 'repo-maintainers']);
+    expect(await c.groupsOf({ id: 'alice', displayName: 'alice' })).to.deep.equal([
+      'credential-approvers',
+      'repo-maintainers',
+    ]);
     expect(fake.requests, 'cached').to.deep.equal([]);
     const listed = make({ groupMembers: { 'credential-approvers': ['Olga'] } });
     expect(await listed.groupsOf({ id: 'olga', displayName: 'olga' })).to.deep.equal(['credential-approvers']);
@@ -96,12 +126,17 @@ describe('github connector against the fake GitHub', () => {
     await connector.setStatus(ref(1), 'pending-approval');
     await fake.openIssue('rita', S.REPO, { title: 'Access 2', body: formBody(FACTS), labels: ['credential-request'] });
     await connector.setStatus(ref(2), 'expired');
-    expect(await connector.listOpenTickets?.(['pending-approval', 'granted', 'approved', 'awaiting-info'])).to.deep.equal([ref(1)]);
+    expect(
+      await connector.listOpenTickets?.(['pending-approval', 'granted', 'approved', 'awaiting-info']),
+    ).to.deep.equal([ref(1)]);
   });
 
   it('ignores deliveries caused by its own account (read from GET /user)', async () => {
     const own = Buffer.from(JSON.stringify(fake.issuesPayload(`${S.REPO}#1`, 'labeled', S.SELF)));
-    const parsed = connector.parse({ rawBody: own, headers: { 'x-github-event': 'issues', 'x-github-delivery': 'd-1' } });
+    const parsed = connector.parse({
+      rawBody: own,
+      headers: { 'x-github-event': 'issues', 'x-github-delivery': 'd-1' },
+    });
     expect(parsed).to.deep.equal({ deliveryId: 'd-1', tickets: [], ignored: 'caused by credgate itself' });
   });
 });
@@ -109,17 +144,35 @@ describe('github connector against the fake GitHub', () => {
 describe('github connector as a GitHub App', () => {
   it('acts as "<slug>[bot]" and uses the installation named by deliveries', async () => {
     const { privateKey, publicKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
-    const fake = startFakeGithub({ tokens: {}, app: { id: 99, slug: 'credgate-app', publicKey, installations: [{ id: 5, account: 'acme' }] } });
+    const fake = startFakeGithub({
+      tokens: {},
+      app: { id: 99, slug: 'credgate-app', publicKey, installations: [{ id: 5, account: 'acme' }] },
+    });
     const apiUrl = await fake.start();
     await fake.openIssue('rita', S.REPO, { title: 'Access', body: formBody(FACTS), labels: ['credential-request'] });
-    const connector = createGithubConnector(githubConfigSchema.parse({ apiUrl, appId: '99', privateKey: privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(), repositories: [S.REPO] }), { log });
+    const connector = createGithubConnector(
+      githubConfigSchema.parse({
+        apiUrl,
+        appId: '99',
+        privateKey: privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(),
+        repositories: [S.REPO],
+      }),
+      { log },
+    );
     await connector.start?.();
     const payload = fake.issuesPayload(`${S.REPO}#1`, 'edited', 'rita');
     expect(payload.installation).to.deep.include({ id: 5 });
     connector.parse({ rawBody: Buffer.from(JSON.stringify(payload)), headers: { 'x-github-event': 'issues' } });
     await connector.setStatus(ref(1), 'pending-approval');
-    expect(fake.events(`${S.REPO}#1`).at(-1)).to.deep.equal({ actor: 'credgate-app[bot]', event: 'labeled', label: 'credgate: pending approval' });
-    const own = connector.parse({ rawBody: Buffer.from(JSON.stringify(fake.issuesPayload(`${S.REPO}#1`, 'labeled', 'credgate-app[bot]'))), headers: { 'x-github-event': 'issues' } });
+    expect(fake.events(`${S.REPO}#1`).at(-1)).to.deep.equal({
+      actor: 'credgate-app[bot]',
+      event: 'labeled',
+      label: 'credgate: pending approval',
+    });
+    const own = connector.parse({
+      rawBody: Buffer.from(JSON.stringify(fake.issuesPayload(`${S.REPO}#1`, 'labeled', 'credgate-app[bot]'))),
+      headers: { 'x-github-event': 'issues' },
+    });
     expect(own.ignored).to.equal('caused by credgate itself');
     expect(fake.requests.some((r) => r.route === 'apps/get-repo-installation')).to.equal(false);
     expect(fake.violations).to.deep.equal([]);

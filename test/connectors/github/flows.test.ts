@@ -7,7 +7,13 @@ import { quickPolicy } from '../../helpers/policy';
 import { eventually, readable } from '../../helpers/harness';
 import { formBody, startFakeGithub, GITHUB_DRIVER_SETTINGS as S } from '../../conformance/drivers/github';
 
-const FACTS = { 'Target systems': 'reporting-db', Account: 'svc_reports', Access: 'read-only', Justification: 'monthly report run', Duration: '1h' };
+const FACTS = {
+  'Target systems': 'reporting-db',
+  Account: 'svc_reports',
+  Access: 'read-only',
+  Justification: 'monthly report run',
+  Duration: '1h',
+};
 const TEAMS = { 'credential-approvers': 'acme/credential-approvers' };
 
 interface Running {
@@ -19,7 +25,15 @@ interface Running {
 }
 
 /** A credgate on the fake GitHub with one request filed and pending approval. */
-async function running(opts: { fake?: Partial<FakeGithubOptions>; env?: Record<string, string>; config?: Record<string, unknown>; webhook?: Partial<WebhookTarget>; self?: string } = {}): Promise<Running> {
+async function running(
+  opts: {
+    fake?: Partial<FakeGithubOptions>;
+    env?: Record<string, string>;
+    config?: Record<string, unknown>;
+    webhook?: Partial<WebhookTarget>;
+    self?: string;
+  } = {},
+): Promise<Running> {
   const fake = startFakeGithub(opts.fake);
   const url = await fake.start();
   const vendor = {
@@ -29,10 +43,23 @@ async function running(opts: { fake?: Partial<FakeGithubOptions>; env?: Record<s
   } as unknown as VendorFake;
   const sut = await ServiceUnderTest.start(vendor, 'github', quickPolicy());
   const self = opts.self ?? S.SELF;
-  const { ticket } = await fake.openIssue('rita', S.REPO, { title: 'Access to the reporting database', body: formBody(FACTS), labels: ['credential-request'] });
+  const { ticket } = await fake.openIssue('rita', S.REPO, {
+    title: 'Access to the reporting database',
+    body: formBody(FACTS),
+    labels: ['credential-request'],
+  });
   await eventually(() => expect(fake.labels(ticket)).to.include('credgate: pending approval'));
   await sut.settle();
-  return { fake, sut, ticket, said: () => fake.comments(ticket).filter((c) => c.user === self).map((c) => readable(c.body)) };
+  return {
+    fake,
+    sut,
+    ticket,
+    said: () =>
+      fake
+        .comments(ticket)
+        .filter((c) => c.user === self)
+        .map((c) => readable(c.body)),
+  };
 }
 
 async function done(r: Running): Promise<void> {
@@ -60,13 +87,17 @@ describe('github flows through credgate', function () {
   it('a person putting a credgate label on is reverted and told why', async () => {
     const r = await running();
     await r.fake.labelAs('olga', r.ticket, 'credgate: access granted');
-    await eventually(() => expect(r.said().some((c) => c.includes('only credgate moves a ticket to "credgate: access granted"'))).to.equal(true));
+    await eventually(() =>
+      expect(r.said().some((c) => c.includes('only credgate moves a ticket to "credgate: access granted"'))).to.equal(
+        true,
+      ),
+    );
     await r.sut.settle();
     expect(r.fake.labels(r.ticket)).to.deep.equal(['credential-request', 'credgate: pending approval']);
     await done(r);
   });
 
-  it('an approval by someone outside the approver team is refused; a team member\'s is granted', async () => {
+  it("an approval by someone outside the approver team is refused; a team member's is granted", async () => {
     const r = await running();
     await r.fake.commentAs('olga', r.ticket, '/approve');
     await eventually(() => expect(r.said().some((c) => c.includes('olga is not an approver'))).to.equal(true));
@@ -81,7 +112,9 @@ describe('github flows through credgate', function () {
     await eventually(() => expect(r.fake.labels(r.ticket)).to.include('credgate: access granted'));
     await r.sut.settle();
     await r.fake.closeAs('rita', r.ticket);
-    await eventually(() => expect(r.said().some((c) => c.includes('Access was revoked before its expiry'))).to.equal(true));
+    await eventually(() =>
+      expect(r.said().some((c) => c.includes('Access was revoked before its expiry'))).to.equal(true),
+    );
     await done(r);
   });
 
@@ -91,9 +124,12 @@ describe('github flows through credgate', function () {
     await eventually(() => expect(r.fake.labels(r.ticket)).to.include('credgate: access granted'));
     await r.sut.settle();
     await r.fake.idle();
-    const own = r.fake.deliveries.filter((d) => (d.payload as { sender?: { login?: string } }).sender?.login === S.SELF);
+    const own = r.fake.deliveries.filter(
+      (d) => (d.payload as { sender?: { login?: string } }).sender?.login === S.SELF,
+    );
     expect(own.length).to.be.greaterThan(2);
-    for (const d of own) expect(JSON.parse(d.body)).to.deep.include({ status: 'ignored', reason: 'caused by credgate itself' });
+    for (const d of own)
+      expect(JSON.parse(d.body)).to.deep.include({ status: 'ignored', reason: 'caused by credgate itself' });
     expect(r.said().filter((c) => c.includes('Access granted'))).to.have.length(1);
     await done(r);
   });
@@ -102,7 +138,11 @@ describe('github flows through credgate', function () {
     const { privateKey, publicKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
     const pem = privateKey.export({ type: 'pkcs1', format: 'pem' }).toString();
     const r = await running({
-      fake: { tokens: {}, echoOwnEvents: true, app: { id: 31337, slug: 'credgate', publicKey, installations: [{ id: 808, account: 'acme' }] } },
+      fake: {
+        tokens: {},
+        echoOwnEvents: true,
+        app: { id: 31337, slug: 'credgate', publicKey, installations: [{ id: 808, account: 'acme' }] },
+      },
       // As an environment variable, a PEM often has its newlines written as "\n".
       env: { GITHUB_APP_ID: '31337', GITHUB_PRIVATE_KEY: pem.replace(/\n/g, '\\n') },
       webhook: { contentType: 'form' },
@@ -113,7 +153,10 @@ describe('github flows through credgate', function () {
     await eventually(() => expect(r.fake.labels(r.ticket)).to.include('credgate: access granted'));
     await r.sut.settle();
     expect(r.fake.installationTokensIssued).to.equal(1);
-    expect(r.fake.requests.some((x) => x.route === 'apps/get-repo-installation'), 'the installation came from the delivery').to.equal(false);
+    expect(
+      r.fake.requests.some((x) => x.route === 'apps/get-repo-installation'),
+      'the installation came from the delivery',
+    ).to.equal(false);
     expect(r.sut.logs.join('')).not.to.include('PRIVATE KEY');
     await done(r);
   });

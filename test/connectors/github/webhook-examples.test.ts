@@ -5,7 +5,10 @@ import type { VendorFake } from '../../conformance/driver';
 import { quickPolicy } from '../../helpers/policy';
 import { GITHUB_DRIVER_SETTINGS as S } from '../../conformance/drivers/github';
 
-const DEFINITIONS = require('@octokit/webhooks-examples/api.github.com/index.json') as { name: string; examples: Record<string, unknown>[] }[];
+const DEFINITIONS = require('@octokit/webhooks-examples/api.github.com/index.json') as {
+  name: string;
+  examples: Record<string, unknown>[];
+}[];
 const HANDLED = ['issues', 'issue_comment'];
 
 /**
@@ -27,7 +30,11 @@ describe('github: every @octokit/webhooks example delivery', function () {
     });
     const url = await fake.start();
     // The issue the examples describe, as it is on the fake before any delivery.
-    await fake.openIssue('Codertocat', 'Codertocat/Hello-World', { title: 'Spelling error in the README file', body: "It looks like you accidently spelled 'commit' with two 't's.", labels: ['bug'] });
+    await fake.openIssue('Codertocat', 'Codertocat/Hello-World', {
+      title: 'Spelling error in the README file',
+      body: "It looks like you accidently spelled 'commit' with two 't's.",
+      labels: ['bug'],
+    });
     const vendor = {
       env: { GITHUB_API_URL: url, GITHUB_TOKEN: S.TOKEN, GITHUB_WEBHOOK_SECRET: S.WEBHOOK_SECRET },
       config: { github: { requestLabel: 'bug' } },
@@ -42,7 +49,9 @@ describe('github: every @octokit/webhooks example delivery', function () {
   });
 
   it('answers 2xx to every issues and issue_comment example and handles it without an error', async () => {
-    const examples = DEFINITIONS.filter((d) => HANDLED.includes(d.name)).flatMap((d) => d.examples.map((e) => ({ event: d.name, payload: e })));
+    const examples = DEFINITIONS.filter((d) => HANDLED.includes(d.name)).flatMap((d) =>
+      d.examples.map((e) => ({ event: d.name, payload: e })),
+    );
     expect(examples.length).to.be.greaterThan(30);
     for (const { event, payload } of examples) {
       const delivery = await fake.deliver(event, payload);
@@ -60,7 +69,9 @@ describe('github: every @octokit/webhooks example delivery', function () {
   });
 
   it('acknowledges every other event and ignores it', async () => {
-    const others = DEFINITIONS.filter((d) => !HANDLED.includes(d.name)).flatMap((d) => d.examples.map((e) => ({ event: d.name, payload: e })));
+    const others = DEFINITIONS.filter((d) => !HANDLED.includes(d.name)).flatMap((d) =>
+      d.examples.map((e) => ({ event: d.name, payload: e })),
+    );
     expect(others.length).to.be.greaterThan(100);
     const before = fake.requests.length;
     for (const { event, payload } of others) {

@@ -40,8 +40,11 @@ function stubClient(approvals: () => Promise<JsmApproval[]>) {
   return { client, calls, comments };
 }
 
-const connector = (serviceManagement: Record<string, unknown>, client: JiraClient, extra: Record<string, unknown> = {}) =>
-  createJiraConnector(jiraConfigSchema.parse({ serviceManagement, ...extra }), { log }, client);
+const connector = (
+  serviceManagement: Record<string, unknown>,
+  client: JiraClient,
+  extra: Record<string, unknown> = {},
+) => createJiraConnector(jiraConfigSchema.parse({ serviceManagement, ...extra }), { log }, client);
 
 describe('jira connector: Jira Service Management', () => {
   it('reads no JSM approvals unless serviceManagement.approvals is on', async () => {
@@ -54,7 +57,10 @@ describe('jira connector: Jira Service Management', () => {
   it('adds native decisions to the transitions, oldest first', async () => {
     const { client } = stubClient(async () => [APPROVAL]);
     const changes = await connector({ approvals: true }, client).fetchStatusChanges(REF);
-    expect(changes.map((c) => `${c.id} ${c.actor.id} ${c.position}`)).to.deep.equal(['jsm-approval:1:acc-bob acc-bob approved', '10100 acc-alice approved']);
+    expect(changes.map((c) => `${c.id} ${c.actor.id} ${c.position}`)).to.deep.equal([
+      'jsm-approval:1:acc-bob acc-bob approved',
+      '10100 acc-alice approved',
+    ]);
   });
 
   it('an issue that is no service desk request has no approvals: its transitions still count', async () => {
@@ -70,7 +76,9 @@ describe('jira connector: Jira Service Management', () => {
       throw new CredgateError('auth', 'Jira answered 403 to GET approvals CRED-1');
     });
     let error: unknown;
-    await connector({ approvals: true }, client).fetchStatusChanges(REF).catch((e: unknown) => (error = e));
+    await connector({ approvals: true }, client)
+      .fetchStatusChanges(REF)
+      .catch((e: unknown) => (error = e));
     expect(error).to.be.instanceOf(CredgateError).and.to.include({ kind: 'auth' });
   });
 

@@ -1,7 +1,13 @@
 import { expect } from 'chai';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { parseWebhook, positionOf, toStatusChanges, fieldText, snapshotFromWebhook } from '../../../connectors/jira/mappers';
+import {
+  parseWebhook,
+  positionOf,
+  toStatusChanges,
+  fieldText,
+  snapshotFromWebhook,
+} from '../../../connectors/jira/mappers';
 import { jiraConfigSchema } from '../../../connectors/jira/schema';
 import type { JiraHistory } from '../../../connectors/jira/types';
 
@@ -29,24 +35,44 @@ describe('jira mappers on real deliveries', () => {
 
   it('finds the status item by fieldId, whatever the case of "field" (Status on create)', () => {
     const body = JSON.parse(raw('jira-cloud', 'issue_created.json').toString());
-    const history: JiraHistory = { id: body.changelog.id, author: body.user, created: '2026-11-25T10:00:00.000+0000', items: body.changelog.items };
+    const history: JiraHistory = {
+      id: body.changelog.id,
+      author: body.user,
+      created: '2026-11-25T10:00:00.000+0000',
+      items: body.changelog.items,
+    };
     const [change] = toStatusChanges([history], null, config.statuses);
     expect(change).to.include({ id: '10222', to: 'To Do', position: 'other' });
     expect(change.actor.id).to.equal('5c5f880629be9642ba529340');
   });
 
-  it('identifies Data Center users by name, Cloud users by accountId, and marks credgate\'s own changes', () => {
+  it("identifies Data Center users by name, Cloud users by accountId, and marks credgate's own changes", () => {
     const dc = JSON.parse(raw('jira-dc', 'issue_updated-status-inprogress.json').toString());
-    const history: JiraHistory = { id: '1', author: dc.user, created: '2026-11-25T10:00:00.000+0000', items: dc.changelog.items };
+    const history: JiraHistory = {
+      id: '1',
+      author: dc.user,
+      created: '2026-11-25T10:00:00.000+0000',
+      items: dc.changelog.items,
+    };
     const [change] = toStatusChanges([history], dc.user.name, config.statuses);
     expect(change.actor.id).to.equal(dc.user.name);
     expect(change.bySelf).to.equal(true);
   });
 
   it('ignores deliveries caused by its own account and projects it does not serve', () => {
-    const own = parseWebhook(raw('jira-cloud', 'issue_updated-status-resolved.json'), 'd', '5c5f880629be9642ba529340', config);
+    const own = parseWebhook(
+      raw('jira-cloud', 'issue_updated-status-resolved.json'),
+      'd',
+      '5c5f880629be9642ba529340',
+      config,
+    );
     expect(own.ignored).to.equal('caused by credgate itself');
-    const scoped = parseWebhook(raw('jira-cloud', 'issue_created.json'), 'd', null, jiraConfigSchema.parse({ projects: ['CRED'] }));
+    const scoped = parseWebhook(
+      raw('jira-cloud', 'issue_created.json'),
+      'd',
+      null,
+      jiraConfigSchema.parse({ projects: ['CRED'] }),
+    );
     expect(scoped.ignored).to.equal('project TES is not configured');
   });
 
@@ -59,14 +85,27 @@ describe('jira mappers on real deliveries', () => {
   it('reads any field shape as text: options, users, arrays, ADF', () => {
     expect(fieldText({ value: 'Production' })).to.equal('Production');
     expect(fieldText([{ value: 'a' }, { name: 'b' }])).to.equal('a, b');
-    expect(fieldText({ type: 'doc', version: 1, content: [{ type: 'paragraph', content: [{ type: 'text', text: 'Account: x' }] }, { type: 'paragraph', content: [{ type: 'text', text: 'Access: y' }] }] })).to.equal('Account: x\nAccess: y');
+    expect(
+      fieldText({
+        type: 'doc',
+        version: 1,
+        content: [
+          { type: 'paragraph', content: [{ type: 'text', text: 'Account: x' }] },
+          { type: 'paragraph', content: [{ type: 'text', text: 'Access: y' }] },
+        ],
+      }),
+    ).to.equal('Account: x\nAccess: y');
   });
 
   it('rejects bodies that are not Jira webhooks with a clear message', () => {
     expect(() => parseWebhook(Buffer.from('not json'), 'd', null, config)).to.throw('not valid JSON');
     expect(() => parseWebhook(Buffer.from('{"a":1}'), 'd', null, config)).to.throw('"webhookEvent" is missing');
-    expect(() => parseWebhook(Buffer.from('{"webhookEvent":"jira:issue_updated"}'), 'd', null, config)).to.throw('names no issue');
-    expect(parseWebhook(Buffer.from('{"webhookEvent":"board_created"}'), 'd', null, config).ignored).to.equal('event board_created is not handled');
+    expect(() => parseWebhook(Buffer.from('{"webhookEvent":"jira:issue_updated"}'), 'd', null, config)).to.throw(
+      'names no issue',
+    );
+    expect(parseWebhook(Buffer.from('{"webhookEvent":"board_created"}'), 'd', null, config).ignored).to.equal(
+      'event board_created is not handled',
+    );
   });
 
   it('builds a snapshot from a payload for simulate', () => {

@@ -16,8 +16,18 @@ describe('servicenow client and connector against the fake instance', () => {
     fake = new FakeServiceNow({
       users: [
         { userName: 'credgate', name: 'credgate', groups: [] },
-        { userName: 'rita.requester', name: 'Rita Requester', email: 'rita@example.com', groups: ['credential-approvers'] },
-        { userName: 'alice.approver', name: 'Alice Approver', email: 'alice@example.com', groups: ['credential-approvers', 'itil'] },
+        {
+          userName: 'rita.requester',
+          name: 'Rita Requester',
+          email: 'rita@example.com',
+          groups: ['credential-approvers'],
+        },
+        {
+          userName: 'alice.approver',
+          name: 'Alice Approver',
+          email: 'alice@example.com',
+          groups: ['credential-approvers', 'itil'],
+        },
       ],
       credgate: { userName: 'credgate', password: PASSWORD, token: 'oauth-token-abcdef' },
       webhookSecret: 'servicenow-webhook-secret-0123',
@@ -26,10 +36,15 @@ describe('servicenow client and connector against the fake instance', () => {
   });
   afterEach(() => fake.stop());
 
-  const config = (extra: object = {}) => servicenowConfigSchema.parse({ instanceUrl: url, username: 'credgate', password: PASSWORD, ...extra });
+  const config = (extra: object = {}) =>
+    servicenowConfigSchema.parse({ instanceUrl: url, username: 'credgate', password: PASSWORD, ...extra });
 
   it('reads a ticket, its work notes and its state history, and writes back, with no call the API would reject', async () => {
-    const { sysId, number } = await fake.createIncident('rita.requester', { short_description: 'Access', description: 'Account: svc_x', category: 'credential_request' });
+    const { sysId, number } = await fake.createIncident('rita.requester', {
+      short_description: 'Access',
+      description: 'Account: svc_x',
+      category: 'credential_request',
+    });
     await fake.updateAs('rita.requester', number, { comments: 'Duration: 2h' });
     const connector = createServiceNowConnector(config(), { log });
     await connector.start?.();
@@ -42,12 +57,24 @@ describe('servicenow client and connector against the fake instance', () => {
 
     const snap = await connector.fetchTicket(ref);
     expect(snap).to.deep.include({ status: 'Approved', position: 'approved', issueType: 'Credential request' });
-    expect(snap?.reporter).to.deep.equal({ id: 'rita.requester', displayName: 'Rita Requester', email: 'rita@example.com' });
+    expect(snap?.reporter).to.deep.equal({
+      id: 'rita.requester',
+      displayName: 'Rita Requester',
+      email: 'rita@example.com',
+    });
     expect(snap?.replies.map((r) => r.body)).to.include('Duration: 2h');
 
     const changes = await connector.fetchStatusChanges(ref);
-    expect(changes.map((c) => [c.to, c.bySelf])).to.deep.equal([['New', false], ['Pending approval', true], ['Approved', false]]);
-    expect(changes[2].actor).to.deep.equal({ id: 'alice.approver', displayName: 'Alice Approver', email: 'alice@example.com' });
+    expect(changes.map((c) => [c.to, c.bySelf])).to.deep.equal([
+      ['New', false],
+      ['Pending approval', true],
+      ['Approved', false],
+    ]);
+    expect(changes[2].actor).to.deep.equal({
+      id: 'alice.approver',
+      displayName: 'Alice Approver',
+      email: 'alice@example.com',
+    });
     expect(await connector.groupsOf(changes[2].actor)).to.have.members(['credential-approvers', 'itil']);
     expect(await connector.hasComment(ref, 'cg-1/2')).to.equal(true);
     expect(await connector.hasComment(ref, 'cg-1/3')).to.equal(false);
@@ -57,7 +84,9 @@ describe('servicenow client and connector against the fake instance', () => {
   });
 
   it('authenticates with an OAuth token instead of the password', async () => {
-    const client = createServiceNowClient(servicenowConfigSchema.parse({ instanceUrl: url, username: 'credgate', token: 'oauth-token-abcdef' }));
+    const client = createServiceNowClient(
+      servicenowConfigSchema.parse({ instanceUrl: url, username: 'credgate', token: 'oauth-token-abcdef' }),
+    );
     expect((await client.findUser('credgate'))?.user_name).to.equal('credgate');
   });
 
@@ -83,7 +112,10 @@ describe('servicenow client and connector against the fake instance', () => {
   });
 
   it('returns null for a ticket that is gone or out of scope', async () => {
-    const { sysId, number } = await fake.createIncident('rita.requester', { short_description: 'Printer', category: 'hardware' });
+    const { sysId, number } = await fake.createIncident('rita.requester', {
+      short_description: 'Printer',
+      category: 'hardware',
+    });
     const connector = createServiceNowConnector(config({ categories: ['credential_request'] }), { log });
     expect(await connector.fetchTicket({ connector: 'servicenow', id: sysId, key: number })).to.equal(null);
     expect(await connector.fetchTicket({ connector: 'servicenow', id: 'f'.repeat(32), key: 'INC9' })).to.equal(null);
@@ -95,15 +127,22 @@ describe('the fake ServiceNow enforces the Table API contract', () => {
   let url: string;
   const auth = { Authorization: `Basic ${Buffer.from(`credgate:${PASSWORD}`).toString('base64')}` };
   beforeEach(async () => {
-    fake = new FakeServiceNow({ users: [{ userName: 'credgate', name: 'credgate', groups: [] }], credgate: { userName: 'credgate', password: PASSWORD }, webhookSecret: 'x'.repeat(16) });
+    fake = new FakeServiceNow({
+      users: [{ userName: 'credgate', name: 'credgate', groups: [] }],
+      credgate: { userName: 'credgate', password: PASSWORD },
+      webhookSecret: 'x'.repeat(16),
+    });
     url = await fake.start();
   });
   afterEach(() => fake.stop());
 
-  it('answers 401 with ServiceNow\'s error body without credentials', async () => {
+  it("answers 401 with ServiceNow's error body without credentials", async () => {
     const res = await fetch(`${url}/api/now/table/incident`);
     expect(res.status).to.equal(401);
-    expect(await res.json()).to.deep.equal({ error: { message: 'User Not Authenticated', detail: 'Required to provide Auth information' }, status: 'failure' });
+    expect(await res.json()).to.deep.equal({
+      error: { message: 'User Not Authenticated', detail: 'Required to provide Auth information' },
+      status: 'failure',
+    });
   });
 
   it('records a query on a field the table lacks (ServiceNow would silently return more rows)', async () => {
@@ -114,9 +153,20 @@ describe('the fake ServiceNow enforces the Table API contract', () => {
 
   it('rejects bad parameters, writes to system fields and values that are no choice', async () => {
     const { sysId } = await fake.createIncident('credgate', { short_description: 'x' });
-    expect((await fetch(`${url}/api/now/table/incident/${sysId}?sysparm_display_value=yes`, { headers: auth })).status).to.equal(400);
-    await fetch(`${url}/api/now/table/incident/${sysId}`, { method: 'PATCH', headers: { ...auth, 'Content-Type': 'application/json' }, body: JSON.stringify({ sys_updated_by: 'me', state: '999' }) });
-    expect(fake.violations.join('\n')).to.include('sysparm_display_value').and.include('system field').and.include('not a choice of incident.state');
-    expect((await fetch(`${url}/api/now/table/incident/${sysId}`, { method: 'POST', headers: auth })).status).to.equal(405);
+    expect(
+      (await fetch(`${url}/api/now/table/incident/${sysId}?sysparm_display_value=yes`, { headers: auth })).status,
+    ).to.equal(400);
+    await fetch(`${url}/api/now/table/incident/${sysId}`, {
+      method: 'PATCH',
+      headers: { ...auth, 'Content-Type': 'application/json' },
+      body: JSON.stringify({ sys_updated_by: 'me', state: '999' }),
+    });
+    expect(fake.violations.join('\n'))
+      .to.include('sysparm_display_value')
+      .and.include('system field')
+      .and.include('not a choice of incident.state');
+    expect((await fetch(`${url}/api/now/table/incident/${sysId}`, { method: 'POST', headers: auth })).status).to.equal(
+      405,
+    );
   });
 });

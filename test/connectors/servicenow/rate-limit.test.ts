@@ -23,7 +23,12 @@ describe('servicenow end to end: a rate-limited instance', function () {
     });
     const url = await fake.start();
     const vendor = {
-      env: { SERVICENOW_INSTANCE_URL: url, SERVICENOW_USERNAME: 'credgate', SERVICENOW_PASSWORD: PASSWORD, SERVICENOW_WEBHOOK_SECRET: SECRET },
+      env: {
+        SERVICENOW_INSTANCE_URL: url,
+        SERVICENOW_USERNAME: 'credgate',
+        SERVICENOW_PASSWORD: PASSWORD,
+        SERVICENOW_WEBHOOK_SECRET: SECRET,
+      },
       // The periodic sweep re-runs queued deliveries without regard to Retry-After (a core matter,
       // reported); kept rare here so the delivery worker's own wait is what is measured.
       config: { servicenow: { categories: ['credential_request'] }, scheduler: { sweepInterval: '30s' } },
@@ -31,8 +36,13 @@ describe('servicenow end to end: a rate-limited instance', function () {
     } as unknown as VendorFake;
     const sut = await ServiceUnderTest.start(vendor, 'servicenow', quickPolicy());
     try {
-      const description = 'Target systems: reporting-db\nAccount: svc_reports\nAccess: read-only\nJustification: month end\nDuration: 1h';
-      const { number } = await fake.createIncident('rita.requester', { short_description: 'Access', description, category: 'credential_request' });
+      const description =
+        'Target systems: reporting-db\nAccount: svc_reports\nAccess: read-only\nJustification: month end\nDuration: 1h';
+      const { number } = await fake.createIncident('rita.requester', {
+        short_description: 'Access',
+        description,
+        category: 'credential_request',
+      });
       await eventually(() => expect(fake.stateOf(number)).to.equal('102'));
       await sut.settle();
 

@@ -5,7 +5,13 @@ import { zendeskConfigSchema } from '../../../connectors/zendesk/schema';
 import { createLogger } from '../../../src/util/logger';
 import { CredgateError } from '../../../src/util/errors';
 import { FakeZendesk } from '../../fakes/zendesk/fake-zendesk';
-import { APPROVAL_FIELD, defaultZendeskOptions, zendeskConfigSection, ZENDESK_EMAIL, ZENDESK_TOKEN } from '../../fakes/zendesk/default-setup';
+import {
+  APPROVAL_FIELD,
+  defaultZendeskOptions,
+  zendeskConfigSection,
+  ZENDESK_EMAIL,
+  ZENDESK_TOKEN,
+} from '../../fakes/zendesk/default-setup';
 
 const log = createLogger({ level: 'silent' });
 
@@ -13,7 +19,13 @@ describe('zendesk client against the fake', () => {
   let fake: FakeZendesk;
   let url: string;
   const configFor = (extra: Record<string, unknown> = {}) =>
-    zendeskConfigSchema.parse({ ...zendeskConfigSection(), baseUrl: url, email: ZENDESK_EMAIL, apiToken: ZENDESK_TOKEN, ...extra });
+    zendeskConfigSchema.parse({
+      ...zendeskConfigSection(),
+      baseUrl: url,
+      email: ZENDESK_EMAIL,
+      apiToken: ZENDESK_TOKEN,
+      ...extra,
+    });
   beforeEach(async () => {
     fake = new FakeZendesk(defaultZendeskOptions());
     url = await fake.start();
@@ -67,7 +79,10 @@ describe('zendesk client against the fake', () => {
     const connector = createZendeskConnector(configFor({ statuses: { granted: 'cg_access_granted' } }), { log });
     const err = await rejection(connector.start!());
     expect(err.kind).to.equal('config');
-    expect(err.message).to.include(`field ${APPROVAL_FIELD}`).and.include('cg_access_granted').and.include('Approved=cg_approved');
+    expect(err.message)
+      .to.include(`field ${APPROVAL_FIELD}`)
+      .and.include('cg_access_granted')
+      .and.include('Approved=cg_approved');
   });
 
   it('posts comments as private HTML notes, and sets the approval field only when it differs', async () => {
@@ -89,10 +104,18 @@ describe('zendesk client against the fake', () => {
 
   it('reads group names through memberships, or from groupMembers when configured', async () => {
     const connector = createZendeskConnector(configFor(), { log });
-    expect((await connector.groupsOf({ id: '1102', displayName: 'Alice' })).sort()).to.deep.equal(['Support', 'credential-approvers']);
+    expect((await connector.groupsOf({ id: '1102', displayName: 'Alice' })).sort()).to.deep.equal([
+      'Support',
+      'credential-approvers',
+    ]);
     await connector.groupsOf({ id: '1102', displayName: 'Alice' });
     expect(fake.requests.filter((r) => r.path.includes('group_memberships'))).to.have.length(1);
-    const configured = createZendeskConnector(configFor({ groupMembers: { 'credential-approvers': ['olga@example.com'] } }), { log });
-    expect(await configured.groupsOf({ id: '1105', displayName: 'Olga', email: 'olga@example.com' })).to.deep.equal(['credential-approvers']);
+    const configured = createZendeskConnector(
+      configFor({ groupMembers: { 'credential-approvers': ['olga@example.com'] } }),
+      { log },
+    );
+    expect(await configured.groupsOf({ id: '1105', displayName: 'Olga', email: 'olga@example.com' })).to.deep.equal([
+      'credential-approvers',
+    ]);
   });
 });

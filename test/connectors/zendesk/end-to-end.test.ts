@@ -10,7 +10,13 @@ import { eventually } from '../../helpers/harness';
 import type { FakeZendeskOptions } from '../../fakes/zendesk/types';
 
 const FIXTURES = join(__dirname, '../../fixtures/zendesk');
-const FACTS = { 'Target systems': 'reporting-db', Account: 'svc_reports', Access: 'read-only', Justification: 'monthly report run', Duration: '1h' };
+const FACTS = {
+  'Target systems': 'reporting-db',
+  Account: 'svc_reports',
+  Access: 'read-only',
+  Justification: 'monthly report run',
+  Duration: '1h',
+};
 
 describe('zendesk end to end (credgate over HTTP against the fake)', function () {
   this.timeout(30_000);
@@ -31,11 +37,15 @@ describe('zendesk end to end (credgate over HTTP against the fake)', function ()
 
   it('answers 2xx to both real example payloads (signed with our secret and a fresh timestamp)', async () => {
     await boot();
-    const prismatic = JSON.parse(readFileSync(join(FIXTURES, 'event-webhook.ticket.created.prismatic-example.json'), 'utf8')) as { rawBody: string };
+    const prismatic = JSON.parse(
+      readFileSync(join(FIXTURES, 'event-webhook.ticket.created.prismatic-example.json'), 'utf8'),
+    ) as { rawBody: string };
     const created = await fake.deliverRaw(Buffer.from(prismatic.rawBody));
     expect(created?.status).to.equal(202);
     expect(JSON.parse(created!.body)).to.deep.equal({ status: 'accepted', deliveryId: '01HNXXXX-CTEXAMPLE' });
-    const userEvent = await fake.deliverRaw(readFileSync(join(FIXTURES, 'event-webhook.user.active_changed.docs-example.json')));
+    const userEvent = await fake.deliverRaw(
+      readFileSync(join(FIXTURES, 'event-webhook.user.active_changed.docs-example.json')),
+    );
     expect(userEvent?.status).to.equal(202);
     expect(JSON.parse(userEvent!.body).status).to.equal('ignored');
     await sut.settle();
@@ -78,13 +88,20 @@ describe('zendesk end to end (credgate over HTTP against the fake)', function ()
     expect(delivery?.status).to.equal(202);
     await eventually(() => expect(vendor.position(ticket)).to.equal('granted'));
     const limited = fake.requests.findIndex((r) => r.status === 429);
-    expect(fake.requests[limited + 1].at - fake.requests[limited].at, 'the retry waited for Retry-After').to.be.at.least(950);
+    expect(
+      fake.requests[limited + 1].at - fake.requests[limited].at,
+      'the retry waited for Retry-After',
+    ).to.be.at.least(950);
     await sut.settle();
   });
 
   it('keeps requester text inert in its HTML notes and posts them privately', async () => {
     const vendor = await boot();
-    const { ticket } = await vendor.fileRequest('requester', 'Access <img src=x onerror=alert(1)>', { ...FACTS, Account: 'svc_<script>alert(1)</script>', Justification: '<a href="https://evil.example">click</a>' });
+    const { ticket } = await vendor.fileRequest('requester', 'Access <img src=x onerror=alert(1)>', {
+      ...FACTS,
+      Account: 'svc_<script>alert(1)</script>',
+      Justification: '<a href="https://evil.example">click</a>',
+    });
     await eventually(() => expect(vendor.position(ticket)).to.equal('pending-approval'));
     await sut.settle();
     const ours = fake.comments(Number(ticket)).filter((c) => c.authorId === 900);
@@ -102,7 +119,9 @@ describe('zendesk end to end (credgate over HTTP against the fake)', function ()
     const { ticket } = await vendor.fileRequest('requester', 'Access to the reporting database', FACTS);
     await eventually(() => expect(vendor.position(ticket)).to.equal('pending-approval'));
     await vendor.approve('requester', ticket);
-    await eventually(() => expect(vendor.comments(ticket).some((c) => c.includes('nobody approves their own request'))).to.equal(true));
+    await eventually(() =>
+      expect(vendor.comments(ticket).some((c) => c.includes('nobody approves their own request'))).to.equal(true),
+    );
     await sut.settle();
     const ours = fake.comments(Number(ticket)).filter((c) => c.authorId === 900);
     expect(ours.find((c) => c.plain.includes('Credential request cg-'))?.public).to.equal(true);
@@ -116,13 +135,17 @@ describe('zendesk end to end (credgate over HTTP against the fake)', function ()
     expect(delivery?.status).to.equal(202);
     await eventually(() => expect(vendor.position(ticket)).to.equal('pending-approval'));
     await vendor.approve('requester', ticket);
-    await eventually(() => expect(vendor.comments(ticket).some((c) => c.includes('nobody approves their own request'))).to.equal(true));
+    await eventually(() =>
+      expect(vendor.comments(ticket).some((c) => c.includes('nobody approves their own request'))).to.equal(true),
+    );
     await sut.settle();
     await fake.idle();
     expect(fake.fieldValue(Number(ticket), APPROVAL_FIELD)).to.equal('cg_pending_approval');
     const echoes = fake.deliveries.filter((d) => (d.payload as { actor_id?: string }).actor_id === '900');
     expect(echoes.length).to.be.greaterThan(0);
-    expect(echoes.every((d) => d.status === 202 && JSON.parse(d.body).reason === 'caused by credgate itself')).to.equal(true);
+    expect(echoes.every((d) => d.status === 202 && JSON.parse(d.body).reason === 'caused by credgate itself')).to.equal(
+      true,
+    );
   });
 
   it('revokes access when the ticket is solved while access is granted', async () => {

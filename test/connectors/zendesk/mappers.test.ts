@@ -2,7 +2,14 @@ import { expect } from 'chai';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import {
-  commentMentions, htmlToText, parseWebhook, positionOf, snapshotFromPayload, toSnapshot, toStatusChanges, valueFor,
+  commentMentions,
+  htmlToText,
+  parseWebhook,
+  positionOf,
+  snapshotFromPayload,
+  toSnapshot,
+  toStatusChanges,
+  valueFor,
 } from '../../../connectors/zendesk/mappers';
 import { zendeskConfigSchema } from '../../../connectors/zendesk/schema';
 import type { ZendeskAudit, ZendeskTicket, ZendeskUser } from '../../../connectors/zendesk/types';
@@ -16,47 +23,86 @@ const users = new Map<string, ZendeskUser>([
   ['900', { id: 900, name: 'credgate' }],
 ]);
 const raw = (o: unknown) => Buffer.from(JSON.stringify(o));
-const prismatic = JSON.parse(readFileSync(join(FIXTURES, 'event-webhook.ticket.created.prismatic-example.json'), 'utf8')) as { rawBody: string };
+const prismatic = JSON.parse(
+  readFileSync(join(FIXTURES, 'event-webhook.ticket.created.prismatic-example.json'), 'utf8'),
+) as { rawBody: string };
 
 describe('zendesk mappers', () => {
   describe('parseWebhook', () => {
     it('reads the ticket of a real ticket.created event (Prismatic example), keyed by the event id', () => {
       const parsed = parseWebhook(Buffer.from(prismatic.rawBody), '8350205582', null, config);
-      expect(parsed).to.deep.equal({ deliveryId: '01HNXXXX-CTEXAMPLE', tickets: [{ connector: 'zendesk', id: '35436', key: '#35436' }] });
+      expect(parsed).to.deep.equal({
+        deliveryId: '01HNXXXX-CTEXAMPLE',
+        tickets: [{ connector: 'zendesk', id: '35436', key: '#35436' }],
+      });
     });
 
     it('acknowledges and ignores a non-ticket event (the docs example user.active_changed)', () => {
-      const parsed = parseWebhook(readFileSync(join(FIXTURES, 'event-webhook.user.active_changed.docs-example.json')), undefined, null, config);
+      const parsed = parseWebhook(
+        readFileSync(join(FIXTURES, 'event-webhook.user.active_changed.docs-example.json')),
+        undefined,
+        null,
+        config,
+      );
       expect(parsed.tickets).to.deep.equal([]);
       expect(parsed.ignored).to.equal('event zen:event-type:user.active_changed is not handled');
       expect(parsed.deliveryId).to.equal('2b24ef10-19d4-4740-93cf-8f98ec4776c0');
     });
 
     it('ignores ticket events credgate does not need, events by its own account, and forms it does not serve', () => {
-      const event = (type: string, detail: Record<string, unknown>) => raw({ type: `zen:event-type:ticket.${type}`, id: 'e1', subject: 'zen:ticket:7', detail: { id: '7', ...detail } });
+      const event = (type: string, detail: Record<string, unknown>) =>
+        raw({
+          type: `zen:event-type:ticket.${type}`,
+          id: 'e1',
+          subject: 'zen:ticket:7',
+          detail: { id: '7', ...detail },
+        });
       expect(parseWebhook(event('priority_changed', {}), undefined, null, config).ignored).to.match(/not handled/);
-      expect(parseWebhook(event('custom_field_changed', { actor_id: '900' }), undefined, '900', config).ignored).to.equal('caused by credgate itself');
+      expect(
+        parseWebhook(event('custom_field_changed', { actor_id: '900' }), undefined, '900', config).ignored,
+      ).to.equal('caused by credgate itself');
       const scoped = zendeskConfigSchema.parse({ approvalField: '4001', ticketForms: [3001] });
-      expect(parseWebhook(event('created', { form_id: '3002' }), undefined, null, scoped).ignored).to.equal('ticket form 3002 is not configured');
+      expect(parseWebhook(event('created', { form_id: '3002' }), undefined, null, scoped).ignored).to.equal(
+        'ticket form 3002 is not configured',
+      );
       expect(parseWebhook(event('created', { form_id: '3001' }), undefined, null, scoped).tickets[0].id).to.equal('7');
     });
 
-    it('reads the documented trigger body, keyed by the invocation id, and ignores credgate\'s own updates', () => {
+    it("reads the documented trigger body, keyed by the invocation id, and ignores credgate's own updates", () => {
       const body = raw({ ticket_id: '42', actor_id: '1102', updated_at: 'November 25, 2026 10:00' });
-      expect(parseWebhook(body, '8350205582', '900', config)).to.deep.equal({ deliveryId: '8350205582', tickets: [{ connector: 'zendesk', id: '42', key: '#42' }] });
-      expect(parseWebhook(raw({ ticket: { id: 42 } }), undefined, null, config).deliveryId).to.match(/^sha256:[0-9a-f]{64}$/);
-      expect(parseWebhook(raw({ ticket_id: '42', actor_id: '900' }), 'i', '900', config).ignored).to.equal('caused by credgate itself');
+      expect(parseWebhook(body, '8350205582', '900', config)).to.deep.equal({
+        deliveryId: '8350205582',
+        tickets: [{ connector: 'zendesk', id: '42', key: '#42' }],
+      });
+      expect(parseWebhook(raw({ ticket: { id: 42 } }), undefined, null, config).deliveryId).to.match(
+        /^sha256:[0-9a-f]{64}$/,
+      );
+      expect(parseWebhook(raw({ ticket_id: '42', actor_id: '900' }), 'i', '900', config).ignored).to.equal(
+        'caused by credgate itself',
+      );
     });
 
     it('refuses bodies it cannot read with bad-input, never a 500', () => {
-      for (const body of [Buffer.from('not json'), raw([1, 2]), raw({ ticket_id: { toString: 1 } }), raw({ hello: 'world' }), raw({ type: 'zen:event-type:ticket.created', id: 'x', detail: {} })]) {
-        expect(() => parseWebhook(body, undefined, null, config)).to.throw(CredgateError).with.property('kind', 'bad-input');
+      for (const body of [
+        Buffer.from('not json'),
+        raw([1, 2]),
+        raw({ ticket_id: { toString: 1 } }),
+        raw({ hello: 'world' }),
+        raw({ type: 'zen:event-type:ticket.created', id: 'x', detail: {} }),
+      ]) {
+        expect(() => parseWebhook(body, undefined, null, config))
+          .to.throw(CredgateError)
+          .with.property('kind', 'bad-input');
       }
     });
   });
 
   describe('positions', () => {
-    const ticket = (status: string, approval: string | null): ZendeskTicket => ({ id: 1, status, custom_fields: [{ id: 4001, value: approval }] });
+    const ticket = (status: string, approval: string | null): ZendeskTicket => ({
+      id: 1,
+      status,
+      custom_fields: [{ id: 4001, value: approval }],
+    });
 
     it('reads the approval field, and a closing Zendesk status wins over it', () => {
       expect(positionOf(ticket('open', 'cg_pending_approval'), config)).to.equal('pending-approval');
@@ -79,7 +125,13 @@ describe('zendesk mappers', () => {
         created_at: '2026-11-25T10:05:00Z',
         events: [
           { id: 201, type: 'Change', field_name: '4001', value: 'cg_approved', previous_value: 'cg_pending_approval' },
-          { id: 202, type: 'Change', field_name: 'tags', value: ['cg_approved'], previous_value: ['cg_pending_approval'] },
+          {
+            id: 202,
+            type: 'Change',
+            field_name: 'tags',
+            value: ['cg_approved'],
+            previous_value: ['cg_pending_approval'],
+          },
           { id: 203, type: 'Notification', body: 'x' },
         ],
       },
@@ -92,12 +144,31 @@ describe('zendesk mappers', () => {
           { id: 102, type: 'Comment', body: 'Target systems: db' },
         ],
       },
-      { id: 30, author_id: 900, created_at: '2026-11-25T10:06:00Z', events: [{ id: 301, type: 'Change', field_name: '4001', value: 'cg_granted', previous_value: 'cg_approved' }] },
-      { id: 40, author_id: 1101, created_at: '2026-11-25T10:07:00Z', events: [{ id: 401, type: 'Change', field_name: 'status', value: 'solved', previous_value: 'open' }] },
+      {
+        id: 30,
+        author_id: 900,
+        created_at: '2026-11-25T10:06:00Z',
+        events: [{ id: 301, type: 'Change', field_name: '4001', value: 'cg_granted', previous_value: 'cg_approved' }],
+      },
+      {
+        id: 40,
+        author_id: 1101,
+        created_at: '2026-11-25T10:07:00Z',
+        events: [{ id: 401, type: 'Change', field_name: 'status', value: 'solved', previous_value: 'open' }],
+      },
     ];
 
-    it('reads approval-field and status changes, oldest first, with option names, actors and credgate\'s own marked', () => {
-      const changes = toStatusChanges(audits, users, '900', config, new Map([['cg_approved', 'Approved'], ['cg_pending_approval', 'Pending approval']]));
+    it("reads approval-field and status changes, oldest first, with option names, actors and credgate's own marked", () => {
+      const changes = toStatusChanges(
+        audits,
+        users,
+        '900',
+        config,
+        new Map([
+          ['cg_approved', 'Approved'],
+          ['cg_pending_approval', 'Pending approval'],
+        ]),
+      );
       expect(changes.map((c) => [c.id, c.position, c.to, c.actor.id, c.bySelf])).to.deep.equal([
         ['10:101', 'other', 'new', '1101', false],
         ['20:201', 'approved', 'Approved', '1102', false],
@@ -109,7 +180,20 @@ describe('zendesk mappers', () => {
     });
 
     it('names a user the API did not return by id, and skips audits without an author', () => {
-      const changes = toStatusChanges([{ id: 1, author_id: 555, created_at: '2026-11-25T10:00:00Z', events: [{ id: 2, type: 'Change', field_name: '4001', value: 'cg_declined' }] }, { id: 3, created_at: '2026-11-25T10:00:00Z', events: [] }], users, null, config);
+      const changes = toStatusChanges(
+        [
+          {
+            id: 1,
+            author_id: 555,
+            created_at: '2026-11-25T10:00:00Z',
+            events: [{ id: 2, type: 'Change', field_name: '4001', value: 'cg_declined' }],
+          },
+          { id: 3, created_at: '2026-11-25T10:00:00Z', events: [] },
+        ],
+        users,
+        null,
+        config,
+      );
       expect(changes).to.have.length(1);
       expect(changes[0].actor.displayName).to.equal('Zendesk user 555');
       expect(changes[0].position).to.equal('declined');
@@ -128,11 +212,17 @@ describe('zendesk mappers', () => {
         ticket_form_id: 3001,
         group_id: 20001,
         tags: ['cg_pending_approval', 'vip'],
-        custom_fields: [{ id: 4001, value: 'cg_pending_approval' }, { id: 4002, value: 'reporting-db' }],
+        custom_fields: [
+          { id: 4001, value: 'cg_pending_approval' },
+          { id: 4002, value: 'reporting-db' },
+        ],
       };
       const snap = toSnapshot(
         ticket,
-        [{ id: 1, author_id: 1101, body: 'Account: svc_reports', created_at: '2026-11-25T10:00:00Z' }, { id: 2, author_id: 1101, html_body: '<p>Duration: 2h</p>', created_at: '2026-11-25T10:01:00Z' }],
+        [
+          { id: 1, author_id: 1101, body: 'Account: svc_reports', created_at: '2026-11-25T10:00:00Z' },
+          { id: 2, author_id: 1101, html_body: '<p>Duration: 2h</p>', created_at: '2026-11-25T10:01:00Z' },
+        ],
         { users, formName: 'Credential request', groupName: 'Support', baseUrl: 'https://acme.zendesk.com' },
         config,
       );
@@ -155,14 +245,23 @@ describe('zendesk mappers', () => {
       const snap = snapshotFromPayload(JSON.parse(prismatic.rawBody), config);
       expect(snap?.ref.id).to.equal('35436');
       expect(snap?.position).to.equal('other');
-      expect(snapshotFromPayload(JSON.parse(readFileSync(join(FIXTURES, 'event-webhook.user.active_changed.docs-example.json'), 'utf8')), config)).to.equal(null);
+      expect(
+        snapshotFromPayload(
+          JSON.parse(readFileSync(join(FIXTURES, 'event-webhook.user.active_changed.docs-example.json'), 'utf8')),
+          config,
+        ),
+      ).to.equal(null);
       expect(snapshotFromPayload({ hello: 1 }, config)).to.equal(null);
     });
   });
 
   describe('comment text', () => {
     it('flattens HTML and decodes entities, so a marker is found however it was escaped', () => {
-      expect(htmlToText('<h4>Credential request cg-1</h4>\n<ul><li><strong>Account:</strong> svc&#95;x &#60;b&#62;</li></ul><p>ref cg-1/3</p>')).to.equal('Credential request cg-1\n\n- Account: svc_x <b>\n\nref cg-1/3');
+      expect(
+        htmlToText(
+          '<h4>Credential request cg-1</h4>\n<ul><li><strong>Account:</strong> svc&#95;x &#60;b&#62;</li></ul><p>ref cg-1/3</p>',
+        ),
+      ).to.equal('Credential request cg-1\n\n- Account: svc_x <b>\n\nref cg-1/3');
       expect(commentMentions({ id: 1, html_body: '<p>ref cg&#45;1&#47;3</p>' }, 'cg-1/3')).to.equal(true);
       expect(commentMentions({ id: 1, body: 'ref cg-1/4' }, 'cg-1/3')).to.equal(false);
     });

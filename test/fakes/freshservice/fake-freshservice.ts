@@ -27,8 +27,13 @@ export class FakeFreshservice extends LoopbackFake<WebhookTarget> {
   constructor(private readonly options: FakeFreshserviceOptions) {
     super();
     this.state = new FreshserviceState(options);
-    this.sender = new WebhookSender(() => this.webhookTarget, options.webhookHeader ?? 'X-Credgate-Token', options.webhookSecret);
-    if (!this.state.user(options.credgateAgentId)?.agent) throw new FakeSetupError('FakeFreshservice: credgateAgentId must be an agent');
+    this.sender = new WebhookSender(
+      () => this.webhookTarget,
+      options.webhookHeader ?? 'X-Credgate-Token',
+      options.webhookSecret,
+    );
+    if (!this.state.user(options.credgateAgentId)?.agent)
+      throw new FakeSetupError('FakeFreshservice: credgateAgentId must be an agent');
   }
 
   // ---- lifecycle (start, stop, baseUrl, setWebhook, idle: LoopbackFake) ----------------------
@@ -40,7 +45,10 @@ export class FakeFreshservice extends LoopbackFake<WebhookTarget> {
   // ---- control API (the people's side) --------------------------------------------------------
 
   /** A person raises a ticket (description in HTML, as the portal stores it). */
-  async createTicket(as: number, input: { subject: string; description: string; type?: string; category?: string | null }): Promise<{ id: number; delivery?: Delivery }> {
+  async createTicket(
+    as: number,
+    input: { subject: string; description: string; type?: string; category?: string | null },
+  ): Promise<{ id: number; delivery?: Delivery }> {
     const m = this.state.createTicket(as, input);
     const delivery = await this.deliverMutation(m);
     return { id: m.ticketId, ...(delivery ? { delivery } : {}) };
@@ -48,7 +56,8 @@ export class FakeFreshservice extends LoopbackFake<WebhookTarget> {
 
   /** An agent changes the status in the ticket view. */
   async setStatusAs(as: number, id: number, status: number): Promise<Delivery | undefined> {
-    if (!this.state.requireUser(as).agent) throw new FakeSetupError(`FakeFreshservice: user ${as} is no agent and cannot change a status`);
+    if (!this.state.requireUser(as).agent)
+      throw new FakeSetupError(`FakeFreshservice: user ${as} is no agent and cannot change a status`);
     if (this.state.statuses[status] === undefined) throw new FakeSetupError(`FakeFreshservice: no status ${status}`);
     const m = this.state.setStatus(as, this.state.requireTicket(id), status);
     return m ? this.deliverMutation(m) : undefined;
@@ -82,7 +91,9 @@ export class FakeFreshservice extends LoopbackFake<WebhookTarget> {
 
   /** Notes and replies on a ticket, oldest first, bodies as stored (HTML). */
   conversations(id: number): { userId: number; body: string; private: boolean }[] {
-    return this.state.conversations.filter((c) => c.ticket_id === id).map((c) => ({ userId: c.user_id, body: c.body, private: c.private }));
+    return this.state.conversations
+      .filter((c) => c.ticket_id === id)
+      .map((c) => ({ userId: c.user_id, body: c.body, private: c.private }));
   }
 
   activities(id: number) {
@@ -123,29 +134,52 @@ export class FakeFreshservice extends LoopbackFake<WebhookTarget> {
 
     const failure = this.failures.shift();
     if (failure) {
-      return reply({ status: failure.status, headers: failure.headers, body: failure.status === 429 ? { message: 'You have exceeded the limit of requests per minute' } : { message: `Fake failure (HTTP ${failure.status})` } });
+      return reply({
+        status: failure.status,
+        headers: failure.headers,
+        body:
+          failure.status === 429
+            ? { message: 'You have exceeded the limit of requests per minute' }
+            : { message: `Fake failure (HTTP ${failure.status})` },
+      });
     }
     // Basic auth: the API key as user name and "X" as password (https://api.freshservice.com/#authentication).
     if (req.headers.authorization !== `Basic ${Buffer.from(`${this.options.apiKey}:X`).toString('base64')}`) {
-      return reply({ status: 401, body: { code: 'invalid_credentials', message: 'You have to be logged in to perform this action.' } });
+      return reply({
+        status: 401,
+        body: { code: 'invalid_credentials', message: 'You have to be logged in to perform this action.' },
+      });
     }
     const emitted: Mutation[] = [];
     let result: ApiResult;
     try {
       result = handleRequest(
-        { method: req.method, path: url.pathname, query, body, hasBody: Boolean(raw), contentType: String(req.headers['content-type'] ?? ''), baseUrl: this.baseUrl, agentId: this.options.credgateAgentId },
+        {
+          method: req.method,
+          path: url.pathname,
+          query,
+          body,
+          hasBody: Boolean(raw),
+          contentType: String(req.headers['content-type'] ?? ''),
+          baseUrl: this.baseUrl,
+          agentId: this.options.credgateAgentId,
+        },
         this.state,
         { violation: (m) => this.violations.push(m), emit: (m) => emitted.push(m) },
       );
     } catch (error) {
-      this.violations.push(`FAKE BUG on ${req.method} ${url.pathname}: ${error instanceof Error ? error.stack ?? error.message : String(error)}`);
+      this.violations.push(
+        `FAKE BUG on ${req.method} ${url.pathname}: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`,
+      );
       result = { status: 500, body: { message: 'Internal error (fake)' } };
     }
     reply(result);
     if (this.options.echoOwnEvents && emitted.length) {
       const p = (async () => {
         for (const m of emitted) await this.deliverMutation(m);
-      })().catch((e: unknown) => this.violations.push(`FAKE BUG delivering echo webhook: ${e instanceof Error ? e.message : String(e)}`));
+      })().catch((e: unknown) =>
+        this.violations.push(`FAKE BUG delivering echo webhook: ${e instanceof Error ? e.message : String(e)}`),
+      );
       this.trackDelivery(p);
     }
   }

@@ -6,8 +6,16 @@ export class FakeSetupError extends Error {}
 export const fsNow = (d = new Date()) => d.toISOString().replace(/\.\d{3}Z$/, 'Z');
 
 const DEFAULT_STATUSES: Record<number, string> = {
-  2: 'Open', 3: 'Pending', 4: 'Resolved', 5: 'Closed',
-  6: 'Waiting for requester', 7: 'Pending approval', 8: 'Approved', 9: 'Declined', 10: 'Access granted', 11: 'Access revoked',
+  2: 'Open',
+  3: 'Pending',
+  4: 'Resolved',
+  5: 'Closed',
+  6: 'Waiting for requester',
+  7: 'Pending approval',
+  8: 'Approved',
+  9: 'Declined',
+  10: 'Access granted',
+  11: 'Access revoked',
 };
 
 /** What changed, for the workflow's webhook. */
@@ -59,11 +67,19 @@ export class FreshserviceState {
 
   private activity(ticketId: number, by: number, content: string): void {
     const list = this.activities.get(ticketId) ?? [];
-    list.unshift({ actor: { id: by, name: this.requireUser(by).name }, content, sub_contents: [], created_at: fsNow() });
+    list.unshift({
+      actor: { id: by, name: this.requireUser(by).name },
+      content,
+      sub_contents: [],
+      created_at: fsNow(),
+    });
     this.activities.set(ticketId, list);
   }
 
-  createTicket(by: number, input: { subject: string; description: string; type?: string; category?: string | null }): Mutation {
+  createTicket(
+    by: number,
+    input: { subject: string; description: string; type?: string; category?: string | null },
+  ): Mutation {
     const requester = this.requireUser(by);
     const now = fsNow();
     const id = this.nextTicket++;
@@ -72,7 +88,10 @@ export class FreshserviceState {
       subject: input.subject,
       description: input.description,
       // Freshservice's plain-text copy joins the HTML's lines with spaces.
-      description_text: input.description.replace(/<[^>]*>/g, ' ').replace(/\s+/g, ' ').trim(),
+      description_text: input.description
+        .replace(/<[^>]*>/g, ' ')
+        .replace(/\s+/g, ' ')
+        .trim(),
       status: 2,
       priority: 1,
       source: 2,
@@ -104,7 +123,10 @@ export class FreshserviceState {
       ticket_id: ticket.id,
       user_id: by,
       body,
-      body_text: body.replace(/<[^>]*>/g, ' ').replace(/\s+/g, ' ').trim(),
+      body_text: body
+        .replace(/<[^>]*>/g, ' ')
+        .replace(/\s+/g, ' ')
+        .trim(),
       private: isPrivate,
       incoming,
       created_at: now,

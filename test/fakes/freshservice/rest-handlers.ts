@@ -30,13 +30,49 @@ export const validationError = (errors: { field: string; message: string; code: 
   body: { description: 'Validation failed', errors },
 });
 
-const TICKET_INCLUDES = ['conversations', 'requester', 'requested_for', 'stats', 'problem', 'assets', 'change', 'related_tickets', 'department', 'feedback', 'tags'];
+const TICKET_INCLUDES = [
+  'conversations',
+  'requester',
+  'requested_for',
+  'stats',
+  'problem',
+  'assets',
+  'change',
+  'related_tickets',
+  'department',
+  'feedback',
+  'tags',
+];
 const NOTE_FIELDS = ['body', 'private', 'incoming', 'notify_emails', 'user_id', 'attachments'];
-const TICKET_UPDATE_FIELDS = ['status', 'priority', 'subject', 'description', 'group_id', 'responder_id', 'category', 'sub_category', 'item_category', 'custom_fields', 'tags', 'urgency', 'impact', 'type', 'due_by', 'fr_due_by', 'department_id', 'source', 'email', 'requester_id'];
+const TICKET_UPDATE_FIELDS = [
+  'status',
+  'priority',
+  'subject',
+  'description',
+  'group_id',
+  'responder_id',
+  'category',
+  'sub_category',
+  'item_category',
+  'custom_fields',
+  'tags',
+  'urgency',
+  'impact',
+  'type',
+  'due_by',
+  'fr_due_by',
+  'department_id',
+  'source',
+  'email',
+  'requester_id',
+];
 
 type Handler = (req: ApiRequest, params: string[], state: FreshserviceState, ctx: ApiContext) => ApiResult;
 
-const notFound: ApiResult = { status: 404, body: { code: 'not_found', message: 'The requested resource was not found' } };
+const notFound: ApiResult = {
+  status: 404,
+  body: { code: 'not_found', message: 'The requested resource was not found' },
+};
 
 function ticketJson(state: FreshserviceState, t: FsTicketRow, include: string[]): Record<string, unknown> {
   const requester = state.user(t.requester_id);
@@ -45,20 +81,39 @@ function ticketJson(state: FreshserviceState, t: FsTicketRow, include: string[])
     deleted: false,
     spam: false,
     requested_for_id: t.requester_id,
-    ...(include.includes('requester') && requester ? { requester: { id: requester.id, name: requester.name, email: requester.email, mobile: null, phone: null } } : {}),
-    ...(include.includes('conversations') ? { conversations: state.conversations.filter((c) => c.ticket_id === t.id).map(conversationJson) } : {}),
+    ...(include.includes('requester') && requester
+      ? { requester: { id: requester.id, name: requester.name, email: requester.email, mobile: null, phone: null } }
+      : {}),
+    ...(include.includes('conversations')
+      ? { conversations: state.conversations.filter((c) => c.ticket_id === t.id).map(conversationJson) }
+      : {}),
   };
 }
 
-const conversationJson = (c: FsConversationRow) => ({ ...c, to_emails: [], from_email: null, cc_emails: [], bcc_emails: [], support_email: null, source: c.private ? 2 : 0, attachments: [] });
+const conversationJson = (c: FsConversationRow) => ({
+  ...c,
+  to_emails: [],
+  from_email: null,
+  cc_emails: [],
+  bcc_emails: [],
+  support_email: null,
+  source: c.private ? 2 : 0,
+  attachments: [],
+});
 
 /** Checks page/per_page as Freshservice does (per_page 1..100). */
 function paging(req: ApiRequest, ctx: ApiContext, maxPerPage = 100): { page: number; perPage: number } | ApiResult {
   const page = req.query.page === undefined ? 1 : Number(req.query.page);
   const perPage = req.query.per_page === undefined ? 30 : Number(req.query.per_page);
   const errors = [];
-  if (!Number.isInteger(page) || page < 1) errors.push({ field: 'page', message: 'It should be a Positive Number', code: 'invalid_value' });
-  if (!Number.isInteger(perPage) || perPage < 1 || perPage > maxPerPage) errors.push({ field: 'per_page', message: `It should be a Positive Number less than or equal to ${maxPerPage}`, code: 'invalid_value' });
+  if (!Number.isInteger(page) || page < 1)
+    errors.push({ field: 'page', message: 'It should be a Positive Number', code: 'invalid_value' });
+  if (!Number.isInteger(perPage) || perPage < 1 || perPage > maxPerPage)
+    errors.push({
+      field: 'per_page',
+      message: `It should be a Positive Number less than or equal to ${maxPerPage}`,
+      code: 'invalid_value',
+    });
   if (errors.length) {
     ctx.violation(`${req.method} ${req.path}: ${errors.map((e) => `${e.field}: ${e.message}`).join('; ')}`);
     return validationError(errors);
@@ -66,17 +121,26 @@ function paging(req: ApiRequest, ctx: ApiContext, maxPerPage = 100): { page: num
   return { page, perPage };
 }
 
-function page<T>(req: ApiRequest, items: T[], p: { page: number; perPage: number }): { slice: T[]; headers: Record<string, string> } {
+function page<T>(
+  req: ApiRequest,
+  items: T[],
+  p: { page: number; perPage: number },
+): { slice: T[]; headers: Record<string, string> } {
   const slice = items.slice((p.page - 1) * p.perPage, p.page * p.perPage);
   const more = p.page * p.perPage < items.length;
-  return { slice, headers: more ? { Link: `<${req.baseUrl}${req.path}?page=${p.page + 1}&per_page=${p.perPage}>; rel="next"` } : {} };
+  return {
+    slice,
+    headers: more ? { Link: `<${req.baseUrl}${req.path}?page=${p.page + 1}&per_page=${p.perPage}>; rel="next"` } : {},
+  };
 }
 
 function unexpectedParams(req: ApiRequest, ctx: ApiContext, allowed: string[]): ApiResult | null {
   const bad = Object.keys(req.query).filter((k) => !allowed.includes(k));
   if (!bad.length) return null;
   ctx.violation(`${req.method} ${req.path}: unexpected query parameter(s) ${bad.join(', ')}`);
-  return validationError(bad.map((field) => ({ field, message: 'Unexpected/invalid field in request', code: 'invalid_field' })));
+  return validationError(
+    bad.map((field) => ({ field, message: 'Unexpected/invalid field in request', code: 'invalid_field' })),
+  );
 }
 
 const ticketOf = (state: FreshserviceState, id: string) => state.tickets.get(Number(id));
@@ -88,7 +152,13 @@ const getTicket: Handler = (req, [id], state, ctx) => {
   const unknown = include.filter((i) => !TICKET_INCLUDES.includes(i));
   if (unknown.length) {
     ctx.violation(`GET ${req.path}: include=${unknown.join(',')} is not one of ${TICKET_INCLUDES.join(', ')}`);
-    return validationError([{ field: 'include', message: `It should be one of these values: '${TICKET_INCLUDES.join(',')}'`, code: 'invalid_value' }]);
+    return validationError([
+      {
+        field: 'include',
+        message: `It should be one of these values: '${TICKET_INCLUDES.join(',')}'`,
+        code: 'invalid_value',
+      },
+    ]);
   }
   const t = ticketOf(state, id);
   return t ? { status: 200, body: { ticket: ticketJson(state, t, include) } } : notFound;
@@ -99,9 +169,15 @@ const updateTicket: Handler = (req, [id], state, ctx) => {
   if (!t) return notFound;
   const body = req.body as Record<string, unknown>;
   const errors: { field: string; message: string; code: string }[] = [];
-  for (const field of Object.keys(body)) if (!TICKET_UPDATE_FIELDS.includes(field)) errors.push({ field, message: 'Unexpected/invalid field in request', code: 'invalid_field' });
+  for (const field of Object.keys(body))
+    if (!TICKET_UPDATE_FIELDS.includes(field))
+      errors.push({ field, message: 'Unexpected/invalid field in request', code: 'invalid_field' });
   if ('status' in body && !(typeof body.status === 'number' && state.statuses[body.status] !== undefined)) {
-    errors.push({ field: 'status', message: `It should be one of these values: '${Object.keys(state.statuses).join(',')}'`, code: 'invalid_value' });
+    errors.push({
+      field: 'status',
+      message: `It should be one of these values: '${Object.keys(state.statuses).join(',')}'`,
+      code: 'invalid_value',
+    });
   }
   if (errors.length) {
     ctx.violation(`PUT ${req.path}: ${errors.map((e) => `${e.field}: ${e.message}`).join('; ')}`);
@@ -130,9 +206,13 @@ const createNote: Handler = (req, [id], state, ctx) => {
   if (!t) return notFound;
   const body = req.body as Record<string, unknown>;
   const errors: { field: string; message: string; code: string }[] = [];
-  for (const field of Object.keys(body)) if (!NOTE_FIELDS.includes(field)) errors.push({ field, message: 'Unexpected/invalid field in request', code: 'invalid_field' });
-  if (typeof body.body !== 'string' || !body.body.trim()) errors.push({ field: 'body', message: 'It should be a/an String', code: 'missing_field' });
-  if ('private' in body && typeof body.private !== 'boolean') errors.push({ field: 'private', message: 'It should be a/an Boolean', code: 'datatype_mismatch' });
+  for (const field of Object.keys(body))
+    if (!NOTE_FIELDS.includes(field))
+      errors.push({ field, message: 'Unexpected/invalid field in request', code: 'invalid_field' });
+  if (typeof body.body !== 'string' || !body.body.trim())
+    errors.push({ field: 'body', message: 'It should be a/an String', code: 'missing_field' });
+  if ('private' in body && typeof body.private !== 'boolean')
+    errors.push({ field: 'private', message: 'It should be a/an Boolean', code: 'datatype_mismatch' });
   if (errors.length) {
     ctx.violation(`POST ${req.path}: ${errors.map((e) => `${e.field}: ${e.message}`).join('; ')}`);
     return validationError(errors);
@@ -155,7 +235,16 @@ const agentJson = (state: FreshserviceState, id: number) => {
   if (!u?.agent) return null;
   const [first, ...last] = u.name.split(' ');
   const groups = state.groups.filter((g) => g.members.includes(id)).map((g) => g.id);
-  return { id: u.id, first_name: first, last_name: last.join(' ') || null, email: u.email, active: true, occasional: false, member_of: groups, observer_of: [] };
+  return {
+    id: u.id,
+    first_name: first,
+    last_name: last.join(' ') || null,
+    email: u.email,
+    active: true,
+    occasional: false,
+    member_of: groups,
+    observer_of: [],
+  };
 };
 
 const getAgent: Handler = (req, [id], state, ctx) => {
@@ -168,7 +257,9 @@ const getAgent: Handler = (req, [id], state, ctx) => {
 const listAgents: Handler = (req, _p, state, ctx) => {
   const bad = unexpectedParams(req, ctx, ['email', 'page', 'per_page', 'active', 'state']);
   if (bad) return bad;
-  const agents = state.options.users.filter((u) => u.agent && (!req.query.email || u.email.toLowerCase() === req.query.email.toLowerCase()));
+  const agents = state.options.users.filter(
+    (u) => u.agent && (!req.query.email || u.email.toLowerCase() === req.query.email.toLowerCase()),
+  );
   return { status: 200, body: { agents: agents.map((u) => agentJson(state, u.id)) } };
 };
 
@@ -178,7 +269,11 @@ const listGroups: Handler = (req, _p, state, ctx) => {
   const p = paging(req, ctx);
   if ('status' in p) return p;
   const { slice, headers } = page(req, state.groups, p);
-  return { status: 200, headers, body: { groups: slice.map((g) => ({ ...g, description: null, observers: [], leaders: [], restricted: false })) } };
+  return {
+    status: 200,
+    headers,
+    body: { groups: slice.map((g) => ({ ...g, description: null, observers: [], leaders: [], restricted: false })) },
+  };
 };
 
 /** The filter subset credgate sends: `status:N` terms joined by OR, the whole in double quotes. */
@@ -195,7 +290,10 @@ const filterTickets: Handler = (req, _p, state, ctx) => {
     return validationError([{ field: 'query', message: 'Given query is invalid', code: 'invalid_value' }]);
   }
   const all = [...state.tickets.values()].filter((t) => statuses.includes(String(t.status)));
-  return { status: 200, body: { tickets: all.slice((p - 1) * 30, p * 30).map((t) => ticketJson(state, t, [])), total: all.length } };
+  return {
+    status: 200,
+    body: { tickets: all.slice((p - 1) * 30, p * 30).map((t) => ticketJson(state, t, [])), total: all.length },
+  };
 };
 
 const ROUTES: { method: string; path: RegExp; handler: Handler; body?: boolean }[] = [
@@ -219,13 +317,25 @@ export function handleRequest(req: ApiRequest, state: FreshserviceState, ctx: Ap
   }
   const route = matching.find((r) => r.method === req.method);
   if (!route) {
-    ctx.violation(`${req.method} ${req.path}: method not allowed (allowed: ${matching.map((r) => r.method).join(', ')})`);
-    return { status: 405, headers: { Allow: matching.map((r) => r.method).join(', ') }, body: { code: 'method_not_allowed', message: `${req.method} is not allowed` } };
+    ctx.violation(
+      `${req.method} ${req.path}: method not allowed (allowed: ${matching.map((r) => r.method).join(', ')})`,
+    );
+    return {
+      status: 405,
+      headers: { Allow: matching.map((r) => r.method).join(', ') },
+      body: { code: 'method_not_allowed', message: `${req.method} is not allowed` },
+    };
   }
   if (route.body) {
     if (!/application\/json/i.test(req.contentType)) {
       ctx.violation(`${req.method} ${req.path}: Content-Type is "${req.contentType || 'none'}"`);
-      return { status: 415, body: { code: 'invalid_content_type', message: `Content-Type header is set to ${req.contentType}. It should be set to application/json` } };
+      return {
+        status: 415,
+        body: {
+          code: 'invalid_content_type',
+          message: `Content-Type header is set to ${req.contentType}. It should be set to application/json`,
+        },
+      };
     }
     if (!req.body || typeof req.body !== 'object' || Array.isArray(req.body)) {
       ctx.violation(`${req.method} ${req.path}: the body is not a JSON object`);

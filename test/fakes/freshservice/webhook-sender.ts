@@ -16,7 +16,13 @@ export class WebhookSender extends ResendingWebhookSender {
   }
 
   async send(payload: object, opts: { badSecret?: boolean } = {}): Promise<Delivery | undefined> {
-    const sent = { body: JSON.stringify(payload), headers: { 'Content-Type': 'application/json', [this.header]: opts.badSecret ? `${this.secret}-wrong` : this.secret } };
+    const sent = {
+      body: JSON.stringify(payload),
+      headers: {
+        'Content-Type': 'application/json',
+        [this.header]: opts.badSecret ? `${this.secret}-wrong` : this.secret,
+      },
+    };
     return this.sendPrepared(sent, { forged: opts.badSecret });
   }
 }

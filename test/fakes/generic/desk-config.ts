@@ -16,7 +16,17 @@ export const DESK_PEOPLE: DeskPerson[] = [
   { id: 'p-olga', name: 'Olga Outsider', email: 'olga@desk.example', teams: ['it'] },
 ];
 
-export const DESK_STATES = ['new', 'needs-info', 'awaiting-approval', 'approved', 'rejected', 'access-active', 'access-ended', 'lapsed', 'resolved'];
+export const DESK_STATES = [
+  'new',
+  'needs-info',
+  'awaiting-approval',
+  'approved',
+  'rejected',
+  'access-active',
+  'access-ended',
+  'lapsed',
+  'resolved',
+];
 
 export function defaultDeskOptions(overrides: Partial<FakeDeskOptions> = {}): FakeDeskOptions {
   return { token: DESK_TOKEN, servicePersonId: DESK_SERVICE, people: DESK_PEOPLE, states: DESK_STATES, ...overrides };
@@ -33,7 +43,13 @@ export function deskGenericConfig(extra: Record<string, unknown> = {}): Record<s
   return {
     name: 'Desk',
     markup: 'text',
-    webhook: { signatureHeader: 'X-Desk-Signature', algorithm: 'sha256', encoding: 'hex', prefix: 'sha256=', deliveryIdHeader: 'X-Desk-Delivery' },
+    webhook: {
+      signatureHeader: 'X-Desk-Signature',
+      algorithm: 'sha256',
+      encoding: 'hex',
+      prefix: 'sha256=',
+      deliveryIdHeader: 'X-Desk-Delivery',
+    },
     deliveryIdPath: '$.delivery.id',
     ticketIdPath: '$.ticket.id',
     ticketKeyPath: '$.ticket.number',
@@ -69,11 +85,28 @@ export function deskGenericConfig(extra: Record<string, unknown> = {}): Record<s
         getHistory: {
           method: 'GET',
           path: '/api/v1/tickets/{{ticket.id}}/activity',
-          responseMapping: { items: '$.items[*]', id: '$.id', actor: '$.actor', from: '$.from', to: '$.to', at: '$.at', filterPath: '$.kind', filterEquals: 'state' },
+          responseMapping: {
+            items: '$.items[*]',
+            id: '$.id',
+            actor: '$.actor',
+            from: '$.from',
+            to: '$.to',
+            at: '$.at',
+            filterPath: '$.kind',
+            filterEquals: 'state',
+          },
         },
-        postComment: { method: 'POST', path: '/api/v1/tickets/{{ticket.id}}/notes', body: '{"text": {{body}}, "internal": {{forAgents}}}' },
+        postComment: {
+          method: 'POST',
+          path: '/api/v1/tickets/{{ticket.id}}/notes',
+          body: '{"text": {{body}}, "internal": {{forAgents}}}',
+        },
         setStatus: { method: 'PATCH', path: '/api/v1/tickets/{{ticket.id}}', body: '{"state": {{status}}}' },
-        getGroups: { method: 'GET', path: '/api/v1/people/{{actor.id}}/teams', responseMapping: { groups: '$.teams[*].slug' } },
+        getGroups: {
+          method: 'GET',
+          path: '/api/v1/people/{{actor.id}}/teams',
+          responseMapping: { groups: '$.teams[*].slug' },
+        },
       },
     },
     ...extra,

@@ -7,7 +7,13 @@ export function personJson(state: DeskState, id: string): Record<string, unknown
 }
 
 export function noteJson(state: DeskState, n: DeskNote): Record<string, unknown> {
-  return { id: n.id, author: personJson(state, n.authorId), text: n.text, internal: n.internal, created_at: n.createdAt };
+  return {
+    id: n.id,
+    author: personJson(state, n.authorId),
+    text: n.text,
+    internal: n.internal,
+    created_at: n.createdAt,
+  };
 }
 
 export function activityJson(state: DeskState, a: DeskActivity): Record<string, unknown> {

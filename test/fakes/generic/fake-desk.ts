@@ -72,7 +72,10 @@ export class FakeDesk extends LoopbackFake<DeskWebhookTarget> {
   /** A delivery about a ticket, signed with a wrong secret. */
   deliverForged(id: number): Promise<DeskDelivery | undefined> {
     const t = this.state.requireTicket(id);
-    return this.sender.send({ event: 'ticket.updated', actor: personJson(this.state, t.requesterId), ticket: ticketJson(this.state, t) }, { badSignature: true });
+    return this.sender.send(
+      { event: 'ticket.updated', actor: personJson(this.state, t.requesterId), ticket: ticketJson(this.state, t) },
+      { badSignature: true },
+    );
   }
 
   /** Sends any payload, signed (the `delivery` object is added). */
@@ -80,7 +83,12 @@ export class FakeDesk extends LoopbackFake<DeskWebhookTarget> {
     return this.sender.send(payload);
   }
 
-  failNext(count: number, status: number, headers: Record<string, string> = {}, only: { method?: string; path?: RegExp } = {}): void {
+  failNext(
+    count: number,
+    status: number,
+    headers: Record<string, string> = {},
+    only: { method?: string; path?: RegExp } = {},
+  ): void {
     for (let i = 0; i < count; i++) this.failures.push({ status, headers, ...only });
   }
 
@@ -106,7 +114,11 @@ export class FakeDesk extends LoopbackFake<DeskWebhookTarget> {
   // ---- webhooks and REST ---------------------------------------------------------------------
 
   private deliver(m: DeskMutation): Promise<DeskDelivery | undefined> {
-    return this.sender.send({ event: m.event, actor: personJson(this.state, m.actorId), ticket: ticketJson(this.state, m.ticket) });
+    return this.sender.send({
+      event: m.event,
+      actor: personJson(this.state, m.actorId),
+      ticket: ticketJson(this.state, m.ticket),
+    });
   }
 
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -136,18 +148,29 @@ export class FakeDesk extends LoopbackFake<DeskWebhookTarget> {
       reply({ status, headers, body: { message } });
     };
 
-    const planned = this.failures.findIndex((f) => (!f.method || f.method === method) && (!f.path || f.path.test(url.pathname)));
+    const planned = this.failures.findIndex(
+      (f) => (!f.method || f.method === method) && (!f.path || f.path.test(url.pathname)),
+    );
     if (planned >= 0) {
       const f = this.failures.splice(planned, 1)[0];
-      return reply({ status: f.status, headers: f.headers, body: { message: f.status === 429 ? 'rate limit exceeded, slow down' : `fake failure ${f.status}` } });
+      return reply({
+        status: f.status,
+        headers: f.headers,
+        body: { message: f.status === 429 ? 'rate limit exceeded, slow down' : `fake failure ${f.status}` },
+      });
     }
-    if (req.headers.authorization !== `Bearer ${this.options.token}`) return reject(401, 'invalid or missing bearer token');
+    if (req.headers.authorization !== `Bearer ${this.options.token}`)
+      return reject(401, 'invalid or missing bearer token');
     if (url.search) return reject(400, `unexpected query ${url.search}`);
     const found = route(method, url.pathname);
     if (!found) return reject(404, 'no such endpoint');
-    if ('allowed' in found) return reject(405, `method not allowed (allowed: ${found.allowed.join(', ')})`, { Allow: found.allowed.join(', ') });
+    if ('allowed' in found)
+      return reject(405, `method not allowed (allowed: ${found.allowed.join(', ')})`, {
+        Allow: found.allowed.join(', '),
+      });
     if (method === 'GET' && raw.length) return reject(400, 'a GET has no body');
-    if (raw.length && !/^application\/json\b/i.test(req.headers['content-type'] ?? '')) return reject(415, `Content-Type ${req.headers['content-type'] ?? 'none'} is not application/json`);
+    if (raw.length && !/^application\/json\b/i.test(req.headers['content-type'] ?? ''))
+      return reject(415, `Content-Type ${req.headers['content-type'] ?? 'none'} is not application/json`);
     if (parseError) return reject(400, `body is not JSON: ${parseError}`);
     if ((method === 'POST' || method === 'PATCH') && !raw.length) return reject(400, 'a body is required');
 

@@ -32,7 +32,11 @@ function unprocessable(ctx: DeskContext, message: string, errors: Record<string,
 }
 
 /** Exactly these keys, with these types; anything else is a 422, as Desk's strict API answers. */
-function checkBody(ctx: DeskContext, shape: Record<string, (v: unknown) => boolean>, required: string[]): RestResult | null {
+function checkBody(
+  ctx: DeskContext,
+  shape: Record<string, (v: unknown) => boolean>,
+  required: string[],
+): RestResult | null {
   if (!isObject(ctx.body)) return unprocessable(ctx, 'the body must be a JSON object');
   const errors: Record<string, string> = {};
   for (const k of Object.keys(ctx.body)) if (!(k in shape)) errors[k] = 'is not a known field';
@@ -47,7 +51,11 @@ function checkBody(ctx: DeskContext, shape: Record<string, (v: unknown) => boole
 const ticketOf = (ctx: DeskContext): DeskTicket | undefined => ctx.state.tickets.get(Number(ctx.params[0]));
 
 const ROUTES: { method: string; pattern: RegExp; handler: Handler }[] = [
-  { method: 'GET', pattern: /^\/api\/v1\/me$/, handler: (ctx) => ({ status: 200, body: personJson(ctx.state, ctx.as) }) },
+  {
+    method: 'GET',
+    pattern: /^\/api\/v1\/me$/,
+    handler: (ctx) => ({ status: 200, body: personJson(ctx.state, ctx.as) }),
+  },
   {
     method: 'GET',
     pattern: /^\/api\/v1\/tickets\/(\d+)$/,
@@ -65,7 +73,8 @@ const ROUTES: { method: string; pattern: RegExp; handler: Handler }[] = [
       const bad = checkBody(ctx, { state: (v) => typeof v === 'string' }, ['state']);
       if (bad) return bad;
       const state = (ctx.body as { state: string }).state;
-      if (!ctx.state.options.states.includes(state)) return unprocessable(ctx, 'invalid state', { state: `must be one of ${ctx.state.options.states.join(', ')}` });
+      if (!ctx.state.options.states.includes(state))
+        return unprocessable(ctx, 'invalid state', { state: `must be one of ${ctx.state.options.states.join(', ')}` });
       const m = ctx.state.setState(ctx.as, t, state);
       if (m) ctx.emit(m);
       return { status: 200, body: { data: ticketJson(ctx.state, t) } };
@@ -76,7 +85,9 @@ const ROUTES: { method: string; pattern: RegExp; handler: Handler }[] = [
     pattern: /^\/api\/v1\/tickets\/(\d+)\/activity$/,
     handler: (ctx) => {
       const t = ticketOf(ctx);
-      return t ? { status: 200, body: { items: t.activity.map((a) => activityJson(ctx.state, a)) } } : notFound('ticket');
+      return t
+        ? { status: 200, body: { items: t.activity.map((a) => activityJson(ctx.state, a)) } }
+        : notFound('ticket');
     },
   },
   {
@@ -85,7 +96,14 @@ const ROUTES: { method: string; pattern: RegExp; handler: Handler }[] = [
     handler: (ctx) => {
       const t = ticketOf(ctx);
       if (!t) return notFound('ticket');
-      const bad = checkBody(ctx, { text: (v) => typeof v === 'string' && v.trim().length > 0 && v.length <= 65_535, internal: (v) => typeof v === 'boolean' }, ['text']);
+      const bad = checkBody(
+        ctx,
+        {
+          text: (v) => typeof v === 'string' && v.trim().length > 0 && v.length <= 65_535,
+          internal: (v) => typeof v === 'boolean',
+        },
+        ['text'],
+      );
       if (bad) return bad;
       const body = ctx.body as { text: string; internal?: boolean };
       const { mutation, note } = ctx.state.addNote(ctx.as, t, body.text, body.internal ?? false);
@@ -98,12 +116,17 @@ const ROUTES: { method: string; pattern: RegExp; handler: Handler }[] = [
     pattern: /^\/api\/v1\/people\/([\w.-]+)\/teams$/,
     handler: (ctx) => {
       const p = ctx.state.people.get(ctx.params[0]);
-      return p ? { status: 200, body: { teams: p.teams.map((slug) => ({ slug, name: slug.replace(/-/g, ' ') })) } } : notFound('person');
+      return p
+        ? { status: 200, body: { teams: p.teams.map((slug) => ({ slug, name: slug.replace(/-/g, ' ') })) } }
+        : notFound('person');
     },
   },
 ];
 
-export function route(method: string, path: string): { handler: Handler; params: string[] } | { allowed: string[] } | null {
+export function route(
+  method: string,
+  path: string,
+): { handler: Handler; params: string[] } | { allowed: string[] } | null {
   const matching = ROUTES.filter((r) => r.pattern.test(path));
   if (!matching.length) return null;
   const hit = matching.find((r) => r.method === method);

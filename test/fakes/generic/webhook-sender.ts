@@ -5,7 +5,8 @@
 import { createHmac, randomUUID } from 'node:crypto';
 import type { DeskDelivery, DeskWebhookTarget } from './types';
 
-export const deskSignature = (secret: string, raw: Buffer) => `sha256=${createHmac('sha256', secret).update(raw).digest('hex')}`;
+export const deskSignature = (secret: string, raw: Buffer) =>
+  `sha256=${createHmac('sha256', secret).update(raw).digest('hex')}`;
 
 interface Sent {
   raw: Buffer;
@@ -18,7 +19,10 @@ export class DeskWebhookSender {
 
   constructor(private readonly target: () => DeskWebhookTarget | undefined) {}
 
-  async send(payload: Record<string, unknown>, options: { badSignature?: boolean } = {}): Promise<DeskDelivery | undefined> {
+  async send(
+    payload: Record<string, unknown>,
+    options: { badSignature?: boolean } = {},
+  ): Promise<DeskDelivery | undefined> {
     if (!this.target()) return undefined;
     const deliveryId = randomUUID();
     const raw = Buffer.from(JSON.stringify({ delivery: { id: deliveryId }, ...payload }), 'utf8');
@@ -42,7 +46,12 @@ export class DeskWebhookSender {
     };
     let delivery: DeskDelivery;
     try {
-      const res = await fetch(target.url, { method: 'POST', headers, body: sent.raw, signal: AbortSignal.timeout(10_000) });
+      const res = await fetch(target.url, {
+        method: 'POST',
+        headers,
+        body: sent.raw,
+        signal: AbortSignal.timeout(10_000),
+      });
       delivery = { status: res.status, body: await res.text(), deliveryId: sent.deliveryId };
     } catch (error) {
       delivery = { status: 0, body: '', deliveryId: sent.deliveryId, error: String(error) };

@@ -17,7 +17,10 @@ export type Credential =
 export type AuthResult = { ok: true; credential: Credential } | { ok: false; message: string };
 
 export class FakeAuth {
-  private readonly installationTokens = new Map<string, { installationId: number; account: string; expiresAt: number }>();
+  private readonly installationTokens = new Map<
+    string,
+    { installationId: number; account: string; expiresAt: number }
+  >();
   private readonly publicKey: KeyObject | null;
   /** Installation tokens issued so far (tests check the cache). */
   issued = 0;
@@ -37,7 +40,11 @@ export class FakeAuth {
     const login = this.tokens[m[1]];
     if (login) return { ok: true, credential: { kind: 'user', login } };
     const inst = this.installationTokens.get(m[1]);
-    if (inst && inst.expiresAt > this.now().getTime()) return { ok: true, credential: { kind: 'installation', installationId: inst.installationId, account: inst.account } };
+    if (inst && inst.expiresAt > this.now().getTime())
+      return {
+        ok: true,
+        credential: { kind: 'installation', installationId: inst.installationId, account: inst.account },
+      };
     return { ok: false, message: 'Bad credentials' };
   }
 
@@ -61,9 +68,16 @@ export class FakeAuth {
       return { ok: false, message: 'A JSON web token could not be decoded' };
     }
     const now = Math.floor(this.now().getTime() / 1000);
-    if (typeof claims.iat !== 'number' || claims.iat > now + 60) return { ok: false, message: "'Issued at' claim ('iat') must be an Integer representing a time in the past" };
-    if (typeof claims.exp !== 'number' || claims.exp <= now) return { ok: false, message: "'Expiration time' claim ('exp') must be a numeric value representing the future time at which the assertion expires" };
-    if (claims.exp > now + 600) return { ok: false, message: "'Expiration time' claim ('exp') is too far in the future" };
+    if (typeof claims.iat !== 'number' || claims.iat > now + 60)
+      return { ok: false, message: "'Issued at' claim ('iat') must be an Integer representing a time in the past" };
+    if (typeof claims.exp !== 'number' || claims.exp <= now)
+      return {
+        ok: false,
+        message:
+          "'Expiration time' claim ('exp') must be a numeric value representing the future time at which the assertion expires",
+      };
+    if (claims.exp > now + 600)
+      return { ok: false, message: "'Expiration time' claim ('exp') is too far in the future" };
     if (String(claims.iss) !== String(this.app.id) && String(claims.iss) !== String(this.app.clientId ?? '')) {
       return { ok: false, message: `'Issuer' claim ('iss') must be an Integer` };
     }

@@ -18,7 +18,15 @@ import { issueJson, webhookPayload } from './github-json';
 import { RateLimits } from './rate-limits';
 import { ROUTES, notFound, type RouteResult } from './rest-routes';
 import { WebhookSender } from './webhook-sender';
-import type { DeliverOptions, Delivery, FakeGithubOptions, NewIssue, RecordedDelivery, RecordedRequest, WebhookTarget } from './types';
+import type {
+  DeliverOptions,
+  Delivery,
+  FakeGithubOptions,
+  NewIssue,
+  RecordedDelivery,
+  RecordedRequest,
+  WebhookTarget,
+} from './types';
 
 export type * from './types';
 export { FakeSetupError } from './github-state';
@@ -69,13 +77,21 @@ export class FakeGitHub extends LoopbackFake<WebhookTarget> {
   // ---- control API (the people's side) -------------------------------------------------------
 
   /** Opens an issue (labels as an issue form applies them); resolves with the `opened` delivery. */
-  async openIssue(as: string, repoName: string, input: NewIssue): Promise<{ ticket: string; number: number; delivery?: Delivery }> {
+  async openIssue(
+    as: string,
+    repoName: string,
+    input: NewIssue,
+  ): Promise<{ ticket: string; number: number; delivery?: Delivery }> {
     const [owner, name] = repoName.split('/');
     const repo = this.state.repo(owner, name);
     if (!repo) throw new Error(`FakeGitHub: unknown repository '${repoName}'`);
     const { issue, emitted } = this.state.createIssue(as, repo, input);
     const deliveries = await this.deliverAll(emitted);
-    return { ticket: `${repo.fullName}#${issue.number}`, number: issue.number, ...(deliveries[0] ? { delivery: deliveries[0] } : {}) };
+    return {
+      ticket: `${repo.fullName}#${issue.number}`,
+      number: issue.number,
+      ...(deliveries[0] ? { delivery: deliveries[0] } : {}),
+    };
   }
 
   async commentAs(as: string, ticket: string, body: string): Promise<Delivery | undefined> {
@@ -83,9 +99,15 @@ export class FakeGitHub extends LoopbackFake<WebhookTarget> {
     return (await this.deliverAll(this.state.comment(this.state.requireUser(as).login, repo, issue, body).emitted))[0];
   }
 
-  async closeAs(as: string, ticket: string, reason: 'completed' | 'not_planned' = 'completed'): Promise<Delivery | undefined> {
+  async closeAs(
+    as: string,
+    ticket: string,
+    reason: 'completed' | 'not_planned' = 'completed',
+  ): Promise<Delivery | undefined> {
     const { repo, issue } = this.state.requireTicket(ticket);
-    return (await this.deliverAll(this.state.setState(this.state.requireUser(as).login, repo, issue, 'closed', reason)))[0];
+    return (
+      await this.deliverAll(this.state.setState(this.state.requireUser(as).login, repo, issue, 'closed', reason))
+    )[0];
   }
 
   async reopenAs(as: string, ticket: string): Promise<Delivery | undefined> {
@@ -100,10 +122,16 @@ export class FakeGitHub extends LoopbackFake<WebhookTarget> {
 
   async unlabelAs(as: string, ticket: string, label: string): Promise<Delivery | undefined> {
     const { repo, issue } = this.state.requireTicket(ticket);
-    return (await this.deliverAll(this.state.removeLabel(this.state.requireUser(as).login, repo, issue, label) ?? []))[0];
+    return (
+      await this.deliverAll(this.state.removeLabel(this.state.requireUser(as).login, repo, issue, label) ?? [])
+    )[0];
   }
 
-  async editAs(as: string, ticket: string, fields: { title?: string; body?: string | null }): Promise<Delivery | undefined> {
+  async editAs(
+    as: string,
+    ticket: string,
+    fields: { title?: string; body?: string | null },
+  ): Promise<Delivery | undefined> {
     const { repo, issue } = this.state.requireTicket(ticket);
     return (await this.deliverAll(this.state.edit(this.state.requireUser(as).login, repo, issue, fields)))[0];
   }
@@ -119,7 +147,12 @@ export class FakeGitHub extends LoopbackFake<WebhookTarget> {
   }
 
   /** The next authenticated REST call fails with `status` (and headers, e.g. Retry-After). */
-  failNext(count: number, status: number, headers: Record<string, string> = {}, message = `Fake failure (HTTP ${status}).`): void {
+  failNext(
+    count: number,
+    status: number,
+    headers: Record<string, string> = {},
+    message = `Fake failure (HTTP ${status}).`,
+  ): void {
     for (let i = 0; i < count; i++) this.failures.push({ status, headers, message });
   }
 
@@ -149,7 +182,11 @@ export class FakeGitHub extends LoopbackFake<WebhookTarget> {
   /** An `issues` payload about the issue as it is now (for forged or hand-made deliveries). */
   issuesPayload(ticket: string, action: string, sender: string): Record<string, unknown> {
     const { repo, issue } = this.state.requireTicket(ticket);
-    return webhookPayload(this.state, { event: 'issues', action, repo, issue, sender }, this.installationFor(repo.owner));
+    return webhookPayload(
+      this.state,
+      { event: 'issues', action, repo, issue, sender },
+      this.installationFor(repo.owner),
+    );
   }
 
   labels(ticket: string): string[] {
@@ -167,7 +204,9 @@ export class FakeGitHub extends LoopbackFake<WebhookTarget> {
   }
 
   events(ticket: string): { actor: string; event: string; label?: string }[] {
-    return this.state.requireTicket(ticket).issue.events.map((e) => ({ actor: e.actor, event: e.event, ...(e.label ? { label: e.label.name } : {}) }));
+    return this.state
+      .requireTicket(ticket)
+      .issue.events.map((e) => ({ actor: e.actor, event: e.event, ...(e.label ? { label: e.label.name } : {}) }));
   }
 
   /** Installation tokens minted so far. */
@@ -195,7 +234,9 @@ export class FakeGitHub extends LoopbackFake<WebhookTarget> {
   private async deliverAll(emitted: Emitted[]): Promise<(Delivery | undefined)[]> {
     const rendered = emitted.map((e) => {
       const installation = this.installationFor(e.repo.owner);
-      const target = installation ? { type: 'integration', id: this.options.app?.id ?? 0 } : { type: 'repository', id: e.repo.id };
+      const target = installation
+        ? { type: 'integration', id: this.options.app?.id ?? 0 }
+        : { type: 'repository', id: e.repo.id };
       return { event: e.event, payload: webhookPayload(this.state, e, installation), target };
     });
     const out: (Delivery | undefined)[] = [];
@@ -210,11 +251,21 @@ export class FakeGitHub extends LoopbackFake<WebhookTarget> {
     const query: Record<string, string> = {};
     for (const [name, value] of url.searchParams) query[name] = value;
     const raw = Buffer.isBuffer(req.body) && req.body.length > 0 ? req.body : undefined;
-    const entry: RecordedRequest = { method: req.method, path: url.pathname, query, body: undefined, status: 0, as: '', at: Date.now() };
+    const entry: RecordedRequest = {
+      method: req.method,
+      path: url.pathname,
+      query,
+      body: undefined,
+      status: 0,
+      as: '',
+      at: Date.now(),
+    };
     this.requests.push(entry);
     const reply = (result: RouteResult, extra: Record<string, string> = {}): void => {
       entry.status = result.status;
-      res.status(result.status).set({ 'X-GitHub-Media-Type': 'github.v3; format=json', ...extra, ...(result.headers ?? {}) });
+      res
+        .status(result.status)
+        .set({ 'X-GitHub-Media-Type': 'github.v3; format=json', ...extra, ...(result.headers ?? {}) });
       if (result.body === undefined) res.end();
       else res.json(result.body);
     };
@@ -224,26 +275,59 @@ export class FakeGitHub extends LoopbackFake<WebhookTarget> {
     };
 
     if (!req.headers['user-agent']) {
-      return reject(403, 'Request forbidden by administrative rules. Please make sure your request has a User-Agent header (https://docs.github.com/en/rest/overview/resources-in-the-rest-api#user-agent-required).', 'no User-Agent header');
+      return reject(
+        403,
+        'Request forbidden by administrative rules. Please make sure your request has a User-Agent header (https://docs.github.com/en/rest/overview/resources-in-the-rest-api#user-agent-required).',
+        'no User-Agent header',
+      );
     }
     const version = req.headers['x-github-api-version'];
-    if (typeof version === 'string' && !SUPPORTED_VERSIONS.includes(version)) return reject(400, `API version '${version}' is not supported.`, `unsupported X-GitHub-Api-Version ${version}`);
+    if (typeof version === 'string' && !SUPPORTED_VERSIONS.includes(version))
+      return reject(400, `API version '${version}' is not supported.`, `unsupported X-GitHub-Api-Version ${version}`);
 
     const path = url.pathname;
     const candidates = ROUTES.filter((r) => r.pattern.test(path));
     const route = candidates.find((r) => r.method === req.method);
     // GitHub answers 404 both to unknown paths and to methods a path does not support.
-    if (!route) return reject(404, 'Not Found', candidates.length ? `method not allowed (allowed: ${candidates.map((r) => r.method).join(', ')})` : 'no such endpoint');
+    if (!route)
+      return reject(
+        404,
+        'Not Found',
+        candidates.length
+          ? `method not allowed (allowed: ${candidates.map((r) => r.method).join(', ')})`
+          : 'no such endpoint',
+      );
     entry.route = route.name;
 
-    const checked: AuthResult = route.auth === 'jwt' ? this.auth.checkJwt(req.headers.authorization) : this.auth.checkToken(req.headers.authorization);
-    if (!checked.ok) return reject(401, checked.message, `${route.name}: ${checked.message} (${route.auth === 'jwt' ? 'needs the app JWT' : 'needs a token or installation token'})`);
+    const checked: AuthResult =
+      route.auth === 'jwt'
+        ? this.auth.checkJwt(req.headers.authorization)
+        : this.auth.checkToken(req.headers.authorization);
+    if (!checked.ok)
+      return reject(
+        401,
+        checked.message,
+        `${route.name}: ${checked.message} (${route.auth === 'jwt' ? 'needs the app JWT' : 'needs a token or installation token'})`,
+      );
     const credential: Credential = checked.credential;
-    const bucket = credential.kind === 'user' ? credential.login : credential.kind === 'installation' ? `installation:${credential.installationId}` : `app:${credential.appId}`;
+    const bucket =
+      credential.kind === 'user'
+        ? credential.login
+        : credential.kind === 'installation'
+          ? `installation:${credential.installationId}`
+          : `app:${credential.appId}`;
     entry.as = bucket;
 
     const failure = this.failures.shift();
-    if (failure) return reply({ status: failure.status, body: { message: failure.message, documentation_url: DOCS, status: String(failure.status) }, headers: failure.headers }, this.rates.headers(bucket));
+    if (failure)
+      return reply(
+        {
+          status: failure.status,
+          body: { message: failure.message, documentation_url: DOCS, status: String(failure.status) },
+          headers: failure.headers,
+        },
+        this.rates.headers(bucket),
+      );
     if (this.secondaryNext !== null) {
       this.rates.secondary(bucket, this.secondaryNext);
       this.secondaryNext = null;
@@ -251,7 +335,15 @@ export class FakeGitHub extends LoopbackFake<WebhookTarget> {
     const verdict = this.rates.take(bucket);
     if (!verdict.ok) {
       if (verdict.violation) this.violations.push(`${req.method} ${url.pathname}: ${verdict.violation}`);
-      return reply({ status: verdict.status, body: { message: verdict.message, documentation_url: 'https://docs.github.com/rest/using-the-rest-api/rate-limits-for-the-rest-api', status: '403' }, headers: verdict.headers });
+      return reply({
+        status: verdict.status,
+        body: {
+          message: verdict.message,
+          documentation_url: 'https://docs.github.com/rest/using-the-rest-api/rate-limits-for-the-rest-api',
+          status: '403',
+        },
+        headers: verdict.headers,
+      });
     }
     const limits = this.rates.headers(bucket);
 
@@ -261,7 +353,10 @@ export class FakeGitHub extends LoopbackFake<WebhookTarget> {
         body = JSON.parse(raw.toString('utf8'));
       } catch {
         this.violations.push(`${req.method} ${url.pathname}: body is not JSON`);
-        return reply({ status: 400, body: { message: 'Problems parsing JSON', documentation_url: DOCS, status: '400' } }, limits);
+        return reply(
+          { status: 400, body: { message: 'Problems parsing JSON', documentation_url: DOCS, status: '400' } },
+          limits,
+        );
       }
     }
     entry.body = body;
@@ -269,15 +364,26 @@ export class FakeGitHub extends LoopbackFake<WebhookTarget> {
     const emitted: Emitted[] = [];
     let result: RouteResult;
     try {
-      const params = Object.fromEntries(Object.entries(route.pattern.exec(path)?.groups ?? {}).map(([k, v]) => [k, decodeURIComponent(v)]));
+      const params = Object.fromEntries(
+        Object.entries(route.pattern.exec(path)?.groups ?? {}).map(([k, v]) => [k, decodeURIComponent(v)]),
+      );
       result = route.handle({
-        state: this.state, auth: this.auth, app: this.options.app, credential, params, query, body, url,
+        state: this.state,
+        auth: this.auth,
+        app: this.options.app,
+        credential,
+        params,
+        query,
+        body,
+        url,
         emit: (e) => emitted.push(...e),
         violation: (message) => this.violations.push(`${req.method} ${url.pathname}: ${message}`),
       });
     } catch (error) {
       // A bug in the fake, not in credgate: make it loud.
-      this.violations.push(`FAKE BUG on ${req.method} ${url.pathname}: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
+      this.violations.push(
+        `FAKE BUG on ${req.method} ${url.pathname}: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`,
+      );
       result = { status: 500, body: { message: 'Server Error (fake)' } };
     }
     if (result.status === 404 && !result.body) result = notFound();
@@ -285,7 +391,9 @@ export class FakeGitHub extends LoopbackFake<WebhookTarget> {
     if (this.options.echoOwnEvents && emitted.length) {
       // GitHub delivers webhooks asynchronously, after answering the REST call.
       const delivery = this.deliverAll(emitted).catch((error: unknown) => {
-        this.violations.push(`FAKE BUG delivering echo webhook: ${error instanceof Error ? error.message : String(error)}`);
+        this.violations.push(
+          `FAKE BUG delivering echo webhook: ${error instanceof Error ? error.message : String(error)}`,
+        );
       });
       this.trackDelivery(delivery);
     }

@@ -3,7 +3,15 @@
  * (@octokit/openapi-types schemas `simple-user`, `issue`, `issue-comment`, `issue-event`,
  * `repository`; @octokit/webhooks-examples for the payload envelopes).
  */
-import type { Emitted, GithubState, StoredComment, StoredEvent, StoredIssue, StoredLabel, StoredRepo } from './github-state';
+import type {
+  Emitted,
+  GithubState,
+  StoredComment,
+  StoredEvent,
+  StoredIssue,
+  StoredLabel,
+  StoredRepo,
+} from './github-state';
 
 export function userJson(state: GithubState, login: string): Record<string, unknown> {
   const u = state.user(login);
@@ -35,7 +43,15 @@ export function labelJson(state: GithubState, repo: StoredRepo, label: StoredLab
 export function repoJson(state: GithubState, repo: StoredRepo): Record<string, unknown> {
   const orgId = state.orgs.get(repo.owner.toLowerCase());
   const owner = orgId
-    ? { login: repo.owner, id: orgId, node_id: `O_${orgId}`, url: `${state.baseUrl}/orgs/${repo.owner}`, html_url: `https://github.com/${repo.owner}`, type: 'Organization', site_admin: false }
+    ? {
+        login: repo.owner,
+        id: orgId,
+        node_id: `O_${orgId}`,
+        url: `${state.baseUrl}/orgs/${repo.owner}`,
+        html_url: `https://github.com/${repo.owner}`,
+        type: 'Organization',
+        site_admin: false,
+      }
     : userJson(state, repo.owner);
   return {
     id: repo.id,
@@ -83,7 +99,12 @@ export function issueJson(state: GithubState, repo: StoredRepo, issue: StoredIss
   };
 }
 
-export function commentJson(state: GithubState, repo: StoredRepo, issue: StoredIssue, comment: StoredComment): Record<string, unknown> {
+export function commentJson(
+  state: GithubState,
+  repo: StoredRepo,
+  issue: StoredIssue,
+  comment: StoredComment,
+): Record<string, unknown> {
   return {
     url: `${state.baseUrl}/repos/${repo.fullName}/issues/comments/${comment.id}`,
     html_url: `https://github.com/${repo.fullName}/issues/${issue.number}#issuecomment-${comment.id}`,
@@ -125,8 +146,19 @@ export function webhookPayload(state: GithubState, e: Emitted, installationId: n
     ...(e.label ? { label: labelJson(state, e.repo, e.label) } : {}),
     ...(e.changes ? { changes: e.changes } : {}),
     repository: repoJson(state, e.repo),
-    ...(orgId ? { organization: { login: e.repo.owner, id: orgId, node_id: `O_${orgId}`, url: `${state.baseUrl}/orgs/${e.repo.owner}` } } : {}),
+    ...(orgId
+      ? {
+          organization: {
+            login: e.repo.owner,
+            id: orgId,
+            node_id: `O_${orgId}`,
+            url: `${state.baseUrl}/orgs/${e.repo.owner}`,
+          },
+        }
+      : {}),
     sender: userJson(state, e.sender),
-    ...(installationId ? { installation: { id: installationId, node_id: `MDIzOkludGVncmF0aW9uSW5zdGFsbGF0aW9u${installationId}` } } : {}),
+    ...(installationId
+      ? { installation: { id: installationId, node_id: `MDIzOkludGVncmF0aW9uSW5zdGFsbGF0aW9u${installationId}` } }
+      : {}),
   };
 }

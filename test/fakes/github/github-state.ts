@@ -101,7 +101,13 @@ export class GithubState {
       this.repos.push({ id: this.nextId(), owner, name, fullName: r.fullName, labels: [], issues: [], collaborators });
     }
     for (const t of options.teams ?? []) {
-      this.teams.push({ org: t.org, slug: t.slug, id: this.nextId(), members: new Set(t.members.map((m) => m.toLowerCase())), pending: new Set((t.pending ?? []).map((m) => m.toLowerCase())) });
+      this.teams.push({
+        org: t.org,
+        slug: t.slug,
+        id: this.nextId(),
+        members: new Set(t.members.map((m) => m.toLowerCase())),
+        pending: new Set((t.pending ?? []).map((m) => m.toLowerCase())),
+      });
     }
   }
 
@@ -186,7 +192,13 @@ export class GithubState {
     const label = this.ensureLabel(repo, name);
     issue.labels.push(label.name);
     issue.updatedAt = this.time();
-    issue.events.push({ id: this.nextSeq(), actor: as, event: 'labeled', createdAt: issue.updatedAt, label: { name: label.name, color: label.color } });
+    issue.events.push({
+      id: this.nextSeq(),
+      actor: as,
+      event: 'labeled',
+      createdAt: issue.updatedAt,
+      label: { name: label.name, color: label.color },
+    });
     return [{ event: 'issues', action: 'labeled', repo, issue, sender: as, label }];
   }
 
@@ -196,11 +208,22 @@ export class GithubState {
     const label = this.ensureLabel(repo, issue.labels[index]);
     issue.labels.splice(index, 1);
     issue.updatedAt = this.time();
-    issue.events.push({ id: this.nextSeq(), actor: as, event: 'unlabeled', createdAt: issue.updatedAt, label: { name: label.name, color: label.color } });
+    issue.events.push({
+      id: this.nextSeq(),
+      actor: as,
+      event: 'unlabeled',
+      createdAt: issue.updatedAt,
+      label: { name: label.name, color: label.color },
+    });
     return [{ event: 'issues', action: 'unlabeled', repo, issue, sender: as, label }];
   }
 
-  comment(as: string, repo: StoredRepo, issue: StoredIssue, body: string): { comment: StoredComment; emitted: Emitted[] } {
+  comment(
+    as: string,
+    repo: StoredRepo,
+    issue: StoredIssue,
+    body: string,
+  ): { comment: StoredComment; emitted: Emitted[] } {
     const at = this.time();
     const comment = { id: this.nextSeq(), user: as, body, createdAt: at, updatedAt: at };
     issue.comments.push(comment);
@@ -208,7 +231,13 @@ export class GithubState {
     return { comment, emitted: [{ event: 'issue_comment', action: 'created', repo, issue, sender: as, comment }] };
   }
 
-  setState(as: string, repo: StoredRepo, issue: StoredIssue, state: 'open' | 'closed', reason: string | null): Emitted[] {
+  setState(
+    as: string,
+    repo: StoredRepo,
+    issue: StoredIssue,
+    state: 'open' | 'closed',
+    reason: string | null,
+  ): Emitted[] {
     if (issue.state === state) return [];
     const at = this.time();
     issue.state = state;
@@ -217,7 +246,13 @@ export class GithubState {
       issue.stateReason = reason ?? 'completed';
       issue.closedAt = at;
       issue.closedBy = as;
-      issue.events.push({ id: this.nextSeq(), actor: as, event: 'closed', createdAt: at, stateReason: issue.stateReason });
+      issue.events.push({
+        id: this.nextSeq(),
+        actor: as,
+        event: 'closed',
+        createdAt: at,
+        stateReason: issue.stateReason,
+      });
       return [{ event: 'issues', action: 'closed', repo, issue, sender: as }];
     }
     issue.stateReason = 'reopened';

@@ -17,7 +17,9 @@ export interface Bucket {
   secondaryFresh: boolean;
 }
 
-export type RateVerdict = { ok: true } | { ok: false; status: 403; message: string; violation?: string; headers: Record<string, string> };
+export type RateVerdict =
+  | { ok: true }
+  | { ok: false; status: 403; message: string; violation?: string; headers: Record<string, string> };
 
 export class RateLimits {
   private readonly buckets = new Map<string, Bucket>();
@@ -32,7 +34,14 @@ export class RateLimits {
     const nowS = Math.floor(this.now().getTime() / 1000);
     let b = this.buckets.get(key);
     if (!b || b.reset <= nowS) {
-      b = { limit: this.limit, remaining: this.limit, reset: nowS + 3600, told: false, secondaryUntil: b?.secondaryUntil ?? 0, secondaryFresh: b?.secondaryFresh ?? false };
+      b = {
+        limit: this.limit,
+        remaining: this.limit,
+        reset: nowS + 3600,
+        told: false,
+        secondaryUntil: b?.secondaryUntil ?? 0,
+        secondaryFresh: b?.secondaryFresh ?? false,
+      };
       this.buckets.set(key, b);
     }
     if (this.exhaustedUntil > nowS && b.reset !== this.exhaustedUntil) {
@@ -47,14 +56,30 @@ export class RateLimits {
     const b = this.bucket(key);
     const nowMs = this.now().getTime();
     if (b.secondaryUntil > nowMs) {
-      const violation = b.secondaryFresh ? undefined : "called again before the secondary rate limit's retry-after had passed";
+      const violation = b.secondaryFresh
+        ? undefined
+        : "called again before the secondary rate limit's retry-after had passed";
       b.secondaryFresh = false;
-      return { ok: false, status: 403, message: 'You have exceeded a secondary rate limit. Please wait a few minutes before you try again.', violation, headers: { 'retry-after': String(Math.ceil((b.secondaryUntil - nowMs) / 1000)), ...this.headers(key) } };
+      return {
+        ok: false,
+        status: 403,
+        message: 'You have exceeded a secondary rate limit. Please wait a few minutes before you try again.',
+        violation,
+        headers: { 'retry-after': String(Math.ceil((b.secondaryUntil - nowMs) / 1000)), ...this.headers(key) },
+      };
     }
     if (b.remaining <= 0) {
-      const violation = b.told ? 'called again while the primary rate limit was exhausted (before x-ratelimit-reset)' : undefined;
+      const violation = b.told
+        ? 'called again while the primary rate limit was exhausted (before x-ratelimit-reset)'
+        : undefined;
       b.told = true;
-      return { ok: false, status: 403, message: `API rate limit exceeded for ${key}.`, violation, headers: this.headers(key) };
+      return {
+        ok: false,
+        status: 403,
+        message: `API rate limit exceeded for ${key}.`,
+        violation,
+        headers: this.headers(key),
+      };
     }
     b.remaining--;
     if (b.remaining === 0) b.told = true;

@@ -40,7 +40,10 @@ export interface Route {
 }
 
 const DOCS = 'https://docs.github.com/rest';
-export const notFound = (): RouteResult => ({ status: 404, body: { message: 'Not Found', documentation_url: DOCS, status: '404' } });
+export const notFound = (): RouteResult => ({
+  status: 404,
+  body: { message: 'Not Found', documentation_url: DOCS, status: '404' },
+});
 const invalid = (ctx: RouteContext, detail: string): RouteResult => {
   ctx.violation(`422 ${detail}`);
   return { status: 422, body: { message: `Invalid request.\n\n${detail}`, documentation_url: DOCS, status: '422' } };
@@ -58,11 +61,15 @@ function visibleRepo(ctx: RouteContext): StoredRepo | null {
   if (!repo) return null;
   const c = ctx.credential;
   if (c.kind === 'installation') return c.account.toLowerCase() === repo.owner.toLowerCase() ? repo : null;
-  if (c.kind === 'user') return ctx.state.roleOf(repo, c.login) || c.login.toLowerCase() === repo.owner.toLowerCase() ? repo : null;
+  if (c.kind === 'user')
+    return ctx.state.roleOf(repo, c.login) || c.login.toLowerCase() === repo.owner.toLowerCase() ? repo : null;
   return null;
 }
 
-function withIssue(ctx: RouteContext, fn: (repo: StoredRepo, issue: NonNullable<ReturnType<GithubState['issue']>>) => RouteResult): RouteResult {
+function withIssue(
+  ctx: RouteContext,
+  fn: (repo: StoredRepo, issue: NonNullable<ReturnType<GithubState['issue']>>) => RouteResult,
+): RouteResult {
   const repo = visibleRepo(ctx);
   const number = Number(ctx.params.number);
   const issue = repo && Number.isInteger(number) ? ctx.state.issue(repo, number) : undefined;
@@ -84,7 +91,11 @@ function page<T>(ctx: RouteContext, items: T[]): RouteResult {
     ...(pageNo > 1 ? [link(pageNo - 1, 'prev'), link(1, 'first')] : []),
     ...(pageNo < last ? [link(pageNo + 1, 'next'), link(last, 'last')] : []),
   ];
-  return { status: 200, body: items.slice((pageNo - 1) * perPage, pageNo * perPage), headers: links.length ? { Link: links.join(', ') } : {} };
+  return {
+    status: 200,
+    body: items.slice((pageNo - 1) * perPage, pageNo * perPage),
+    headers: links.length ? { Link: links.join(', ') } : {},
+  };
 }
 
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -92,7 +103,17 @@ const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'obj
 function installationJson(ctx: RouteContext, account: string): RouteResult {
   const id = ctx.auth.installationFor(account);
   if (!id) return notFound();
-  return { status: 200, body: { id, account: { login: account }, app_id: ctx.app?.id, app_slug: ctx.app?.slug, target_type: ctx.state.orgs.has(account.toLowerCase()) ? 'Organization' : 'User', permissions: { issues: 'write', members: 'read', metadata: 'read' } } };
+  return {
+    status: 200,
+    body: {
+      id,
+      account: { login: account },
+      app_id: ctx.app?.id,
+      app_slug: ctx.app?.slug,
+      target_type: ctx.state.orgs.has(account.toLowerCase()) ? 'Organization' : 'User',
+      permissions: { issues: 'write', members: 'read', metadata: 'read' },
+    },
+  };
 }
 
 const R = (method: string, name: string, path: string, auth: Route['auth'], handle: Route['handle']): Route => ({
@@ -106,61 +127,118 @@ const R = (method: string, name: string, path: string, auth: Route['auth'], hand
 
 export const ROUTES: Route[] = [
   R('GET', 'users/get-authenticated', '/user', 'token', (ctx) => {
-    if (ctx.credential.kind !== 'user') return { status: 403, body: { message: 'Resource not accessible by integration', documentation_url: DOCS, status: '403' } };
+    if (ctx.credential.kind !== 'user')
+      return {
+        status: 403,
+        body: { message: 'Resource not accessible by integration', documentation_url: DOCS, status: '403' },
+      };
     const u = ctx.state.user(ctx.credential.login);
     return { status: 200, body: { ...userJson(ctx.state, ctx.credential.login), name: u?.name ?? null } };
   }),
   R('GET', 'apps/get-authenticated', '/app', 'jwt', (ctx) => ({
     status: 200,
-    body: { id: ctx.app?.id, client_id: ctx.app?.clientId ?? null, slug: ctx.app?.slug, name: ctx.app?.slug, permissions: { issues: 'write', members: 'read', metadata: 'read' }, events: ['issues', 'issue_comment'] },
+    body: {
+      id: ctx.app?.id,
+      client_id: ctx.app?.clientId ?? null,
+      slug: ctx.app?.slug,
+      name: ctx.app?.slug,
+      permissions: { issues: 'write', members: 'read', metadata: 'read' },
+      events: ['issues', 'issue_comment'],
+    },
   })),
   R('GET', 'apps/get-repo-installation', '/repos/{owner}/{repo}/installation', 'jwt', (ctx) => {
     const repo = ctx.state.repo(ctx.params.owner, ctx.params.repo);
     return repo ? installationJson(ctx, repo.owner) : notFound();
   }),
-  R('GET', 'apps/get-org-installation', '/orgs/{org}/installation', 'jwt', (ctx) => (ctx.state.orgs.has(ctx.params.org.toLowerCase()) ? installationJson(ctx, ctx.params.org) : notFound())),
-  R('GET', 'apps/get-user-installation', '/users/{username}/installation', 'jwt', (ctx) => installationJson(ctx, ctx.params.username)),
+  R('GET', 'apps/get-org-installation', '/orgs/{org}/installation', 'jwt', (ctx) =>
+    ctx.state.orgs.has(ctx.params.org.toLowerCase()) ? installationJson(ctx, ctx.params.org) : notFound(),
+  ),
+  R('GET', 'apps/get-user-installation', '/users/{username}/installation', 'jwt', (ctx) =>
+    installationJson(ctx, ctx.params.username),
+  ),
   R('POST', 'apps/create-installation-access-token', '/app/installations/{id}/access_tokens', 'jwt', (ctx) => {
-    if (ctx.body !== undefined && (!isObject(ctx.body) || Object.keys(ctx.body).some((k) => !['repositories', 'repository_ids', 'permissions'].includes(k)))) {
+    if (
+      ctx.body !== undefined &&
+      (!isObject(ctx.body) ||
+        Object.keys(ctx.body).some((k) => !['repositories', 'repository_ids', 'permissions'].includes(k)))
+    ) {
       return invalid(ctx, 'the body may only name repositories, repository_ids and permissions');
     }
     const minted = ctx.auth.mintInstallationToken(Number(ctx.params.id));
     if (!minted) return notFound();
-    return { status: 201, body: { token: minted.token, expires_at: githubTime(minted.expiresAt), permissions: { issues: 'write', members: 'read', metadata: 'read' }, repository_selection: 'all' } };
+    return {
+      status: 201,
+      body: {
+        token: minted.token,
+        expires_at: githubTime(minted.expiresAt),
+        permissions: { issues: 'write', members: 'read', metadata: 'read' },
+        repository_selection: 'all',
+      },
+    };
   }),
   R('GET', 'issues/list-for-repo', '/repos/{owner}/{repo}/issues', 'token', (ctx) => {
     const repo = visibleRepo(ctx);
     if (!repo) return notFound();
     const state = ctx.query.state ?? 'open';
-    if (!['open', 'closed', 'all'].includes(state)) return invalid(ctx, `For 'state', "${state}" is not a member of ["open", "closed", "all"].`);
-    const wanted = (ctx.query.labels ?? '').split(',').map((l) => l.trim().toLowerCase()).filter(Boolean);
+    if (!['open', 'closed', 'all'].includes(state))
+      return invalid(ctx, `For 'state', "${state}" is not a member of ["open", "closed", "all"].`);
+    const wanted = (ctx.query.labels ?? '')
+      .split(',')
+      .map((l) => l.trim().toLowerCase())
+      .filter(Boolean);
     const issues = repo.issues
       .filter((i) => state === 'all' || i.state === state)
       .filter((i) => wanted.every((w) => i.labels.some((l) => l.toLowerCase() === w)))
       .sort((a, b) => b.number - a.number);
-    return page(ctx, issues.map((i) => issueJson(ctx.state, repo, i)));
+    return page(
+      ctx,
+      issues.map((i) => issueJson(ctx.state, repo, i)),
+    );
   }),
-  R('GET', 'issues/get', '/repos/{owner}/{repo}/issues/{number}', 'token', (ctx) => withIssue(ctx, (repo, issue) => ({ status: 200, body: issueJson(ctx.state, repo, issue) }))),
+  R('GET', 'issues/get', '/repos/{owner}/{repo}/issues/{number}', 'token', (ctx) =>
+    withIssue(ctx, (repo, issue) => ({ status: 200, body: issueJson(ctx.state, repo, issue) })),
+  ),
   R('PATCH', 'issues/update', '/repos/{owner}/{repo}/issues/{number}', 'token', (ctx) =>
     withIssue(ctx, (repo, issue) => {
       const b = ctx.body;
       if (!isObject(b)) return invalid(ctx, 'the body must be a JSON object');
-      if (b.state !== undefined && b.state !== 'open' && b.state !== 'closed') return invalid(ctx, `For 'properties/state', ${JSON.stringify(b.state)} is not a member of ["open", "closed"].`);
+      if (b.state !== undefined && b.state !== 'open' && b.state !== 'closed')
+        return invalid(
+          ctx,
+          `For 'properties/state', ${JSON.stringify(b.state)} is not a member of ["open", "closed"].`,
+        );
       const reasons = ['completed', 'not_planned', 'duplicate', 'reopened', null];
       if (b.state_reason !== undefined && !reasons.includes(b.state_reason as string | null)) {
-        return invalid(ctx, `For 'properties/state_reason', ${JSON.stringify(b.state_reason)} is not a member of ["completed", "not_planned", "duplicate", "reopened", null].`);
+        return invalid(
+          ctx,
+          `For 'properties/state_reason', ${JSON.stringify(b.state_reason)} is not a member of ["completed", "not_planned", "duplicate", "reopened", null].`,
+        );
       }
-      if (b.title !== undefined && typeof b.title !== 'string' && typeof b.title !== 'number') return invalid(ctx, `For 'properties/title', ${JSON.stringify(b.title)} is not a string.`);
-      if (b.body !== undefined && b.body !== null && typeof b.body !== 'string') return invalid(ctx, `For 'properties/body', ${JSON.stringify(b.body)} is not a string or null.`);
+      if (b.title !== undefined && typeof b.title !== 'string' && typeof b.title !== 'number')
+        return invalid(ctx, `For 'properties/title', ${JSON.stringify(b.title)} is not a string.`);
+      if (b.body !== undefined && b.body !== null && typeof b.body !== 'string')
+        return invalid(ctx, `For 'properties/body', ${JSON.stringify(b.body)} is not a string or null.`);
       const as = actorLogin(ctx);
       const emitted: Emitted[] = [];
-      emitted.push(...ctx.state.edit(as, repo, issue, { title: b.title === undefined ? undefined : String(b.title), body: b.body as string | null | undefined }));
+      emitted.push(
+        ...ctx.state.edit(as, repo, issue, {
+          title: b.title === undefined ? undefined : String(b.title),
+          body: b.body as string | null | undefined,
+        }),
+      );
       if (Array.isArray(b.labels)) {
-        const names = b.labels.map((l) => (typeof l === 'string' ? l : isObject(l) ? String(l.name ?? '') : '')).filter(Boolean);
-        for (const old of [...issue.labels]) if (!names.some((n) => n.toLowerCase() === old.toLowerCase())) emitted.push(...(ctx.state.removeLabel(as, repo, issue, old) ?? []));
+        const names = b.labels
+          .map((l) => (typeof l === 'string' ? l : isObject(l) ? String(l.name ?? '') : ''))
+          .filter(Boolean);
+        for (const old of [...issue.labels])
+          if (!names.some((n) => n.toLowerCase() === old.toLowerCase()))
+            emitted.push(...(ctx.state.removeLabel(as, repo, issue, old) ?? []));
         for (const n of names) emitted.push(...ctx.state.addLabel(as, repo, issue, n));
       }
-      if (b.state === 'open' || b.state === 'closed') emitted.push(...ctx.state.setState(as, repo, issue, b.state, (b.state_reason as string | null | undefined) ?? null));
+      if (b.state === 'open' || b.state === 'closed')
+        emitted.push(
+          ...ctx.state.setState(as, repo, issue, b.state, (b.state_reason as string | null | undefined) ?? null),
+        );
       ctx.emit(emitted);
       return { status: 200, body: issueJson(ctx.state, repo, issue) };
     }),
@@ -169,42 +247,71 @@ export const ROUTES: Route[] = [
     withIssue(ctx, (repo, issue) => {
       const since = ctx.query.since ? Date.parse(ctx.query.since) : NaN;
       const comments = issue.comments.filter((c) => Number.isNaN(since) || Date.parse(c.updatedAt) >= since);
-      return page(ctx, comments.map((c) => commentJson(ctx.state, repo, issue, c)));
+      return page(
+        ctx,
+        comments.map((c) => commentJson(ctx.state, repo, issue, c)),
+      );
     }),
   ),
   R('POST', 'issues/create-comment', '/repos/{owner}/{repo}/issues/{number}/comments', 'token', (ctx) =>
     withIssue(ctx, (repo, issue) => {
       const b = ctx.body;
       if (!isObject(b) || b.body === undefined) return invalid(ctx, '"body" wasn\'t supplied.');
-      if (typeof b.body !== 'string') return invalid(ctx, `For 'properties/body', ${JSON.stringify(b.body)} is not a string.`);
+      if (typeof b.body !== 'string')
+        return invalid(ctx, `For 'properties/body', ${JSON.stringify(b.body)} is not a string.`);
       if (!b.body.trim()) return invalid(ctx, 'Body cannot be blank');
       if (b.body.length > 65536) return invalid(ctx, 'Body is too long (maximum is 65536 characters)');
       const { comment, emitted } = ctx.state.comment(actorLogin(ctx), repo, issue, b.body);
       ctx.emit(emitted);
-      return { status: 201, body: commentJson(ctx.state, repo, issue, comment), headers: { Location: `${ctx.state.baseUrl}/repos/${repo.fullName}/issues/comments/${comment.id}` } };
+      return {
+        status: 201,
+        body: commentJson(ctx.state, repo, issue, comment),
+        headers: { Location: `${ctx.state.baseUrl}/repos/${repo.fullName}/issues/comments/${comment.id}` },
+      };
     }),
   ),
   R('GET', 'issues/list-events', '/repos/{owner}/{repo}/issues/{number}/events', 'token', (ctx) =>
-    withIssue(ctx, (repo, issue) => page(ctx, issue.events.map((e) => eventJson(ctx.state, repo, e)))),
+    withIssue(ctx, (repo, issue) =>
+      page(
+        ctx,
+        issue.events.map((e) => eventJson(ctx.state, repo, e)),
+      ),
+    ),
   ),
   R('GET', 'issues/list-events-for-timeline', '/repos/{owner}/{repo}/issues/{number}/timeline', 'token', (ctx) =>
     withIssue(ctx, (repo, issue) => {
       const items = [
         ...issue.events.map((e) => ({ id: e.id, json: eventJson(ctx.state, repo, e) })),
-        ...issue.comments.map((c) => ({ id: c.id, json: { ...commentJson(ctx.state, repo, issue, c), event: 'commented', actor: userJson(ctx.state, c.user) } })),
+        ...issue.comments.map((c) => ({
+          id: c.id,
+          json: { ...commentJson(ctx.state, repo, issue, c), event: 'commented', actor: userJson(ctx.state, c.user) },
+        })),
       ].sort((a, b) => a.id - b.id);
-      return page(ctx, items.map((i) => i.json));
+      return page(
+        ctx,
+        items.map((i) => i.json),
+      );
     }),
   ),
   R('POST', 'issues/add-labels', '/repos/{owner}/{repo}/issues/{number}/labels', 'token', (ctx) =>
     withIssue(ctx, (repo, issue) => {
       // {labels: [...]} is recommended; a bare array and {labels: "name"} are accepted too.
       const b = ctx.body;
-      const raw = Array.isArray(b) ? b : isObject(b) ? (typeof b.labels === 'string' ? [b.labels] : b.labels) : undefined;
+      const raw = Array.isArray(b)
+        ? b
+        : isObject(b)
+          ? typeof b.labels === 'string'
+            ? [b.labels]
+            : b.labels
+          : undefined;
       if (!Array.isArray(raw) || raw.length === 0) return invalid(ctx, '"labels" wasn\'t supplied.');
-      const names = raw.map((l) => (typeof l === 'string' ? l : isObject(l) && typeof l.name === 'string' ? l.name : null));
-      if (names.some((n) => n === null || !n.trim())) return invalid(ctx, `For 'items', ${JSON.stringify(raw)} is not a list of label names.`);
-      if (names.some((n) => (n as string).length > 50)) return invalid(ctx, 'Label name is too long (maximum is 50 characters)');
+      const names = raw.map((l) =>
+        typeof l === 'string' ? l : isObject(l) && typeof l.name === 'string' ? l.name : null,
+      );
+      if (names.some((n) => n === null || !n.trim()))
+        return invalid(ctx, `For 'items', ${JSON.stringify(raw)} is not a list of label names.`);
+      if (names.some((n) => (n as string).length > 50))
+        return invalid(ctx, 'Label name is too long (maximum is 50 characters)');
       const as = actorLogin(ctx);
       ctx.emit(names.flatMap((n) => ctx.state.addLabel(as, repo, issue, n as string)));
       return { status: 200, body: issue.labels.map((n) => labelJson(ctx.state, repo, ctx.state.ensureLabel(repo, n))) };
@@ -213,28 +320,55 @@ export const ROUTES: Route[] = [
   R('DELETE', 'issues/remove-label', '/repos/{owner}/{repo}/issues/{number}/labels/{name}', 'token', (ctx) =>
     withIssue(ctx, (repo, issue) => {
       const emitted = ctx.state.removeLabel(actorLogin(ctx), repo, issue, decodeURIComponent(ctx.params.name));
-      if (!emitted) return { status: 404, body: { message: 'Label does not exist', documentation_url: DOCS, status: '404' } };
+      if (!emitted)
+        return { status: 404, body: { message: 'Label does not exist', documentation_url: DOCS, status: '404' } };
       ctx.emit(emitted);
       return { status: 200, body: issue.labels.map((n) => labelJson(ctx.state, repo, ctx.state.ensureLabel(repo, n))) };
     }),
   ),
-  R('GET', 'teams/get-membership-for-user-in-org', '/orgs/{org}/teams/{slug}/memberships/{username}', 'token', (ctx) => {
-    const c = ctx.credential;
-    if (c.kind === 'installation' && c.account.toLowerCase() !== ctx.params.org.toLowerCase()) return { status: 403, body: { message: 'Resource not accessible by integration', documentation_url: DOCS, status: '403' } };
-    const team = ctx.state.team(ctx.params.org, ctx.params.slug);
-    if (!team) return notFound();
-    const who = ctx.params.username.toLowerCase();
-    const state = team.members.has(who) ? 'active' : team.pending.has(who) ? 'pending' : null;
-    if (!state) return { status: 404, body: { message: 'Not Found', documentation_url: DOCS, status: '404' } };
-    return { status: 200, body: { url: `${ctx.state.baseUrl}/organizations/${ctx.state.orgs.get(team.org.toLowerCase())}/team/${team.id}/memberships/${ctx.params.username}`, role: 'member', state } };
-  }),
-  R('GET', 'repos/get-collaborator-permission-level', '/repos/{owner}/{repo}/collaborators/{username}/permission', 'token', (ctx) => {
-    const repo = visibleRepo(ctx);
-    if (!repo) return notFound();
-    if (!ctx.state.user(ctx.params.username)) return notFound();
-    const role = ctx.state.roleOf(repo, ctx.params.username);
-    // The legacy `permission` maps maintain to write and triage to read.
-    const legacy = role === 'maintain' ? 'write' : role === 'triage' ? 'read' : (role ?? 'none');
-    return { status: 200, body: { permission: legacy, role_name: role ?? 'none', user: userJson(ctx.state, ctx.params.username) } };
-  }),
+  R(
+    'GET',
+    'teams/get-membership-for-user-in-org',
+    '/orgs/{org}/teams/{slug}/memberships/{username}',
+    'token',
+    (ctx) => {
+      const c = ctx.credential;
+      if (c.kind === 'installation' && c.account.toLowerCase() !== ctx.params.org.toLowerCase())
+        return {
+          status: 403,
+          body: { message: 'Resource not accessible by integration', documentation_url: DOCS, status: '403' },
+        };
+      const team = ctx.state.team(ctx.params.org, ctx.params.slug);
+      if (!team) return notFound();
+      const who = ctx.params.username.toLowerCase();
+      const state = team.members.has(who) ? 'active' : team.pending.has(who) ? 'pending' : null;
+      if (!state) return { status: 404, body: { message: 'Not Found', documentation_url: DOCS, status: '404' } };
+      return {
+        status: 200,
+        body: {
+          url: `${ctx.state.baseUrl}/organizations/${ctx.state.orgs.get(team.org.toLowerCase())}/team/${team.id}/memberships/${ctx.params.username}`,
+          role: 'member',
+          state,
+        },
+      };
+    },
+  ),
+  R(
+    'GET',
+    'repos/get-collaborator-permission-level',
+    '/repos/{owner}/{repo}/collaborators/{username}/permission',
+    'token',
+    (ctx) => {
+      const repo = visibleRepo(ctx);
+      if (!repo) return notFound();
+      if (!ctx.state.user(ctx.params.username)) return notFound();
+      const role = ctx.state.roleOf(repo, ctx.params.username);
+      // The legacy `permission` maps maintain to write and triage to read.
+      const legacy = role === 'maintain' ? 'write' : role === 'triage' ? 'read' : (role ?? 'none');
+      return {
+        status: 200,
+        body: { permission: legacy, role_name: role ?? 'none', user: userJson(ctx.state, ctx.params.username) },
+      };
+    },
+  ),
 ];

@@ -30,7 +30,12 @@ export class WebhookSender {
   ) {}
 
   /** Sends one event; undefined when no webhook is configured. */
-  async send(event: string, payload: Record<string, unknown>, target: { type: string; id: number }, options: DeliverOptions = {}): Promise<Delivery | undefined> {
+  async send(
+    event: string,
+    payload: Record<string, unknown>,
+    target: { type: string; id: number },
+    options: DeliverOptions = {},
+  ): Promise<Delivery | undefined> {
     if (!this.target()) return undefined;
     const sent: Sent = { event, payload, deliveryId: options.deliveryId ?? randomUUID(), options, target };
     this.last = sent;
@@ -66,12 +71,27 @@ export class WebhookSender {
     }
     let delivery: Delivery;
     try {
-      const response = await fetch(target.url, { method: 'POST', headers, body: raw, signal: AbortSignal.timeout(this.timeoutMs) });
+      const response = await fetch(target.url, {
+        method: 'POST',
+        headers,
+        body: raw,
+        signal: AbortSignal.timeout(this.timeoutMs),
+      });
       delivery = { status: response.status, body: await response.text(), deliveryId: sent.deliveryId };
     } catch (error) {
-      delivery = { status: 0, body: '', deliveryId: sent.deliveryId, error: error instanceof Error ? error.message : String(error) };
+      delivery = {
+        status: 0,
+        body: '',
+        deliveryId: sent.deliveryId,
+        error: error instanceof Error ? error.message : String(error),
+      };
     }
-    this.deliveries.push({ ...delivery, event: sent.event, action: String(sent.payload.action ?? ''), payload: sent.payload });
+    this.deliveries.push({
+      ...delivery,
+      event: sent.event,
+      action: String(sent.payload.action ?? ''),
+      payload: sent.payload,
+    });
     return delivery;
   }
 }

@@ -34,7 +34,13 @@ export function changeItem(
   };
 }
 
-export function jiraItem(fieldId: string, from: string | null, fromString: string | null, to: string | null, toString: string | null): ChangelogItem {
+export function jiraItem(
+  fieldId: string,
+  from: string | null,
+  fromString: string | null,
+  to: string | null,
+  toString: string | null,
+): ChangelogItem {
   return { field: fieldId, fieldtype: 'jira', fieldId, from, fromString, to, toString };
 }
 
@@ -64,7 +70,9 @@ export function displayString(value: unknown): string | null {
 /** Option ids in changelog `from`/`to` (e.g. "10037", or "[10037, 10038]" for multi-selects). */
 function idString(value: unknown): string | null {
   const idOf = (v: unknown): string | undefined =>
-    typeof v === 'object' && v !== null && typeof (v as { id?: unknown }).id === 'string' ? (v as { id: string }).id : undefined;
+    typeof v === 'object' && v !== null && typeof (v as { id?: unknown }).id === 'string'
+      ? (v as { id: string }).id
+      : undefined;
   if (Array.isArray(value)) {
     const ids = value.map(idOf).filter((x): x is string => x !== undefined);
     return ids.length > 0 ? `[${ids.join(', ')}]` : null;

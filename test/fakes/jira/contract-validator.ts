@@ -85,7 +85,8 @@ export class ContractValidator {
   }
 
   match(method: string, path: string): RouteMatch {
-    const version = /^\/rest\/api\/([23])\//.exec(path)?.[1] ?? (path.startsWith('/rest/servicedeskapi/') ? '3' : undefined);
+    const version =
+      /^\/rest\/api\/([23])\//.exec(path)?.[1] ?? (path.startsWith('/rest/servicedeskapi/') ? '3' : undefined);
     const candidates = this.routes.filter((r) => r.pattern.test(path));
     if (!version || candidates.length === 0) return { kind: 'unknown-path' };
     const route = candidates.find((r) => r.operation.method === method.toUpperCase());
@@ -99,26 +100,37 @@ export class ContractValidator {
   }
 
   /** Query parameters: required ones present, values of the declared type and enum. Unknown ones are ignored, as Jira does. */
-  checkQuery(operation: ContractOperation, version: ApiVersion, query: Record<string, string | string[]>): ContractProblem[] {
+  checkQuery(
+    operation: ContractOperation,
+    version: ApiVersion,
+    query: Record<string, string | string[]>,
+  ): ContractProblem[] {
     const problems: ContractProblem[] = [];
     const params = (version === 2 && operation.v2?.parameters) || operation.parameters;
     for (const param of params.filter((p) => p.in === 'query')) {
       const raw = query[param.name];
       if (raw === undefined) {
-        if (param.required) problems.push({ field: param.name, message: `The '${param.name}' query parameter is required.` });
+        if (param.required)
+          problems.push({ field: param.name, message: `The '${param.name}' query parameter is required.` });
         continue;
       }
       const values = Array.isArray(raw) ? raw : [raw];
       const type = param.type === 'array' ? param.items : param.type;
       for (const value of param.type === 'array' ? values : values.slice(0, 1)) {
         const problem = checkScalar(value, type, param.enum);
-        if (problem) problems.push({ field: param.name, message: `The '${param.name}' query parameter ${problem} (got '${value}').` });
+        if (problem)
+          problems.push({
+            field: param.name,
+            message: `The '${param.name}' query parameter ${problem} (got '${value}').`,
+          });
       }
     }
     const oneOf = (version === 2 && operation.v2?.requiredOneOf) || operation.requiredOneOf || [];
     for (const group of oneOf) {
       if (!group.some((name) => query[name] !== undefined)) {
-        problems.push({ message: `One of the query parameters ${group.map((n) => `'${n}'`).join(', ')} must be provided.` });
+        problems.push({
+          message: `One of the query parameters ${group.map((n) => `'${n}'`).join(', ')} must be provided.`,
+        });
       }
     }
     return problems;
@@ -128,7 +140,8 @@ export class ContractValidator {
   checkBody(operation: ContractOperation, version: ApiVersion, body: unknown): ContractProblem[] {
     const spec = (version === 2 && operation.v2?.requestBody) || operation.requestBody;
     if (!spec) return [];
-    if (body === undefined) return spec.required ? [{ message: 'No content to map to Object due to end of input' }] : [];
+    if (body === undefined)
+      return spec.required ? [{ message: 'No content to map to Object due to end of input' }] : [];
     const key = `${operation.operationId}@${version}`;
     let validate = this.bodyValidators.get(key);
     if (!validate) {

@@ -18,7 +18,16 @@ import { WebhookSender } from './webhook-sender';
 import { issueJson, allFields } from './jira-render';
 import { adfToText, isAdfDoc, jiraError } from './jira-format';
 import type {
-  CreateIssueInput, DeliverOptions, Delivery, FakeApproval, FakeComment, FakeIssueSnapshot, FakeJiraOptions, RecordedDelivery, RecordedRequest, WebhookTarget,
+  CreateIssueInput,
+  DeliverOptions,
+  Delivery,
+  FakeApproval,
+  FakeComment,
+  FakeIssueSnapshot,
+  FakeJiraOptions,
+  RecordedDelivery,
+  RecordedRequest,
+  WebhookTarget,
 } from './types';
 
 export type * from './types';
@@ -103,11 +112,16 @@ export class FakeJira extends LoopbackFake<WebhookTarget> {
     const approval = this.state.serviceDesk.openApproval(issue.id);
     if (!approval) throw new FakeSetupError(`FakeJira: ${issue.key} has no open approval (status '${issue.status}')`);
     const result = this.state.serviceDesk.answer(approval, issue.status, as, decision);
-    if ('refusal' in result) throw new FakeSetupError(`FakeJira: ${as} cannot answer approval ${approval.id} of ${issue.key}: ${result.refusal.message}`);
+    if ('refusal' in result)
+      throw new FakeSetupError(
+        `FakeJira: ${as} cannot answer approval ${approval.id} of ${issue.key}: ${result.refusal.message}`,
+      );
     if (result.moveTo) {
       const target = this.state.statusName(result.moveTo);
       if (!target || !this.state.availableTransitions(issue.status).some((t) => t.to === target)) {
-        throw new FakeSetupError(`FakeJira: the approval step moves to '${result.moveTo}', but there is no transition from '${issue.status}'`);
+        throw new FakeSetupError(
+          `FakeJira: the approval step moves to '${result.moveTo}', but there is no transition from '${issue.status}'`,
+        );
       }
       return this.deliverMutation(this.state.transition(as, issue, target));
     }
@@ -156,7 +170,9 @@ export class FakeJira extends LoopbackFake<WebhookTarget> {
 
   /** The issue's JSM approvals, oldest first. */
   approvals(key: string): FakeApproval[] {
-    return this.state.serviceDesk.of(this.state.requireIssue(key).id).map((a) => ({ ...a, approvers: a.approvers.map((p) => ({ ...p })) }));
+    return this.state.serviceDesk
+      .of(this.state.requireIssue(key).id)
+      .map((a) => ({ ...a, approvers: a.approvers.map((p) => ({ ...p })) }));
   }
 
   statusOf(key: string): string {
@@ -212,11 +228,23 @@ export class FakeJira extends LoopbackFake<WebhookTarget> {
       if (result.body === undefined) res.end();
       else res.json(result.body);
     };
-    const reject = (status: number, where: string, problems: ContractProblem[], headers?: Record<string, string>): void => {
+    const reject = (
+      status: number,
+      where: string,
+      problems: ContractProblem[],
+      headers?: Record<string, string>,
+    ): void => {
       this.violations.push(`${req.method} ${url.pathname}: ${where}: ${problems.map((p) => p.message).join('; ')}`);
       const errors: Record<string, string> = {};
       for (const p of problems) if (p.field && !(p.field in errors)) errors[p.field] = p.message;
-      reply({ status, headers, body: jiraError(problems.filter((p) => !p.field).map((p) => p.message), errors) });
+      reply({
+        status,
+        headers,
+        body: jiraError(
+          problems.filter((p) => !p.field).map((p) => p.message),
+          errors,
+        ),
+      });
     };
 
     const failure = this.failures.shift();
@@ -236,20 +264,31 @@ export class FakeJira extends LoopbackFake<WebhookTarget> {
       return reject(404, 'not in the contract', [{ message: `null for uri: ${this.state.baseUrl}${url.pathname}` }]);
     }
     if (match.kind === 'method-not-allowed') {
-      return reject(405, `method not allowed (allowed: ${match.allowed.join(', ')})`, [{ message: 'Method Not Allowed' }], { Allow: match.allowed.join(', ') });
+      return reject(
+        405,
+        `method not allowed (allowed: ${match.allowed.join(', ')})`,
+        [{ message: 'Method Not Allowed' }],
+        { Allow: match.allowed.join(', ') },
+      );
     }
     const { operation, version, pathParams } = match;
     entry.operationId = operation.operationId;
     if (raw && operation.requestBody && !/json/i.test(req.headers['content-type'] ?? '')) {
-      return reject(415, operation.operationId, [{ message: `Unsupported Media Type: ${req.headers['content-type'] ?? 'none'}` }]);
+      return reject(415, operation.operationId, [
+        { message: `Unsupported Media Type: ${req.headers['content-type'] ?? 'none'}` },
+      ]);
     }
-    if (parseError && operation.requestBody) return reject(400, operation.operationId, [{ message: `Unexpected character in JSON: ${parseError}` }]);
+    if (parseError && operation.requestBody)
+      return reject(400, operation.operationId, [{ message: `Unexpected character in JSON: ${parseError}` }]);
     const queryProblems = this.validator.checkQuery(operation, version, query);
     if (queryProblems.length > 0) return reject(400, `${operation.operationId} query`, queryProblems);
     const bodyProblems = this.validator.checkBody(operation, version, operation.requestBody ? body : undefined);
     if (bodyProblems.length > 0) {
       // Jira names the comment as a whole: {"errors":{"comment":"Comment body is not valid!"}}
-      const problems = operation.operationId === 'addComment' ? bodyProblems.map((p) => ({ ...p, field: p.field === 'body' ? 'comment' : p.field })) : bodyProblems;
+      const problems =
+        operation.operationId === 'addComment'
+          ? bodyProblems.map((p) => ({ ...p, field: p.field === 'body' ? 'comment' : p.field }))
+          : bodyProblems;
       return reject(400, `${operation.operationId} body (v${version})`, problems);
     }
 
@@ -259,13 +298,18 @@ export class FakeJira extends LoopbackFake<WebhookTarget> {
     try {
       if (!handler) throw new Error(`no handler for ${operation.operationId}`);
       result = handler({
-        version, pathParams, query, body, state: this.state, fieldNames: this.options.fieldNames ?? {},
+        version,
+        pathParams,
+        query,
+        body,
+        state: this.state,
+        fieldNames: this.options.fieldNames ?? {},
         emit: (m) => emitted.push(m),
         violation: (message) => this.violations.push(`${req.method} ${url.pathname}: ${message}`),
       });
     } catch (error) {
       // A bug in the fake, not in credgate: make it loud.
-      const message = error instanceof Error ? error.stack ?? error.message : String(error);
+      const message = error instanceof Error ? (error.stack ?? error.message) : String(error);
       this.violations.push(`FAKE BUG on ${req.method} ${url.pathname}: ${message}`);
       result = { status: 500, body: jiraError(['Internal server error (fake)']) };
     }
@@ -275,7 +319,9 @@ export class FakeJira extends LoopbackFake<WebhookTarget> {
       const delivery = (async () => {
         for (const m of emitted) await this.deliverMutation(m);
       })().catch((error: unknown) => {
-        this.violations.push(`FAKE BUG delivering echo webhook: ${error instanceof Error ? error.message : String(error)}`);
+        this.violations.push(
+          `FAKE BUG delivering echo webhook: ${error instanceof Error ? error.message : String(error)}`,
+        );
       });
       this.trackDelivery(delivery);
     }

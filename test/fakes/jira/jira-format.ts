@@ -52,6 +52,9 @@ export function plainText(value: unknown): string | null {
 }
 
 /** A Jira-style error body. */
-export function jiraError(errorMessages: string[], errors: Record<string, string> = {}): { errorMessages: string[]; errors: Record<string, string> } {
+export function jiraError(
+  errorMessages: string[],
+  errors: Record<string, string> = {},
+): { errorMessages: string[]; errors: Record<string, string> } {
   return { errorMessages, errors };
 }

@@ -22,7 +22,9 @@ function avatarUrls(accountId: string): Record<string, string> {
 /** A user as Cloud shows it; `name`/`key` only for users with a DC username. */
 export function userJson(state: JiraState, accountId: string, version: ApiVersion = 2): Record<string, unknown> {
   const user = state.user(accountId);
-  const out: Record<string, unknown> = { self: `${api(state, version)}/user?accountId=${encodeURIComponent(accountId)}` };
+  const out: Record<string, unknown> = {
+    self: `${api(state, version)}/user?accountId=${encodeURIComponent(accountId)}`,
+  };
   if (user?.name) Object.assign(out, { name: user.name, key: user.name });
   out.accountId = accountId;
   if (user?.emailAddress) out.emailAddress = user.emailAddress;
@@ -55,25 +57,52 @@ export function statusJson(state: JiraState, status: string, version: ApiVersion
 
 export function issueTypeJson(state: JiraState, name: string, version: ApiVersion = 2): Record<string, unknown> {
   const id = state.issueTypeId(name);
-  return { self: `${api(state, version)}/issuetype/${id}`, id, description: '', iconUrl: `${state.baseUrl}/images/icons/issuetypes/task.svg`, name, subtask: false, avatarId: 10318 };
+  return {
+    self: `${api(state, version)}/issuetype/${id}`,
+    id,
+    description: '',
+    iconUrl: `${state.baseUrl}/images/icons/issuetypes/task.svg`,
+    name,
+    subtask: false,
+    avatarId: 10318,
+  };
 }
 
 export function projectJson(state: JiraState, key: string, version: ApiVersion = 2): Record<string, unknown> {
   const project = state.ensureProject(key);
-  return { self: `${api(state, version)}/project/${project.id}`, id: project.id, key: project.key, name: project.name, projectTypeKey: 'service_desk', simplified: false };
+  return {
+    self: `${api(state, version)}/project/${project.id}`,
+    id: project.id,
+    key: project.key,
+    name: project.name,
+    projectTypeKey: 'service_desk',
+    simplified: false,
+  };
 }
 
 export function priorityJson(state: JiraState, version: ApiVersion = 2): Record<string, unknown> {
-  return { self: `${api(state, version)}/priority/3`, iconUrl: `${state.baseUrl}/images/icons/priorities/medium.svg`, name: 'Medium', id: '3' };
+  return {
+    self: `${api(state, version)}/priority/3`,
+    iconUrl: `${state.baseUrl}/images/icons/priorities/medium.svg`,
+    name: 'Medium',
+    id: '3',
+  };
 }
 
 /** JSM keeps a comment from the customer when its sd.public.comment property says {internal: true}. */
 export function isPublic(comment: FakeComment): boolean {
-  const visibility = comment.properties?.find((p) => p.key === 'sd.public.comment')?.value as { internal?: unknown } | undefined;
+  const visibility = comment.properties?.find((p) => p.key === 'sd.public.comment')?.value as
+    | { internal?: unknown }
+    | undefined;
   return visibility?.internal !== true;
 }
 
-export function commentJson(state: JiraState, issue: IssueState, comment: FakeComment, version: ApiVersion): Record<string, unknown> {
+export function commentJson(
+  state: JiraState,
+  issue: IssueState,
+  comment: FakeComment,
+  version: ApiVersion,
+): Record<string, unknown> {
   return {
     self: `${api(state, version)}/issue/${issue.id}/comment/${comment.id}`,
     id: comment.id,
@@ -87,7 +116,12 @@ export function commentJson(state: JiraState, issue: IssueState, comment: FakeCo
 }
 
 export function historyJson(state: JiraState, history: ChangelogHistory, version: ApiVersion): Record<string, unknown> {
-  return { id: history.id, author: userJson(state, history.author.accountId, version), created: history.created, items: history.items };
+  return {
+    id: history.id,
+    author: userJson(state, history.author.accountId, version),
+    created: history.created,
+    items: history.items,
+  };
 }
 
 /** Every field of the issue (what `fields=*all` returns). */
@@ -125,7 +159,11 @@ export function allFields(state: JiraState, issue: IssueState, version: ApiVersi
  * The fields selected by a `fields` parameter (Jira's rules, loosely): `*all`/`*navigable` for
  * everything (navigable leaves out the comment), names to include, `-name` to exclude.
  */
-export function selectFields(all: Record<string, unknown>, wanted: string[] | undefined, fallback: string[]): Record<string, unknown> {
+export function selectFields(
+  all: Record<string, unknown>,
+  wanted: string[] | undefined,
+  fallback: string[],
+): Record<string, unknown> {
   const list = wanted && wanted.length > 0 ? wanted : fallback;
   const includes = list.filter((f) => !f.startsWith('-'));
   const excludes = new Set(list.filter((f) => f.startsWith('-')).map((f) => f.slice(1)));
@@ -144,7 +182,12 @@ export interface IssueRenderOptions {
   expand?: string[];
 }
 
-export function issueJson(state: JiraState, issue: IssueState, version: ApiVersion, options: IssueRenderOptions = {}): Record<string, unknown> {
+export function issueJson(
+  state: JiraState,
+  issue: IssueState,
+  version: ApiVersion,
+  options: IssueRenderOptions = {},
+): Record<string, unknown> {
   const out: Record<string, unknown> = {
     expand: 'renderedFields,names,schema,operations,editmeta,changelog,versionedRepresentations',
     id: issue.id,

@@ -4,7 +4,8 @@ import { displayString } from './jira-state';
 import { JqlError, parseJql, type JqlExpr, type JqlValue } from './jql';
 import { plainText } from './jira-format';
 
-const KNOWN_FIELDS = 'project, status, key, issuekey, id, labels, reporter, assignee, creator, type, issuetype, statusCategory, summary, description, text, comment, created, updated';
+const KNOWN_FIELDS =
+  'project, status, key, issuekey, id, labels, reporter, assignee, creator, type, issuetype, statusCategory, summary, description, text, comment, created, updated';
 
 interface Field {
   name: string;
@@ -19,31 +20,47 @@ function resolveField(state: JiraState, raw: string, fieldNames: Record<string, 
   switch (name) {
     case 'project':
       return {
-        name: raw, kind: 'value',
-        values: (i) => { const p = state.ensureProject(i.projectKey); return [p.key, p.id, p.name]; },
+        name: raw,
+        kind: 'value',
+        values: (i) => {
+          const p = state.ensureProject(i.projectKey);
+          return [p.key, p.id, p.name];
+        },
         check: (v) => (state.project(v) ? undefined : `The value '${v}' does not exist for the field '${raw}'.`),
       };
     case 'status':
       return {
-        name: raw, kind: 'value',
+        name: raw,
+        kind: 'value',
         values: (i) => [i.status, state.statusId(i.status)],
-        check: (v) => (state.statusName(v) || state.statusById(v) ? undefined : `The value '${v}' does not exist for the field '${raw}'.`),
+        check: (v) =>
+          state.statusName(v) || state.statusById(v)
+            ? undefined
+            : `The value '${v}' does not exist for the field '${raw}'.`,
       };
-    case 'key': case 'issuekey': case 'id':
+    case 'key':
+    case 'issuekey':
+    case 'id':
       return {
-        name: raw, kind: 'value',
+        name: raw,
+        kind: 'value',
         values: (i) => [i.key, i.id],
         check: (v) => {
-          if (!/^[A-Za-z][A-Za-z0-9_]*-\d+$/.test(v) && !/^\d+$/.test(v)) return `The issue key '${v}' for field '${raw}' is invalid.`;
+          if (!/^[A-Za-z][A-Za-z0-9_]*-\d+$/.test(v) && !/^\d+$/.test(v))
+            return `The issue key '${v}' for field '${raw}' is invalid.`;
           return state.findIssue(v) ? undefined : `An issue with key '${v}' does not exist for field '${raw}'.`;
         },
       };
     case 'labels':
       return { name: raw, kind: 'value', values: (i) => i.labels };
-    case 'reporter': case 'assignee': case 'creator': {
-      const id = (i: IssueState): string | null => (name === 'reporter' ? i.reporterId : name === 'creator' ? i.creatorId : i.assigneeId);
+    case 'reporter':
+    case 'assignee':
+    case 'creator': {
+      const id = (i: IssueState): string | null =>
+        name === 'reporter' ? i.reporterId : name === 'creator' ? i.creatorId : i.assigneeId;
       return {
-        name: raw, kind: 'value',
+        name: raw,
+        kind: 'value',
         values: (i) => {
           const accountId = id(i);
           const username = accountId === null ? undefined : state.user(accountId)?.name;
@@ -51,7 +68,8 @@ function resolveField(state: JiraState, raw: string, fieldNames: Record<string, 
         },
       };
     }
-    case 'type': case 'issuetype':
+    case 'type':
+    case 'issuetype':
       return { name: raw, kind: 'value', values: (i) => [i.issueType, state.issueTypeId(i.issueType)] };
     case 'statuscategory':
       return { name: raw, kind: 'value', values: (i) => [state.statusCategory(i.status)] };
@@ -60,22 +78,31 @@ function resolveField(state: JiraState, raw: string, fieldNames: Record<string, 
     case 'description':
       return { name: raw, kind: 'text', values: (i) => [plainText(i.description) ?? ''] };
     case 'text':
-      return { name: raw, kind: 'text', values: (i) => [i.summary, plainText(i.description) ?? '', ...i.comments.map((c) => plainText(c.body) ?? '')] };
+      return {
+        name: raw,
+        kind: 'text',
+        values: (i) => [i.summary, plainText(i.description) ?? '', ...i.comments.map((c) => plainText(c.body) ?? '')],
+      };
     case 'comment':
       return { name: raw, kind: 'text', values: (i) => i.comments.map((c) => plainText(c.body) ?? '') };
-    case 'created': case 'createddate':
+    case 'created':
+    case 'createddate':
       return { name: raw, kind: 'date', values: (i) => [i.created] };
-    case 'updated': case 'updateddate':
+    case 'updated':
+    case 'updateddate':
       return { name: raw, kind: 'date', values: (i) => [i.updated] };
   }
   const cf = /^cf\[(\d+)\]$/i.exec(raw) ?? /^customfield_(\d+)$/i.exec(raw);
   const byName = Object.entries(fieldNames).find(([, label]) => label.toLowerCase() === name)?.[0];
   const fieldId = cf ? `customfield_${cf[1]}` : byName;
   if (!fieldId) {
-    throw new JqlError(`Field '${raw}' does not exist or you do not have permission to view it. (fake Jira knows: ${KNOWN_FIELDS}, cf[N], customfield_N and the names in fieldNames)`);
+    throw new JqlError(
+      `Field '${raw}' does not exist or you do not have permission to view it. (fake Jira knows: ${KNOWN_FIELDS}, cf[N], customfield_N and the names in fieldNames)`,
+    );
   }
   return {
-    name: raw, kind: 'value',
+    name: raw,
+    kind: 'value',
     values: (i) => {
       const value = i.extra[fieldId];
       const parts = Array.isArray(value) ? value : [value];
@@ -90,9 +117,15 @@ function parseDate(text: string, now: Date): number {
     const unit = { m: 60_000, h: 3_600_000, d: 86_400_000, w: 604_800_000 }[relative[2] as 'm' | 'h' | 'd' | 'w'];
     return now.getTime() + Number(relative[1]) * unit;
   }
-  const normalized = text.replace(/\//g, '-').replace(/^(\d{4}-\d{2}-\d{2}) (\d{2}:\d{2})$/, '$1T$2:00Z').replace(/([+-]\d{2})(\d{2})$/, '$1:$2');
+  const normalized = text
+    .replace(/\//g, '-')
+    .replace(/^(\d{4}-\d{2}-\d{2}) (\d{2}:\d{2})$/, '$1T$2:00Z')
+    .replace(/([+-]\d{2})(\d{2})$/, '$1:$2');
   const ms = Date.parse(/^\d{4}-\d{2}-\d{2}$/.test(normalized) ? `${normalized}T00:00:00Z` : normalized);
-  if (Number.isNaN(ms)) throw new JqlError(`Date value '${text}' for field is invalid. Valid formats include: 'yyyy/MM/dd HH:mm', 'yyyy-MM-dd HH:mm', 'yyyy/MM/dd', 'yyyy-MM-dd', or a period format e.g. '-5d', '4w 2d'.`);
+  if (Number.isNaN(ms))
+    throw new JqlError(
+      `Date value '${text}' for field is invalid. Valid formats include: 'yyyy/MM/dd HH:mm', 'yyyy-MM-dd HH:mm', 'yyyy/MM/dd', 'yyyy-MM-dd', or a period format e.g. '-5d', '4w 2d'.`,
+    );
   return ms;
 }
 
@@ -109,11 +142,24 @@ type Predicate = (issue: IssueState) => boolean;
 
 function compile(state: JiraState, expr: JqlExpr, fieldNames: Record<string, string>): Predicate {
   switch (expr.kind) {
-    case 'all': return () => true;
-    case 'and': { const l = compile(state, expr.left, fieldNames); const r = compile(state, expr.right, fieldNames); return (i) => l(i) && r(i); }
-    case 'or': { const l = compile(state, expr.left, fieldNames); const r = compile(state, expr.right, fieldNames); return (i) => l(i) || r(i); }
-    case 'not': { const e = compile(state, expr.expr, fieldNames); return (i) => !e(i); }
-    case 'clause': break;
+    case 'all':
+      return () => true;
+    case 'and': {
+      const l = compile(state, expr.left, fieldNames);
+      const r = compile(state, expr.right, fieldNames);
+      return (i) => l(i) && r(i);
+    }
+    case 'or': {
+      const l = compile(state, expr.left, fieldNames);
+      const r = compile(state, expr.right, fieldNames);
+      return (i) => l(i) || r(i);
+    }
+    case 'not': {
+      const e = compile(state, expr.expr, fieldNames);
+      return (i) => !e(i);
+    }
+    case 'clause':
+      break;
   }
   const field = resolveField(state, expr.field, fieldNames);
   const values = expr.values.map((v) => valueText(state, v));
@@ -126,12 +172,19 @@ function compile(state: JiraState, expr: JqlExpr, fieldNames: Record<string, str
   }
   const has = (i: IssueState): boolean => field.values(i).some((v) => wanted.includes(v.toLowerCase()));
   const empty = (i: IssueState): boolean => field.values(i).length === 0 || field.values(i).every((v) => v === '');
-  const contains = (i: IssueState): boolean => field.values(i).some((v) => wanted.every((w) => v.toLowerCase().includes(w)));
+  const contains = (i: IssueState): boolean =>
+    field.values(i).some((v) => wanted.every((w) => v.toLowerCase().includes(w)));
   switch (expr.op) {
-    case '=': case 'in': return (i) => has(i) || (values.includes(null) && empty(i));
-    case '!=': case 'not in': return (i) => !empty(i) && !has(i);
-    case 'is': return empty;
-    case 'is not': return (i) => !empty(i);
+    case '=':
+    case 'in':
+      return (i) => has(i) || (values.includes(null) && empty(i));
+    case '!=':
+    case 'not in':
+      return (i) => !empty(i) && !has(i);
+    case 'is':
+      return empty;
+    case 'is not':
+      return (i) => !empty(i);
     case '~':
       if (field.kind !== 'text') throw new JqlError(`The operator '~' is not supported by the '${field.name}' field.`);
       return contains;
@@ -139,9 +192,15 @@ function compile(state: JiraState, expr: JqlExpr, fieldNames: Record<string, str
       if (field.kind !== 'text') throw new JqlError(`The operator '!~' is not supported by the '${field.name}' field.`);
       return (i) => !contains(i);
   }
-  if (field.kind !== 'date') throw new JqlError(`The operator '${expr.op}' is not supported by the '${field.name}' field.`);
+  if (field.kind !== 'date')
+    throw new JqlError(`The operator '${expr.op}' is not supported by the '${field.name}' field.`);
   const bound = parseDate(values[0] ?? '', state.now());
-  const compare = { '>': (a: number) => a > bound, '>=': (a: number) => a >= bound, '<': (a: number) => a < bound, '<=': (a: number) => a <= bound }[expr.op as '>'];
+  const compare = {
+    '>': (a: number) => a > bound,
+    '>=': (a: number) => a >= bound,
+    '<': (a: number) => a < bound,
+    '<=': (a: number) => a <= bound,
+  }[expr.op as '>'];
   return (i) => field.values(i).some((v) => compare(parseDate(v, state.now())));
 }
 
@@ -154,7 +213,7 @@ export function searchIssues(state: JiraState, jql: string, fieldNames: Record<s
     const lower = field.toLowerCase();
     const numeric = ['key', 'issuekey', 'id', 'created'].includes(lower);
     const resolved = numeric ? undefined : resolveField(state, field, fieldNames);
-    const sortValue = (i: IssueState): string | number => (numeric ? Number(i.id) : resolved?.values(i)[0] ?? '');
+    const sortValue = (i: IssueState): string | number => (numeric ? Number(i.id) : (resolved?.values(i)[0] ?? ''));
     return { sortValue, sign: direction === 'DESC' ? -1 : 1 };
   });
   return state.issues.filter(predicate).sort((a, b) => {

@@ -2,7 +2,16 @@
  * The fake Jira's in-memory state: users, groups, workflow, projects and issues. Mutations return a
  * `Mutation` describing what happened, from which the fake builds webhook deliveries.
  */
-import type { ChangelogHistory, ChangelogItem, CreateIssueInput, FakeComment, FakeJiraOptions, FakeUser, StatusCategoryKey, UserRef } from './types';
+import type {
+  ChangelogHistory,
+  ChangelogItem,
+  CreateIssueInput,
+  FakeComment,
+  FakeJiraOptions,
+  FakeUser,
+  StatusCategoryKey,
+  UserRef,
+} from './types';
 import { jiraTime, plainText } from './jira-format';
 import { accountIdOf, changeItem, jiraItem } from './changelog-items';
 import { ServiceDeskState } from './service-desk-state';
@@ -33,7 +42,13 @@ export interface IssueState {
 
 export type Mutation =
   | { kind: 'created'; issue: IssueState; actorId: string; changelog: { id: string; items: ChangelogItem[] } }
-  | { kind: 'updated'; issue: IssueState; actorId: string; history: ChangelogHistory; eventType: 'issue_generic' | 'issue_updated' }
+  | {
+      kind: 'updated';
+      issue: IssueState;
+      actorId: string;
+      history: ChangelogHistory;
+      eventType: 'issue_generic' | 'issue_updated';
+    }
   | { kind: 'commented'; issue: IssueState; comment: FakeComment };
 
 /** createIssue's input; REST creates may carry an ADF description and a reporter. */
@@ -68,7 +83,8 @@ export class JiraState {
     if (options.statuses.length === 0) throw new FakeSetupError('FakeJira needs at least one status');
     this.statusCategories = {};
     options.statuses.forEach((name, i) => {
-      this.statusCategories[name] = options.statusCategories?.[name] ?? (i === 0 ? 'new' : DONE_NAMES.test(name) ? 'done' : 'indeterminate');
+      this.statusCategories[name] =
+        options.statusCategories?.[name] ?? (i === 0 ? 'new' : DONE_NAMES.test(name) ? 'done' : 'indeterminate');
     });
     this.declaredGroups = options.groups ?? [];
     this.serviceDesk = new ServiceDeskState(options.approvalStep, () => this.now());
@@ -149,7 +165,9 @@ export class JiraState {
   }
 
   availableTransitions(from: string): Array<{ id: string; to: string }> {
-    const targets = this.options.transitions ? this.options.transitions[from] ?? [] : this.options.statuses.filter((s) => s !== from);
+    const targets = this.options.transitions
+      ? (this.options.transitions[from] ?? [])
+      : this.options.statuses.filter((s) => s !== from);
     return targets
       .map((t) => this.statusName(t))
       .filter((t): t is string => t !== undefined)
@@ -252,14 +270,16 @@ export class JiraState {
     for (const [fieldId, value] of Object.entries(fields)) {
       const before = this.fieldValue(issue, fieldId);
       const userField = fieldId === 'assignee' || fieldId === 'reporter';
-      if (JSON.stringify(before) === JSON.stringify(userField ? accountIdOf(value) : value ?? null)) continue;
+      if (JSON.stringify(before) === JSON.stringify(userField ? accountIdOf(value) : (value ?? null))) continue;
       if (fieldId === 'summary') issue.summary = String(value ?? '');
       else if (fieldId === 'description') issue.description = value ?? null;
       else if (fieldId === 'labels') issue.labels = Array.isArray(value) ? value.map(String) : [];
       else if (fieldId === 'assignee') issue.assigneeId = accountIdOf(value);
       else if (fieldId === 'reporter') issue.reporterId = accountIdOf(value) ?? issue.reporterId;
       else issue.extra[fieldId] = value;
-      items.push(changeItem(fieldId, before, value ?? null, (id) => this.userRef(id).displayName, this.options.fieldNames ?? {}));
+      items.push(
+        changeItem(fieldId, before, value ?? null, (id) => this.userRef(id).displayName, this.options.fieldNames ?? {}),
+      );
     }
     return items;
   }
@@ -270,9 +290,21 @@ export class JiraState {
     return { kind: 'updated', issue, actorId, history: this.record(actorId, issue, items), eventType: 'issue_updated' };
   }
 
-  comment(actorId: string, issue: IssueState, body: unknown, properties?: FakeComment['properties']): Extract<Mutation, { kind: 'commented' }> {
+  comment(
+    actorId: string,
+    issue: IssueState,
+    body: unknown,
+    properties?: FakeComment['properties'],
+  ): Extract<Mutation, { kind: 'commented' }> {
     const now = jiraTime(this.now());
-    const comment: FakeComment = { id: String(this.nextCommentId++), author: this.userRef(actorId), body, created: now, updated: now, ...(properties ? { properties } : {}) };
+    const comment: FakeComment = {
+      id: String(this.nextCommentId++),
+      author: this.userRef(actorId),
+      body,
+      created: now,
+      updated: now,
+      ...(properties ? { properties } : {}),
+    };
     issue.comments.push(comment);
     issue.updated = now;
     return { kind: 'commented', issue, comment };
@@ -281,22 +313,33 @@ export class JiraState {
   /** Raw value of a field as stored (accountIds for user fields). */
   fieldValue(issue: IssueState, fieldId: string): unknown {
     switch (fieldId) {
-      case 'summary': return issue.summary;
-      case 'description': return issue.description;
-      case 'labels': return issue.labels;
-      case 'assignee': return issue.assigneeId;
-      case 'reporter': return issue.reporterId;
-      case 'status': return issue.status;
-      default: return issue.extra[fieldId] ?? null;
+      case 'summary':
+        return issue.summary;
+      case 'description':
+        return issue.description;
+      case 'labels':
+        return issue.labels;
+      case 'assignee':
+        return issue.assigneeId;
+      case 'reporter':
+        return issue.reporterId;
+      case 'status':
+        return issue.status;
+      default:
+        return issue.extra[fieldId] ?? null;
     }
   }
 
   private record(actorId: string, issue: IssueState, items: ChangelogItem[]): ChangelogHistory {
     const created = jiraTime(this.now());
-    const history: ChangelogHistory = { id: String(this.nextHistoryId++), author: this.userRef(actorId), created, items };
+    const history: ChangelogHistory = {
+      id: String(this.nextHistoryId++),
+      author: this.userRef(actorId),
+      created,
+      items,
+    };
     issue.histories.push(history);
     issue.updated = created;
     return history;
   }
-
 }

@@ -29,7 +29,10 @@ function tokenize(jql: string): Token[] {
   let i = 0;
   while (i < jql.length) {
     const c = jql[i];
-    if (/\s/.test(c)) { i++; continue; }
+    if (/\s/.test(c)) {
+      i++;
+      continue;
+    }
     if (c === '"' || c === "'") {
       let text = '';
       let j = i + 1;
@@ -37,15 +40,25 @@ function tokenize(jql: string): Token[] {
         if (jql[j] === '\\' && j + 1 < jql.length) j++;
         text += jql[j++];
       }
-      if (j >= jql.length) throw new JqlError(`Error in the JQL Query: The quoted string starting at character ${i} has not been completed.`);
+      if (j >= jql.length)
+        throw new JqlError(
+          `Error in the JQL Query: The quoted string starting at character ${i} has not been completed.`,
+        );
       tokens.push({ kind: 'string', text, pos: i });
       i = j + 1;
       continue;
     }
     const punct = /^(!=|!~|>=|<=|=|~|>|<|\(|\)|,)/.exec(jql.slice(i));
-    if (punct) { tokens.push({ kind: 'punct', text: punct[1], pos: i }); i += punct[1].length; continue; }
+    if (punct) {
+      tokens.push({ kind: 'punct', text: punct[1], pos: i });
+      i += punct[1].length;
+      continue;
+    }
     const word = /^[\w.\-[\]@]+/.exec(jql.slice(i));
-    if (!word) throw new JqlError(`Error in the JQL Query: The character '${c}' is a reserved JQL character (at character ${i}).`);
+    if (!word)
+      throw new JqlError(
+        `Error in the JQL Query: The character '${c}' is a reserved JQL character (at character ${i}).`,
+      );
     tokens.push({ kind: 'word', text: word[0], pos: i });
     i += word[0].length;
   }
@@ -56,7 +69,9 @@ class Parser {
   private i = 0;
   constructor(private readonly tokens: Token[]) {}
 
-  private peek(offset = 0): Token | undefined { return this.tokens[this.i + offset]; }
+  private peek(offset = 0): Token | undefined {
+    return this.tokens[this.i + offset];
+  }
   private isWord(text: string, offset = 0): boolean {
     const t = this.peek(offset);
     return t?.kind === 'word' && t.text.toUpperCase() === text;
@@ -67,9 +82,11 @@ class Parser {
   }
   private fail(expected: string): never {
     const t = this.peek();
-    throw new JqlError(t
-      ? `Error in the JQL Query: Expecting ${expected} but got '${t.text}'. (line 1, character ${t.pos + 1})`
-      : `Error in the JQL Query: Expecting ${expected} but reached the end of the query.`);
+    throw new JqlError(
+      t
+        ? `Error in the JQL Query: Expecting ${expected} but got '${t.text}'. (line 1, character ${t.pos + 1})`
+        : `Error in the JQL Query: Expecting ${expected} but reached the end of the query.`,
+    );
   }
 
   query(): JqlQuery {
@@ -83,7 +100,8 @@ class Parser {
         if (orderBy.length > 0) this.i++;
         const field = this.field();
         let direction: 'ASC' | 'DESC' = 'ASC';
-        if (this.isWord('ASC') || this.isWord('DESC')) direction = this.tokens[this.i++].text.toUpperCase() as 'ASC' | 'DESC';
+        if (this.isWord('ASC') || this.isWord('DESC'))
+          direction = this.tokens[this.i++].text.toUpperCase() as 'ASC' | 'DESC';
         orderBy.push({ field, direction });
       } while (this.isPunct(','));
     }
@@ -93,18 +111,27 @@ class Parser {
 
   private or(): JqlExpr {
     let left = this.and();
-    while (this.isWord('OR')) { this.i++; left = { kind: 'or', left, right: this.and() }; }
+    while (this.isWord('OR')) {
+      this.i++;
+      left = { kind: 'or', left, right: this.and() };
+    }
     return left;
   }
 
   private and(): JqlExpr {
     let left = this.unary();
-    while (this.isWord('AND')) { this.i++; left = { kind: 'and', left, right: this.unary() }; }
+    while (this.isWord('AND')) {
+      this.i++;
+      left = { kind: 'and', left, right: this.unary() };
+    }
     return left;
   }
 
   private unary(): JqlExpr {
-    if (this.isWord('NOT') && !this.isWord('IN', 1)) { this.i++; return { kind: 'not', expr: this.unary() }; }
+    if (this.isWord('NOT') && !this.isWord('IN', 1)) {
+      this.i++;
+      return { kind: 'not', expr: this.unary() };
+    }
     if (this.isPunct('(')) {
       this.i++;
       const expr = this.or();
@@ -125,8 +152,14 @@ class Parser {
   private clause(): JqlExpr {
     const field = this.field();
     const t = this.peek();
-    if (this.isWord('IN')) { this.i++; return { kind: 'clause', field, op: 'in', values: this.list() }; }
-    if (this.isWord('NOT') && this.isWord('IN', 1)) { this.i += 2; return { kind: 'clause', field, op: 'not in', values: this.list() }; }
+    if (this.isWord('IN')) {
+      this.i++;
+      return { kind: 'clause', field, op: 'in', values: this.list() };
+    }
+    if (this.isWord('NOT') && this.isWord('IN', 1)) {
+      this.i += 2;
+      return { kind: 'clause', field, op: 'not in', values: this.list() };
+    }
     if (this.isWord('IS')) {
       this.i++;
       const negated = this.isWord('NOT');
@@ -146,7 +179,10 @@ class Parser {
     if (!this.isPunct('(')) this.fail("'('");
     this.i++;
     const values = [this.value()];
-    while (this.isPunct(',')) { this.i++; values.push(this.value()); }
+    while (this.isPunct(',')) {
+      this.i++;
+      values.push(this.value());
+    }
     if (!this.isPunct(')')) this.fail("')'");
     this.i++;
     return values;

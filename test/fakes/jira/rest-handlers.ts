@@ -32,7 +32,10 @@ export interface RestResult {
 
 type Handler = (ctx: RestContext) => RestResult;
 
-const NO_ISSUE: RestResult = { status: 404, body: jiraError(['Issue does not exist or you do not have permission to see it.']) };
+const NO_ISSUE: RestResult = {
+  status: 404,
+  body: jiraError(['Issue does not exist or you do not have permission to see it.']),
+};
 
 function one(ctx: RestContext, name: string): string | undefined {
   const v = ctx.query[name];
@@ -65,16 +68,26 @@ function record(value: unknown): Record<string, unknown> {
  * Applies a `fields` + `update` pair (edit, transition screen). `update.comment: [{add: {body}}]`
  * adds a comment; other update operations are set/add/remove on the field's value.
  */
-function applyUpdate(ctx: RestContext, issue: IssueState, body: Record<string, unknown>): { fields: Record<string, unknown>; comments: unknown[] } {
+function applyUpdate(
+  ctx: RestContext,
+  issue: IssueState,
+  body: Record<string, unknown>,
+): { fields: Record<string, unknown>; comments: unknown[] } {
   const fields: Record<string, unknown> = { ...record(body.fields) };
   const comments: unknown[] = [];
   for (const [fieldId, ops] of Object.entries(record(body.update))) {
     for (const op of Array.isArray(ops) ? ops.map(record) : []) {
-      if (fieldId === 'comment' && 'add' in op) { comments.push(record(op.add).body); continue; }
+      if (fieldId === 'comment' && 'add' in op) {
+        comments.push(record(op.add).body);
+        continue;
+      }
       const current = fieldId in fields ? fields[fieldId] : ctx.state.fieldValue(issue, fieldId);
       if ('set' in op) fields[fieldId] = op.set;
       else if ('add' in op) fields[fieldId] = [...(Array.isArray(current) ? current : []), op.add];
-      else if ('remove' in op) fields[fieldId] = (Array.isArray(current) ? current : []).filter((v) => JSON.stringify(v) !== JSON.stringify(op.remove));
+      else if ('remove' in op)
+        fields[fieldId] = (Array.isArray(current) ? current : []).filter(
+          (v) => JSON.stringify(v) !== JSON.stringify(op.remove),
+        );
     }
   }
   return { fields, comments };
@@ -86,11 +99,20 @@ function jqlRejected(ctx: RestContext, error: JqlError): RestResult {
   return { status: 400, body: jiraError([error.message]) };
 }
 
-function searchResult(ctx: RestContext, jql: string, startAt: number, maxResults: number, fields: string[] | undefined, expand: string[] | undefined): RestResult {
+function searchResult(
+  ctx: RestContext,
+  jql: string,
+  startAt: number,
+  maxResults: number,
+  fields: string[] | undefined,
+  expand: string[] | undefined,
+): RestResult {
   try {
     const found = searchIssues(ctx.state, jql, ctx.fieldNames);
     const page = found.slice(startAt, startAt + maxResults);
-    const issues = page.map((i) => issueJson(ctx.state, i, ctx.version, { fields, defaultFields: ['*navigable'], expand }));
+    const issues = page.map((i) =>
+      issueJson(ctx.state, i, ctx.version, { fields, defaultFields: ['*navigable'], expand }),
+    );
     return { status: 200, body: { expand: 'schema,names', startAt, maxResults, total: found.length, issues } };
   } catch (error) {
     if (error instanceof JqlError) return jqlRejected(ctx, error);
@@ -99,7 +121,8 @@ function searchResult(ctx: RestContext, jql: string, startAt: number, maxResults
 }
 
 function enhancedSearch(ctx: RestContext, params: Record<string, unknown>): RestResult {
-  const start = params.nextPageToken === undefined ? 0 : Number(Buffer.from(String(params.nextPageToken), 'base64url').toString());
+  const start =
+    params.nextPageToken === undefined ? 0 : Number(Buffer.from(String(params.nextPageToken), 'base64url').toString());
   if (!Number.isInteger(start) || start < 0) return { status: 400, body: jiraError(['The nextPageToken is invalid.']) };
   const maxResults = Math.min(int(params.maxResults, 50), 5000);
   try {
@@ -107,7 +130,9 @@ function enhancedSearch(ctx: RestContext, params: Record<string, unknown>): Rest
     const page = found.slice(start, start + maxResults);
     // The enhanced search returns only issue ids unless fields are asked for.
     const fields = list(params.fields);
-    const issues = page.map((i) => (fields ? issueJson(ctx.state, i, ctx.version, { fields, expand: list(params.expand) }) : { id: i.id }));
+    const issues = page.map((i) =>
+      fields ? issueJson(ctx.state, i, ctx.version, { fields, expand: list(params.expand) }) : { id: i.id },
+    );
     const isLast = start + maxResults >= found.length;
     const body: Record<string, unknown> = { issues, isLast };
     if (!isLast) body.nextPageToken = Buffer.from(String(start + maxResults)).toString('base64url');
@@ -146,12 +171,18 @@ export const handlers: Record<string, Handler> = {
   getChangeLogs: withIssue((ctx, issue) => {
     const startAt = int(one(ctx, 'startAt'), 0);
     const maxResults = int(one(ctx, 'maxResults'), 100);
-    const values = issue.histories.slice(startAt, startAt + maxResults).map((h) => historyJson(ctx.state, h, ctx.version));
+    const values = issue.histories
+      .slice(startAt, startAt + maxResults)
+      .map((h) => historyJson(ctx.state, h, ctx.version));
     return {
       status: 200,
       body: {
         self: `${ctx.state.baseUrl}/rest/api/${ctx.version}/issue/${issue.key}/changelog?maxResults=${maxResults}&startAt=${startAt}`,
-        maxResults, startAt, total: issue.histories.length, isLast: startAt + maxResults >= issue.histories.length, values,
+        maxResults,
+        startAt,
+        total: issue.histories.length,
+        isLast: startAt + maxResults >= issue.histories.length,
+        values,
       },
     };
   }),
@@ -160,25 +191,40 @@ export const handlers: Record<string, Handler> = {
     const startAt = int(one(ctx, 'startAt'), 0);
     const maxResults = int(one(ctx, 'maxResults'), 50);
     const ordered = one(ctx, 'orderBy') === '-created' ? [...issue.comments].reverse() : issue.comments;
-    const comments = ordered.slice(startAt, startAt + maxResults).map((c) => commentJson(ctx.state, issue, c, ctx.version));
+    const comments = ordered
+      .slice(startAt, startAt + maxResults)
+      .map((c) => commentJson(ctx.state, issue, c, ctx.version));
     return { status: 200, body: { startAt, maxResults, total: issue.comments.length, comments } };
   }),
 
   addComment: withIssue((ctx, issue) => {
     const { body, properties } = record(ctx.body);
     // The contract checked the shape ([{key, value}]); JSM reads sd.public.comment from it.
-    const mutation = ctx.state.comment(ctx.state.serviceAccountId, issue, body, Array.isArray(properties) ? (properties as { key: string; value: unknown }[]) : undefined);
+    const mutation = ctx.state.comment(
+      ctx.state.serviceAccountId,
+      issue,
+      body,
+      Array.isArray(properties) ? (properties as { key: string; value: unknown }[]) : undefined,
+    );
     ctx.emit(mutation);
     return { status: 201, body: commentJson(ctx.state, issue, mutation.comment, ctx.version) };
   }),
 
   getTransitions: withIssue((ctx, issue) => {
     const only = one(ctx, 'transitionId');
-    const transitions = ctx.state.availableTransitions(issue.status)
+    const transitions = ctx.state
+      .availableTransitions(issue.status)
       .filter((t) => only === undefined || t.id === only)
       .map((t) => ({
-        id: t.id, name: t.to, to: statusJson(ctx.state, t.to, ctx.version),
-        hasScreen: false, isGlobal: ctx.state.globalWorkflow, isInitial: false, isAvailable: true, isConditional: false, isLooped: false,
+        id: t.id,
+        name: t.to,
+        to: statusJson(ctx.state, t.to, ctx.version),
+        hasScreen: false,
+        isGlobal: ctx.state.globalWorkflow,
+        isInitial: false,
+        isAvailable: true,
+        isConditional: false,
+        isLooped: false,
       }));
     return { status: 200, body: { expand: 'transitions', transitions } };
   }),
@@ -208,7 +254,11 @@ export const handlers: Record<string, Handler> = {
   getUser: (ctx) => {
     const by = { accountId: one(ctx, 'accountId'), username: one(ctx, 'username'), key: one(ctx, 'key') };
     const user = ctx.state.findUser(by);
-    if (!user) return { status: 404, body: jiraError([`The user named '${by.accountId ?? by.username ?? by.key}' does not exist.`]) };
+    if (!user)
+      return {
+        status: 404,
+        body: jiraError([`The user named '${by.accountId ?? by.username ?? by.key}' does not exist.`]),
+      };
     const expand = list(ctx.query.expand) ?? [];
     const groups = user.groups.map((name) => groupRef(ctx, name));
     return {
@@ -230,7 +280,9 @@ export const handlers: Record<string, Handler> = {
     const startAt = int(one(ctx, 'startAt'), 0);
     const maxResults = int(one(ctx, 'maxResults'), 50);
     const members = ctx.state.members(name);
-    const values = members.slice(startAt, startAt + maxResults).map((u) => userJson(ctx.state, u.accountId, ctx.version));
+    const values = members
+      .slice(startAt, startAt + maxResults)
+      .map((u) => userJson(ctx.state, u.accountId, ctx.version));
     const isLast = startAt + maxResults >= members.length;
     const self = `${ctx.state.baseUrl}/rest/api/${ctx.version}/group/member?groupId=${groupId(name)}&includeInactiveUsers=false&maxResults=${maxResults}&startAt=${startAt}`;
     const body: Record<string, unknown> = { self, maxResults, startAt, total: members.length, isLast, values };
@@ -239,14 +291,34 @@ export const handlers: Record<string, Handler> = {
   },
 
   searchForIssuesUsingJql: (ctx) =>
-    searchResult(ctx, one(ctx, 'jql') ?? '', int(one(ctx, 'startAt'), 0), Math.min(int(one(ctx, 'maxResults'), 50), 100), list(ctx.query.fields), list(ctx.query.expand)),
+    searchResult(
+      ctx,
+      one(ctx, 'jql') ?? '',
+      int(one(ctx, 'startAt'), 0),
+      Math.min(int(one(ctx, 'maxResults'), 50), 100),
+      list(ctx.query.fields),
+      list(ctx.query.expand),
+    ),
 
   searchForIssuesUsingJqlPost: (ctx) => {
     const b = record(ctx.body);
-    return searchResult(ctx, typeof b.jql === 'string' ? b.jql : '', int(b.startAt, 0), Math.min(int(b.maxResults, 50), 100), list(b.fields), list(b.expand));
+    return searchResult(
+      ctx,
+      typeof b.jql === 'string' ? b.jql : '',
+      int(b.startAt, 0),
+      Math.min(int(b.maxResults, 50), 100),
+      list(b.fields),
+      list(b.expand),
+    );
   },
 
-  searchAndReconsileIssuesUsingJql: (ctx) => enhancedSearch(ctx, { ...ctx.query, jql: one(ctx, 'jql'), nextPageToken: one(ctx, 'nextPageToken'), maxResults: one(ctx, 'maxResults') }),
+  searchAndReconsileIssuesUsingJql: (ctx) =>
+    enhancedSearch(ctx, {
+      ...ctx.query,
+      jql: one(ctx, 'jql'),
+      nextPageToken: one(ctx, 'nextPageToken'),
+      maxResults: one(ctx, 'maxResults'),
+    }),
 
   searchAndReconsileIssuesUsingJqlPost: (ctx) => enhancedSearch(ctx, record(ctx.body)),
 
@@ -254,23 +326,50 @@ export const handlers: Record<string, Handler> = {
     const fields = { ...record(record(ctx.body).fields) };
     const project = record(fields.project);
     const issueType = record(fields.issuetype);
-    const projectKey = typeof project.key === 'string' ? project.key : typeof project.id === 'string' ? ctx.state.project(project.id)?.key : undefined;
-    const typeName = typeof issueType.name === 'string' ? issueType.name : typeof issueType.id === 'string' ? ctx.state.issueTypeById(issueType.id) : undefined;
+    const projectKey =
+      typeof project.key === 'string'
+        ? project.key
+        : typeof project.id === 'string'
+          ? ctx.state.project(project.id)?.key
+          : undefined;
+    const typeName =
+      typeof issueType.name === 'string'
+        ? issueType.name
+        : typeof issueType.id === 'string'
+          ? ctx.state.issueTypeById(issueType.id)
+          : undefined;
     const errors: Record<string, string> = {};
     if (!projectKey || !ctx.state.project(projectKey)) errors.project = 'valid project is required';
     if (!typeName) errors.issuetype = 'valid issue type is required';
-    if (typeof fields.summary !== 'string' || fields.summary.trim() === '') errors.summary = 'You must specify a summary of the issue.';
+    if (typeof fields.summary !== 'string' || fields.summary.trim() === '')
+      errors.summary = 'You must specify a summary of the issue.';
     if (Object.keys(errors).length > 0 || !projectKey || !typeName) {
       ctx.violation(`createIssue: ${JSON.stringify(errors)}`);
       return { status: 400, body: jiraError([], errors) };
     }
-    const reporterId = fields.reporter === undefined ? undefined : String(record(fields.reporter).accountId ?? record(fields.reporter).id ?? '');
+    const reporterId =
+      fields.reporter === undefined
+        ? undefined
+        : String(record(fields.reporter).accountId ?? record(fields.reporter).id ?? '');
     const { project: _p, issuetype: _t, summary, description, labels, reporter: _r, ...rest } = fields;
     const mutation = ctx.state.createIssue(ctx.state.serviceAccountId, {
-      project: projectKey, issueType: typeName, summary: String(summary), description, labels: Array.isArray(labels) ? labels.map(String) : [], fields: rest, reporterId,
+      project: projectKey,
+      issueType: typeName,
+      summary: String(summary),
+      description,
+      labels: Array.isArray(labels) ? labels.map(String) : [],
+      fields: rest,
+      reporterId,
     });
     ctx.emit(mutation);
-    return { status: 201, body: { id: mutation.issue.id, key: mutation.issue.key, self: `${ctx.state.baseUrl}/rest/api/${ctx.version}/issue/${mutation.issue.id}` } };
+    return {
+      status: 201,
+      body: {
+        id: mutation.issue.id,
+        key: mutation.issue.key,
+        self: `${ctx.state.baseUrl}/rest/api/${ctx.version}/issue/${mutation.issue.id}`,
+      },
+    };
   },
 
   ...serviceDeskHandlers,
@@ -289,5 +388,9 @@ export function groupId(name: string): string {
 }
 
 function groupRef(ctx: RestContext, name: string): Record<string, string> {
-  return { name, groupId: groupId(name), self: `${ctx.state.baseUrl}/rest/api/${ctx.version}/group?groupId=${groupId(name)}` };
+  return {
+    name,
+    groupId: groupId(name),
+    self: `${ctx.state.baseUrl}/rest/api/${ctx.version}/group?groupId=${groupId(name)}`,
+  };
 }

@@ -74,8 +74,10 @@ export class ServiceDeskState {
   }
 
   private refusal(approval: FakeApproval, status: string, accountId: string): ApprovalRefusal | undefined {
-    if (approval.finalDecision !== 'pending') return { status: 400, message: 'This approval has already been completed.' };
-    if (!this.step || !same(status, this.step.status)) return { status: 400, message: 'This approval is not active: the request is no longer in its approval status.' };
+    if (approval.finalDecision !== 'pending')
+      return { status: 400, message: 'This approval has already been completed.' };
+    if (!this.step || !same(status, this.step.status))
+      return { status: 400, message: 'This approval is not active: the request is no longer in its approval status.' };
     const entry = approval.approvers.find((a) => a.accountId === accountId);
     if (!entry) return { status: 403, message: 'You are not an approver of this request.' };
     if (entry.decision !== 'pending') return { status: 400, message: 'You have already answered this approval.' };

@@ -19,7 +19,10 @@ export function serviceDeskError(errorMessage: string, i18nKey: string): Record<
 
 const NOT_FOUND: RestResult = {
   status: 404,
-  body: serviceDeskError('The request does not exist or you do not have permission to see it.', 'sd.customer.request.not.found'),
+  body: serviceDeskError(
+    'The request does not exist or you do not have permission to see it.',
+    'sd.customer.request.not.found',
+  ),
 };
 
 function sdDate(date: Date): Record<string, unknown> {
@@ -74,7 +77,14 @@ function withRequest(fn: (ctx: RestContext, issue: IssueState) => RestResult): H
 function withApproval(fn: (ctx: RestContext, issue: IssueState, approval: FakeApproval) => RestResult): Handler {
   return withRequest((ctx, issue) => {
     const approval = ctx.state.serviceDesk.find(issue.id, ctx.pathParams.approvalId ?? '');
-    if (!approval) return { status: 404, body: serviceDeskError(`The approval with ID ${ctx.pathParams.approvalId} does not exist.`, 'sd.approval.error.not.found') };
+    if (!approval)
+      return {
+        status: 404,
+        body: serviceDeskError(
+          `The approval with ID ${ctx.pathParams.approvalId} does not exist.`,
+          'sd.approval.error.not.found',
+        ),
+      };
     return fn(ctx, issue, approval);
   });
 }
@@ -90,10 +100,16 @@ export const serviceDeskHandlers: Record<string, Handler> = {
     const links: Record<string, string> = { base: `${ctx.state.baseUrl}/rest/servicedeskapi`, context: '', self };
     if (!isLastPage) links.next = self.replace(/start=\d+/, `start=${start + limit}`);
     if (start > 0) links.prev = self.replace(/start=\d+/, `start=${Math.max(0, start - limit)}`);
-    return { status: 200, body: { _expands: [], size: values.length, start, limit, isLastPage, _links: links, values } };
+    return {
+      status: 200,
+      body: { _expands: [], size: values.length, start, limit, isLastPage, _links: links, values },
+    };
   }),
 
-  getApprovalById: withApproval((ctx, issue, approval) => ({ status: 200, body: approvalJson(ctx.state, issue, approval) })),
+  getApprovalById: withApproval((ctx, issue, approval) => ({
+    status: 200,
+    body: approvalJson(ctx.state, issue, approval),
+  })),
 
   // People answer approvals; credgate never should. A call is answered as credgate's own account would be.
   answerApproval: withApproval((ctx, issue, approval) => {
@@ -101,9 +117,15 @@ export const serviceDeskHandlers: Record<string, Handler> = {
     const result = ctx.state.serviceDesk.answer(approval, issue.status, ctx.state.serviceAccountId, decision);
     if ('refusal' in result) {
       ctx.violation(`answerApproval refused: ${result.refusal.message}`);
-      return { status: result.refusal.status, body: serviceDeskError(result.refusal.message, 'sd.approval.error.answer') };
+      return {
+        status: result.refusal.status,
+        body: serviceDeskError(result.refusal.message, 'sd.approval.error.answer'),
+      };
     }
-    if (result.moveTo) ctx.emit(ctx.state.transition(ctx.state.serviceAccountId, issue, ctx.state.statusName(result.moveTo) ?? result.moveTo));
+    if (result.moveTo)
+      ctx.emit(
+        ctx.state.transition(ctx.state.serviceAccountId, issue, ctx.state.statusName(result.moveTo) ?? result.moveTo),
+      );
     return { status: 200, body: approvalJson(ctx.state, issue, result.approval) };
   }),
 };

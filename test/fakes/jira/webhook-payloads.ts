@@ -41,7 +41,10 @@ export function webhookPayload(state: JiraState, mutation: Mutation): WebhookPay
       };
     case 'commented': {
       // Cloud webhooks carry the comment body as a wiki-markup string even when it was written as ADF.
-      const comment = { ...commentJson(state, mutation.issue, mutation.comment, 2), body: plainText(mutation.comment.body) ?? '' };
+      const comment = {
+        ...commentJson(state, mutation.issue, mutation.comment, 2),
+        body: plainText(mutation.comment.body) ?? '',
+      };
       return {
         event: 'comment_created',
         payload: { timestamp, webhookEvent: 'comment_created', comment, issue: slimIssueJson(state, mutation.issue) },

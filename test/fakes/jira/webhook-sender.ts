@@ -24,13 +24,19 @@ export class WebhookSender {
   readonly deliveries: RecordedDelivery[] = [];
   private last: Sent | undefined;
 
-  constructor(private readonly target: () => WebhookTarget | undefined, private readonly timeoutMs = 10_000) {}
+  constructor(
+    private readonly target: () => WebhookTarget | undefined,
+    private readonly timeoutMs = 10_000,
+  ) {}
 
   /** Sends a payload; undefined when no webhook is configured. */
   async send(payload: unknown, options: DeliverOptions = {}): Promise<Delivery | undefined> {
     if (!this.target()) return undefined;
     const raw = Buffer.from(JSON.stringify(payload), 'utf8');
-    const event = typeof payload === 'object' && payload !== null ? String((payload as { webhookEvent?: unknown }).webhookEvent ?? '') : '';
+    const event =
+      typeof payload === 'object' && payload !== null
+        ? String((payload as { webhookEvent?: unknown }).webhookEvent ?? '')
+        : '';
     const sent: Sent = { raw, identifier: options.identifier ?? randomUUID(), event, payload, options, retry: 0 };
     this.last = sent;
     return this.post(sent);
@@ -59,10 +65,20 @@ export class WebhookSender {
     }
     let delivery: Delivery;
     try {
-      const response = await fetch(target.url, { method: 'POST', headers, body: sent.raw, signal: AbortSignal.timeout(this.timeoutMs) });
+      const response = await fetch(target.url, {
+        method: 'POST',
+        headers,
+        body: sent.raw,
+        signal: AbortSignal.timeout(this.timeoutMs),
+      });
       delivery = { status: response.status, body: await response.text(), identifier: sent.identifier };
     } catch (error) {
-      delivery = { status: 0, body: '', identifier: sent.identifier, error: error instanceof Error ? error.message : String(error) };
+      delivery = {
+        status: 0,
+        body: '',
+        identifier: sent.identifier,
+        error: error instanceof Error ? error.message : String(error),
+      };
     }
     this.deliveries.push({ ...delivery, event: sent.event, payload: sent.payload, retry: sent.retry });
     return delivery;

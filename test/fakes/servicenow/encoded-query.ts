@@ -20,7 +20,21 @@ export interface ParsedQuery {
   problems: string[];
 }
 
-const OPERATORS = ['NOT IN', 'ISNOTEMPTY', 'ISEMPTY', 'STARTSWITH', 'ENDSWITH', 'LIKE', 'IN', '!=', '>=', '<=', '=', '>', '<'];
+const OPERATORS = [
+  'NOT IN',
+  'ISNOTEMPTY',
+  'ISEMPTY',
+  'STARTSWITH',
+  'ENDSWITH',
+  'LIKE',
+  'IN',
+  '!=',
+  '>=',
+  '<=',
+  '=',
+  '>',
+  '<',
+];
 
 export function parseEncodedQuery(query: string, knownField: (path: string) => boolean): ParsedQuery {
   const parsed: ParsedQuery = { groups: [], order: [], problems: [] };
@@ -44,7 +58,10 @@ export function parseEncodedQuery(query: string, knownField: (path: string) => b
       parsed.problems.push(`cannot read the condition "${token}"`);
       continue;
     }
-    if (!knownField(condition.field)) parsed.problems.push(`condition on unknown field "${condition.field}" (ServiceNow would ignore it and return more rows)`);
+    if (!knownField(condition.field))
+      parsed.problems.push(
+        `condition on unknown field "${condition.field}" (ServiceNow would ignore it and return more rows)`,
+      );
     if (isOr && parsed.groups.length) parsed.groups[parsed.groups.length - 1].push(condition);
     else parsed.groups.push([condition]);
   }

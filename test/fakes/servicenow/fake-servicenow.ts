@@ -41,7 +41,10 @@ export class FakeServiceNow extends LoopbackFake<WebhookTarget> {
   // ---- control API (the people's side) --------------------------------------------------------
 
   /** A person raises an incident (fields by name: short_description, description, category...). */
-  async createIncident(as: string, fields: Record<string, string>): Promise<{ number: string; sysId: string; delivery?: Delivery }> {
+  async createIncident(
+    as: string,
+    fields: Record<string, string>,
+  ): Promise<{ number: string; sysId: string; delivery?: Delivery }> {
     const user = this.state.requireUser(as);
     const m = this.state.insertIncident(as, { caller_id: user.sys_id, opened_by: user.sys_id, ...fields });
     const delivery = await this.sender.send(this.sender.bodyOf(m));
@@ -52,7 +55,10 @@ export class FakeServiceNow extends LoopbackFake<WebhookTarget> {
   async updateAs(as: string, number: string, fields: Record<string, string>): Promise<Delivery | undefined> {
     this.state.requireUser(as);
     for (const [field, value] of Object.entries(fields)) {
-      if (this.state.field('incident', field)?.type === 'choice' && this.state.choiceLabel('incident', field, value) === undefined) {
+      if (
+        this.state.field('incident', field)?.type === 'choice' &&
+        this.state.choiceLabel('incident', field, value) === undefined
+      ) {
         throw new FakeSetupError(`FakeServiceNow: "${value}" is not a choice of incident.${field}`);
       }
     }
@@ -72,7 +78,14 @@ export class FakeServiceNow extends LoopbackFake<WebhookTarget> {
   /** The Business Rule body for an incident's current state (for forged and stale deliveries). */
   webhookBody(number: string): Record<string, string> {
     const row = this.state.incident(number);
-    return { sys_id: row.sys_id, number: row.number, table: 'incident', event: 'update', updated_by: row.sys_updated_by, sys_mod_count: row.sys_mod_count };
+    return {
+      sys_id: row.sys_id,
+      number: row.number,
+      table: 'incident',
+      event: 'update',
+      updated_by: row.sys_updated_by,
+      sys_mod_count: row.sys_mod_count,
+    };
   }
 
   /** The next `count` REST calls fail with `status` (e.g. 429 with Retry-After) before anything else. */
@@ -131,24 +144,46 @@ export class FakeServiceNow extends LoopbackFake<WebhookTarget> {
 
     const failure = this.failures.shift();
     if (failure) {
-      return reply(failure.status === 429
-        ? snError(429, 'Rate limit exceeded', 'Rate limit of 10 requests per hour for Table API exceeded', failure.headers)
-        : snError(failure.status, `Fake failure (HTTP ${failure.status})`, null, failure.headers));
+      return reply(
+        failure.status === 429
+          ? snError(
+              429,
+              'Rate limit exceeded',
+              'Rate limit of 10 requests per hour for Table API exceeded',
+              failure.headers,
+            )
+          : snError(failure.status, `Fake failure (HTTP ${failure.status})`, null, failure.headers),
+      );
     }
     const user = this.authenticate(req.headers.authorization);
     if (!user) {
-      return reply(snError(401, 'User Not Authenticated', 'Required to provide Auth information', { 'WWW-Authenticate': 'BASIC realm="Service-now"' }));
+      return reply(
+        snError(401, 'User Not Authenticated', 'Required to provide Auth information', {
+          'WWW-Authenticate': 'BASIC realm="Service-now"',
+        }),
+      );
     }
     const emitted: Mutation[] = [];
     let result: ApiResult;
     try {
       result = handleTableApi(
-        { method: req.method, path: url.pathname, query, body, rawBody: Boolean(raw), contentType: String(req.headers['content-type'] ?? ''), user, baseUrl: this.baseUrl },
+        {
+          method: req.method,
+          path: url.pathname,
+          query,
+          body,
+          rawBody: Boolean(raw),
+          contentType: String(req.headers['content-type'] ?? ''),
+          user,
+          baseUrl: this.baseUrl,
+        },
         this.state,
         { violation: (m) => this.violations.push(m), emit: (m) => emitted.push(m) },
       );
     } catch (error) {
-      this.violations.push(`FAKE BUG on ${req.method} ${url.pathname}: ${error instanceof Error ? error.stack ?? error.message : String(error)}`);
+      this.violations.push(
+        `FAKE BUG on ${req.method} ${url.pathname}: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`,
+      );
       result = snError(500, 'Internal error (fake)');
     }
     reply(result);
@@ -156,7 +191,9 @@ export class FakeServiceNow extends LoopbackFake<WebhookTarget> {
       // The Business Rule fires for API updates too; it runs after the transaction, so after the answer.
       const p = (async () => {
         for (const m of emitted) await this.sender.send(this.sender.bodyOf(m));
-      })().catch((e: unknown) => this.violations.push(`FAKE BUG delivering echo webhook: ${e instanceof Error ? e.message : String(e)}`));
+      })().catch((e: unknown) =>
+        this.violations.push(`FAKE BUG delivering echo webhook: ${e instanceof Error ? e.message : String(e)}`),
+      );
       this.trackDelivery(p);
     }
   }

@@ -21,11 +21,25 @@ export interface Mutation {
 }
 
 const DEFAULT_STATES: Record<string, string> = {
-  '1': 'New', '2': 'In Progress', '3': 'On Hold', '6': 'Resolved', '7': 'Closed', '8': 'Canceled',
-  '101': 'Waiting for requester', '102': 'Pending approval', '103': 'Approved', '104': 'Declined', '105': 'Access granted', '106': 'Access revoked',
+  '1': 'New',
+  '2': 'In Progress',
+  '3': 'On Hold',
+  '6': 'Resolved',
+  '7': 'Closed',
+  '8': 'Canceled',
+  '101': 'Waiting for requester',
+  '102': 'Pending approval',
+  '103': 'Approved',
+  '104': 'Declined',
+  '105': 'Access granted',
+  '106': 'Access revoked',
 };
 const DEFAULT_CATEGORIES: Record<string, string> = {
-  inquiry: 'Inquiry / Help', software: 'Software', hardware: 'Hardware', network: 'Network', credential_request: 'Credential request',
+  inquiry: 'Inquiry / Help',
+  software: 'Software',
+  hardware: 'Hardware',
+  network: 'Network',
+  credential_request: 'Credential request',
 };
 
 /**
@@ -41,17 +55,29 @@ export class ServiceNowState {
     for (const table of Object.keys(TABLES)) this.rows.set(table, new Map());
     const groups = new Map<string, string>();
     for (const u of options.users) {
-      const user = this.insertRaw('sys_user', { user_name: u.userName, name: u.name, email: u.email ?? '', active: 'true' }, 'admin');
+      const user = this.insertRaw(
+        'sys_user',
+        { user_name: u.userName, name: u.name, email: u.email ?? '', active: 'true' },
+        'admin',
+      );
       for (const g of u.groups) {
         if (!groups.has(g)) groups.set(g, this.insertRaw('sys_user_group', { name: g }, 'admin').sys_id);
         this.insertRaw('sys_user_grmember', { user: user.sys_id, group: groups.get(g) as string }, 'admin');
       }
     }
     for (const [value, label] of Object.entries(options.states ?? DEFAULT_STATES)) {
-      this.insertRaw('sys_choice', { name: 'incident', element: 'state', value, label, inactive: 'false', language: 'en' }, 'admin');
+      this.insertRaw(
+        'sys_choice',
+        { name: 'incident', element: 'state', value, label, inactive: 'false', language: 'en' },
+        'admin',
+      );
     }
     for (const [value, label] of Object.entries(options.categories ?? DEFAULT_CATEGORIES)) {
-      this.insertRaw('sys_choice', { name: 'incident', element: 'category', value, label, inactive: 'false', language: 'en' }, 'admin');
+      this.insertRaw(
+        'sys_choice',
+        { name: 'incident', element: 'category', value, label, inactive: 'false', language: 'en' },
+        'admin',
+      );
     }
   }
 
@@ -66,7 +92,15 @@ export class ServiceNowState {
   /** A row without auditing (reference data and the audit/journal rows themselves). */
   insertRaw(table: string, values: Row, by: string): Row {
     const now = glideNow();
-    const row: Row = { sys_id: newSysId(), sys_created_on: now, sys_created_by: by, sys_updated_on: now, sys_updated_by: by, sys_mod_count: '0', ...values };
+    const row: Row = {
+      sys_id: newSysId(),
+      sys_created_on: now,
+      sys_created_by: by,
+      sys_updated_on: now,
+      sys_updated_by: by,
+      sys_mod_count: '0',
+      ...values,
+    };
     this.rows.get(table)?.set(row.sys_id, row);
     return row;
   }
@@ -82,11 +116,15 @@ export class ServiceNowState {
   }
 
   choiceLabel(table: string, element: string, value: string): string | undefined {
-    return [...(this.rows.get('sys_choice')?.values() ?? [])].find((c) => c.name === table && c.element === element && c.value === value)?.label;
+    return [...(this.rows.get('sys_choice')?.values() ?? [])].find(
+      (c) => c.name === table && c.element === element && c.value === value,
+    )?.label;
   }
 
   incident(number: string): Row {
-    const row = [...(this.rows.get('incident')?.values() ?? [])].find((r) => r.number === number || r.sys_id === number);
+    const row = [...(this.rows.get('incident')?.values() ?? [])].find(
+      (r) => r.number === number || r.sys_id === number,
+    );
     if (!row) throw new FakeSetupError(`FakeServiceNow: no incident ${number}`);
     return row;
   }
@@ -98,13 +136,16 @@ export class ServiceNowState {
     const row = this.insertRaw('incident', { number, state: '1', active: 'true', ...plain }, by);
     for (const [field, value] of Object.entries(plain)) if (value) this.audit(row, field, '', value, by, '0');
     if (row.state && !plain.state) this.audit(row, 'state', '', row.state, by, '0');
-    for (const [element, value] of Object.entries({ work_notes, comments })) if (value) this.journal(row, element, value, by, '0');
+    for (const [element, value] of Object.entries({ work_notes, comments }))
+      if (value) this.journal(row, element, value, by, '0');
     return { table: 'incident', sysId: row.sys_id, number, event: 'insert', by, modCount: '0' };
   }
 
   /** One update: sys_mod_count + 1, an audit row per changed field, journal entries for notes. */
   updateIncident(row: Row, by: string, values: Row): Mutation | null {
-    const changed = Object.entries(values).filter(([field, value]) => (this.field('incident', field)?.type === 'journal' ? value !== '' : row[field] !== value));
+    const changed = Object.entries(values).filter(([field, value]) =>
+      this.field('incident', field)?.type === 'journal' ? value !== '' : row[field] !== value,
+    );
     if (!changed.length) return null;
     const modCount = String(Number(row.sys_mod_count) + 1);
     for (const [field, value] of changed) {
@@ -120,7 +161,20 @@ export class ServiceNowState {
   }
 
   private audit(row: Row, field: string, oldvalue: string, newvalue: string, by: string, checkpoint: string): void {
-    this.insertRaw('sys_audit', { tablename: 'incident', documentkey: row.sys_id, fieldname: field, oldvalue, newvalue, user: by, reason: '', record_checkpoint: checkpoint }, by);
+    this.insertRaw(
+      'sys_audit',
+      {
+        tablename: 'incident',
+        documentkey: row.sys_id,
+        fieldname: field,
+        oldvalue,
+        newvalue,
+        user: by,
+        reason: '',
+        record_checkpoint: checkpoint,
+      },
+      by,
+    );
   }
 
   private journal(row: Row, element: string, value: string, by: string, checkpoint: string): void {
@@ -167,7 +221,7 @@ export class ServiceNowState {
     if (schema?.type === 'choice') return this.choiceLabel(t, last, value) ?? value;
     if (schema?.type === 'reference' && schema.ref) {
       const target = this.rows.get(schema.ref)?.get(value);
-      return target ? target[TABLESDisplay(schema.ref)] ?? '' : '';
+      return target ? (target[TABLESDisplay(schema.ref)] ?? '') : '';
     }
     return value;
   }

@@ -24,7 +24,14 @@ export class WebhookSender extends ResendingWebhookSender {
   }
 
   bodyOf(m: Mutation): Record<string, string> {
-    return { sys_id: m.sysId, number: m.number, table: m.table, event: m.event, updated_by: m.by, sys_mod_count: m.modCount };
+    return {
+      sys_id: m.sysId,
+      number: m.number,
+      table: m.table,
+      event: m.event,
+      updated_by: m.by,
+      sys_mod_count: m.modCount,
+    };
   }
 
   async send(payload: object, opts: DeliverOptions = {}): Promise<Delivery | undefined> {
@@ -32,7 +39,14 @@ export class WebhookSender extends ResendingWebhookSender {
     const timestamp = String(Math.floor(Date.now() / 1000) + (opts.skewSeconds ?? 0));
     const key = opts.badSignature ? `${this.secret}-forged` : this.secret;
     const signature = 'sha256=' + createHmac('sha256', key).update(`${timestamp}.${body}`).digest('base64');
-    const sent = { body, headers: { 'Content-Type': 'application/json', 'X-Credgate-Timestamp': timestamp, 'X-Credgate-Signature': signature } };
+    const sent = {
+      body,
+      headers: {
+        'Content-Type': 'application/json',
+        'X-Credgate-Timestamp': timestamp,
+        'X-Credgate-Signature': signature,
+      },
+    };
     // An ECC-queue retry resends body and headers unchanged, so redeliverLast repeats the timestamp too.
     return this.sendPrepared(sent, { forged: opts.badSignature });
   }

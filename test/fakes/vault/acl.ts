@@ -44,4 +44,5 @@ function matches(pattern: string, path: string): boolean {
 }
 
 /** Exact paths first, then globs by length of their fixed part. */
-const priority = (pattern: string): number => (pattern.endsWith('*') ? pattern.replace(/\+/g, '').length : 10_000 + pattern.length);
+const priority = (pattern: string): number =>
+  pattern.endsWith('*') ? pattern.replace(/\+/g, '').length : 10_000 + pattern.length;

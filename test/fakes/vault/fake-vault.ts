@@ -33,7 +33,10 @@ export class FakeVault {
   private base = '';
 
   constructor(private readonly options: FakeVaultOptions = {}) {
-    this.state = new VaultState(() => (options.now?.() ?? new Date()).getTime() + this.offsetMs, options.kvMounts ?? ['secret']);
+    this.state = new VaultState(
+      () => (options.now?.() ?? new Date()).getTime() + this.offsetMs,
+      options.kvMounts ?? ['secret'],
+    );
     if (options.rootToken) this.state.createToken('root', null, options.rootToken);
   }
 
@@ -103,10 +106,17 @@ export class FakeVault {
   // ---- inspection ----------------------------------------------------------------------------------
 
   /** The current version of a KV secret and its data. */
-  secret(path: string, mount = 'secret'): { version: number; data: Record<string, unknown>; customMetadata: Record<string, string> | null } | undefined {
+  secret(
+    path: string,
+    mount = 'secret',
+  ): { version: number; data: Record<string, unknown>; customMetadata: Record<string, string> | null } | undefined {
     const s = this.state.kvSecret(mount, path);
     if (!s || !s.currentVersion) return undefined;
-    return { version: s.currentVersion, data: structuredClone(s.versions.get(s.currentVersion)!.data), customMetadata: s.customMetadata };
+    return {
+      version: s.currentVersion,
+      data: structuredClone(s.versions.get(s.currentVersion)!.data),
+      customMetadata: s.customMetadata,
+    };
   }
 
   leases(): Lease[] {
@@ -123,7 +133,9 @@ export class FakeVault {
   /** Wrapping tokens not yet unwrapped, revoked or expired. */
   liveWrappingTokens(): { accessor: string; creationPath: string; ttl: number }[] {
     this.state.sweep();
-    return [...this.state.tokens.values()].filter((t) => t.wrapping).map((t) => ({ accessor: t.accessor, creationPath: t.wrapping!.creationPath, ttl: t.wrapping!.ttl }));
+    return [...this.state.tokens.values()]
+      .filter((t) => t.wrapping)
+      .map((t) => ({ accessor: t.accessor, creationPath: t.wrapping!.creationPath, ttl: t.wrapping!.ttl }));
   }
 
   // ---- HTTP ----------------------------------------------------------------------------------------
@@ -134,7 +146,14 @@ export class FakeVault {
     const raw = Buffer.isBuffer(req.body) && req.body.length ? req.body : undefined;
     const wrapHeader = header(req, 'x-vault-wrap-ttl');
     const namespace = header(req, 'x-vault-namespace');
-    const entry: RecordedVaultRequest = { method: req.method, path, body: undefined, status: 0, ...(wrapHeader ? { wrapTtl: wrapHeader } : {}), ...(namespace ? { namespace } : {}) };
+    const entry: RecordedVaultRequest = {
+      method: req.method,
+      path,
+      body: undefined,
+      status: 0,
+      ...(wrapHeader ? { wrapTtl: wrapHeader } : {}),
+      ...(namespace ? { namespace } : {}),
+    };
     this.requests.push(entry);
     const violation = (m: string) => this.violations.push(`${req.method} /v1/${path}: ${m}`);
     const reply = (r: VaultResult) => {
@@ -160,7 +179,12 @@ export class FakeVault {
     const failureAt = this.failures.findIndex((f) => !f.path || f.path.test(path));
     if (failureAt >= 0) {
       const f = this.failures.splice(failureAt, 1)[0];
-      const message = f.status === 503 ? 'Vault is sealed' : f.status === 429 ? `request path "${path}": rate limit quota exceeded` : 'internal error';
+      const message =
+        f.status === 503
+          ? 'Vault is sealed'
+          : f.status === 429
+            ? `request path "${path}": rate limit quota exceeded`
+            : 'internal error';
       return reply({ ...vaultError(f.status, message), headers: f.headers });
     }
     if (this.sealed) return reply(vaultError(503, 'Vault is sealed'));
@@ -179,7 +203,8 @@ export class FakeVault {
       violation('no such endpoint (or method) in the fake');
       return reply(vaultError(405, 'unsupported operation'));
     }
-    if (found.route.auth === 'token' && (!caller || caller.wrapping)) return reply(vaultError(403, 'permission denied'));
+    if (found.route.auth === 'token' && (!caller || caller.wrapping))
+      return reply(vaultError(403, 'permission denied'));
     if (!inNamespace && found.route.auth === 'none') return reply(vaultError(403, 'permission denied'));
 
     let wrapTtl: number | undefined;

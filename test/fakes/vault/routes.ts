@@ -31,10 +31,27 @@ export const vaultError = (status: number, ...errors: string[]): VaultResult => 
 export const aclDenied = (): VaultResult => vaultError(403, '1 error occurred:\n\t* permission denied\n\n');
 export const noContent = (): VaultResult => ({ status: 204 });
 
-export function envelope(state: VaultState, data: unknown, extra: Record<string, unknown> = {}): Record<string, unknown> {
-  return { request_id: state.newRequestId(), lease_id: '', renewable: false, lease_duration: 0, data, wrap_info: null, warnings: null, auth: null, ...extra };
+export function envelope(
+  state: VaultState,
+  data: unknown,
+  extra: Record<string, unknown> = {},
+): Record<string, unknown> {
+  return {
+    request_id: state.newRequestId(),
+    lease_id: '',
+    renewable: false,
+    lease_duration: 0,
+    data,
+    wrap_info: null,
+    warnings: null,
+    auth: null,
+    ...extra,
+  };
 }
-const ok = (state: VaultState, data: unknown, extra?: Record<string, unknown>): VaultResult => ({ status: 200, body: envelope(state, data, extra) });
+const ok = (state: VaultState, data: unknown, extra?: Record<string, unknown>): VaultResult => ({
+  status: 200,
+  body: envelope(state, data, extra),
+});
 
 const can = (ctx: RouteContext, capability: Capability, path = ctx.path) =>
   Boolean(ctx.caller && !ctx.caller.wrapping && allowed(ctx.caller.policies, path, capability));
@@ -53,11 +70,22 @@ const routes: Route[] = [
       const a = ctx.approle;
       // An auth method that is not mounted there: Vault checks the (absent) token and says no.
       if (!a || ctx.params[0] !== a.mount) return vaultError(403, 'permission denied');
-      if (ctx.body.role_id !== a.roleId || ctx.body.secret_id !== a.secretId) return vaultError(400, 'invalid role or secret ID');
+      if (ctx.body.role_id !== a.roleId || ctx.body.secret_id !== a.secretId)
+        return vaultError(400, 'invalid role or secret ID');
       const t = a.login();
       const ttl = t.expiresAt === null ? 0 : Math.round((t.expiresAt - ctx.state.clock()) / 1000);
       return ok(ctx.state, null, {
-        auth: { client_token: t.id, accessor: t.accessor, policies: ['default', 'credgate'], token_policies: ['default', 'credgate'], metadata: { role_name: 'credgate' }, lease_duration: ttl, renewable: true, token_type: 'service', orphan: true },
+        auth: {
+          client_token: t.id,
+          accessor: t.accessor,
+          policies: ['default', 'credgate'],
+          token_policies: ['default', 'credgate'],
+          metadata: { role_name: 'credgate' },
+          lease_duration: ttl,
+          renewable: true,
+          token_type: 'service',
+          orphan: true,
+        },
       });
     },
   },
@@ -104,7 +132,9 @@ const routes: Route[] = [
     handle(ctx) {
       const fromBody = typeof ctx.body.token === 'string' ? ctx.body.token : undefined;
       if (fromBody && ctx.caller?.wrapping) {
-        ctx.violation('the wrapping token was given both as X-Vault-Token and in the body (Vault then revokes it and loses the answer)');
+        ctx.violation(
+          'the wrapping token was given both as X-Vault-Token and in the body (Vault then revokes it and loses the answer)',
+        );
       }
       const target = fromBody ?? ctx.caller?.id;
       const entry = target ? ctx.state.token(target) : undefined;
@@ -179,7 +209,13 @@ const routes: Route[] = [
       const version = secret.versions.get(secret.currentVersion)!;
       return ok(ctx.state, {
         data: structuredClone(version.data),
-        metadata: { created_time: version.createdTime, custom_metadata: secret.customMetadata ? { ...secret.customMetadata } : null, deletion_time: '', destroyed: false, version: secret.currentVersion },
+        metadata: {
+          created_time: version.createdTime,
+          custom_metadata: secret.customMetadata ? { ...secret.customMetadata } : null,
+          deletion_time: '',
+          destroyed: false,
+          version: secret.currentVersion,
+        },
       });
     },
   },
@@ -196,11 +232,23 @@ const routes: Route[] = [
       const data = ctx.body.data;
       if (!data || typeof data !== 'object' || Array.isArray(data)) return vaultError(400, 'no data provided');
       const options = (ctx.body.options ?? {}) as { cas?: unknown };
-      if (options.cas !== undefined && (typeof options.cas !== 'number' || !Number.isInteger(options.cas))) return vaultError(400, 'cas must be an integer');
-      const written = ctx.state.kvWrite(mount, path, data as Record<string, unknown>, options.cas as number | undefined);
+      if (options.cas !== undefined && (typeof options.cas !== 'number' || !Number.isInteger(options.cas)))
+        return vaultError(400, 'cas must be an integer');
+      const written = ctx.state.kvWrite(
+        mount,
+        path,
+        data as Record<string, unknown>,
+        options.cas as number | undefined,
+      );
       if ('casMismatch' in written) return vaultError(400, 'check-and-set parameter did not match the current version');
       const secret = ctx.state.kvSecret(mount, path)!;
-      return ok(ctx.state, { created_time: ctx.state.iso(), custom_metadata: secret.customMetadata, deletion_time: '', destroyed: false, version: written.version });
+      return ok(ctx.state, {
+        created_time: ctx.state.iso(),
+        custom_metadata: secret.customMetadata,
+        deletion_time: '',
+        destroyed: false,
+        version: written.version,
+      });
     },
   },
   {
@@ -214,10 +262,22 @@ const routes: Route[] = [
       if (!can(ctx, 'read')) return aclDenied();
       const s = ctx.state.kvSecret(mount, path);
       if (!s) return vaultError(404);
-      const versions = Object.fromEntries([...s.versions].map(([n, v]) => [String(n), { created_time: v.createdTime, deletion_time: '', destroyed: false }]));
+      const versions = Object.fromEntries(
+        [...s.versions].map(([n, v]) => [
+          String(n),
+          { created_time: v.createdTime, deletion_time: '', destroyed: false },
+        ]),
+      );
       return ok(ctx.state, {
-        cas_required: false, created_time: s.createdTime, current_version: s.currentVersion, custom_metadata: s.customMetadata, delete_version_after: '0s',
-        max_versions: 0, oldest_version: 0, updated_time: s.updatedTime, versions,
+        cas_required: false,
+        created_time: s.createdTime,
+        current_version: s.currentVersion,
+        custom_metadata: s.customMetadata,
+        delete_version_after: '0s',
+        max_versions: 0,
+        oldest_version: 0,
+        updated_time: s.updatedTime,
+        versions,
       });
     },
   },
@@ -233,7 +293,8 @@ const routes: Route[] = [
       if (!can(ctx, existing ? 'update' : 'create')) return aclDenied();
       const custom = ctx.body.custom_metadata;
       if (custom !== undefined) {
-        if (!custom || typeof custom !== 'object' || Array.isArray(custom)) return vaultError(400, 'custom_metadata must be a map of strings');
+        if (!custom || typeof custom !== 'object' || Array.isArray(custom))
+          return vaultError(400, 'custom_metadata must be a map of strings');
         const entries = Object.entries(custom);
         // Vault's limits on custom_metadata.
         if (entries.length > 64) return vaultError(400, 'custom_metadata can only contain up to 64 keys');
@@ -243,7 +304,13 @@ const routes: Route[] = [
         }
       }
       const now = ctx.state.iso();
-      const s = existing ?? { versions: new Map(), currentVersion: 0, customMetadata: null, createdTime: now, updatedTime: now };
+      const s = existing ?? {
+        versions: new Map(),
+        currentVersion: 0,
+        customMetadata: null,
+        createdTime: now,
+        updatedTime: now,
+      };
       if (custom !== undefined) s.customMetadata = { ...(custom as Record<string, string>) };
       s.updatedTime = now;
       ctx.state.kv.set(`${mount}/${path}`, s);
@@ -261,7 +328,11 @@ const routes: Route[] = [
       if (!can(ctx, 'read')) return aclDenied();
       const issued = ctx.state.issueDatabaseCredentials(mount, role);
       if (!issued) return vaultError(400, `unknown role: ${role}`);
-      return ok(ctx.state, { username: issued.user.username, password: issued.user.password }, { lease_id: issued.lease.id, lease_duration: issued.ttl, renewable: true });
+      return ok(
+        ctx.state,
+        { username: issued.user.username, password: issued.user.password },
+        { lease_id: issued.lease.id, lease_duration: issued.ttl, renewable: true },
+      );
     },
   },
 ];

@@ -132,10 +132,21 @@ export class VaultState {
   }
 
   /** Writes a new version; `cas` (when given) must equal the current version (0 = must not exist). */
-  kvWrite(mount: string, path: string, data: Record<string, unknown>, cas?: number): { version: number } | { casMismatch: true } {
+  kvWrite(
+    mount: string,
+    path: string,
+    data: Record<string, unknown>,
+    cas?: number,
+  ): { version: number } | { casMismatch: true } {
     const key = `${mount}/${path}`;
     const now = this.iso();
-    const secret = this.kv.get(key) ?? { versions: new Map(), currentVersion: 0, customMetadata: null, createdTime: now, updatedTime: now };
+    const secret = this.kv.get(key) ?? {
+      versions: new Map(),
+      currentVersion: 0,
+      customMetadata: null,
+      createdTime: now,
+      updatedTime: now,
+    };
     if (cas !== undefined && cas !== secret.currentVersion) return { casMismatch: true };
     secret.currentVersion += 1;
     secret.versions.set(secret.currentVersion, { data: structuredClone(data), createdTime: now });
@@ -153,7 +164,12 @@ export class VaultState {
     // Vault's default username template: v-<auth>-<role>-<random>-<unix time>.
     const username = `v-token-${role.slice(0, 10)}-${base62(20)}-${Math.floor(now / 1000)}`;
     const password = randomBytes(15).toString('base64url');
-    const lease: Lease = { id: `${mount}/creds/${role}/${base62(24)}`, issueTime: now, expireTime: now + r.ttl * 1000, username };
+    const lease: Lease = {
+      id: `${mount}/creds/${role}/${base62(24)}`,
+      issueTime: now,
+      expireTime: now + r.ttl * 1000,
+      username,
+    };
     const user: DatabaseUser = { username, password, role, leaseId: lease.id };
     this.leases.set(lease.id, lease);
     this.databaseUsers.set(username, user);

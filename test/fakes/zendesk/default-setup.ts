@@ -17,8 +17,20 @@ export const SYSTEMS_FIELD = 4002;
 
 export const ZENDESK_USERS: FakeZendeskUser[] = [
   { id: SERVICE_USER, name: 'credgate', email: ZENDESK_EMAIL, role: 'admin', groups: ['Support'] },
-  { id: 1101, name: 'Rita Requester', email: 'rita@example.com', role: 'agent', groups: ['Support', 'credential-approvers'] },
-  { id: 1102, name: 'Alice Approver', email: 'alice@example.com', role: 'agent', groups: ['Support', 'credential-approvers'] },
+  {
+    id: 1101,
+    name: 'Rita Requester',
+    email: 'rita@example.com',
+    role: 'agent',
+    groups: ['Support', 'credential-approvers'],
+  },
+  {
+    id: 1102,
+    name: 'Alice Approver',
+    email: 'alice@example.com',
+    role: 'agent',
+    groups: ['Support', 'credential-approvers'],
+  },
   { id: 1103, name: 'Bob Approver', email: 'bob@example.com', role: 'agent', groups: ['credential-approvers'] },
   { id: 1104, name: 'Carl ClientOwner', email: 'carl@example.com', role: 'agent', groups: ['client-owners'] },
   { id: 1105, name: 'Olga Outsider', email: 'olga@example.com', role: 'agent', groups: ['Support'] },

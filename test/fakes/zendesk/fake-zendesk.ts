@@ -16,7 +16,14 @@ import { ZendeskWebhookSender, type RecordedZendeskDelivery } from './webhook-se
 import { dangerousHtml } from './html-text';
 import { ticketJson } from './zendesk-json';
 import { errorJson } from './zendesk-json';
-import type { CreateTicketInput, DeliverOptions, FakeDelivery, FakeWebhookTarget, FakeZendeskOptions, RecordedZendeskRequest } from './types';
+import type {
+  CreateTicketInput,
+  DeliverOptions,
+  FakeDelivery,
+  FakeWebhookTarget,
+  FakeZendeskOptions,
+  RecordedZendeskRequest,
+} from './types';
 
 export type * from './types';
 export { zendeskSignatureOf } from './webhook-sender';
@@ -66,7 +73,9 @@ export class FakeZendesk extends LoopbackFake<FakeWebhookTarget> {
   /** Sets a custom field as a person would in the agent workspace (e.g. "Credential approval"). */
   setFieldAs(as: number, ticketId: number, fieldId: number, value: string | null): Promise<FakeDelivery | undefined> {
     this.state.requireUser(as);
-    return this.deliverMutation(this.state.update(as, this.state.requireTicket(ticketId), { customFields: [{ id: fieldId, value }] }, 'web'));
+    return this.deliverMutation(
+      this.state.update(as, this.state.requireTicket(ticketId), { customFields: [{ id: fieldId, value }] }, 'web'),
+    );
   }
 
   setStatusAs(as: number, ticketId: number, status: string): Promise<FakeDelivery | undefined> {
@@ -76,7 +85,9 @@ export class FakeZendesk extends LoopbackFake<FakeWebhookTarget> {
 
   commentAs(as: number, ticketId: number, body: string, isPublic = true): Promise<FakeDelivery | undefined> {
     this.state.requireUser(as);
-    return this.deliverMutation(this.state.update(as, this.state.requireTicket(ticketId), { comment: { plain: body, public: isPublic } }, 'web'));
+    return this.deliverMutation(
+      this.state.update(as, this.state.requireTicket(ticketId), { comment: { plain: body, public: isPublic } }, 'web'),
+    );
   }
 
   /** Sends the last delivery again: same bytes, same signature headers, same invocation id. */
@@ -97,7 +108,12 @@ export class FakeZendesk extends LoopbackFake<FakeWebhookTarget> {
    * The next `count` REST calls (those matching `only`, when given) fail with `status` and headers
    * (e.g. Retry-After) before anything else is checked.
    */
-  failNext(count: number, status: number, headers: Record<string, string> = {}, only: { method?: string; path?: RegExp } = {}): void {
+  failNext(
+    count: number,
+    status: number,
+    headers: Record<string, string> = {},
+    only: { method?: string; path?: RegExp } = {},
+  ): void {
     for (let i = 0; i < count; i++) this.failures.push({ status, headers, ...only });
   }
 
@@ -138,7 +154,8 @@ export class FakeZendesk extends LoopbackFake<FakeWebhookTarget> {
 
   /** Delivers what one mutation causes; resolves with credgate's answer to the last delivery. */
   private async deliverMutation(m: Mutation): Promise<FakeDelivery | undefined> {
-    const payloads = (this.options.webhookStyle ?? 'event') === 'trigger' ? [triggerPayload(m)] : eventPayloads(this.state, m);
+    const payloads =
+      (this.options.webhookStyle ?? 'event') === 'trigger' ? [triggerPayload(m)] : eventPayloads(this.state, m);
     let last: FakeDelivery | undefined;
     for (const p of payloads) last = await this.sender.send(p);
     return last;
@@ -165,37 +182,76 @@ export class FakeZendesk extends LoopbackFake<FakeWebhookTarget> {
     this.requests.push(entry);
     const reply = (result: RestResult) => {
       entry.status = result.status;
-      const headers: Record<string, string> = { 'Content-Type': 'application/json; charset=utf-8', ...(result.headers ?? {}) };
+      const headers: Record<string, string> = {
+        'Content-Type': 'application/json; charset=utf-8',
+        ...(result.headers ?? {}),
+      };
       res.writeHead(result.status, headers);
-      res.end(result.body === undefined ? undefined : typeof result.body === 'string' ? result.body : JSON.stringify(result.body));
+      res.end(
+        result.body === undefined
+          ? undefined
+          : typeof result.body === 'string'
+            ? result.body
+            : JSON.stringify(result.body),
+      );
     };
     const violation = (status: number, message: string, result: RestResult) => {
       this.violations.push(`${method} ${url.pathname}: ${message}`);
       reply({ ...result, status });
     };
 
-    const planned = this.failures.findIndex((f) => (!f.method || f.method === method) && (!f.path || f.path.test(url.pathname)));
+    const planned = this.failures.findIndex(
+      (f) => (!f.method || f.method === method) && (!f.path || f.path.test(url.pathname)),
+    );
     const failure = planned >= 0 ? this.failures.splice(planned, 1)[0] : undefined;
     if (failure) {
       // Zendesk answers 429 in plain text with Retry-After in seconds.
-      if (failure.status === 429) return reply({ status: 429, headers: { 'Content-Type': 'text/plain', ...failure.headers }, body: 'Number of allowed API requests per minute exceeded' });
-      return reply({ status: failure.status, headers: failure.headers, body: errorJson('ServiceUnavailable', `Fake failure (HTTP ${failure.status})`) });
+      if (failure.status === 429)
+        return reply({
+          status: 429,
+          headers: { 'Content-Type': 'text/plain', ...failure.headers },
+          body: 'Number of allowed API requests per minute exceeded',
+        });
+      return reply({
+        status: failure.status,
+        headers: failure.headers,
+        body: errorJson('ServiceUnavailable', `Fake failure (HTTP ${failure.status})`),
+      });
     }
     if (!this.authenticated(req.headers.authorization)) {
       this.violations.push(`${method} ${url.pathname}: not authenticated as ${this.options.email}/token`);
-      return reply({ status: 401, headers: { 'WWW-Authenticate': 'Basic realm="Web Password"' }, body: { error: "Couldn't authenticate you" } });
+      return reply({
+        status: 401,
+        headers: { 'WWW-Authenticate': 'Basic realm="Web Password"' },
+        body: { error: "Couldn't authenticate you" },
+      });
     }
     const found = route(method, url.pathname);
-    if (!found) return violation(404, 'no such endpoint', { status: 404, body: errorJson('InvalidEndpoint', 'Not found') });
-    if ('allowed' in found) return violation(404, `method not allowed (Zendesk serves ${found.allowed.join(', ')} here)`, { status: 404, body: errorJson('InvalidEndpoint', 'Not found') });
+    if (!found)
+      return violation(404, 'no such endpoint', { status: 404, body: errorJson('InvalidEndpoint', 'Not found') });
+    if ('allowed' in found)
+      return violation(404, `method not allowed (Zendesk serves ${found.allowed.join(', ')} here)`, {
+        status: 404,
+        body: errorJson('InvalidEndpoint', 'Not found'),
+      });
     if (raw.length && !/application\/json/i.test(req.headers['content-type'] ?? '')) {
-      return violation(415, `Content-Type ${req.headers['content-type'] ?? 'none'} is not application/json`, { status: 415, body: errorJson('UnsupportedMediaType', 'Unsupported media type') });
+      return violation(415, `Content-Type ${req.headers['content-type'] ?? 'none'} is not application/json`, {
+        status: 415,
+        body: errorJson('UnsupportedMediaType', 'Unsupported media type'),
+      });
     }
-    if (parseError) return violation(400, `body is not JSON: ${parseError}`, { status: 400, body: errorJson('Unprocessable Entity', 'Server could not parse JSON') });
+    if (parseError)
+      return violation(400, `body is not JSON: ${parseError}`, {
+        status: 400,
+        body: errorJson('Unprocessable Entity', 'Server could not parse JSON'),
+      });
     if (method === 'PUT' && body && typeof body === 'object') {
       const html = (body as { ticket?: { comment?: { html_body?: unknown } } }).ticket?.comment?.html_body;
       const danger = typeof html === 'string' ? dangerousHtml(html) : null;
-      if (danger) this.violations.push(`${method} ${url.pathname}: the comment's HTML contains ${danger}: requester text reached it unescaped`);
+      if (danger)
+        this.violations.push(
+          `${method} ${url.pathname}: the comment's HTML contains ${danger}: requester text reached it unescaped`,
+        );
     }
 
     const emitted: Mutation[] = [];
@@ -212,7 +268,9 @@ export class FakeZendesk extends LoopbackFake<FakeWebhookTarget> {
         emit: (m) => emitted.push(m),
       });
     } catch (error) {
-      this.violations.push(`FAKE BUG on ${method} ${url.pathname}: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
+      this.violations.push(
+        `FAKE BUG on ${method} ${url.pathname}: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`,
+      );
       result = { status: 500, body: errorJson('InternalError', 'Internal server error (fake)') };
     }
     reply(result);

@@ -11,11 +11,14 @@ export function htmlToPlain(html: string): string {
     .replace(/<li\b[^>]*>/gi, '\n- ')
     .replace(/<\/(p|div|h\d|li|ul|ol|pre|blockquote)\s*>/gi, '\n');
   const stripped = withBreaks.replace(/<\/?[a-z][^>]*>/gi, '');
-  const decoded = stripped.replace(/&(?:#(\d+)|#x([0-9a-f]+)|([a-z]+));/gi, (m, dec: string, hex: string, name: string) => {
-    if (dec) return String.fromCodePoint(Number(dec));
-    if (hex) return String.fromCodePoint(parseInt(hex, 16));
-    return NAMED[name.toLowerCase()] ?? m;
-  });
+  const decoded = stripped.replace(
+    /&(?:#(\d+)|#x([0-9a-f]+)|([a-z]+));/gi,
+    (m, dec: string, hex: string, name: string) => {
+      if (dec) return String.fromCodePoint(Number(dec));
+      if (hex) return String.fromCodePoint(parseInt(hex, 16));
+      return NAMED[name.toLowerCase()] ?? m;
+    },
+  );
   return decoded
     .split('\n')
     .map((l) => l.trim())

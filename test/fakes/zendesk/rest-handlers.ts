@@ -37,9 +37,33 @@ const MAX_PAGE = 100;
 
 /** Ticket properties Zendesk's Update Ticket accepts; anything else is silently ignored by Zendesk, so a typo is a bug. */
 const TICKET_KEYS = new Set([
-  'comment', 'custom_fields', 'fields', 'status', 'custom_status_id', 'subject', 'priority', 'type', 'tags', 'assignee_id', 'assignee_email', 'group_id',
-  'organization_id', 'requester_id', 'external_id', 'due_at', 'problem_id', 'collaborator_ids', 'email_ccs', 'followers', 'safe_update', 'updated_stamp',
-  'additional_tags', 'remove_tags', 'ticket_form_id', 'brand_id', 'metadata',
+  'comment',
+  'custom_fields',
+  'fields',
+  'status',
+  'custom_status_id',
+  'subject',
+  'priority',
+  'type',
+  'tags',
+  'assignee_id',
+  'assignee_email',
+  'group_id',
+  'organization_id',
+  'requester_id',
+  'external_id',
+  'due_at',
+  'problem_id',
+  'collaborator_ids',
+  'email_ccs',
+  'followers',
+  'safe_update',
+  'updated_stamp',
+  'additional_tags',
+  'remove_tags',
+  'ticket_form_id',
+  'brand_id',
+  'metadata',
 ]);
 const COMMENT_KEYS = new Set(['body', 'html_body', 'public', 'author_id', 'uploads']);
 
@@ -60,14 +84,22 @@ function ticketOf(ctx: HandlerContext): StoredTicket | null {
 function paginate(ctx: HandlerContext, key: string, items: unknown[]): RestResult {
   const q = ctx.query;
   const link = (params: Record<string, string | number>) =>
-    `${ctx.state.baseUrl}${ctx.path}?${Object.entries(params).map(([k, v]) => `${encodeURIComponent(k)}=${encodeURIComponent(String(v))}`).join('&')}`;
+    `${ctx.state.baseUrl}${ctx.path}?${Object.entries(params)
+      .map(([k, v]) => `${encodeURIComponent(k)}=${encodeURIComponent(String(v))}`)
+      .join('&')}`;
   if ('page[size]' in q || 'page[after]' in q) {
     const size = q['page[size]'] === undefined ? MAX_PAGE : Number(q['page[size]']);
-    if (!Number.isInteger(size) || size < 1 || size > MAX_PAGE) return invalid(ctx, `page[size] must be an integer from 1 to ${MAX_PAGE}, got ${q['page[size]']}`);
+    if (!Number.isInteger(size) || size < 1 || size > MAX_PAGE)
+      return invalid(ctx, `page[size] must be an integer from 1 to ${MAX_PAGE}, got ${q['page[size]']}`);
     let start = 0;
     if (q['page[after]'] !== undefined) {
-      start = Number(Buffer.from(q['page[after]'], 'base64url').toString('utf8').replace(/^after:/, ''));
-      if (!Number.isInteger(start) || start < 0) return invalid(ctx, `page[after] is not a cursor this endpoint gave: ${q['page[after]']}`);
+      start = Number(
+        Buffer.from(q['page[after]'], 'base64url')
+          .toString('utf8')
+          .replace(/^after:/, ''),
+      );
+      if (!Number.isInteger(start) || start < 0)
+        return invalid(ctx, `page[after] is not a cursor this endpoint gave: ${q['page[after]']}`);
     }
     const page = items.slice(start, start + size);
     const hasMore = start + size < items.length;
@@ -76,14 +108,19 @@ function paginate(ctx: HandlerContext, key: string, items: unknown[]): RestResul
       status: 200,
       body: {
         [key]: page,
-        meta: { has_more: hasMore, after_cursor: after, before_cursor: start > 0 ? Buffer.from(`before:${start}`).toString('base64url') : null },
+        meta: {
+          has_more: hasMore,
+          after_cursor: after,
+          before_cursor: start > 0 ? Buffer.from(`before:${start}`).toString('base64url') : null,
+        },
         links: { prev: null, next: after ? link({ 'page[size]': size, 'page[after]': after }) : null },
       },
     };
   }
   const perPage = q.per_page === undefined ? MAX_PAGE : Number(q.per_page);
   const pageNo = q.page === undefined ? 1 : Number(q.page);
-  if (!Number.isInteger(perPage) || perPage < 1 || perPage > MAX_PAGE) return invalid(ctx, `per_page must be an integer from 1 to ${MAX_PAGE}, got ${q.per_page}`);
+  if (!Number.isInteger(perPage) || perPage < 1 || perPage > MAX_PAGE)
+    return invalid(ctx, `per_page must be an integer from 1 to ${MAX_PAGE}, got ${q.per_page}`);
   if (!Number.isInteger(pageNo) || pageNo < 1) return invalid(ctx, `page must be a positive integer, got ${q.page}`);
   const start = (pageNo - 1) * perPage;
   const more = start + perPage < items.length;
@@ -115,10 +152,18 @@ function ticketChange(ctx: HandlerContext): TicketChange | RestResult {
     if (!Array.isArray(t.custom_fields)) return invalid(ctx, 'ticket.custom_fields must be an array of {id, value}');
     change.customFields = [];
     for (const f of t.custom_fields) {
-      if (!isObject(f) || !(Number.isInteger(f.id) || (typeof f.id === 'string' && /^\d+$/.test(f.id))) || !('value' in f)) {
-        return invalid(ctx, `ticket.custom_fields entries must be {"id": <integer>, "value": ...}, got ${JSON.stringify(f)}`);
+      if (
+        !isObject(f) ||
+        !(Number.isInteger(f.id) || (typeof f.id === 'string' && /^\d+$/.test(f.id))) ||
+        !('value' in f)
+      ) {
+        return invalid(
+          ctx,
+          `ticket.custom_fields entries must be {"id": <integer>, "value": ...}, got ${JSON.stringify(f)}`,
+        );
       }
-      if (f.value !== null && typeof f.value !== 'string') return invalid(ctx, `custom field ${String(f.id)}: a drop-down or text value must be a string or null`);
+      if (f.value !== null && typeof f.value !== 'string')
+        return invalid(ctx, `custom field ${String(f.id)}: a drop-down or text value must be a string or null`);
       change.customFields.push({ id: Number(f.id), value: f.value as string | null });
     }
   }
@@ -129,8 +174,17 @@ function ticketChange(ctx: HandlerContext): TicketChange | RestResult {
     if (bad.length) ctx.violation(`unknown comment propert(ies) ${bad.join(', ')}`);
     const html = typeof c.html_body === 'string' && c.html_body.trim() ? c.html_body : undefined;
     const plain = typeof c.body === 'string' && c.body.trim() ? c.body : undefined;
-    if (!html && !plain) return { status: 422, body: { error: 'RecordInvalid', description: 'Record validation errors', details: { base: [{ description: 'Comment: cannot be blank' }] } } };
-    if (c.public !== undefined && typeof c.public !== 'boolean') return invalid(ctx, 'ticket.comment.public must be a boolean');
+    if (!html && !plain)
+      return {
+        status: 422,
+        body: {
+          error: 'RecordInvalid',
+          description: 'Record validation errors',
+          details: { base: [{ description: 'Comment: cannot be blank' }] },
+        },
+      };
+    if (c.public !== undefined && typeof c.public !== 'boolean')
+      return invalid(ctx, 'ticket.comment.public must be a boolean');
     // Zendesk's default is a public reply, which emails the requester.
     change.comment = { html, plain: html ? undefined : plain, public: c.public === undefined ? true : c.public };
   }
@@ -149,7 +203,11 @@ function rateLimited(ctx: HandlerContext, ticket: StoredTicket): RestResult | nu
   if (recent.length >= UPDATE_LIMIT) {
     const wait = Math.ceil((UPDATE_WINDOW_MS - (now - recent[0])) / 1000);
     byKey.set(key, recent);
-    return { status: 429, headers: { 'Retry-After': String(wait), 'Content-Type': 'text/plain' }, body: 'You have exceeded the rate limit for updating this ticket.' };
+    return {
+      status: 429,
+      headers: { 'Retry-After': String(wait), 'Content-Type': 'text/plain' },
+      body: 'You have exceeded the rate limit for updating this ticket.',
+    };
   }
   recent.push(now);
   byKey.set(key, recent);
@@ -157,7 +215,11 @@ function rateLimited(ctx: HandlerContext, ticket: StoredTicket): RestResult | nu
 }
 
 const ROUTES: Route[] = [
-  { method: 'GET', pattern: /^\/api\/v2\/users\/me$/, handler: (ctx) => ({ status: 200, body: { user: userJson(ctx.state, ctx.state.requireUser(ctx.as)) } }) },
+  {
+    method: 'GET',
+    pattern: /^\/api\/v2\/users\/me$/,
+    handler: (ctx) => ({ status: 200, body: { user: userJson(ctx.state, ctx.state.requireUser(ctx.as)) } }),
+  },
   {
     method: 'GET',
     pattern: /^\/api\/v2\/users\/show_many$/,
@@ -167,7 +229,15 @@ const ROUTES: Route[] = [
       if (ids.length > 100) return invalid(ctx, 'show_many takes at most 100 ids');
       if (ids.some((i) => !/^\d+$/.test(i))) return invalid(ctx, `ids must be integers: ${ctx.query.ids}`);
       const users = ids.map((i) => ctx.state.users.get(Number(i))).filter((u) => u !== undefined);
-      return { status: 200, body: { users: users.map((u) => userJson(ctx.state, u)), next_page: null, previous_page: null, count: users.length } };
+      return {
+        status: 200,
+        body: {
+          users: users.map((u) => userJson(ctx.state, u)),
+          next_page: null,
+          previous_page: null,
+          count: users.length,
+        },
+      };
     },
   },
   {
@@ -183,18 +253,46 @@ const ROUTES: Route[] = [
     pattern: /^\/api\/v2\/users\/(\d+)\/group_memberships$/,
     handler: (ctx) => {
       if (!ctx.state.users.has(Number(ctx.params[0]))) return notFound();
-      const mine = ctx.state.memberships.filter((m) => m.userId === Number(ctx.params[0])).map((m) => membershipJson(ctx.state, m));
+      const mine = ctx.state.memberships
+        .filter((m) => m.userId === Number(ctx.params[0]))
+        .map((m) => membershipJson(ctx.state, m));
       return paginate(ctx, 'group_memberships', mine);
     },
   },
-  { method: 'GET', pattern: /^\/api\/v2\/groups$/, handler: (ctx) => paginate(ctx, 'groups', [...ctx.state.groups].map(([id, name]) => groupJson(ctx.state, id, name))) },
+  {
+    method: 'GET',
+    pattern: /^\/api\/v2\/groups$/,
+    handler: (ctx) =>
+      paginate(
+        ctx,
+        'groups',
+        [...ctx.state.groups].map(([id, name]) => groupJson(ctx.state, id, name)),
+      ),
+  },
   {
     method: 'GET',
     pattern: /^\/api\/v2\/ticket_forms\/(\d+)$/,
     handler: (ctx) => {
       const f = ctx.state.forms.get(Number(ctx.params[0]));
       if (!f) return notFound();
-      return { status: 200, body: { ticket_form: { id: f.id, url: `${ctx.state.baseUrl}/api/v2/ticket_forms/${f.id}.json`, name: f.name, display_name: f.name, raw_name: f.name, end_user_visible: true, position: 1, active: true, default: false, in_all_brands: true, ticket_field_ids: [...ctx.state.taggers.keys(), ...ctx.state.texts.keys()] } } };
+      return {
+        status: 200,
+        body: {
+          ticket_form: {
+            id: f.id,
+            url: `${ctx.state.baseUrl}/api/v2/ticket_forms/${f.id}.json`,
+            name: f.name,
+            display_name: f.name,
+            raw_name: f.name,
+            end_user_visible: true,
+            position: 1,
+            active: true,
+            default: false,
+            in_all_brands: true,
+            ticket_field_ids: [...ctx.state.taggers.keys(), ...ctx.state.texts.keys()],
+          },
+        },
+      };
     },
   },
   {
@@ -205,10 +303,34 @@ const ROUTES: Route[] = [
       const tagger = ctx.state.taggers.get(id);
       const textField = ctx.state.texts.get(id);
       if (!tagger && !textField) return notFound();
-      const base = { id, url: `${ctx.state.baseUrl}/api/v2/ticket_fields/${id}.json`, title: (tagger ?? textField)!.title, raw_title: (tagger ?? textField)!.title, description: '', active: true, required: false, visible_in_portal: false, editable_in_portal: false };
+      const base = {
+        id,
+        url: `${ctx.state.baseUrl}/api/v2/ticket_fields/${id}.json`,
+        title: (tagger ?? textField)!.title,
+        raw_title: (tagger ?? textField)!.title,
+        description: '',
+        active: true,
+        required: false,
+        visible_in_portal: false,
+        editable_in_portal: false,
+      };
       return {
         status: 200,
-        body: { ticket_field: tagger ? { ...base, type: 'tagger', custom_field_options: tagger.options.map((o, i) => ({ id: id * 100 + i, name: o.name, raw_name: o.name, value: o.value, default: false })) } : { ...base, type: 'text' } },
+        body: {
+          ticket_field: tagger
+            ? {
+                ...base,
+                type: 'tagger',
+                custom_field_options: tagger.options.map((o, i) => ({
+                  id: id * 100 + i,
+                  name: o.name,
+                  raw_name: o.name,
+                  value: o.value,
+                  default: false,
+                })),
+              }
+            : { ...base, type: 'text' },
+        },
       };
     },
   },
@@ -268,7 +390,10 @@ const ROUTES: Route[] = [
 ];
 
 /** Finds the route for a request; `.json` is optional on every Zendesk path. */
-export function route(method: string, path: string): { handler: Handler; params: string[] } | { allowed: string[] } | null {
+export function route(
+  method: string,
+  path: string,
+): { handler: Handler; params: string[] } | { allowed: string[] } | null {
   const clean = path.replace(/\.json$/, '');
   const matching = ROUTES.filter((r) => r.pattern.test(clean));
   if (!matching.length) return null;

@@ -67,11 +67,22 @@ export function eventPayloads(state: ZendeskState, m: Mutation): Record<string, 
       out.push(
         envelope('comment_added', ticket, audit.authorId, audit.createdAt, {
           ...base,
-          comment: { id: String(e.id), body: e.body, is_public: e.public, author: { id: String(audit.authorId), is_staff: author?.role !== 'end-user', name: author?.name ?? '' } },
+          comment: {
+            id: String(e.id),
+            body: e.body,
+            is_public: e.public,
+            author: { id: String(audit.authorId), is_staff: author?.role !== 'end-user', name: author?.name ?? '' },
+          },
         }),
       );
     } else if (e.type === 'Change' && e.field_name === 'status') {
-      out.push(envelope('status_changed', ticket, audit.authorId, audit.createdAt, { ...base, current: cap(String(e.value)), previous: cap(String(e.previous_value)) }));
+      out.push(
+        envelope('status_changed', ticket, audit.authorId, audit.createdAt, {
+          ...base,
+          current: cap(String(e.value)),
+          previous: cap(String(e.previous_value)),
+        }),
+      );
     } else if (e.type === 'Change' && e.field_name === 'tags') {
       const before = new Set(e.previous_value as string[]);
       const after = new Set(e.value as string[]);
@@ -90,7 +101,11 @@ export function eventPayloads(state: ZendeskState, m: Mutation): Record<string, 
           ...base,
           current: e.value,
           previous: e.previous_value,
-          custom_field: { id: String(id), title: field?.title ?? '', field_type: state.taggers.has(id) ? 'tagger' : 'text' },
+          custom_field: {
+            id: String(id),
+            title: field?.title ?? '',
+            field_type: state.taggers.has(id) ? 'tagger' : 'text',
+          },
         }),
       );
     }

@@ -12,7 +12,9 @@ export const WEBHOOK_ID = '01F1KRFQ6BG29CNWFR60NK5FNY';
 
 /** base64(HMAC-SHA256(secret, timestamp + body)): what Zendesk documents today. */
 export function zendeskSignatureOf(secret: string, timestamp: string, raw: Buffer): string {
-  return createHmac('sha256', secret).update(timestamp + raw.toString('utf8')).digest('base64');
+  return createHmac('sha256', secret)
+    .update(timestamp + raw.toString('utf8'))
+    .digest('base64');
 }
 
 interface Sent {
@@ -42,7 +44,11 @@ export class ZendeskWebhookSender {
     const target = this.target();
     if (!target) return undefined;
     const invocationId = String(++this.invocation);
-    const timestamp = options.timestamp ?? this.clock().toISOString().replace(/\.\d{3}Z$/, 'Z');
+    const timestamp =
+      options.timestamp ??
+      this.clock()
+        .toISOString()
+        .replace(/\.\d{3}Z$/, 'Z');
     const headers: Record<string, string> = {
       'Content-Type': 'application/json',
       'User-Agent': 'Zendesk Webhook',
@@ -76,10 +82,20 @@ export class ZendeskWebhookSender {
     let delivery: FakeDelivery;
     try {
       // Zendesk gives an endpoint 10 seconds.
-      const response = await fetch(target.url, { method: 'POST', headers: sent.headers, body: sent.raw, signal: AbortSignal.timeout(this.timeoutMs) });
+      const response = await fetch(target.url, {
+        method: 'POST',
+        headers: sent.headers,
+        body: sent.raw,
+        signal: AbortSignal.timeout(this.timeoutMs),
+      });
       delivery = { status: response.status, body: await response.text(), invocationId: sent.invocationId };
     } catch (error) {
-      delivery = { status: 0, body: '', invocationId: sent.invocationId, error: error instanceof Error ? error.message : String(error) };
+      delivery = {
+        status: 0,
+        body: '',
+        invocationId: sent.invocationId,
+        error: error instanceof Error ? error.message : String(error),
+      };
     }
     let payload: unknown;
     try {

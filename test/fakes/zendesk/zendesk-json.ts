@@ -100,11 +100,32 @@ export function auditJson(a: StoredAudit): Record<string, unknown> {
 }
 
 export function groupJson(state: ZendeskState, id: number, name: string): Record<string, unknown> {
-  return { id, url: `${state.baseUrl}/api/v2/groups/${id}.json`, name, description: '', default: false, deleted: false, is_public: true, created_at: '2026-01-05T09:00:00Z', updated_at: '2026-01-05T09:00:00Z' };
+  return {
+    id,
+    url: `${state.baseUrl}/api/v2/groups/${id}.json`,
+    name,
+    description: '',
+    default: false,
+    deleted: false,
+    is_public: true,
+    created_at: '2026-01-05T09:00:00Z',
+    updated_at: '2026-01-05T09:00:00Z',
+  };
 }
 
-export function membershipJson(state: ZendeskState, m: { id: number; userId: number; groupId: number }): Record<string, unknown> {
-  return { id: m.id, url: `${state.baseUrl}/api/v2/group_memberships/${m.id}.json`, user_id: m.userId, group_id: m.groupId, default: false, created_at: '2026-01-05T09:00:00Z', updated_at: '2026-01-05T09:00:00Z' };
+export function membershipJson(
+  state: ZendeskState,
+  m: { id: number; userId: number; groupId: number },
+): Record<string, unknown> {
+  return {
+    id: m.id,
+    url: `${state.baseUrl}/api/v2/group_memberships/${m.id}.json`,
+    user_id: m.userId,
+    group_id: m.groupId,
+    default: false,
+    created_at: '2026-01-05T09:00:00Z',
+    updated_at: '2026-01-05T09:00:00Z',
+  };
 }
 
 export const errorJson = (error: string, description: string) => ({ error, description });

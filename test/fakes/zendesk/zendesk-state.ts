@@ -4,7 +4,14 @@
  * the way Zendesk records ticket history.
  */
 import { htmlToPlain } from './html-text';
-import type { CreateTicketInput, FakeTaggerField, FakeTextField, FakeTicketForm, FakeZendeskOptions, FakeZendeskUser } from './types';
+import type {
+  CreateTicketInput,
+  FakeTaggerField,
+  FakeTextField,
+  FakeTicketForm,
+  FakeZendeskOptions,
+  FakeZendeskUser,
+} from './types';
 
 export const STATUSES = ['new', 'open', 'pending', 'hold', 'solved', 'closed'] as const;
 
@@ -75,7 +82,11 @@ export class ZendeskStateError extends Error {
 }
 
 export const recordInvalid = (description: string) =>
-  new ZendeskStateError(422, { error: 'RecordInvalid', description: 'Record validation errors', details: { base: [{ description }] } });
+  new ZendeskStateError(422, {
+    error: 'RecordInvalid',
+    description: 'Record validation errors',
+    details: { base: [{ description }] },
+  });
 
 export class ZendeskState {
   baseUrl = '';
@@ -97,7 +108,9 @@ export class ZendeskState {
     const groupNames = new Set([...(options.groups ?? []), ...options.users.flatMap((u) => u.groups)]);
     let gid = 20_000;
     for (const name of groupNames) this.groups.set(++gid, name);
-    for (const u of options.users) for (const g of u.groups) this.memberships.push({ id: this.next(), userId: u.id, groupId: this.groupId(g) as number });
+    for (const u of options.users)
+      for (const g of u.groups)
+        this.memberships.push({ id: this.next(), userId: u.id, groupId: this.groupId(g) as number });
     for (const f of options.forms ?? []) this.forms.set(f.id, f);
     for (const f of options.taggerFields ?? []) this.taggers.set(f.id, f);
     for (const f of options.textFields ?? []) this.texts.set(f.id, f);
@@ -109,7 +122,9 @@ export class ZendeskState {
 
   time(): string {
     // Zendesk times have second precision: 2026-11-25T06:31:24Z.
-    return this.now().toISOString().replace(/\.\d{3}Z$/, 'Z');
+    return this.now()
+      .toISOString()
+      .replace(/\.\d{3}Z$/, 'Z');
   }
 
   nowMs(): number {
@@ -159,7 +174,8 @@ export class ZendeskState {
       updatedAt: at,
     };
     const audit: StoredAudit = { id: this.next(), ticketId: id, authorId: as, createdAt: at, channel, events: [] };
-    const create = (field: string, value: unknown) => audit.events.push({ id: this.next(), type: 'Create', field_name: field, value });
+    const create = (field: string, value: unknown) =>
+      audit.events.push({ id: this.next(), type: 'Create', field_name: field, value });
     create('subject', ticket.subject);
     create('status', ticket.status);
     create('requester_id', String(as));
@@ -183,10 +199,23 @@ export class ZendeskState {
       throw recordInvalid(`Status: ${change.status} is not valid`);
     }
     for (const f of change.customFields ?? []) this.checkField(f.id, f.value);
-    const audit: StoredAudit = { id: this.next(), ticketId: ticket.id, authorId: as, createdAt: this.time(), channel, events: [] };
+    const audit: StoredAudit = {
+      id: this.next(),
+      ticketId: ticket.id,
+      authorId: as,
+      createdAt: this.time(),
+      channel,
+      events: [],
+    };
     if (change.comment) this.addComment(ticket, audit, as, change.comment, channel);
     if (change.status !== undefined && change.status !== ticket.status) {
-      audit.events.push({ id: this.next(), type: 'Change', field_name: 'status', value: change.status, previous_value: ticket.status });
+      audit.events.push({
+        id: this.next(),
+        type: 'Change',
+        field_name: 'status',
+        value: change.status,
+        previous_value: ticket.status,
+      });
       ticket.status = change.status;
     }
     for (const f of change.customFields ?? []) {
@@ -194,9 +223,21 @@ export class ZendeskState {
       if (previous === f.value) continue;
       const tagsBefore = [...ticket.tags];
       this.setField(ticket, f.id, f.value);
-      audit.events.push({ id: this.next(), type: 'Change', field_name: String(f.id), value: f.value, previous_value: previous });
+      audit.events.push({
+        id: this.next(),
+        type: 'Change',
+        field_name: String(f.id),
+        value: f.value,
+        previous_value: previous,
+      });
       if (tagsBefore.join(' ') !== ticket.tags.join(' ')) {
-        audit.events.push({ id: this.next(), type: 'Change', field_name: 'tags', value: [...ticket.tags], previous_value: tagsBefore });
+        audit.events.push({
+          id: this.next(),
+          type: 'Change',
+          field_name: 'tags',
+          value: [...ticket.tags],
+          previous_value: tagsBefore,
+        });
       }
     }
     if (audit.events.length) {
@@ -210,7 +251,9 @@ export class ZendeskState {
     const tagger = this.taggers.get(id);
     if (tagger) {
       if (value !== null && !tagger.options.some((o) => o.value === value)) {
-        throw recordInvalid(`${tagger.title}: "${String(value)}" is not a valid option (valid: ${tagger.options.map((o) => o.value).join(', ')})`);
+        throw recordInvalid(
+          `${tagger.title}: "${String(value)}" is not a valid option (valid: ${tagger.options.map((o) => o.value).join(', ')})`,
+        );
       }
       return;
     }
@@ -233,8 +276,16 @@ export class ZendeskState {
     ticket.customFields.set(id, value);
   }
 
-  private addComment(ticket: StoredTicket, audit: StoredAudit, as: number, comment: TicketChange['comment'] & object, channel: string): void {
-    const html = comment.html ?? `<div class="zd-comment" dir="auto">${escapeHtml(comment.plain ?? '').replace(/\n/g, '<br>')}</div>`;
+  private addComment(
+    ticket: StoredTicket,
+    audit: StoredAudit,
+    as: number,
+    comment: TicketChange['comment'] & object,
+    channel: string,
+  ): void {
+    const html =
+      comment.html ??
+      `<div class="zd-comment" dir="auto">${escapeHtml(comment.plain ?? '').replace(/\n/g, '<br>')}</div>`;
     const stored: StoredComment = {
       id: this.next(),
       authorId: as,
@@ -258,9 +309,16 @@ export class ZendeskState {
       audit_id: audit.id,
     });
     if (stored.public) {
-      audit.events.push({ id: this.next(), type: 'Notification', subject: `[Request received] ${ticket.subject}`, body: 'Your request was updated.', recipients: [ticket.requesterId] });
+      audit.events.push({
+        id: this.next(),
+        type: 'Notification',
+        subject: `[Request received] ${ticket.subject}`,
+        body: 'Your request was updated.',
+        recipients: [ticket.requesterId],
+      });
     }
   }
 }
 
-const escapeHtml = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
+const escapeHtml = (s: string) =>
+  s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
