@@ -1,0 +1,12 @@
+/**
+ * What every connector shares, so a connector folder holds only vendor translation: verification
+ * helpers, cached group/role lookups, status ↔ position mapping, `<ID>_*` environment loading,
+ * HTTP failure → error kind, not-found handling, configured group lists.
+ */
+export { safeEqual, header } from './verify';
+export { cachedLookup } from './cached-lookup';
+export { positionOfStatus, statusFor, SETTABLE_POSITIONS, type StatusNames } from './positions';
+export { envSettings } from './env-settings';
+export { orNullIfNotFound } from './not-found';
+export { httpFailure, plainHeaders, type FailureContext } from '../http-errors';
+export { configuredGroups } from '../configured-groups';
