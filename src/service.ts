@@ -320,7 +320,15 @@ export async function createService(options: ServiceOptions): Promise<Service> {
       metricsRouter(metrics, config.metrics.token),
       handoff.router(),
       review.router,
-      deskRouter({ store, audit, clock, config: config.desk, log, publicUrl: config.server.publicUrl }),
+      deskRouter({
+        store,
+        audit,
+        clock,
+        config: config.desk,
+        log,
+        publicUrl: config.server.publicUrl,
+        oidc: config.oidc ? createOidcSignIn(config.oidc, [config.desk.sso?.groupsClaim ?? 'groups']) : null,
+      }),
     ],
   });
   await recordConfigLoaded(
