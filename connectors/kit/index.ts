@@ -4,7 +4,7 @@
  * HTTP failure → error kind, not-found handling, configured group lists.
  */
 export { safeEqual, header } from './verify';
-export { cachedLookup } from './cached-lookup';
+export { cachedLookup, type CachedLookup } from './cached-lookup';
 export {
   positionOfStatus,
   positionOfName,
