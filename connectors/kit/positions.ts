@@ -50,6 +50,12 @@ export function positionOfStatus<S>(
   return closed.some(matches) ? 'closed' : 'other';
 }
 
+/** Every configured status, in lookup order, then the closing ones (for lists of known names). */
+export function configuredStatuses<S>(statuses: Statuses<S>, closed: readonly S[] = []): S[] {
+  const settable = LOOKUP_ORDER.map((p) => statuses[SETTABLE_POSITIONS[p]]).filter((s): s is S => s !== undefined);
+  return [...settable, ...closed];
+}
+
 /** Status names compared trimmed and case-insensitively, as most systems show them. */
 export const sameName = (value: string) => {
   const v = value.trim().toLowerCase();
