@@ -107,7 +107,7 @@ export async function createService(options: ServiceOptions): Promise<Service> {
   const policy = options.policy ?? loadPolicy(config.policy.path);
 
   const connectors = new Map<string, Connector>();
-  for (const c of options.connectors ?? configuredConnectors(config, log)) connectors.set(c.id, c);
+  for (const c of options.connectors ?? configuredConnectors(config, log, clock)) connectors.set(c.id, c);
 
   const templateDirs = [config.templates.dir, BUILTIN_TEMPLATES].filter((d): d is string => Boolean(d));
   const renderers = new Map<CommentMarkup, CommentRenderer>();
@@ -421,11 +421,11 @@ export async function createService(options: ServiceOptions): Promise<Service> {
   };
 }
 
-function configuredConnectors(config: Config, log: Logger): Connector[] {
+function configuredConnectors(config: Config, log: Logger, clock: () => Date): Connector[] {
   const out: Connector[] = [];
   for (const def of CONNECTORS) {
     const section = config[def.id] as never;
-    if (def.isConfigured(section)) out.push(def.create(section, { log }));
+    if (def.isConfigured(section)) out.push(def.create(section, { log, now: () => clock().getTime() }));
     else log.info(`connector ${def.id} is off: ${def.enableHint}`);
   }
   return out;
