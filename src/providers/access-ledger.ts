@@ -3,7 +3,7 @@ import type { StoreEngine } from '../store/store-engine';
 import type { Leases } from '../store/leases';
 import { DocumentCollection } from '../store/document-collection';
 import type { CredentialRequest } from '../domain/request';
-import type { AccessTarget } from './types';
+import type { AccessTarget } from '../domain/access-target';
 
 /** The active grants covering one piece of access: request id → its expiry. */
 interface Holders {
