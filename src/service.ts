@@ -26,7 +26,7 @@ import { recordConfigLoaded } from './audit/system-events';
 import { backoffMs } from './effects/backoff';
 import { Leases } from './store/leases';
 import { Reconciler } from './pipeline/reconciler';
-import { AccessLedger } from './providers/access-ledger';
+import { AccessLedger } from './store/access-ledger';
 import { createProviders } from './providers/registry';
 import { createHandoff, resolveHandoffKey } from './handoff';
 import { LinkSignIn } from './handoff/sign-in';
