@@ -207,6 +207,7 @@ export async function createService(options: ServiceOptions): Promise<Service> {
       maxAttempts: config.effects.maxAttempts,
       baseDelayMs: ms(config.effects.baseDelay),
       maxDelayMs: ms(config.effects.maxDelay),
+      policy: () => policy,
       observer: metrics.effects,
     },
     clock,

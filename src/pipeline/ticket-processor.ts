@@ -12,6 +12,7 @@ import { requestIdFor } from '../engine/evaluate-ticket';
 import type { EngineEvent } from '../domain/event';
 import { parseCommand, replyId } from '../engine/lifecycle-commands';
 import { Draft } from '../engine/draft';
+import { commitDecision } from './commit-decision';
 
 /**
  * The I/O around the pure engine: reads the ticket back from the ticketing system, resolves the
@@ -106,23 +107,12 @@ export class TicketProcessor {
     requestId: string,
     decideFn: (r: CredentialRequest | null) => Promise<Decision | null>,
   ): Promise<void> {
-    for (let attempt = 1; ; attempt++) {
-      const current = await this.requests.get(requestId);
-      const decision = await decideFn(current);
-      if (!decision || !decision.changed) return;
-      // Index first: if the process dies right after the commit, a sweep still finds the outbox.
-      if (decision.request.outbox.length) await this.owing.set(requestId, true);
-      const stored = await this.requests.compareAndSet(requestId, current?.version ?? 0, decision.request);
-      if (stored) {
-        this.log.info(
-          { requestId, ticket: stored.ticket.key, state: stored.state, owed: stored.outbox.length },
-          'request updated',
-        );
-        this.afterCommit(requestId);
-        return;
-      }
-      // Another writer (the effect runner marking an effect done) got there first: decide again.
-      if (attempt >= 20) throw new Error(`request ${requestId} kept changing under a decision`);
-    }
+    const stored = await commitDecision({ requests: this.requests, owing: this.owing }, requestId, decideFn);
+    if (!stored) return;
+    this.log.info(
+      { requestId, ticket: stored.ticket.key, state: stored.state, owed: stored.outbox.length },
+      'request updated',
+    );
+    this.afterCommit(requestId);
   }
 }
