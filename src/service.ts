@@ -29,7 +29,6 @@ import { AccessLedger } from './providers/access-ledger';
 import { createProviders } from './providers/registry';
 import { createHandoff, resolveHandoffKey } from './handoff';
 import { sharedSecretSealer } from './handoff/shared-secret-sealer';
-import { formatTime } from './engine/views';
 import { deskRouter } from './desk';
 import { createReviewJob, type ReviewJob } from './review';
 import { CredgateError } from './util/errors';
@@ -151,22 +150,15 @@ export async function createService(options: ServiceOptions): Promise<Service> {
     ttlMs: ms(config.handoff.ttl),
     path: config.handoff.path,
     log,
-    // The reveal is audited and commented on the ticket through the request's own outbox.
+    // The reveal is an engine event: decide audits it and comments it on the ticket.
     onRevealed: (link, viewer) =>
-      processor.amend(link.requestId, (draft) => {
-        draft.comment('secret-revealed', {
-          label: link.label,
-          revealedAt: formatTime(viewer.at),
-          ip: viewer.ip,
-          userAgent: viewer.userAgent || 'unknown browser',
-        });
-        draft.audit({
-          action: 'secret-revealed',
-          actor: null,
-          outcome: 'revealed',
-          rules: ['one-time-link'],
-          detail: { label: link.label, ip: viewer.ip, userAgent: viewer.userAgent, link: link.id.slice(0, 12) },
-        });
+      processor.handleEvent(link.requestId, {
+        type: 'link-revealed',
+        linkId: link.id,
+        label: link.label,
+        at: viewer.at,
+        ip: viewer.ip,
+        userAgent: viewer.userAgent,
       }),
   });
   const sealer = handoffKey ? sharedSecretSealer(handoffKey) : null;

@@ -6,10 +6,10 @@ import type { Effect } from './effect';
  * What the engine decides on. Ticket events carry the ticket as read back from the API and its
  * whole status history, so the decision never rests on what a webhook claimed.
  */
-export type EngineEvent = TicketObserved | TimerFired | EffectFailed | AccessKept;
+export type EngineEvent = TicketObserved | TimerFired | EffectFailed | AccessKept | LinkRevealed;
 
 /** Events that come from credgate's own edges (effect outcomes, a revealed link), not a ticket. */
-export type OutcomeEvent = EffectFailed | AccessKept;
+export type OutcomeEvent = EffectFailed | AccessKept | LinkRevealed;
 
 export interface TicketObserved {
   type: 'ticket-observed';

@@ -8,6 +8,7 @@ import { onStatusChange } from './on-status-change';
 import { onTimer } from './on-timer';
 import { onReplies, parseCommand, replyId } from './lifecycle-commands';
 import { onAccessKept, onEffectFailed } from './on-effect-outcome';
+import { onLinkRevealed } from './on-link-revealed';
 
 export interface DecideContext {
   policy: Policy;
@@ -26,7 +27,8 @@ export interface Decision {
  * Returns null when the event concerns no shared-credential request.
  *
  * Every change to a request comes through here: what a ticket shows (`ticket-observed`), a due
- * job (`timer-fired`), and what became of credgate's own effects (`effect-failed`, `access-kept`).
+ * job (`timer-fired`), what became of credgate's own effects (`effect-failed`, `access-kept`) and
+ * what happened at its own edges (`link-revealed`).
  */
 export async function decide(
   request: CredentialRequest | null,
@@ -136,6 +138,9 @@ function onOutcomeEvent(request: CredentialRequest, event: OutcomeEvent, ctx: De
       break;
     case 'access-kept':
       onAccessKept(draft, event);
+      break;
+    case 'link-revealed':
+      onLinkRevealed(draft, event);
       break;
   }
   return { request: draft.request, changed: draft.changed };

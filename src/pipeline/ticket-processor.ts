@@ -9,9 +9,8 @@ import type { Logger } from '../util/logger';
 import { KeyMutex } from '../store/key-mutex';
 import { decide, type Decision } from '../engine/decide';
 import { requestIdFor } from '../engine/evaluate-ticket';
-import type { EngineEvent } from '../domain/event';
+import type { EngineEvent, OutcomeEvent } from '../domain/event';
 import { parseCommand, replyId } from '../engine/lifecycle-commands';
-import { Draft } from '../engine/draft';
 import { commitDecision } from './commit-decision';
 
 /**
@@ -76,17 +75,14 @@ export class TicketProcessor {
   }
 
   /**
-   * Adds to a request what happened outside any ticket (a one-time link revealed): the change
-   * and its effects are committed like any decision.
+   * What happened outside any ticket (a one-time link revealed) goes through the same engine and
+   * is committed like any decision.
    */
-  amend(requestId: string, change: (draft: Draft) => void): Promise<void> {
+  handleEvent(requestId: string, event: OutcomeEvent): Promise<void> {
     return this.mutex.run(requestId, () =>
-      this.commit(requestId, async (request) => {
-        if (!request) return null;
-        const draft = new Draft(request, this.clock());
-        change(draft);
-        return { request: draft.request, changed: draft.changed };
-      }),
+      this.commit(requestId, async (request) =>
+        request ? decide(request, event, { policy: this.policy(), now: this.clock() }) : null,
+      ),
     );
   }
 
