@@ -9,6 +9,7 @@ import { loadPolicy } from './policy/policy';
 import { openStore, type Store } from './store/open-store';
 import { createCommentRenderer, type CommentMarkup, type CommentRenderer } from './render/comment-renderer';
 import { createAuditLog, type AuditLog } from './audit/audit-log';
+import { type AuditShipper, createAuditShipper, createAuditSinks } from './audit/sinks';
 import { createBuiltinProvider } from './providers/builtin-provider';
 import type { AccessProvider } from './providers/types';
 import { Scheduler } from './scheduler/scheduler';
@@ -86,6 +87,8 @@ export interface Service {
   connectors: Map<string, Connector>;
   /** Periodic access reviews (policy `review:`): the cron job, `runReview`, the report pages. */
   review: ReviewJob;
+  /** Streams every audit record to the configured sinks (`audit.sinks`). */
+  auditShipper: AuditShipper;
   /** Starts listening, restores jobs and sweeps what a previous run left; resolves with the port. */
   listen(port?: number, host?: string): Promise<number>;
   /** Resolves when no delivery or effect is in progress (tests, shutdown). */
@@ -114,6 +117,17 @@ export async function createService(options: ServiceOptions): Promise<Service> {
   const metrics = createMetrics({ requests: store.requests, clock });
   audit.observe((record) => metrics.observeAudit(record));
   const leases = new Leases(store.engine, ms(config.scheduler.leaseTtl));
+  const auditShipper = createAuditShipper({
+    audit,
+    engine: store.engine,
+    leases,
+    sinks: createAuditSinks(config.audit.sinks, { clock, log, registerSecret: (value) => registerSecret(log, value) }),
+    log,
+    baseDelayMs: ms(config.effects.baseDelay),
+    maxDelayMs: ms(config.effects.maxDelay),
+    pollMs: ms(config.scheduler.sweepInterval),
+  });
+  audit.observe(() => auditShipper.nudge());
   if (!config.audit.hmacKey)
     log.warn(
       'CREDGATE_AUDIT_KEY is not set: the audit chain detects edits, but not by someone who can also rewrite the store',
@@ -300,6 +314,7 @@ export async function createService(options: ServiceOptions): Promise<Service> {
     reconciler,
     connectors,
     review,
+    auditShipper,
     async listen(port = config.server.port, host = config.server.host) {
       server = await new Promise<Server>((ok, fail) => {
         const s = app.listen(port, host, () => ok(s));
@@ -309,6 +324,7 @@ export async function createService(options: ServiceOptions): Promise<Service> {
       server.headersTimeout = Math.min(server.requestTimeout, 10_000);
       const found = await sweep();
       review.start();
+      auditShipper.start();
       every(ms(config.scheduler.sweepInterval), 'sweep', sweep);
       const reconcileMs = ms(config.reconcile.interval);
       every(reconcileMs, 'reconcile', () => reconciler.run(reconcileMs));
@@ -337,6 +353,8 @@ export async function createService(options: ServiceOptions): Promise<Service> {
       ]);
       worker.stop();
       runner.stop();
+      // After the work that appends records: what it wrote goes out now or from the cursor next start.
+      await auditShipper.stop();
       await Promise.race([closing, new Promise((ok) => setTimeout(ok, 2_000).unref())]);
       await store.close();
     },

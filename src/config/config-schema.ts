@@ -41,7 +41,11 @@ export const coreConfigShape = {
     .strict()
     .prefault({}),
   audit: z
-    .object({ hmacKey: z.string().min(32, 'expected at least 32 characters').optional() })
+    .object({
+      hmacKey: z.string().min(32, 'expected at least 32 characters').optional(),
+      /** Where every entry is streamed (src/audit/sinks); checked in full once references are read. */
+      sinks: z.array(z.looseObject({ type: z.enum(['webhook', 'syslog']), name: z.string() })).default([]),
+    })
     .strict()
     .prefault({}),
   effects: z
