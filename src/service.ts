@@ -193,7 +193,7 @@ export async function createService(options: ServiceOptions): Promise<Service> {
     leases,
     (request) => {
       const connector = connectors.get(request.ticket.connector);
-      if (!connector) throw new Error(`no connector "${request.ticket.connector}" is configured`);
+      if (!connector) throw new CredgateError('config', `no connector "${request.ticket.connector}" is configured`);
       return {
         connector,
         renderer: renderers.get(connector.markup) as CommentRenderer,

@@ -12,6 +12,7 @@ import { runHashPassword } from '../desk/hash-password-command';
 import { reviewCommand } from '../review';
 import { createService } from '../service';
 import { createLogger } from '../util/logger';
+import { CredgateError } from '../util/errors';
 
 /** `credgate <command>`: policy check, simulate, audit verify / export / show. */
 const program = new Command('credgate').description(
@@ -59,10 +60,14 @@ program
       const config = loadConfig(process.env);
       const def = connectorDefinition(opts.connector);
       const snapshot = def.snapshotFromPayload(JSON.parse(readFileSync(payloadPath, 'utf8')), config[def.id] as never);
-      if (!snapshot) throw new Error(`${payloadPath} is not a ${def.id} payload that names a ticket`);
+      if (!snapshot)
+        throw new CredgateError('bad-input', `${payloadPath} is not a ${def.id} payload that names a ticket`);
       const policy = loadPolicy(opts.policy ?? config.policy.path);
       if (!['jira-wiki', 'markdown', 'html', 'text'].includes(opts.markup))
-        throw new Error(`--markup must be jira-wiki, markdown, html or text, not "${opts.markup}"`);
+        throw new CredgateError(
+          'bad-input',
+          `--markup must be jira-wiki, markdown, html or text, not "${opts.markup}"`,
+        );
       const renderer = createCommentRenderer({
         markup: opts.markup,
         templateDirs: [config.templates.dir, BUILTIN_TEMPLATES].filter((d): d is string => Boolean(d)),

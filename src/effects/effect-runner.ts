@@ -5,7 +5,7 @@ import type { Leases } from '../store/leases';
 import type Keyv from 'keyv';
 import type { Logger } from '../util/logger';
 import { scrubWith } from '../util/logger';
-import { isCredgateError } from '../util/errors';
+import { errorKindOf, isRetried, retryAfterOf } from '../util/retry-policy';
 import { backoffMs } from './backoff';
 import { Semaphore } from '../util/semaphore';
 import { performEffect, type EffectTargets } from './perform-effect';
@@ -31,8 +31,8 @@ export interface EffectRunnerOptions {
 
 /**
  * Drains each request's outbox in order: performs the first effect, then removes it with a
- * compare-and-swap. A transient failure (network, 429, 5xx) is retried with backoff, honouring
- * Retry-After. An effect that fails for good, and a revocation that found the access still
+ * compare-and-swap. A failure of a retried kind (util/retry-policy: network, 429, 5xx, auth,
+ * conflict) is retried with backoff, honouring Retry-After. An effect that fails for good, and a revocation that found the access still
  * covered, are reported to the engine as events (`effect-failed`, `access-kept`): `decide` says
  * what follows and its decision is committed like any other. The runner itself only keeps the
  * outbox's bookkeeping (attempts, next try, removing what was performed). Drains of one request
@@ -126,17 +126,16 @@ export class EffectRunner {
         if (outcome?.kept) await this.report(requestId, { type: 'access-kept', effect, ...outcome.kept });
         else await this.removeHead(requestId, effect.key);
       } catch (err) {
-        // Auth failures are retried too: a token being rotated should delay comments, not drop them.
-        // A revocation is retried whatever the error: giving up on one leaves access behind.
-        const transient =
-          effect.kind === 'revoke' || !isCredgateError(err) || ['transient', 'auth', 'conflict'].includes(err.kind);
+        // Which kinds are retried is said once (util/retry-policy). A revocation is retried whatever
+        // the error: giving up on one leaves access behind.
+        const retried = effect.kind === 'revoke' || isRetried(err);
         const message = (err as Error).message;
-        this.options.observer?.failed(request, effect, err, transient && attempts < this.options.maxAttempts);
-        if (transient && attempts < this.options.maxAttempts) {
-          const retryAfter = isCredgateError(err) ? err.details.retryAfterMs : undefined;
-          const delay = backoffMs(attempts, this.options.baseDelayMs, this.options.maxDelayMs, retryAfter);
+        const errorKind = errorKindOf(err);
+        this.options.observer?.failed(request, effect, err, retried && attempts < this.options.maxAttempts);
+        if (retried && attempts < this.options.maxAttempts) {
+          const delay = backoffMs(attempts, this.options.baseDelayMs, this.options.maxDelayMs, retryAfterOf(err));
           this.log.warn(
-            { requestId, effect: effect.key, kind: effect.kind, attempts, delayMs: delay, err: message },
+            { requestId, effect: effect.key, kind: effect.kind, errorKind, attempts, delayMs: delay, err: message },
             'effect failed; will retry',
           );
           const notBefore = new Date(this.clock().getTime() + delay).toISOString();
@@ -144,7 +143,7 @@ export class EffectRunner {
           return this.retryLater(requestId, delay);
         }
         this.log.error(
-          { requestId, effect: effect.key, kind: effect.kind, attempts, err: message },
+          { requestId, effect: effect.key, kind: effect.kind, errorKind, attempts, err: message },
           'effect failed for good',
         );
         // The reason reaches the ticket, the audit trail and the request document: no echoed secret may.

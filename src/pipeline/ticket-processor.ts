@@ -12,6 +12,7 @@ import { requestIdFor } from '../engine/evaluate-ticket';
 import type { EngineEvent, OutcomeEvent } from '../domain/event';
 import { parseCommand, replyId } from '../engine/lifecycle-commands';
 import { commitDecision } from './commit-decision';
+import { CredgateError } from '../util/errors';
 
 /**
  * The I/O around the pure engine: reads the ticket back from the ticketing system, resolves the
@@ -37,7 +38,7 @@ export class TicketProcessor {
   /** Brings credgate's view of one ticket up to date with the ticket as it is now. */
   processTicket(ref: TicketRef): Promise<void> {
     const connector = this.connectors.get(ref.connector);
-    if (!connector) throw new Error(`no connector "${ref.connector}" is configured`);
+    if (!connector) throw new CredgateError('config', `no connector "${ref.connector}" is configured`);
     const requestId = requestIdFor(ref.connector, ref.id);
     return this.mutex.run(requestId, async () => {
       if (this.reviewTickets && (await this.reviewTickets.owns(ref))) return this.reviewTickets.handleTicket(ref);
