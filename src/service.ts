@@ -32,7 +32,6 @@ import { createHandoff, resolveHandoffKey } from './handoff';
 import { LinkSignIn } from './handoff/sign-in';
 import { createOidcSignIn } from './identity/oidc-sign-in';
 import { sharedSecretSealer } from './handoff/shared-secret-sealer';
-import { formatTime } from './engine/views';
 import { deskRouter } from './desk';
 import { createReviewJob, type ReviewJob } from './review';
 import { CredgateError } from './util/errors';
@@ -189,43 +188,32 @@ export async function createService(options: ServiceOptions): Promise<Service> {
     key: handoffKey,
     signIn: linkSignIn,
     bindTo,
+    // A refused sign-in is an engine event too: decide audits it and comments it on the ticket.
     onRefused: (link, attempt) =>
-      processor.amend(link.requestId, (draft) => {
-        draft.comment('secret-link-refused', {
-          label: link.label,
-          at: formatTime(attempt.at),
-          ip: attempt.ip,
-          userAgent: attempt.userAgent || 'unknown browser',
-        });
-        draft.audit({
-          action: 'secret-link-refused',
-          actor: attempt.identity,
-          outcome: 'not-the-requester',
-          rules: ['one-time-link', 'bound-to-requester'],
-          detail: { label: link.label, ip: attempt.ip, userAgent: attempt.userAgent, link: link.id.slice(0, 12) },
-        });
+      processor.handleEvent(link.requestId, {
+        type: 'link-refused',
+        linkId: link.id,
+        label: link.label,
+        at: attempt.at,
+        ip: attempt.ip,
+        userAgent: attempt.userAgent,
+        identity: attempt.identity,
       }),
     clock,
     publicUrl,
     ttlMs: ms(config.handoff.ttl),
     path: config.handoff.path,
     log,
-    // The reveal is audited and commented on the ticket through the request's own outbox.
+    // The reveal is an engine event: decide audits it and comments it on the ticket.
     onRevealed: (link, viewer) =>
-      processor.amend(link.requestId, (draft) => {
-        draft.comment('secret-revealed', {
-          label: link.label,
-          revealedAt: formatTime(viewer.at),
-          ip: viewer.ip,
-          userAgent: viewer.userAgent || 'unknown browser',
-        });
-        draft.audit({
-          action: 'secret-revealed',
-          actor: viewer.identity ?? null,
-          outcome: 'revealed',
-          rules: ['one-time-link'],
-          detail: { label: link.label, ip: viewer.ip, userAgent: viewer.userAgent, link: link.id.slice(0, 12) },
-        });
+      processor.handleEvent(link.requestId, {
+        type: 'link-revealed',
+        linkId: link.id,
+        label: link.label,
+        at: viewer.at,
+        ip: viewer.ip,
+        userAgent: viewer.userAgent,
+        ...(viewer.identity ? { identity: viewer.identity } : {}),
       }),
   });
   const sealer = handoffKey ? sharedSecretSealer(handoffKey) : null;
@@ -246,7 +234,7 @@ export async function createService(options: ServiceOptions): Promise<Service> {
     leases,
     (request) => {
       const connector = connectors.get(request.ticket.connector);
-      if (!connector) throw new Error(`no connector "${request.ticket.connector}" is configured`);
+      if (!connector) throw new CredgateError('config', `no connector "${request.ticket.connector}" is configured`);
       return {
         connector,
         renderer: renderers.get(connector.markup) as CommentRenderer,
@@ -266,6 +254,7 @@ export async function createService(options: ServiceOptions): Promise<Service> {
       maxAttempts: config.effects.maxAttempts,
       baseDelayMs: ms(config.effects.baseDelay),
       maxDelayMs: ms(config.effects.maxDelay),
+      policy: () => policy,
       observer: metrics.effects,
     },
     clock,
