@@ -9,7 +9,7 @@ const ROOT = resolve(__dirname, '../..');
 const dir = mkdtempSync(join(tmpdir(), 'credgate-start-'));
 
 /** `npm start`'s entry point as its own process; resolves with its exit code and everything it printed. */
-export function runService(
+function runService(
   env: Record<string, string>,
   timeoutMs = 30_000,
 ): Promise<{ code: number | null; output: string; ms: number }> {
