@@ -1,4 +1,4 @@
-import type { Server } from 'node:http';
+import { createServer, type Server } from 'node:http';
 import type { Express } from 'express';
 import type { Config } from './config/load-config';
 import { ms } from './config/load-config';
@@ -365,9 +365,12 @@ export async function createService(options: ServiceOptions): Promise<Service> {
     review,
     auditShipper,
     async listen(port = config.server.port, host = config.server.host) {
+      // Not app.listen: express 5 hands a listen error to the callback, so a port in use looked
+      // like a successful start and the process then served nothing.
       server = await new Promise<Server>((ok, fail) => {
-        const s = app.listen(port, host, () => ok(s));
-        s.once('error', fail);
+        const s = createServer(app);
+        s.once('error', (err: NodeJS.ErrnoException) => fail(listenError(err, port, host)));
+        s.listen(port, host, () => ok(s));
       });
       server.requestTimeout = ms(config.server.requestTimeout);
       server.headersTimeout = Math.min(server.requestTimeout, 10_000);
@@ -408,6 +411,23 @@ export async function createService(options: ServiceOptions): Promise<Service> {
       await store.close();
     },
   };
+}
+
+/** A listen failure as a message the operator can act on (the port is the usual culprit). */
+function listenError(err: NodeJS.ErrnoException, port: number, host: string): Error {
+  if (err.code === 'EADDRINUSE')
+    return new CredgateError(
+      'config',
+      `port ${port} on ${host} is already in use: stop the other process or set server.port (PORT) to a free port`,
+    );
+  if (err.code === 'EACCES')
+    return new CredgateError(
+      'config',
+      `port ${port} on ${host} needs privileges this process lacks: set server.port (PORT) to 1024 or above`,
+    );
+  if (err.code === 'EADDRNOTAVAIL')
+    return new CredgateError('config', `server.host ${host} is not an address of this machine`);
+  return err;
 }
 
 function configuredConnectors(config: Config, log: Logger, clock: () => Date): Connector[] {
