@@ -10,7 +10,12 @@ command -v /usr/bin/chromium >/dev/null 2>&1 || missing+=(chromium)
 # rsyslogd with its TLS driver: the audit sink's syslog test sends to a real one.
 command -v /usr/sbin/rsyslogd >/dev/null 2>&1 || missing+=(rsyslog)
 [ -e /usr/lib/x86_64-linux-gnu/rsyslog/lmnsd_gtls.so ] || missing+=(rsyslog-gnutls)
+# A Samba AD domain controller: the ldap provider's Active Directory flavour is tested against a real
+# one (test/helpers/samba-ad.ts); samba-ad-provision holds the AD schema that provisioning loads.
+command -v /usr/sbin/samba >/dev/null 2>&1 || missing+=(samba samba-ad-dc winbind krb5-user smbclient)
+[ -d /usr/share/samba/setup/ad-schema ] || missing+=(samba-ad-provision samba-ad-dc)
 if [ ${#missing[@]} -eq 0 ]; then exit 0; fi
+mapfile -t missing < <(printf '%s\n' "${missing[@]}" | sort -u)
 if [ "$(id -u)" -ne 0 ]; then
   echo "the tests need ${missing[*]}: run 'sudo bash scripts/install-system-packages.sh' once" >&2
   exit 1
