@@ -27,4 +27,5 @@ Set(%Lifecycles,
 # The webhook's settings go beside it (not in RT's database, so no RT user can read the secret):
 #   Set($CredgateWebhookURL, 'https://credgate.example.com/webhooks/rt');
 #   Set($CredgateWebhookSecret, '<the value of credgate's RT_WEBHOOK_SECRET, 16+ characters>');
+#   Set($CredgateRTUser, 'credgate');   # its own changes send no webhook
 1;

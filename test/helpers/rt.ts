@@ -44,6 +44,8 @@ export type RtUser = 'rita' | 'alice' | 'bob' | 'olga';
 export interface RtDelivery {
   body: Buffer;
   headers: IncomingHttpHeaders;
+  /** What credgate answered (set once the relay forwarded it). */
+  answer?: { status: number; body: string };
 }
 
 export interface RtInstance {
@@ -98,6 +100,7 @@ function siteConfig(dir: string, port: number, webhookUrl: string): string {
     "Set($MailCommand, 'testfile');",
     `Set($CredgateWebhookURL, '${webhookUrl}');`,
     `Set($CredgateWebhookSecret, '${RT_WEBHOOK_SECRET}');`,
+    "Set($CredgateRTUser, 'credgate');",
     // Where the Debian build keeps compiled Mason components and sessions is not writable by
     // everyone, and two instances must not share it.
     `$RT::MasonDataDir = '${join(dir, 'mason')}';`,
@@ -129,7 +132,7 @@ function layout(dir: string, port: number, webhookUrl: string): void {
  */
 async function initialisedDatabase(): Promise<{ db: string; token: string }> {
   const digest = createHash('sha256');
-  for (const f of [LIFECYCLE, SCRIP, TEST_DATA, __filename]) digest.update(readFileSync(f));
+  for (const f of [LIFECYCLE, SCRIP, TEST_DATA]) digest.update(readFileSync(f));
   const cache = join(tmpdir(), `credgate-rt5-${digest.digest('hex').slice(0, 16)}`);
   if (existsSync(join(cache, 'rt.db')) && existsSync(join(cache, 'token'))) {
     return { db: join(cache, 'rt.db'), token: readFileSync(join(cache, 'token'), 'utf8').trim() };
@@ -183,9 +186,10 @@ function startRelay(deliveries: RtDelivery[], target: () => string | null) {
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', async () => {
-      const delivery = { body: Buffer.concat(chunks), headers: req.headers };
+      const delivery: RtDelivery = { body: Buffer.concat(chunks), headers: req.headers };
       deliveries.push(delivery);
       const answer = await forward(delivery);
+      delivery.answer = answer;
       res.writeHead(answer.status, { 'content-type': 'text/plain' }).end(answer.body);
     });
   });
