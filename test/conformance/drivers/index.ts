@@ -5,6 +5,7 @@ import { zendeskDriver } from './zendesk';
 import { genericDriver } from './generic';
 import { servicenowDriver } from './servicenow';
 import { freshserviceDriver } from './freshservice';
+import { ninjaoneDriver } from './ninjaone';
 
 /** Every connector's driver; a connector is done when the conformance suite passes through it. */
 export const DRIVERS: ConformanceDriver[] = [
@@ -14,4 +15,5 @@ export const DRIVERS: ConformanceDriver[] = [
   zendeskDriver,
   genericDriver,
   githubDriver,
+  ninjaoneDriver,
 ];
