@@ -13,6 +13,9 @@ import { reviewCommand } from '../review';
 import { createService } from '../service';
 import { createLogger } from '../util/logger';
 import { CredgateError } from '../util/errors';
+import { createNinjaoneClient } from '../../connectors/ninjaone/client';
+import { registerNinjaoneWebhook } from '../../connectors/ninjaone/register-webhook';
+import { isNinjaoneConfigured, NINJAONE_ENABLE_HINT, type NinjaoneConfig } from '../../connectors/ninjaone/schema';
 
 /** `credgate <command>`: policy check, simulate, audit verify / export / show. */
 const program = new Command('credgate').description(
@@ -113,6 +116,23 @@ program.addCommand(
     return { job: service.review, close: () => service.stop() };
   }),
 );
+
+program
+  .command('ninjaone')
+  .description('NinjaOne tools')
+  .command('register-webhook')
+  .description("configure the API client's webhook (PUT /v2/webhook) with credgate's URL and the secret header")
+  .option('--url <publicUrl>', "credgate's public https URL (default: server.publicUrl)")
+  .action(async (opts: { url?: string }) => {
+    const config = loadConfig(process.env);
+    const ninjaone = config.ninjaone as NinjaoneConfig;
+    if (!isNinjaoneConfigured(ninjaone)) throw new Error(NINJAONE_ENABLE_HINT);
+    const url = opts.url ?? config.server.publicUrl;
+    if (!url) throw new Error('give --url https://<credgate host> (or set server.publicUrl)');
+    const log = createLogger({ level: 'warn', secrets: config.secrets });
+    const registered = await registerNinjaoneWebhook(ninjaone, createNinjaoneClient(ninjaone, log), url);
+    out(`NinjaOne webhook set: ${registered} (header ${ninjaone.webhookHeader})`);
+  });
 
 program
   .command('desk')

@@ -6,6 +6,7 @@ import { genericDriver } from './generic';
 import { servicenowDriver } from './servicenow';
 import { freshserviceDriver } from './freshservice';
 import { rtDriver } from './rt';
+import { ninjaoneDriver } from './ninjaone';
 
 /** Every connector's driver; a connector is done when the conformance suite passes through it. */
 export const DRIVERS: ConformanceDriver<VendorFake | AsyncVendorFake>[] = [
@@ -16,4 +17,5 @@ export const DRIVERS: ConformanceDriver<VendorFake | AsyncVendorFake>[] = [
   genericDriver,
   githubDriver,
   rtDriver,
+  ninjaoneDriver,
 ];
