@@ -34,6 +34,8 @@ import { deskRouter } from './desk';
 import { createReviewJob, type ReviewJob } from './review';
 import { CredgateError } from './util/errors';
 import { TEMPLATES_ROOT } from './templates-root';
+import { readinessRouter } from './doctor/readiness-router';
+import { setupChecks } from './doctor/setup-checks';
 
 /** Templates every connector's markup must provide; a missing one fails the start. */
 export const REQUIRED_TEMPLATES = [
@@ -258,6 +260,12 @@ export async function createService(options: ServiceOptions): Promise<Service> {
     }),
     onDelivery: (connector, outcome) => metrics.countDelivery(connector, outcome),
     routers: [
+      readinessRouter(
+        () =>
+          setupChecks({ config, policy, store, connectors: connectors.values(), providers: providers.values(), clock }),
+        // Short: probes arriving together share one round of calls, and recovery shows within seconds.
+        { now: () => clock().getTime(), cacheMs: 2_000 },
+      ),
       metricsRouter(metrics, config.metrics.token),
       handoff.router(),
       review.router,

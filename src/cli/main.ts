@@ -12,6 +12,7 @@ import { runHashPassword } from '../desk/hash-password-command';
 import { reviewCommand } from '../review';
 import { createService } from '../service';
 import { createLogger } from '../util/logger';
+import { doctorCommand } from '../doctor/doctor-command';
 
 /** `credgate <command>`: policy check, simulate, audit verify / export / show. */
 const program = new Command('credgate').description(
@@ -92,6 +93,8 @@ program.addCommand(
     return { job: service.review, close: () => service.stop() };
   }),
 );
+
+program.addCommand(doctorCommand());
 
 program
   .command('desk')
