@@ -13,6 +13,7 @@ import { reviewCommand } from '../review';
 import { createService } from '../service';
 import { createLogger } from '../util/logger';
 import { doctorCommand } from '../doctor/doctor-command';
+import { deliveriesCommand } from './deliveries-command';
 
 /** `credgate <command>`: policy check, simulate, audit verify / export / show. */
 const program = new Command('credgate').description(
@@ -95,6 +96,7 @@ program.addCommand(
 );
 
 program.addCommand(doctorCommand());
+program.addCommand(deliveriesCommand());
 
 program
   .command('desk')
