@@ -49,7 +49,7 @@ export async function runDoctor(env: NodeJS.ProcessEnv, clock: () => Date = () =
     const section = config[def.id] as never;
     if (!def.isConfigured(section)) continue;
     try {
-      connectors.push(def.create(section, { log }));
+      connectors.push(def.create(section, { log, now: () => clock().getTime() }));
     } catch (err) {
       early.push(failed(`${def.id}.config`, err, `fix the ${def.id}: section or its environment variables`));
     }

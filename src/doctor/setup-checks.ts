@@ -2,7 +2,8 @@ import type { Config } from '../config/load-config';
 import type { Connector } from '../../connectors/types';
 import type { Policy } from '../policy/policy';
 import type { Store } from '../store/open-store';
-import type { AccessProvider, AccessTarget } from '../providers/types';
+import type { AccessProvider } from '../providers/types';
+import type { AccessTarget } from '../domain/access-target';
 import type { SetupCheck } from './check';
 import { coreChecks, setupNeeds } from './core-checks';
 

@@ -9,10 +9,11 @@ import type { Logger } from '../util/logger';
 import { KeyMutex } from '../store/key-mutex';
 import { decide, type Decision } from '../engine/decide';
 import { requestIdFor } from '../engine/evaluate-ticket';
-import type { EngineEvent } from '../domain/event';
+import type { EngineEvent, OutcomeEvent } from '../domain/event';
 import { parseCommand, replyId } from '../engine/lifecycle-commands';
-import { Draft } from '../engine/draft';
+import { commitDecision } from './commit-decision';
 import type { TicketResult } from './delivery-log';
+import { CredgateError } from '../util/errors';
 
 /**
  * The I/O around the pure engine: reads the ticket back from the ticketing system, resolves the
@@ -35,10 +36,10 @@ export class TicketProcessor {
     private readonly clock: () => Date = () => new Date(),
   ) {}
 
-  /** Brings credgate's view of one ticket up to date with the ticket as it is now; says what changed. */
+  /** Brings credgate's view of one ticket up to date with the ticket as it is now. */
   processTicket(ref: TicketRef): Promise<TicketResult> {
     const connector = this.connectors.get(ref.connector);
-    if (!connector) throw new Error(`no connector "${ref.connector}" is configured`);
+    if (!connector) throw new CredgateError('config', `no connector "${ref.connector}" is configured`);
     const requestId = requestIdFor(ref.connector, ref.id);
     return this.mutex.run(requestId, async () => {
       if (this.reviewTickets && (await this.reviewTickets.owns(ref))) {
@@ -52,8 +53,9 @@ export class TicketProcessor {
           change: 'unknown ticket: it no longer exists, is out of the configured scope, or credgate may not read it',
           ignored: true,
         };
+      const before = (await this.requests.get(requestId))?.state ?? null;
       const changes = await connector.fetchStatusChanges(ref);
-      const outcome = await this.commit(requestId, async (request) => {
+      await this.commit(requestId, async (request) => {
         const seen = new Set(request?.seenChanges ?? []);
         const groupsByActor: Record<string, string[]> = {};
         // Groups matter only for people whose transitions credgate has not judged yet.
@@ -80,68 +82,52 @@ export class TicketProcessor {
         };
         return decide(request, event, { policy: this.policy(), now: this.clock() });
       });
-      if (outcome.kind === 'none')
+      const after = (await this.requests.get(requestId))?.state ?? null;
+      if (after === null)
         return {
           ticket: ref.key,
           change: 'not a credential request (no category matched, or closed when first seen)',
           ignored: true,
         };
-      if (outcome.kind === 'unchanged') return { ticket: ref.key, requestId, change: 'no change' };
-      return { ticket: ref.key, requestId, change: `${outcome.before ?? 'new'} → ${outcome.after}` };
+      return { ticket: ref.key, requestId, change: before === after ? 'no change' : `${before ?? 'new'} → ${after}` };
     });
   }
 
   /**
-   * Adds to a request what happened outside any ticket (a one-time link revealed): the change
-   * and its effects are committed like any decision.
+   * What happened outside any ticket (a one-time link revealed) goes through the same engine and
+   * is committed like any decision.
    */
-  amend(requestId: string, change: (draft: Draft) => void): Promise<void> {
-    return this.mutex.run(requestId, async () => {
-      await this.commit(requestId, async (request) => {
-        if (!request) return null;
-        const draft = new Draft(request, this.clock());
-        change(draft);
-        return { request: draft.request, changed: draft.changed };
-      });
-    });
+  handleEvent(requestId: string, event: OutcomeEvent): Promise<void> {
+    return this.mutex.run(requestId, () =>
+      this.commit(requestId, async (request) =>
+        request ? decide(request, event, { policy: this.policy(), now: this.clock() }) : null,
+      ),
+    );
   }
 
   /** A due timer (pending timeout, reminder, expiry) goes through the same engine. */
   handleTimer(job: ScheduledJob): Promise<void> {
-    return this.mutex.run(job.requestId, async () => {
-      await this.commit(job.requestId, (request) =>
+    return this.mutex.run(job.requestId, () =>
+      this.commit(job.requestId, (request) =>
         decide(
           request,
           { type: 'timer-fired', timer: job.timer, dueAt: job.at },
           { policy: this.policy(), now: this.clock() },
         ),
-      );
-    });
+      ),
+    );
   }
 
-  /** Decides and stores; says whether there was a request to decide on and which state it moved between. */
   private async commit(
     requestId: string,
     decideFn: (r: CredentialRequest | null) => Promise<Decision | null>,
-  ): Promise<{ kind: 'none' } | { kind: 'unchanged' } | { kind: 'changed'; before: string | null; after: string }> {
-    for (let attempt = 1; ; attempt++) {
-      const current = await this.requests.get(requestId);
-      const decision = await decideFn(current);
-      if (!decision) return { kind: current ? 'unchanged' : 'none' };
-      if (!decision.changed) return { kind: 'unchanged' };
-      // Index first: if the process dies right after the commit, a sweep still finds the outbox.
-      if (decision.request.outbox.length) await this.owing.set(requestId, true);
-      const stored = await this.requests.compareAndSet(requestId, current?.version ?? 0, decision.request);
-      if (stored) {
-        this.log.info(
-          { requestId, ticket: stored.ticket.key, state: stored.state, owed: stored.outbox.length },
-          'request updated',
-        );
-        this.afterCommit(requestId);
-        return { kind: 'changed', before: current?.state ?? null, after: stored.state };
-      }
-      // Another writer (the effect runner marking an effect done) got there first: decide again.
-      if (attempt >= 20) throw new Error(`request ${requestId} kept changing under a decision`);
-    }
+  ): Promise<void> {
+    const stored = await commitDecision({ requests: this.requests, owing: this.owing }, requestId, decideFn);
+    if (!stored) return;
+    this.log.info(
+      { requestId, ticket: stored.ticket.key, state: stored.state, owed: stored.outbox.length },
+      'request updated',
+    );
+    this.afterCommit(requestId);
   }
 }
