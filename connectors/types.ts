@@ -2,6 +2,7 @@ import type { IncomingHttpHeaders } from 'node:http';
 import type { Actor, StatusChange, TicketRef, TicketSnapshot, WorkflowPosition } from '../src/domain/ticket';
 import type { CommentMarkup } from '../src/render/comment-renderer';
 import type { Logger } from '../src/util/logger';
+import type { SetupCheck, SetupNeeds } from '../src/doctor/check';
 
 export type CommentAudience = 'requester' | 'agents';
 
@@ -57,6 +58,11 @@ export interface Connector {
   setStatus(ref: TicketRef, position: WorkflowPosition): Promise<void>;
   /** Tickets in any of the given positions, for reconciliation after missed webhooks. */
   listOpenTickets?(positions: WorkflowPosition[]): Promise<TicketRef[]>;
+  /**
+   * What `credgate doctor` and /readyz verify in this system: reachability, credentials, the bot's
+   * permissions, the configured workflow, fields and groups. Each check says what to fix.
+   */
+  checks?(needs: SetupNeeds): SetupCheck[];
   /** Opens a ticket of credgate's own (a periodic access review). Not idempotent: callers guard it. */
   createTicket?(input: NewTicket): Promise<TicketRef>;
 }

@@ -49,6 +49,10 @@ const WANTED: Array<[method: string, path: string]> = [
   ['get', '/rest/api/3/search'],
   ['post', '/rest/api/3/search'],
   ['post', '/rest/api/3/issue'],
+  // `credgate doctor`: the bot's permissions, the project's workflow statuses, the custom fields.
+  ['get', '/rest/api/3/mypermissions'],
+  ['get', '/rest/api/3/project/{projectIdOrKey}/statuses'],
+  ['get', '/rest/api/3/field'],
 ];
 
 // ---------------------------------------------------------------------------------------------
@@ -243,6 +247,10 @@ const OVERRIDES: Record<string, Override> = {
   getUser: {
     why: 'No parameter is marked required, but Jira needs one of accountId, username (DC) or key to know whom to return.',
     requiredOneOf: [['accountId', 'username', 'key']],
+  },
+  getMyPermissions: {
+    why: 'The spec marks no parameter required, but since 2019 Jira answers 400 without `permissions` (x-changes: "required", effective 2019-02-01).',
+    requiredOneOf: [['permissions']],
   },
   getUsersFromGroup: {
     why: 'Neither groupname nor groupId is marked required, but Jira answers 400 unless one is given.',

@@ -36,6 +36,9 @@ import { deskRouter } from './desk';
 import { createReviewJob, type ReviewJob } from './review';
 import { CredgateError } from './util/errors';
 import { TEMPLATES_ROOT } from './templates-root';
+import { readinessRouter } from './doctor/readiness-router';
+import { setupChecks } from './doctor/setup-checks';
+import { DeliveryLog } from './pipeline/delivery-log';
 
 /** Templates every connector's markup must provide; a missing one fails the start. */
 export const REQUIRED_TEMPLATES = [
@@ -86,6 +89,8 @@ export interface Service {
   runner: EffectRunner;
   processor: TicketProcessor;
   worker: DeliveryWorker;
+  /** What became of every delivery answered 202 (`credgate deliveries`, the desk). */
+  deliveryLog: DeliveryLog;
   reconciler: Reconciler;
   connectors: Map<string, Connector>;
   /** Periodic access reviews (policy `review:`): the cron job, `runReview`, the report pages. */
@@ -286,10 +291,17 @@ export async function createService(options: ServiceOptions): Promise<Service> {
 
   const readiness = startConnectors(connectors, log);
   const inbox = new Inbox(store.engine);
+  const deliveryLog = new DeliveryLog(
+    store.kv.deliveries,
+    ms(config.deliveries.retention),
+    clock,
+    (connector, status) => metrics.countDeliveryStatus(connector, status),
+  );
   const worker = new DeliveryWorker(inbox, processor, leases, (id) => readiness.get(id) ?? Promise.resolve(), log, {
     baseMs: ms(config.effects.baseDelay),
     maxMs: ms(config.effects.maxDelay),
   });
+  worker.deliveryLog = deliveryLog;
 
   const app = createApp({
     connectors,
@@ -305,7 +317,14 @@ export async function createService(options: ServiceOptions): Promise<Service> {
       scheduledJobs: scheduler.size,
     }),
     onDelivery: (connector, outcome) => metrics.countDelivery(connector, outcome),
+    deliveryLog,
     routers: [
+      readinessRouter(
+        () =>
+          setupChecks({ config, policy, store, connectors: connectors.values(), providers: providers.values(), clock }),
+        // Short: probes arriving together share one round of calls, and recovery shows within seconds.
+        { now: () => clock().getTime(), cacheMs: 2_000 },
+      ),
       metricsRouter(metrics, config.metrics.token),
       handoff.router(),
       review.router,
@@ -360,6 +379,7 @@ export async function createService(options: ServiceOptions): Promise<Service> {
     runner,
     processor,
     worker,
+    deliveryLog,
     reconciler,
     connectors,
     review,

@@ -32,6 +32,14 @@ export interface JiraClient {
     summary: string;
     description: string | AdfDoc;
   }): Promise<{ id: string; key: string }>;
+  /** Whether credgate's account holds each project permission (`credgate doctor`). */
+  myPermissions(projectKey: string, keys: string[]): Promise<Record<string, boolean>>;
+  /** The statuses of each issue type's workflow in a project. */
+  projectStatuses(projectKey: string): Promise<{ issueType: string; statuses: string[] }[]>;
+  /** Every field the site has, with its schema type. */
+  fields(): Promise<{ id: string; name: string; type: string }[]>;
+  /** How many people a group has; not-found when it does not exist or credgate may not read it. */
+  groupSize(group: string): Promise<number>;
 }
 
 const PAGE = 100;
@@ -167,6 +175,36 @@ export function createJiraClient(config: JiraConfig): JiraClient {
             ? await v2.issues.createIssue({ fields: { ...fields, description: input.description } })
             : await v3.issues.createIssue({ fields: { ...fields, description: input.description as never } });
         return { id: String(created.id), key: String(created.key) };
+      }),
+
+    myPermissions: (projectKey, keys) =>
+      call(`GET mypermissions ${projectKey}`, async () => {
+        const res = await v2.permissions.getMyPermissions({ projectKey, permissions: keys.join(',') });
+        const granted = (res.permissions ?? {}) as Record<string, { havePermission?: boolean } | undefined>;
+        const held: Record<string, boolean> = {};
+        for (const key of keys) held[key] = Boolean(granted[key]?.havePermission);
+        return held;
+      }),
+
+    projectStatuses: (projectKey) =>
+      call(`GET project ${projectKey} statuses`, async () => {
+        const types = await v2.projects.getAllStatuses(projectKey);
+        return types.map((t) => ({ issueType: t.name ?? '', statuses: (t.statuses ?? []).map((s) => s.name ?? '') }));
+      }),
+
+    fields: () =>
+      call('GET fields', async () =>
+        (await v2.issueFields.getFields()).map((f) => ({
+          id: f.id ?? '',
+          name: f.name ?? '',
+          type: f.schema?.type ?? 'unknown',
+        })),
+      ),
+
+    groupSize: (group) =>
+      call(`GET group ${group} members`, async () => {
+        const page = await v2.groups.getUsersFromGroup({ groupname: group, maxResults: 1 });
+        return page.total ?? page.values?.length ?? 0;
       }),
 
     async getApprovals(idOrKey) {

@@ -17,6 +17,7 @@ import {
   withApprovalChanges,
 } from './mappers';
 import type { JiraConfig } from './schema';
+import { jiraChecks } from './doctor-checks';
 
 const BASE_FIELDS = ['summary', 'description', 'status', 'reporter', 'issuetype', 'project', 'labels'];
 
@@ -122,6 +123,8 @@ export function createJiraConnector(
       }
       await client.doTransition(ref.id, match.id);
     },
+
+    checks: (needs) => jiraChecks(config, client, needs),
 
     async createTicket(input: NewTicket) {
       const description = config.commentFormat === 'adf' ? wikiToAdf(input.description) : input.description;

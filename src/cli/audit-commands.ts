@@ -3,12 +3,13 @@ import { once } from 'node:events';
 import type { Writable } from 'node:stream';
 import type { Command } from 'commander';
 import { loadConfig } from '../config/load-config';
-import { openStore } from '../store/open-store';
+import { openStore, type Store } from '../store/open-store';
 import { createAuditLog, type AuditLog } from '../audit/audit-log';
 import { exportAudit, EXPORT_FORMATS, type ExportFormat } from '../audit/audit-export';
 import { collectTimeline, formatTimeline } from '../audit/audit-timeline';
 import { parseDuration } from '../policy/parse-duration';
 import { CredgateError } from '../util/errors';
+import { DeliveryLog, formatDeliveries } from '../pipeline/delivery-log';
 
 /**
  * `credgate audit verify | export | show`. Each opens the store and the chain key exactly as the
@@ -68,22 +69,43 @@ export function registerAuditCommands(program: Command, now: () => Date = () => 
     )
     .option('--json', 'the entries as a JSON array, for machines')
     .action((ticket: string, opts: { json?: boolean }) =>
-      withAuditLog(async (log) => {
+      withAuditLog(async (log, store) => {
         const entries = await collectTimeline(log.records(), ticket);
-        if (entries.length === 0)
-          throw new CredgateError('not-found', `no audit entries for ${JSON.stringify(ticket)}`);
-        print(opts.json ? JSON.stringify(entries, null, 2) : formatTimeline(entries));
+        // Machines keep the entries array; `credgate deliveries --ticket KEY --json` has the deliveries.
+        if (opts.json) {
+          if (entries.length === 0)
+            throw new CredgateError('not-found', `no audit entries for ${JSON.stringify(ticket)}`);
+          return print(JSON.stringify(entries, null, 2));
+        }
+        // People get the deliveries too: one accepted while the ticketing system was down has no
+        // audit entry yet. Found by the ticket keys the entries name, so a request id finds them as well.
+        const keys = new Set([ticket, ...entries.map((e) => e.ticket.key)]);
+        const deliveryLog = new DeliveryLog(store.kv.deliveries, 0, now);
+        const seen = new Set<string>();
+        const deliveries = [];
+        for (const k of keys)
+          for (const d of await deliveryLog.list({ ticket: k }))
+            if (!seen.has(d.id) && seen.add(d.id)) deliveries.push(d);
+        deliveries.sort((a, b) => b.receivedAt.localeCompare(a.receivedAt));
+        if (entries.length === 0 && deliveries.length === 0)
+          throw new CredgateError('not-found', `no audit entries and no deliveries for ${JSON.stringify(ticket)}`);
+        const blocks = [
+          entries.length ? formatTimeline(entries) : `no audit entries for ${JSON.stringify(ticket)} yet`,
+        ];
+        if (deliveries.length)
+          blocks.push(`deliveries (newest first):\n${formatDeliveries(deliveries).replace(/^/gm, '  ')}`);
+        print(blocks.join('\n\n'));
       }),
     );
 }
 
 const print = (s: string) => void process.stdout.write(s + '\n');
 
-async function withAuditLog(work: (log: AuditLog) => Promise<void>): Promise<void> {
+async function withAuditLog(work: (log: AuditLog, store: Store) => Promise<void>): Promise<void> {
   const config = loadConfig(process.env);
   const store = await openStore(config.store.url);
   try {
-    await work(createAuditLog(store.engine, config.audit.hmacKey));
+    await work(createAuditLog(store.engine, config.audit.hmacKey), store);
   } finally {
     await store.close();
   }

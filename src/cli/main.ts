@@ -12,6 +12,8 @@ import { runHashPassword } from '../desk/hash-password-command';
 import { reviewCommand } from '../review';
 import { createService } from '../service';
 import { createLogger } from '../util/logger';
+import { doctorCommand } from '../doctor/doctor-command';
+import { deliveriesCommand } from './deliveries-command';
 import { CredgateError } from '../util/errors';
 import { createNinjaoneClient } from '../../connectors/ninjaone/client';
 import { registerNinjaoneWebhook } from '../../connectors/ninjaone/register-webhook';
@@ -116,6 +118,9 @@ program.addCommand(
     return { job: service.review, close: () => service.stop() };
   }),
 );
+
+program.addCommand(doctorCommand());
+program.addCommand(deliveriesCommand());
 
 program
   .command('ninjaone')

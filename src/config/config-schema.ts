@@ -71,6 +71,13 @@ export const coreConfigShape = {
     })
     .strict()
     .prefault({}),
+  deliveries: z
+    .object({
+      /** How long the delivery log (`credgate deliveries`, the desk) keeps what became of each delivery. */
+      retention: duration('14d'),
+    })
+    .strict()
+    .prefault({}),
   reconcile: z
     .object({
       /** How often open tickets are re-read to repair missed webhooks; one replica runs each pass. */

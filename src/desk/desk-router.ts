@@ -14,6 +14,11 @@ import { collectOverview, DEFAULT_FAILED_STATES } from './collect-overview';
 import { dashboardView, loginView, type DeskOverview } from './desk-views';
 import type { OidcSignIn } from '../identity/oidc-sign-in';
 import { mountDeskSso } from './desk-sso';
+import { DeliveryLog, type DeliveryStatus } from '../pipeline/delivery-log';
+
+/** Deliveries shown on the page at once, newest first; `credgate deliveries` lists them all. */
+const DELIVERY_ROWS = 50;
+const DELIVERY_STATUSES: DeliveryStatus[] = ['received', 'processed', 'ignored', 'waiting', 'failed'];
 
 export interface DeskDeps {
   store: Pick<Store, 'requests' | 'kv' | 'engine'>;
@@ -167,8 +172,19 @@ export function deskRouter(deps: DeskDeps): Router {
       } else res.redirect(302, `${base}/login`);
     };
 
+  const deliveryLog = new DeliveryLog(deps.store.kv.deliveries, 0, clock);
+
   async function overview(req: Request): Promise<DeskOverview> {
     const now = clock();
+    const wantedStatus = queryText(req, 'dstatus') as DeliveryStatus;
+    const deliveryFilter = {
+      ticket: queryText(req, 'dticket'),
+      status: DELIVERY_STATUSES.includes(wantedStatus) ? wantedStatus : undefined,
+    };
+    const deliveries = await deliveryLog.list({
+      ticket: deliveryFilter.ticket || undefined,
+      status: deliveryFilter.status,
+    });
     const [requests] = await Promise.all([
       collectOverview(deps.store.requests.all(), now, failedStates),
       digest.refresh(),
@@ -191,6 +207,11 @@ export function deskRouter(deps: DeskDeps): Router {
       upcomingRevocations: requests.upcomingRevocations,
       failedRevocations: failed,
       audit: digest.search(filter, requests.byId, Number(queryText(req, 'page') || 1)),
+      deliveries: {
+        filter: { ticket: deliveryFilter.ticket, status: deliveryFilter.status ?? '' },
+        total: deliveries.length,
+        records: deliveries.slice(0, DELIVERY_ROWS),
+      },
     };
   }
 

@@ -2,6 +2,7 @@ import { formatTime } from '../engine/views';
 import { formatDuration } from '../policy/parse-duration';
 import type { AuditPage } from './audit-digest';
 import type { ActiveGrant, DeskRequestRow, FailedRevocation, PendingApproval } from './collect-overview';
+import type { DeliveryRecord } from '../pipeline/delivery-log';
 
 /** The data behind both the page and `GET <path>/api/overview`. */
 export interface DeskOverview {
@@ -11,6 +12,17 @@ export interface DeskOverview {
   upcomingRevocations: ActiveGrant[];
   failedRevocations: FailedRevocation[];
   audit: AuditPage;
+  /** The delivery log, newest first, filtered by ticket and outcome. */
+  deliveries: { filter: { ticket: string; status: string }; total: number; records: DeliveryRecord[] };
+}
+
+/** What became of a delivery, in one cell. */
+function deliveryOutcome(r: DeliveryRecord): string {
+  if (r.status === 'processed')
+    return (r.results ?? []).map((t) => `${t.ticket}${t.requestId ? ` (${t.requestId})` : ''}: ${t.change}`).join('; ');
+  if (r.status === 'waiting')
+    return `${r.reason ?? ''}; attempt ${r.attempts}, next at ${formatSeconds(r.nextAttemptAt ?? '')}`;
+  return r.reason ?? '';
 }
 
 const HOUR_MS = 3_600_000;
@@ -94,6 +106,23 @@ export function dashboardView(o: DeskOverview, basePath: string, user: { name: s
       })),
       prevHref: a.page > 1 ? href(a.page - 1) : null,
       nextHref: a.page < a.pages ? href(a.page + 1) : null,
+    },
+    deliveries: {
+      ticket: o.deliveries.filter.ticket,
+      statuses: ['received', 'processed', 'ignored', 'waiting', 'failed'].map((s) => ({
+        value: s,
+        selected: s === o.deliveries.filter.status,
+      })),
+      filtered: Boolean(o.deliveries.filter.ticket || o.deliveries.filter.status),
+      total: o.deliveries.total,
+      shown: o.deliveries.records.length,
+      rows: o.deliveries.records.map((r) => ({
+        at: formatSeconds(r.receivedAt),
+        connector: r.connector,
+        tickets: r.tickets.join(', '),
+        status: r.status,
+        outcome: deliveryOutcome(r),
+      })),
     },
   };
 }

@@ -33,6 +33,8 @@ export interface Metrics {
   scrape(): Promise<string>;
   /** Hook for the webhook route (`WebhookDeps.onDelivery`). */
   countDelivery(connector: string, outcome: DeliveryOutcome): void;
+  /** Each status an accepted delivery reaches in the delivery log (processed, ignored, waiting, failed). */
+  countDeliveryStatus(connector: string, status: string): void;
   /** Observer for `AuditLog.observe`: decisions and approvals, read from what the audit records. */
   observeAudit(record: AuditRecord): Promise<void>;
   /** Observer for the effect runner (`EffectRunnerOptions.observer`). */
@@ -66,6 +68,12 @@ export function createMetrics(sources: MetricsSources = {}): Metrics {
   const deliveries = new Counter({
     name: 'credgate_webhook_deliveries_total',
     help: 'Webhook deliveries received, by connector and outcome (accepted, duplicate, ignored, unauthorized, bad-request, too-large, unknown-connector, error)',
+    labelNames: ['connector', 'outcome'] as const,
+    registers,
+  });
+  const deliveryStatuses = new Counter({
+    name: 'credgate_delivery_outcomes_total',
+    help: 'What became of deliveries answered 202, by connector and outcome (received, processed, ignored, waiting for a retry, failed for good)',
     labelNames: ['connector', 'outcome'] as const,
     registers,
   });
@@ -138,6 +146,9 @@ export function createMetrics(sources: MetricsSources = {}): Metrics {
     },
     countDelivery(connector, outcome) {
       deliveries.inc({ connector, outcome });
+    },
+    countDeliveryStatus(connector, outcome) {
+      deliveryStatuses.inc({ connector, outcome });
     },
     async observeAudit(record) {
       if (!record.requestId) return;

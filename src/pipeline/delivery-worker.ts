@@ -4,6 +4,7 @@ import { backoffMs } from '../effects/backoff';
 import type { Inbox } from './inbox';
 import type { TicketProcessor } from './ticket-processor';
 import type { Leases } from '../store/leases';
+import type { DeliveryLog, TicketResult } from './delivery-log';
 
 /**
  * Processes persisted deliveries. A ticketing system that is down or rate limiting leaves the
@@ -14,6 +15,8 @@ export class DeliveryWorker {
   private readonly running = new Map<string, Promise<void>>();
   private readonly timers = new Set<NodeJS.Timeout>();
   private stopped = false;
+  /** Where each delivery's outcome is written for operators (`credgate deliveries`, the desk). */
+  deliveryLog?: DeliveryLog;
 
   constructor(
     private readonly inbox: Inbox,
@@ -64,8 +67,10 @@ export class DeliveryWorker {
     if (entry.notBefore && Date.parse(entry.notBefore) > Date.now()) return;
     try {
       await this.ready(entry.connector);
-      for (const ticket of entry.tickets) await this.processor.processTicket(ticket);
+      const results: TicketResult[] = [];
+      for (const ticket of entry.tickets) results.push(await this.processor.processTicket(ticket));
       await this.inbox.done(key);
+      await this.record(() => this.deliveryLog?.processed(key, results));
     } catch (err) {
       const message = (err as Error).message;
       // A ticket that is gone or a request Jira refuses outright will not improve with time; an
@@ -76,11 +81,14 @@ export class DeliveryWorker {
           'delivery cannot be processed; dropped',
         );
         await this.inbox.done(key);
+        await this.record(() => this.deliveryLog?.failed(key, message));
         return;
       }
       const attempts = await this.inbox.failedAttempt(key);
       const delay = backoffMs(attempts, this.retry.baseMs, this.retry.maxMs, retryAfterOf(err));
-      await this.inbox.retryAt(key, new Date(Date.now() + delay));
+      const nextAttempt = new Date(Date.now() + delay);
+      await this.inbox.retryAt(key, nextAttempt);
+      await this.record(() => this.deliveryLog?.waiting(key, message, attempts, nextAttempt));
       this.log.warn(
         { delivery: key, attempts, delayMs: delay, err: message },
         'delivery processing failed; will retry',
@@ -92,6 +100,15 @@ export class DeliveryWorker {
       }, delay + 5);
       t.unref();
       this.timers.add(t);
+    }
+  }
+
+  /** The log is for people: a failure to write it is logged, never a reason to redo the work. */
+  private async record(write: () => Promise<void> | undefined): Promise<void> {
+    try {
+      await write();
+    } catch (err) {
+      this.log.warn({ err: (err as Error).message }, 'delivery log not written');
     }
   }
 }

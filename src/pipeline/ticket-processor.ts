@@ -12,6 +12,7 @@ import { requestIdFor } from '../engine/evaluate-ticket';
 import type { EngineEvent, OutcomeEvent } from '../domain/event';
 import { parseCommand, replyId } from '../engine/lifecycle-commands';
 import { commitDecision } from './commit-decision';
+import type { TicketResult } from './delivery-log';
 import { CredgateError } from '../util/errors';
 
 /**
@@ -36,14 +37,23 @@ export class TicketProcessor {
   ) {}
 
   /** Brings credgate's view of one ticket up to date with the ticket as it is now. */
-  processTicket(ref: TicketRef): Promise<void> {
+  processTicket(ref: TicketRef): Promise<TicketResult> {
     const connector = this.connectors.get(ref.connector);
     if (!connector) throw new CredgateError('config', `no connector "${ref.connector}" is configured`);
     const requestId = requestIdFor(ref.connector, ref.id);
     return this.mutex.run(requestId, async () => {
-      if (this.reviewTickets && (await this.reviewTickets.owns(ref))) return this.reviewTickets.handleTicket(ref);
+      if (this.reviewTickets && (await this.reviewTickets.owns(ref))) {
+        await this.reviewTickets.handleTicket(ref);
+        return { ticket: ref.key, change: 'access review ticket read' };
+      }
       const snapshot = await connector.fetchTicket(ref);
-      if (!snapshot) return;
+      if (!snapshot)
+        return {
+          ticket: ref.key,
+          change: 'unknown ticket: it no longer exists, is out of the configured scope, or credgate may not read it',
+          ignored: true,
+        };
+      const before = (await this.requests.get(requestId))?.state ?? null;
       const changes = await connector.fetchStatusChanges(ref);
       await this.commit(requestId, async (request) => {
         const seen = new Set(request?.seenChanges ?? []);
@@ -72,6 +82,14 @@ export class TicketProcessor {
         };
         return decide(request, event, { policy: this.policy(), now: this.clock() });
       });
+      const after = (await this.requests.get(requestId))?.state ?? null;
+      if (after === null)
+        return {
+          ticket: ref.key,
+          change: 'not a credential request (no category matched, or closed when first seen)',
+          ignored: true,
+        };
+      return { ticket: ref.key, requestId, change: before === after ? 'no change' : `${before ?? 'new'} → ${after}` };
     });
   }
 

@@ -1,5 +1,6 @@
 import type { Actor, TicketRef } from '../domain/ticket';
 import type { Facts } from '../domain/request';
+import type { SetupCheck } from '../doctor/check';
 import type { AccessTarget } from '../domain/access-target';
 
 /** What a provider needs to grant, revoke or rotate one request's access. */
@@ -66,4 +67,9 @@ export interface AccessProvider {
   /** Disables an account found stale by a review (purge). */
   disable?(target: AccessTarget, account: string, reason: string): Promise<ProviderResult | void>;
   close?(): Promise<void>;
+  /**
+   * What `credgate doctor` and /readyz verify: the provider binds and can read what the policy
+   * bindings naming it will act on (`targets`).
+   */
+  checks?(targets: AccessTarget[]): SetupCheck[];
 }

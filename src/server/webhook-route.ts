@@ -4,6 +4,7 @@ import type { Inbox } from '../pipeline/inbox';
 import type { Logger } from '../util/logger';
 import { CredgateError } from '../util/errors';
 import { deliveryOutcomeOf, type DeliveryOutcome } from '../observability/delivery-outcome';
+import type { DeliveryLog } from '../pipeline/delivery-log';
 
 export interface WebhookDeps {
   connectors: Map<string, Connector>;
@@ -15,6 +16,8 @@ export interface WebhookDeps {
   clock: () => Date;
   /** Told what became of each delivery (metrics); `connector` is "unknown" for ids no connector has. */
   onDelivery?: (connector: string, outcome: DeliveryOutcome) => void;
+  /** Where every delivery answered 202 is written with what became of it. */
+  deliveryLog?: DeliveryLog;
 }
 
 /**
@@ -24,6 +27,10 @@ export interface WebhookDeps {
 export function webhookRouter(deps: WebhookDeps): Router {
   const router = express.Router();
   const raw = express.raw({ type: () => true, limit: deps.bodyLimitBytes });
+
+  // The delivery log is for people: a failure to write it never fails the acknowledgement.
+  const note = (write: Promise<void> | undefined) =>
+    write?.catch((err) => deps.log.warn({ err: (err as Error).message }, 'delivery log not written'));
 
   router.post('/webhooks/:connector', raw, async (req: Request, res: Response, next: NextFunction) => {
     try {
@@ -40,18 +47,26 @@ export function webhookRouter(deps: WebhookDeps): Router {
       const delivery = { rawBody, headers: req.headers };
       await connector.verify(delivery);
       const parsed = connector.parse(delivery);
+      const receivedAt = deps.clock().toISOString();
+      const seen = { connector: id, deliveryId: parsed.deliveryId, tickets: parsed.tickets, receivedAt };
       if (parsed.ignored || parsed.tickets.length === 0) {
-        deps.log.debug({ connector: id, delivery: parsed.deliveryId, reason: parsed.ignored }, 'delivery ignored');
-        res.status(202).json({ status: 'ignored', reason: parsed.ignored ?? 'no ticket' });
+        const reason = parsed.ignored ?? 'it names no ticket';
+        deps.log.info({ connector: id, delivery: parsed.deliveryId, reason }, 'delivery ignored');
+        await note(deps.deliveryLog?.ignored({ ...seen, id: `${id}:${parsed.deliveryId}@${receivedAt}`, reason }));
+        res.status(202).json({ status: 'ignored', reason });
         deps.onDelivery?.(id, 'ignored');
         return;
       }
-      const { key, outcome } = await deps.inbox.accept({
-        connector: id,
-        deliveryId: parsed.deliveryId,
-        tickets: parsed.tickets,
-        receivedAt: deps.clock().toISOString(),
-      });
+      const { key, outcome } = await deps.inbox.accept(seen);
+      await note(
+        outcome === 'accepted'
+          ? deps.deliveryLog?.received({ ...seen, id: key })
+          : deps.deliveryLog?.ignored({
+              ...seen,
+              id: `${key}@${receivedAt}`,
+              reason: 'duplicate: the same delivery id was accepted before',
+            }),
+      );
       deps.log.info(
         { connector: id, delivery: parsed.deliveryId, outcome, tickets: parsed.tickets.map((t) => t.key) },
         'delivery received',

@@ -11,6 +11,7 @@ export const NAMESPACES = [
   'owing',
   'handoff',
   'reviews',
+  'deliveries',
 ] as const;
 export type Namespace = (typeof NAMESPACES)[number];
 

@@ -313,7 +313,10 @@ describe('credgate audit (CLI processes against a real store)', function () {
     it('prints the story of one request in order, for a person, by ticket key, request id or ticket id', async () => {
       const r = cli(h.service.store.url, 'audit', 'show', key);
       expect(r.status, r.stderr).to.equal(0);
-      const lines = r.stdout.trimEnd().split('\n');
+      // The audit story first; the deliveries that brought it follow after a blank line.
+      const [story, deliveries] = r.stdout.trimEnd().split('\n\n');
+      expect(deliveries).to.match(/^deliveries \(newest first\):\n {2}\d{4}-/);
+      const lines = story.split('\n');
       let requestId = '';
       for await (const e of h.service.audit.entries()) requestId = e.requestId;
       expect(lines[0]).to.match(new RegExp(`^${key} \\(jira ticket \\d+\\), request ${requestId}: 5 audit entries$`));
@@ -359,7 +362,7 @@ describe('credgate audit (CLI processes against a real store)', function () {
     it('says so, with exit code 1, for a ticket it has no entry for', () => {
       const r = cli(h.service.store.url, 'audit', 'show', 'CRED-999');
       expect(r.status).to.equal(1);
-      expect(r.stderr.trim()).to.equal('credgate: no audit entries for "CRED-999"');
+      expect(r.stderr.trim()).to.equal('credgate: no audit entries and no deliveries for "CRED-999"');
       expect(r.stdout).to.equal('');
     });
   });

@@ -122,6 +122,11 @@ export class Harness {
     this.fake.setWebhook({ url: `${this.url}/webhooks/jira`, secret: SECRETS.webhookSecret });
   }
 
+  /** The environment a CLI run needs to read this service's store and audit log. */
+  get cliEnv(): Record<string, string> {
+    return { CREDGATE_STORE: this.config.store.url, CREDGATE_AUDIT_KEY: SECRETS.auditKey };
+  }
+
   /** Waits until every delivery and owed effect has been handled. */
   async settle(): Promise<void> {
     for (let i = 0; i < 4; i++) {

@@ -19,6 +19,7 @@ import {
   type LdapProviderInput,
 } from './schema';
 import { assertPasswordChannel, setPassword } from './set-password';
+import { SetupProblem } from '../../doctor/check';
 
 export {
   ldapProviderSchema,
@@ -238,5 +239,53 @@ export function createLdapProvider(id: string, input: LdapProviderInput, deps: L
     async close() {
       await pool.close();
     },
+
+    checks: (targets) => [
+      {
+        name: `provider.${id}.bind`,
+        dependency: true,
+        run: () =>
+          pool
+            .use(async (dir) => {
+              const base = await dir.read(config.baseDN, ['1.1'], 'the base DN');
+              if (!base)
+                throw new SetupProblem(
+                  `bound to ${config.url} as ${config.bindDN}, but the base DN ${config.baseDN} does not exist or cannot be read`,
+                  `fix providers.${id}.baseDN, or let ${config.bindDN} read it`,
+                );
+              return `bound to ${config.url} as ${config.bindDN}; ${config.baseDN} is readable`;
+            })
+            .catch((err) => {
+              if (err instanceof SetupProblem) throw err;
+              throw new SetupProblem(
+                (err as Error).message,
+                `check providers.${id}.url, the TLS settings, bindDN and the bind password`,
+              );
+            }),
+      },
+      {
+        name: `provider.${id}.groups`,
+        async run() {
+          const groups = [...new Set(targets.map((t) => settingsOf(t)).flatMap((s) => (s.group ? [s.group] : [])))];
+          if (!groups.length) return 'no binding grants by group';
+          const problems: string[] = [];
+          await pool.use(async (dir) => {
+            for (const group of groups) {
+              try {
+                await groupMemberAttribute(dir, group, undefined, id);
+              } catch (err) {
+                problems.push((err as Error).message);
+              }
+            }
+          });
+          if (problems.length)
+            throw new SetupProblem(
+              problems.join('; '),
+              `create the group or fix its DN in the policy binding, and let ${config.bindDN} read and write its members`,
+            );
+          return `${groups.join('; ')} readable`;
+        },
+      },
+    ],
   };
 }

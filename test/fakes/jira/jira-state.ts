@@ -89,6 +89,31 @@ export class JiraState {
     this.declaredGroups = options.groups ?? [];
     this.serviceDesk = new ServiceDeskState(options.approvalStep, () => this.now());
     for (const key of options.projects ?? []) this.ensureProject(key);
+    for (const name of options.issueTypes ?? []) this.issueTypeId(name);
+  }
+
+  /** Every issue type known so far (declared or used), in order of first appearance. */
+  knownIssueTypes(): string[] {
+    return [...this.issueTypes];
+  }
+
+  /** The workflow's statuses, in order (one workflow for every project and issue type). */
+  get statusNames(): string[] {
+    return [...this.options.statuses];
+  }
+
+  /** Whether the service account holds a project permission (GET /mypermissions). */
+  botHolds(permission: string): boolean {
+    return this.options.botPermissions === undefined || this.options.botPermissions.includes(permission);
+  }
+
+  /** Custom fields as GET /field lists them: the ids of `fieldNames`, typed by `fieldTypes`. */
+  customFields(): Array<{ id: string; name: string; type: string }> {
+    return Object.entries(this.options.fieldNames ?? {}).map(([id, name]) => ({
+      id,
+      name,
+      type: this.options.fieldTypes?.[id] ?? 'string',
+    }));
   }
 
   /** True when every status may move to every other one (no `transitions` option). */

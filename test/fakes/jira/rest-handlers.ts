@@ -10,6 +10,7 @@ import { searchIssues } from './jira-search';
 import { JqlError } from './jql';
 import { jiraError } from './jira-format';
 import { serviceDeskHandlers } from './servicedesk-handlers';
+import { doctorHandlers } from './doctor-handlers';
 
 export interface RestContext {
   version: ApiVersion;
@@ -373,6 +374,7 @@ export const handlers: Record<string, Handler> = {
   },
 
   ...serviceDeskHandlers,
+  ...doctorHandlers,
 };
 
 /** A stable, UUID-shaped id per group name (Cloud identifies groups by groupId). */

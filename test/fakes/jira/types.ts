@@ -41,6 +41,15 @@ export interface FakeJiraOptions {
   groups?: string[];
   /** Clock for timestamps; default real time. */
   now?: () => Date;
+  /** Issue types every project has from the start (GET /project/{key}/statuses lists them); default: those used. */
+  issueTypes?: string[];
+  /**
+   * Project permission keys the service account holds (GET /mypermissions), e.g. ['BROWSE_PROJECTS'].
+   * Absent: every permission asked about is held.
+   */
+  botPermissions?: string[];
+  /** Schema type per custom field id in GET /field (default 'string'); the ids are those of `fieldNames`. */
+  fieldTypes?: Record<string, string>;
   /** A Jira Service Management approval step (servicedeskapi approvals); absent: requests have no approvals. */
   approvalStep?: FakeApprovalStep;
   /**
