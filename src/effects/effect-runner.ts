@@ -178,9 +178,10 @@ export class EffectRunner {
             },
           },
         ];
-        // The service desk must see on the ticket what credgate could not do (never for a failed
-        // comment: that would fail the same way).
-        if (effect.kind !== 'comment') {
+        // The service desk must see on the ticket what credgate could not do. For a failed comment
+        // that is a short note of its own (a refused comment is most often a long one); never for a
+        // failed note, which would fail the same way again.
+        if (effect.kind !== 'comment' || effect.template !== 'action-failed') {
           const ref = `${current.id}/${++next.effectSeq}`;
           owed.push({
             kind: 'comment',
@@ -238,6 +239,8 @@ function describeEffect(effect: Effect): string {
     case 'schedule':
     case 'unschedule':
       return `set the ${effect.timer} timer`;
+    case 'comment':
+      return `post its "${effect.template}" comment`;
     default:
       return effect.kind;
   }
