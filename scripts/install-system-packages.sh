@@ -7,6 +7,9 @@ missing=()
 command -v /usr/sbin/slapd >/dev/null 2>&1 || missing+=(slapd)
 command -v ldapsearch >/dev/null 2>&1 || missing+=(ldap-utils)
 command -v /usr/bin/chromium >/dev/null 2>&1 || missing+=(chromium)
+# rsyslogd with its TLS driver: the audit sink's syslog test sends to a real one.
+command -v /usr/sbin/rsyslogd >/dev/null 2>&1 || missing+=(rsyslog)
+[ -e /usr/lib/x86_64-linux-gnu/rsyslog/lmnsd_gtls.so ] || missing+=(rsyslog-gnutls)
 if [ ${#missing[@]} -eq 0 ]; then exit 0; fi
 if [ "$(id -u)" -ne 0 ]; then
   echo "the tests need ${missing[*]}: run 'sudo bash scripts/install-system-packages.sh' once" >&2
@@ -15,7 +18,10 @@ fi
 echo "== installing ${missing[*]}"
 export DEBIAN_FRONTEND=noninteractive
 apt-get install -y --no-install-recommends "${missing[@]}" || { apt-get update && apt-get install -y --no-install-recommends "${missing[@]}"; }
-# The Debian package starts a system slapd on port 389; the tests run their own, so stop it.
+# The Debian packages start a system slapd (port 389) and rsyslogd; the tests run their own.
 if pgrep -x slapd >/dev/null 2>&1; then
   service slapd stop >/dev/null 2>&1 || pkill -x slapd || true
+fi
+if [ -e /run/rsyslogd.pid ]; then
+  service rsyslog stop >/dev/null 2>&1 || kill "$(cat /run/rsyslogd.pid)" 2>/dev/null || true
 fi
