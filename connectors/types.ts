@@ -32,6 +32,11 @@ export interface Connector {
   readonly markup: CommentMarkup;
   /** How people approve or decline here, for comments ("comment /approve or /deny <reason>"). */
   readonly howToApprove?: string;
+  /**
+   * The most characters a comment body (in `markup`) may have here; longer requester text is cut
+   * and marked before posting. Default: 32,767 (Jira's).
+   */
+  readonly maxCommentLength?: number;
   /** Slash commands in comments this connector turns into status changes itself (GitHub: approve, deny). */
   readonly commentCommands?: string[];
   /** Resolves what must be known before the first delivery (e.g. credgate's own account). */

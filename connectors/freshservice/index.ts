@@ -46,6 +46,9 @@ export function createFreshserviceConnector(
   return {
     id: CONNECTOR_ID,
     markup: 'html',
+    // Freshservice's API reference documents no limit for a note's body; assumed of Zendesk's order
+    // (about 65,000 characters) and kept under it.
+    maxCommentLength: 60_000,
 
     async start() {
       if (!selfId) {

@@ -53,6 +53,8 @@ export function createGithubConnector(
   return {
     id: CONNECTOR_ID,
     markup: 'markdown',
+    // "body is too long (maximum is 65536 characters)": GitHub's limit on issue and comment bodies.
+    maxCommentLength: 65_536,
     howToApprove: 'An approver comments /approve on this issue; to decline, /deny followed by the reason',
     commentCommands: ['approve', 'deny'],
 

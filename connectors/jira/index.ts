@@ -47,6 +47,9 @@ export function createJiraConnector(
   return {
     id: CONNECTOR_ID,
     markup: 'jira-wiki',
+    // Jira refuses a comment over 32,767 characters ("The entered text is too long. It exceeds the
+    // allowed limit of 32,767 characters."): the limit of its text fields (jira.text.field.character.limit).
+    maxCommentLength: 32_767,
     howToApprove: config.serviceManagement.approvals
       ? `An approver approves it in Jira Service Management, or moves this ticket to "${config.statuses.approved}"; to decline, declines it there or moves it to "${config.statuses.declined}"`
       : `An approver moves this ticket to "${config.statuses.approved}"; to decline, to "${config.statuses.declined}"`,

@@ -66,6 +66,9 @@ export function createServiceNowConnector(
   return {
     id: CONNECTOR_ID,
     markup: 'text',
+    // Work notes are a journal field; ServiceNow's multi-line text fields default to 4,000 characters
+    // (docs: "Journal field type", platform administration), and instances often keep that default.
+    maxCommentLength: 4_000,
 
     async start() {
       // Proves the credentials before the first delivery; a missing user is a configuration error.

@@ -82,6 +82,9 @@ export function createZendeskConnector(
   return {
     id: CONNECTOR_ID,
     markup: 'html',
+    // Zendesk caps a comment body at about 65,000 characters depending on encoding and markup
+    // (Zendesk support community, "Comments size", 2022); kept under it with room for the HTML.
+    maxCommentLength: 60_000,
     // The field's own title and option names, once start() has read them.
     get howToApprove() {
       const name = (v: string) => optionNames.get(v) ?? v;

@@ -1,6 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { z } from 'zod';
 import { parse as parseYaml } from 'yaml';
+import { describeYamlSyntaxError } from '../util/yaml-syntax-error';
 import { coreConfigShape, CORE_ENV } from './config-schema';
 import { CONNECTORS } from '../../connectors';
 import { CredgateError } from '../util/errors';
@@ -30,10 +31,12 @@ export function loadConfig(env: Env): Config {
   const path = resolvedEnv.CREDGATE_CONFIG ?? DEFAULT_CONFIG_PATH;
   let fromFile: Record<string, unknown> = {};
   if (existsSync(path)) {
+    const text = readFileSync(path, 'utf8');
     try {
-      fromFile = (parseYaml(readFileSync(path, 'utf8')) as Record<string, unknown>) ?? {};
+      fromFile = (parseYaml(text) as Record<string, unknown>) ?? {};
     } catch (err) {
-      throw new CredgateError('config', `config file ${path} is not valid YAML: ${(err as Error).message}`);
+      const where = describeYamlSyntaxError(err, text) ?? 'it cannot be parsed';
+      throw new CredgateError('config', `config file ${path} is not valid YAML: ${where}`);
     }
   } else if (resolvedEnv.CREDGATE_CONFIG) {
     throw new CredgateError('config', `CREDGATE_CONFIG points to ${path}, which does not exist`);

@@ -5,6 +5,7 @@ import type { CommentRenderer } from '../render/comment-renderer';
 import { performGrant, performRevoke, type AccessTargets, type RevokeOutcome } from './perform-access';
 import type { Scheduler } from '../scheduler/scheduler';
 import type { AuditLog } from '../audit/audit-log';
+import { capComment, capView, DEFAULT_COMMENT_LIMIT, fieldLimitFor } from '../render/cap-text';
 
 export interface EffectTargets extends AccessTargets {
   connector: Connector;
@@ -28,10 +29,15 @@ export async function performEffect(
     case 'comment': {
       // attempts > 1: an earlier attempt started and may have been accepted before a crash or timeout.
       if ((effect.attempts ?? 0) > 1 && (await t.connector.hasComment(ticket, effect.key))) return;
-      const view = { howToApprove: t.connector.howToApprove ?? DEFAULT_HOW_TO_APPROVE, ...effect.view };
+      // Capped for the target: a vendor refuses an over-long comment for good, and it would be lost.
+      const limit = t.connector.maxCommentLength ?? DEFAULT_COMMENT_LIMIT;
+      const view = capView(
+        { howToApprove: t.connector.howToApprove ?? DEFAULT_HOW_TO_APPROVE, ...effect.view },
+        fieldLimitFor(limit),
+      );
       await t.connector.postComment(
         ticket,
-        t.renderer.render(effect.template, view),
+        capComment(t.renderer.render(effect.template, view), limit),
         audienceOf(effect.template),
         effect.mentions,
       );

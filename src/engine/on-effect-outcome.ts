@@ -26,8 +26,10 @@ export function onEffectFailed(draft: Draft, event: EffectFailed): void {
       rules: [],
       detail: { effect: effect.key, error },
     });
-    // Never a comment about a failed comment: it would fail the same way.
-    if (effect.kind !== 'comment') draft.comment('action-failed', { action: describeEffect(effect), error });
+    // A failed comment gets a short note of its own (a refused comment is most often a long one);
+    // never a note about a failed note, which would fail the same way again.
+    if (effect.kind !== 'comment' || effect.template !== 'action-failed')
+      draft.comment('action-failed', { action: describeEffect(effect), error });
   });
 }
 
@@ -124,6 +126,8 @@ export function describeEffect(effect: Effect): string {
     case 'schedule':
     case 'unschedule':
       return `set the ${effect.timer} timer`;
+    case 'comment':
+      return `post its "${effect.template}" comment`;
     default:
       return effect.kind;
   }

@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { parse as parseYaml } from 'yaml';
+import { describeYamlSyntaxError } from '../util/yaml-syntax-error';
 import type { TopLevelCondition } from 'json-rules-engine';
 import { policySchema, type PolicyDocument } from './policy-schema';
 import { createRuleEngine } from './rule-engine';
@@ -52,10 +53,17 @@ export interface Policy {
 
 export function loadPolicy(path: string): Policy {
   let raw: unknown;
+  let text: string;
   try {
-    raw = parseYaml(readFileSync(path, 'utf8'));
+    text = readFileSync(path, 'utf8');
   } catch (err) {
     throw new CredgateError('config', `policy file ${path} cannot be read: ${(err as Error).message}`);
+  }
+  try {
+    raw = parseYaml(text);
+  } catch (err) {
+    const where = describeYamlSyntaxError(err, text) ?? 'it cannot be parsed';
+    throw new CredgateError('config', `policy file ${path} is not valid YAML: ${where}`);
   }
   return compilePolicy(raw, `policy file ${path}`);
 }

@@ -3,6 +3,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadConfig } from '../../src/config/load-config';
+import { loadPolicy } from '../../src/policy/policy';
 
 const dir = mkdtempSync(join(tmpdir(), 'credgate-config-'));
 const file = (name: string, text: string) => {
@@ -58,6 +59,34 @@ describe('configuration', () => {
     });
     expect((c.jira as { apiToken: string }).apiToken).to.equal('token-from-a-file-123');
     expect(c.secrets).to.include('token-from-a-file-123');
+  });
+
+  it('names the line, column and key of a YAML syntax error, never the value on that line', () => {
+    const cases = [
+      { text: 'jira:\n  apiToken: "tok-9f3a-secret-value\n  email: x@example.com\n', key: 'email', line: 4 },
+      { text: 'server:\n  publicUrl: https://a: tok-9f3a-secret-value\n', key: 'publicUrl', line: 2 },
+      { text: 'jira:\n  projects: [tok-9f3a-secret-value, \n', key: 'projects', line: 3 },
+    ];
+    for (const [i, c] of cases.entries()) {
+      const path = file(`broken-${i}.yaml`, c.text);
+      const message = (() => {
+        try {
+          loadConfig({ CREDGATE_CONFIG: path });
+        } catch (err) {
+          return (err as Error).message;
+        }
+        return 'no error';
+      })();
+      expect(message).to.match(new RegExp(`^config file .* is not valid YAML: .* at line ${c.line}, column \\d+`));
+      expect(message).to.include(`(under key "${c.key}")`);
+      expect(message).not.to.include('tok-9f3a');
+      expect(message).not.to.include('^');
+    }
+    const policy = file('policy.yaml', 'categories:\n  - id: "tok-9f3a-secret-value\n    label: x\n');
+    expect(() => loadPolicy(policy))
+      .to.throw(/^policy file .* is not valid YAML: .* at line 4, column \d+ \(under key "label"\)$/)
+      .with.property('message')
+      .that.does.not.include('tok-9f3a');
   });
 
   it('fails clearly when CREDGATE_CONFIG names a missing file', () => {

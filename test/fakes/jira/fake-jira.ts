@@ -38,6 +38,13 @@ export { signature } from './webhook-sender';
 interface PlannedFailure {
   status: number;
   headers: Record<string, string>;
+  only?: FailureFilter;
+}
+
+/** Which calls a planned failure hits (default: any). */
+export interface FailureFilter {
+  method?: string;
+  path?: RegExp;
 }
 
 export class FakeJira extends LoopbackFake<WebhookTarget> {
@@ -170,8 +177,8 @@ export class FakeJira extends LoopbackFake<WebhookTarget> {
   }
 
   /** The next `count` REST calls fail with `status` (and headers, e.g. Retry-After) before anything else. */
-  failNext(count: number, status: number, headers: Record<string, string> = {}): void {
-    for (let i = 0; i < count; i++) this.failures.push({ status, headers });
+  failNext(count: number, status: number, headers: Record<string, string> = {}, only?: FailureFilter): void {
+    for (let i = 0; i < count; i++) this.failures.push({ status, headers, only });
   }
 
   // ---- inspection --------------------------------------------------------------------------
@@ -278,7 +285,10 @@ export class FakeJira extends LoopbackFake<WebhookTarget> {
       });
     };
 
-    const failure = this.failures.shift();
+    const planned = this.failures.findIndex(
+      (f) => (!f.only?.method || f.only.method === req.method) && (!f.only?.path || f.only.path.test(url.pathname)),
+    );
+    const failure = planned >= 0 ? this.failures.splice(planned, 1)[0] : undefined;
     if (failure) {
       const message = failure.status === 429 ? 'Rate limit exceeded.' : `Fake failure (HTTP ${failure.status}).`;
       return reply({ status: failure.status, headers: failure.headers, body: jiraError([message]) });

@@ -8,7 +8,7 @@ import type { IssueState, JiraState, Mutation } from './jira-state';
 import { commentJson, historyJson, issueJson, statusJson, userJson } from './jira-render';
 import { searchIssues } from './jira-search';
 import { JqlError } from './jql';
-import { jiraError } from './jira-format';
+import { jiraError, plainText } from './jira-format';
 import { serviceDeskHandlers } from './servicedesk-handlers';
 import { doctorHandlers } from './doctor-handlers';
 
@@ -32,6 +32,8 @@ export interface RestResult {
 }
 
 type Handler = (ctx: RestContext) => RestResult;
+
+const COMMENT_LIMIT = 32_767;
 
 const NO_ISSUE: RestResult = {
   status: 404,
@@ -200,6 +202,18 @@ export const handlers: Record<string, Handler> = {
 
   addComment: withIssue((ctx, issue) => {
     const { body, properties } = record(ctx.body);
+    // Jira's text-field limit (jira.text.field.character.limit, 32,767 by default); for ADF the
+    // text it holds is measured, which is what the limit counts.
+    const length = (plainText(body) ?? '').length;
+    if (length > COMMENT_LIMIT) {
+      ctx.violation(`addComment: a comment of ${length} characters exceeds Jira's limit of ${COMMENT_LIMIT}`);
+      return {
+        status: 400,
+        body: jiraError([], {
+          comment: `The entered text is too long. It exceeds the allowed limit of ${COMMENT_LIMIT.toLocaleString('en-US')} characters.`,
+        }),
+      };
+    }
     // The contract checked the shape ([{key, value}]); JSM reads sd.public.comment from it.
     const mutation = ctx.state.comment(
       ctx.state.serviceAccountId,
