@@ -13,6 +13,8 @@ export interface FailureContext {
   authHint: string;
   /** Statuses besides 429 and 5xx that are transient here (Zendesk's 409 on concurrent updates). */
   alsoTransient?: number[];
+  /** The connector's clock, for a Retry-After given as a date. */
+  now?: () => number;
 }
 
 /** What a failed HTTP call left to go by, however the vendor's client library reports it. */
@@ -50,7 +52,7 @@ export function failureOf(res: FailedResponse, ctx: FailureContext): CredgateErr
   const message = `${ctx.system} answered ${status} to ${ctx.what}${detail ? `: ${detail}` : ''}`;
   if (status === 429 || status >= 500 || ctx.alsoTransient?.includes(status)) {
     return new CredgateError('transient', message, {
-      retryAfterMs: retryAfterMs(plainHeaders(res.headers)),
+      retryAfterMs: retryAfterMs(plainHeaders(res.headers), ctx.now?.()),
       httpStatus: status,
     });
   }

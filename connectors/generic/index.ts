@@ -1,8 +1,7 @@
 import type { CommentAudience, Connector, ConnectorContext } from '../types';
-import { configuredGroups } from '../configured-groups';
+import { cachedLookup, configuredGroups, header, orNullIfNotFound } from '../kit';
 import type { ConnectorDefinition } from '../index';
 import type { Actor, TicketRef, WorkflowPosition } from '../../src/domain/ticket';
-import { CredgateError } from '../../src/util/errors';
 import { parseDuration } from '../../src/policy/parse-duration';
 import { createGenericClient, type GenericClient } from './client';
 import { verifyGenericDelivery } from './verify';
@@ -44,7 +43,7 @@ export function createGenericConnector(
   const client = options.client ?? createGenericClient(config);
   const requests = config.api?.requests as GenericRequests;
   const ttl = parseDuration(config.groupCacheTtl) ?? 300_000;
-  const groupCache = new Map<string, { groups: string[]; until: number }>();
+  const groups = cachedLookup<string[]>(ttl, ctx.now);
   let selfId: string | null = config.selfId ?? null;
   const view = (ref: TicketRef, extra: Partial<RequestView> = {}): RequestView => ({
     ticket: { id: ref.id, key: ref.key },
@@ -53,12 +52,8 @@ export function createGenericConnector(
 
   /** The ticket object getTicket answers, or null when the system says it does not exist. */
   async function ticketOf(ref: TicketRef): Promise<unknown | null> {
-    try {
-      return readOne(await client.getTicket(view(ref)), requests.getTicket.responseMapping.ticket) ?? null;
-    } catch (err) {
-      if (err instanceof CredgateError && err.kind === 'not-found') return null;
-      throw err;
-    }
+    const doc = await orNullIfNotFound(() => client.getTicket(view(ref)));
+    return doc === null ? null : (readOne(doc, requests.getTicket.responseMapping.ticket) ?? null);
   }
   const commentsOf = async (ref: TicketRef, ticket: unknown) =>
     requests.getComments ? client.getComments(view(ref)) : ticket;
@@ -81,9 +76,8 @@ export function createGenericConnector(
     verify: (delivery) => verifyGenericDelivery(delivery, config),
 
     parse(delivery) {
-      const name = config.webhook.deliveryIdHeader?.toLowerCase();
-      const header = name ? delivery.headers[name] : undefined;
-      return parseWebhook(delivery.rawBody, Array.isArray(header) ? header[0] : header, selfId, config);
+      const name = config.webhook.deliveryIdHeader;
+      return parseWebhook(delivery.rawBody, name ? header(delivery.headers, name) : undefined, selfId, config);
     },
 
     async fetchTicket(ref) {
@@ -104,15 +98,14 @@ export function createGenericConnector(
     async groupsOf(actor: Actor) {
       if (config.groupMembers) return configuredGroups(config.groupMembers, actor);
       if (!requests.getGroups) return [];
-      const cached = groupCache.get(actor.id);
-      if (cached && cached.until > Date.now()) return cached.groups;
-      const doc = await client.getGroups({
-        ticket: { id: '', key: '' },
-        actor: { id: actor.id, displayName: actor.displayName, email: actor.email ?? null },
+      const lookup = requests.getGroups;
+      return groups(actor.id, async () => {
+        const doc = await client.getGroups({
+          ticket: { id: '', key: '' },
+          actor: { id: actor.id, displayName: actor.displayName, email: actor.email ?? null },
+        });
+        return toGroups(doc, lookup.responseMapping.groups);
       });
-      const groups = toGroups(doc, requests.getGroups.responseMapping.groups);
-      groupCache.set(actor.id, { groups, until: Date.now() + ttl });
-      return groups;
     },
 
     async postComment(ref: TicketRef, body: string, audience: CommentAudience = 'requester') {

@@ -1,4 +1,5 @@
 import Handlebars from 'handlebars';
+import { CredgateError } from '../../src/util/errors';
 
 /**
  * Handlebars templates for the generic connector's outbound requests, escaped for where they go:
@@ -24,7 +25,7 @@ const ENCODER = { json: '__credgate_json', uri: '__credgate_uri' } as const;
 
 /** Handlebars is not strict about helper arguments: a misspelt name would render as nothing. */
 function defined(value: unknown, name: unknown): void {
-  if (value === undefined) throw new Error(`{{${String(name)}}} names nothing the request has`);
+  if (value === undefined) throw new CredgateError('config', `{{${String(name)}}} names nothing the request has`);
 }
 
 function encodeJson(value: unknown, name: unknown): string {
@@ -36,7 +37,8 @@ function encodeUri(value: unknown, name: unknown): string {
   defined(value, name);
   if (typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean')
     return encodeURIComponent(String(value));
-  throw new Error(
+  throw new CredgateError(
+    'config',
     `{{${String(name)}}}: a path can only hold text or numbers, not ${value === null ? 'null' : typeof value}`,
   );
 }
@@ -52,7 +54,7 @@ function rewrite(program: hbs.AST.Program, encoder: string): void {
     switch (node.type) {
       case 'MustacheStatement': {
         const m = statement as hbs.AST.MustacheStatement;
-        if (!m.escaped) throw new Error('{{&...}} would insert a value unescaped: write {{...}}');
+        if (!m.escaped) throw new CredgateError('config', '{{&...}} would insert a value unescaped: write {{...}}');
         const expr =
           m.params.length || m.hash
             ? ({
@@ -91,14 +93,14 @@ function rewrite(program: hbs.AST.Program, encoder: string): void {
       case 'PartialBlockStatement':
       case 'DecoratorBlock':
       case 'Decorator':
-        throw new Error('partials and decorators are not supported in request templates');
+        throw new CredgateError('config', 'partials and decorators are not supported in request templates');
       default:
         return statement;
     }
   });
 }
 
-/** Compiles a template; throws an Error saying what is wrong with it. */
+/** Compiles a template; throws a config error saying what is wrong with it. */
 export function compileRequestTemplate(text: string, mode: TemplateMode): RenderTemplate {
   // `{{{` / `}}}` would be Handlebars' raw mustache: keep the outer braces as literal text.
   const braces = text.replace(/\{(?=\{\{)/g, '{ ').replace(/(?<=\}\})\}/g, ' }');

@@ -3,6 +3,7 @@ import { FACT_NAMES } from '../../src/domain/request';
 import { parseDuration } from '../../src/policy/parse-duration';
 import { isJsonPath, JSON_PATH_HINT } from './json-path';
 import { checkRequestTemplate } from './request-template';
+import { envSettings } from '../kit/env-settings';
 
 const jsonPath = z.string().refine(isJsonPath, JSON_PATH_HINT);
 const headerName = z.string().regex(/^[A-Za-z0-9-]+$/, 'expected an HTTP header name');
@@ -214,14 +215,11 @@ export type GenericRequest = GenericRequests['getTicket'];
 
 /** Secrets and the base URL from the environment; they override the file. */
 export function genericFromEnv(env: Record<string, string | undefined>): Record<string, unknown> {
-  const out: Record<string, unknown> = {};
-  const set = (key: string, value: string | undefined) => {
-    if (value !== undefined && value !== '') out[key] = value;
-  };
-  set('baseUrl', env.GENERIC_BASE_URL);
-  set('apiToken', env.GENERIC_API_TOKEN);
-  set('webhookSecret', env.GENERIC_WEBHOOK_SECRET);
-  return out;
+  return envSettings(env, {
+    baseUrl: 'GENERIC_BASE_URL',
+    apiToken: 'GENERIC_API_TOKEN',
+    webhookSecret: 'GENERIC_WEBHOOK_SECRET',
+  });
 }
 
 export const GENERIC_ENABLE_HINT =

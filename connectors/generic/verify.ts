@@ -1,17 +1,12 @@
-import { createHmac, timingSafeEqual } from 'node:crypto';
+import { createHmac } from 'node:crypto';
 import type { InboundDelivery } from '../types';
+import { header, safeEqual } from '../kit';
 import { CredgateError } from '../../src/util/errors';
 import type { GenericConfig } from './schema';
 
 /** The signature header value for a body: `prefix` + the HMAC digest in the configured encoding. */
 export function genericSignature(secret: string, rawBody: Buffer, webhook: GenericConfig['webhook']): string {
   return webhook.prefix + createHmac(webhook.algorithm, secret).update(rawBody).digest(webhook.encoding);
-}
-
-function safeEqual(a: string, b: string): boolean {
-  const x = Buffer.from(a);
-  const y = Buffer.from(b);
-  return x.length === y.length && timingSafeEqual(x, y);
 }
 
 /**
@@ -30,8 +25,7 @@ export function verifyGenericDelivery(
       'no webhook secret is configured for the generic connector, so no delivery is accepted: set GENERIC_WEBHOOK_SECRET',
     );
   }
-  const raw = delivery.headers[webhook.signatureHeader.toLowerCase()];
-  const given = (Array.isArray(raw) ? raw[0] : raw)?.trim();
+  const given = header(delivery.headers, webhook.signatureHeader)?.trim();
   if (!given)
     throw new CredgateError('auth', `the delivery is not signed: expected a ${webhook.signatureHeader} header`);
   const expected = genericSignature(config.webhookSecret, delivery.rawBody, webhook);

@@ -123,7 +123,7 @@ function appAuth(config: GithubConfig, http: GithubHttp, now: () => number): Git
   };
 }
 
-export function createGithubAuth(config: GithubConfig, http: GithubHttp, now: () => number = Date.now): GithubAuth {
+export function createGithubAuth(config: GithubConfig, http: GithubHttp, now: () => number): GithubAuth {
   if (config.appId && config.privateKey) return appAuth(config, http, now);
   if (config.token) return tokenAuth(config.token);
   throw new CredgateError('config', 'GitHub needs GITHUB_TOKEN, or GITHUB_APP_ID and GITHUB_PRIVATE_KEY');

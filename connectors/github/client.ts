@@ -45,7 +45,7 @@ const issueName = (i: IssueAddress) => `${i.owner}/${i.repo}#${i.number}`;
 
 export function createGithubClient(
   config: GithubConfig,
-  now: () => number = Date.now,
+  now: () => number,
   http: GithubHttp = createGithubHttp(config, now),
 ): GithubClient {
   const auth: GithubAuth = createGithubAuth(config, http, now);

@@ -4,6 +4,7 @@ import { CredgateError } from '../../src/util/errors';
 import { parseDuration } from '../../src/policy/parse-duration';
 import { retryAfterMs } from '../../src/util/retry-after';
 import type { GithubConfig } from './schema';
+import { failureOf } from '../http-errors';
 
 /** One REST call: `what` names it in errors and logs (never a header or a token). */
 export interface GithubRequest {
@@ -37,7 +38,7 @@ const SECONDARY_LIMIT_WAIT_MS = 60_000;
  */
 export function createGithubHttp(
   config: Pick<GithubConfig, 'apiUrl' | 'requestTimeout'>,
-  now: () => number = Date.now,
+  now: () => number,
 ): GithubHttp {
   const base = config.apiUrl.replace(/\/+$/, '');
   const origin = new URL(base).origin;
@@ -134,7 +135,7 @@ export function toCredgateError(
   status: number,
   headers: Record<string, unknown>,
   data: unknown,
-  nowMs = Date.now(),
+  nowMs: number,
 ): CredgateError {
   const detail = githubMessage(data);
   const message = `GitHub answered ${status} to ${what}${detail ? `: ${detail}` : ''}`;
@@ -152,14 +153,18 @@ export function toCredgateError(
       { httpStatus: status },
     );
   }
-  if (status === 401)
-    return new CredgateError('auth', `${message} (check GITHUB_TOKEN, or GITHUB_APP_ID and GITHUB_PRIVATE_KEY)`, {
-      httpStatus: status,
-    });
-  if (status === 404 || status === 410) return new CredgateError('not-found', message, { httpStatus: status });
-  if (status >= 500)
-    return new CredgateError('transient', message, { retryAfterMs: retryAfterMs(headers, nowMs), httpStatus: status });
-  return new CredgateError('permanent', message, { httpStatus: status });
+  // Gone (410): a deleted or transferred issue, like 404.
+  if (status === 410) return new CredgateError('not-found', message, { httpStatus: status });
+  return failureOf(
+    { status, headers, data },
+    {
+      system: 'GitHub',
+      what,
+      detail: githubMessage,
+      authHint: 'check GITHUB_TOKEN, or GITHUB_APP_ID and GITHUB_PRIVATE_KEY',
+      now: () => nowMs,
+    },
+  );
 }
 
 /** GitHub's own error text ({message, errors}), cut short: it is for logs, never for comments. */

@@ -1,5 +1,5 @@
-import type { CommentAudience, Connector, ConnectorContext, InboundDelivery } from '../types';
-import { configuredGroups } from '../configured-groups';
+import type { CommentAudience, Connector, ConnectorContext } from '../types';
+import { cachedLookup, configuredGroups, header, orNullIfNotFound } from '../kit';
 import type { ConnectorDefinition } from '../index';
 import type { Actor, TicketRef, WorkflowPosition } from '../../src/domain/ticket';
 import { CredgateError } from '../../src/util/errors';
@@ -30,16 +30,11 @@ import type { GithubComment, IssueAddress } from './types';
 export function createGithubConnector(
   config: GithubConfig,
   ctx: ConnectorContext,
-  client: GithubClient = createGithubClient(config),
+  client: GithubClient = createGithubClient(config, ctx.now),
 ): Connector {
   let selfLogin: string | null = config.login ?? null;
   const verify = createGithubVerifier(config);
-  const groupCache = new Map<string, { groups: string[]; until: number }>();
-  const groupTtl = parseDuration(config.groupCacheTtl) ?? 300_000;
-  const header = (d: InboundDelivery, name: string) => {
-    const v = d.headers[name];
-    return Array.isArray(v) ? v[0] : v;
-  };
+  const groups = cachedLookup<string[]>(parseDuration(config.groupCacheTtl) ?? 300_000, ctx.now);
   const repoOf = (a: IssueAddress) => `${a.owner}/${a.repo}`;
   // credgate reads a ticket, then at once its history: the comments fetchTicket just read serve
   // fetchStatusChanges once, within a moment, instead of a second listing.
@@ -47,7 +42,7 @@ export function createGithubConnector(
   const commentsOf = async (ref: TicketRef, at: IssueAddress) => {
     const memo = justRead.get(ref.id);
     justRead.delete(ref.id);
-    return memo && Date.now() - memo.at < 2_000 ? memo.comments : client.listComments(at);
+    return memo && ctx.now() - memo.at < 2_000 ? memo.comments : client.listComments(at);
   };
 
   return {
@@ -76,9 +71,9 @@ export function createGithubConnector(
       const parsed = parseWebhook(
         delivery.rawBody,
         {
-          event: header(delivery, 'x-github-event'),
-          delivery: header(delivery, 'x-github-delivery'),
-          contentType: header(delivery, 'content-type'),
+          event: header(delivery.headers, 'x-github-event'),
+          delivery: header(delivery.headers, 'x-github-delivery'),
+          contentType: header(delivery.headers, 'content-type'),
         },
         selfLogin,
         config,
@@ -96,18 +91,12 @@ export function createGithubConnector(
     async fetchTicket(ref) {
       const at = issueAddress(ref);
       if (!repositoryServed(repoOf(at), config)) return null;
-      let issue;
-      try {
-        issue = await client.getIssue(at);
-      } catch (err) {
-        // Deleted (404), transferred or gone (410): nothing left to act on.
-        if (err instanceof CredgateError && err.kind === 'not-found') return null;
-        throw err;
-      }
+      // Deleted (404), transferred or gone (410): nothing left to act on.
+      const issue = await orNullIfNotFound(() => client.getIssue(at));
       // A transferred issue answers (through a redirect) as another issue: the request cannot follow it.
-      if (issue.number !== at.number || !inScope(issue, config)) return null;
+      if (!issue || issue.number !== at.number || !inScope(issue, config)) return null;
       const comments = await client.listComments(at);
-      justRead.set(ref.id, { comments, at: Date.now() });
+      justRead.set(ref.id, { comments, at: ctx.now() });
       return toSnapshot(issue, comments, repoOf(at), config);
     },
 
@@ -119,12 +108,7 @@ export function createGithubConnector(
 
     async groupsOf(actor: Actor) {
       if (config.groupMembers) return configuredGroups(config.groupMembers, actor, true);
-      const key = actor.id.toLowerCase();
-      const cached = groupCache.get(key);
-      if (cached && cached.until > Date.now()) return cached.groups;
-      const groups = await resolveGroups(actor.id, config, client);
-      groupCache.set(key, { groups, until: Date.now() + groupTtl });
-      return groups;
+      return groups(actor.id.toLowerCase(), () => resolveGroups(actor.id, config, client));
     },
 
     async postComment(ref: TicketRef, body: string, _audience?: CommentAudience, mentions: Actor[] = []) {
@@ -158,12 +142,10 @@ export function createGithubConnector(
       for (const stale of positionLabels(config.labels).filter(
         (l) => l.toLowerCase() !== target.toLowerCase() && has(l),
       )) {
-        try {
-          await client.removeLabel(at, present.find((p) => p.toLowerCase() === stale.toLowerCase()) as string);
-        } catch (err) {
-          // Someone removed it in the meantime: that is where we wanted to be.
-          if (!(err instanceof CredgateError && err.kind === 'not-found')) throw err;
-        }
+        // Someone removed it in the meantime (not found): that is where we wanted to be.
+        await orNullIfNotFound(() =>
+          client.removeLabel(at, present.find((p) => p.toLowerCase() === stale.toLowerCase()) as string),
+        );
       }
       if (TERMINAL_POSITIONS.includes(position) && issue.state !== 'closed') {
         await client.closeIssue(at, position === 'revoked' ? 'completed' : 'not_planned');

@@ -2,6 +2,7 @@ import { createPrivateKey } from 'node:crypto';
 import { z } from 'zod';
 import { FACT_NAMES } from '../../src/domain/request';
 import { parseDuration } from '../../src/policy/parse-duration';
+import { envSettings } from '../kit/env-settings';
 
 const duration = (fallback: string) =>
   z
@@ -101,18 +102,18 @@ export type GithubConfig = z.infer<typeof githubConfigSchema>;
 
 /** Secrets and site settings from the environment; they override the file. */
 export function githubFromEnv(env: Record<string, string | undefined>): Record<string, unknown> {
-  const out: Record<string, unknown> = {};
-  const set = (key: string, value: string | undefined) => {
-    if (value !== undefined && value !== '') out[key] = value;
-  };
-  set('apiUrl', env.GITHUB_API_URL);
-  set('token', env.GITHUB_TOKEN);
-  set('appId', env.GITHUB_APP_ID);
-  // A PEM in one environment variable often arrives with its newlines written as "\n".
-  set('privateKey', env.GITHUB_PRIVATE_KEY?.replace(/\\n/g, '\n'));
-  set('installationId', env.GITHUB_INSTALLATION_ID);
-  set('webhookSecret', env.GITHUB_WEBHOOK_SECRET);
-  return out;
+  return envSettings(
+    // A PEM in one environment variable often arrives with its newlines written as "\n".
+    { ...env, GITHUB_PRIVATE_KEY: env.GITHUB_PRIVATE_KEY?.replace(/\\n/g, '\n') },
+    {
+      apiUrl: 'GITHUB_API_URL',
+      token: 'GITHUB_TOKEN',
+      appId: 'GITHUB_APP_ID',
+      privateKey: 'GITHUB_PRIVATE_KEY',
+      installationId: 'GITHUB_INSTALLATION_ID',
+      webhookSecret: 'GITHUB_WEBHOOK_SECRET',
+    },
+  );
 }
 
 export const GITHUB_ENABLE_HINT =

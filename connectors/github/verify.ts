@@ -1,4 +1,5 @@
 import type { InboundDelivery } from '../types';
+import { header } from '../kit';
 import { CredgateError } from '../../src/util/errors';
 import type { GithubConfig } from './schema';
 
@@ -9,11 +10,6 @@ type WebhooksModule = typeof import('@octokit/webhooks');
 // @octokit/webhooks-methods). Loaded once, on the first delivery.
 let loading: Promise<WebhooksModule> | null = null;
 const loadWebhooks = (): Promise<WebhooksModule> => (loading ??= import('@octokit/webhooks'));
-
-const header = (d: InboundDelivery, name: string): string | undefined => {
-  const v = d.headers[name];
-  return Array.isArray(v) ? v[0] : v;
-};
 
 /**
  * GitHub signs each delivery of a webhook that has a secret with
@@ -33,11 +29,11 @@ export function createGithubVerifier(
         'auth',
         'no GitHub webhook secret is configured, so no delivery is accepted: set GITHUB_WEBHOOK_SECRET',
       );
-    const signature = header(delivery, 'x-hub-signature-256')?.trim();
+    const signature = header(delivery.headers, 'x-hub-signature-256')?.trim();
     if (!signature) {
       throw new CredgateError(
         'auth',
-        header(delivery, 'x-hub-signature')
+        header(delivery.headers, 'x-hub-signature')
           ? 'the delivery is signed with SHA-1 only (X-Hub-Signature); credgate requires X-Hub-Signature-256'
           : 'the delivery is not signed: expected an X-Hub-Signature-256 header (set a secret on the webhook)',
       );

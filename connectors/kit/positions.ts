@@ -22,7 +22,7 @@ export type StatusNames = Statuses<string>;
  * The order that decides when an operator maps two positions to one status (expired and declined,
  * say): the first wins.
  */
-const LOOKUP_ORDER: (keyof typeof SETTABLE_POSITIONS)[] = [
+export const POSITION_ORDER: readonly (keyof typeof SETTABLE_POSITIONS)[] = [
   'approved',
   'declined',
   'pending-approval',
@@ -43,7 +43,7 @@ export function positionOfStatus<S>(
   statuses: Statuses<S>,
   closed: readonly S[] = [],
 ): WorkflowPosition {
-  for (const position of LOOKUP_ORDER) {
+  for (const position of POSITION_ORDER) {
     const status = statuses[SETTABLE_POSITIONS[position]];
     if (status !== undefined && matches(status)) return position;
   }
@@ -52,7 +52,7 @@ export function positionOfStatus<S>(
 
 /** Every configured status, in lookup order, then the closing ones (for lists of known names). */
 export function configuredStatuses<S>(statuses: Statuses<S>, closed: readonly S[] = []): S[] {
-  const settable = LOOKUP_ORDER.map((p) => statuses[SETTABLE_POSITIONS[p]]).filter((s): s is S => s !== undefined);
+  const settable = POSITION_ORDER.map((p) => statuses[SETTABLE_POSITIONS[p]]).filter((s): s is S => s !== undefined);
   return [...settable, ...closed];
 }
 

@@ -85,7 +85,7 @@ export function createRtClient(config: RtConfig, http?: AxiosInstance): RtClient
       call(`PUT ticket ${id}`, async () => {
         const res = await api.put(`/ticket/${id}`, { Status: status }, json);
         const why = refused(res.data);
-        if (why) throw Object.assign(new Error(why), { response: { status: 409, data: why } });
+        if (why) throw toCredgateError(`PUT ticket ${id}`, { response: { status: 409, data: why } });
       }),
 
     getHistory: (id) =>

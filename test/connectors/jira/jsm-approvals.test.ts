@@ -1,6 +1,6 @@
 import { expect } from 'chai';
-import { Harness, SECRETS } from '../helpers/harness';
-import type { FakeApprovalStep } from '../fakes/jira/fake-jira';
+import { Harness, SECRETS } from '../../helpers/harness';
+import type { FakeApprovalStep } from '../../fakes/jira/fake-jira';
 
 const LOW = [
   'Target systems: reporting-db',

@@ -1,8 +1,8 @@
 import { expect } from 'chai';
 import axios from 'axios';
-import { Harness, SECRETS } from '../helpers/harness';
-import { quickPolicy } from '../helpers/policy';
-import type { AccessContext, AccessProvider } from '../../src/providers/types';
+import { Harness, SECRETS } from '../../helpers/harness';
+import { quickPolicy } from '../../helpers/policy';
+import type { AccessContext, AccessProvider } from '../../../src/providers/types';
 
 const HANDOFF_KEY = Buffer.alloc(32, 7).toString('base64');
 

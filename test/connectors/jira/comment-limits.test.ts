@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { Harness } from '../helpers/harness';
+import { Harness } from '../../helpers/harness';
 
 const request = (justification: string) =>
   [

@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { Harness, SECRETS } from '../helpers/harness';
+import { Harness, SECRETS } from '../../helpers/harness';
 
 describe('Jira Cloud with Atlassian Document Format comments (REST v3)', function () {
   this.timeout(20_000);

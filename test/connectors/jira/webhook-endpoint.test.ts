@@ -2,10 +2,10 @@ import { expect } from 'chai';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createHmac } from 'node:crypto';
-import { Harness, SECRETS } from '../helpers/harness';
-import { CONNECTORS } from '../../connectors';
+import { Harness, SECRETS } from '../../helpers/harness';
+import { CONNECTORS } from '../../../connectors';
 
-const FIXTURES = join(__dirname, '../fixtures');
+const FIXTURES = join(__dirname, '../../fixtures');
 
 async function post(url: string, body: string | Buffer, headers: Record<string, string> = {}) {
   const res = await fetch(url, { method: 'POST', body, headers: { 'content-type': 'application/json', ...headers } });

@@ -1,6 +1,6 @@
 import { expect } from 'chai';
-import { Harness, eventually } from '../helpers/harness';
-import { countComments } from '../helpers/ticket-checks';
+import { Harness, eventually } from '../../helpers/harness';
+import { countComments } from '../../helpers/ticket-checks';
 
 const LOW = [
   'Target systems: reporting-db',

@@ -1,6 +1,6 @@
 import { expect } from 'chai';
-import { Harness, eventually } from '../helpers/harness';
-import { quickPolicy } from '../helpers/policy';
+import { Harness, eventually } from '../../helpers/harness';
+import { quickPolicy } from '../../helpers/policy';
 
 const LOW = [
   'Target systems: reporting-db',

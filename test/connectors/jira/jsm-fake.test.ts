@@ -1,9 +1,9 @@
 import axios from 'axios';
 import { expect } from 'chai';
-import { FakeJira, FakeSetupError, type FakeJiraOptions } from '../fakes/jira/fake-jira';
-import { createJiraClient } from '../../connectors/jira/client';
-import { jiraConfigSchema } from '../../connectors/jira/schema';
-import { CredgateError } from '../../src/util/errors';
+import { FakeJira, FakeSetupError, type FakeJiraOptions } from '../../fakes/jira/fake-jira';
+import { createJiraClient } from '../../../connectors/jira/client';
+import { jiraConfigSchema } from '../../../connectors/jira/schema';
+import { CredgateError } from '../../../src/util/errors';
 
 const EMAIL = 'credgate@example.com';
 const TOKEN = 'api-token-jsm-0123';

@@ -1,8 +1,8 @@
 import { expect } from 'chai';
-import { Harness, eventually } from '../helpers/harness';
-import { quickPolicy } from '../helpers/policy';
-import type { AccessContext, AccessProvider } from '../../src/providers/types';
-import { CredgateError } from '../../src/util/errors';
+import { Harness, eventually } from '../../helpers/harness';
+import { quickPolicy } from '../../helpers/policy';
+import type { AccessContext, AccessProvider } from '../../../src/providers/types';
+import { CredgateError } from '../../../src/util/errors';
 
 /**
  * A directory group as a provider would change it: who is a member, until when. Tests read the
