@@ -29,6 +29,8 @@ import { Reconciler } from './pipeline/reconciler';
 import { AccessLedger } from './providers/access-ledger';
 import { createProviders } from './providers/registry';
 import { createHandoff, resolveHandoffKey } from './handoff';
+import { LinkSignIn } from './handoff/sign-in';
+import { createOidcSignIn } from './identity/oidc-sign-in';
 import { sharedSecretSealer } from './handoff/shared-secret-sealer';
 import { deskRouter } from './desk';
 import { createReviewJob, type ReviewJob } from './review';
@@ -58,6 +60,7 @@ export const REQUIRED_TEMPLATES = [
   'grant-failed',
   'secret-link',
   'secret-revealed',
+  'secret-link-refused',
 ];
 
 export const BUILTIN_TEMPLATES = TEMPLATES_ROOT;
@@ -156,9 +159,45 @@ export async function createService(options: ServiceOptions): Promise<Service> {
     log.warn(
       'server.publicUrl (CREDGATE_PUBLIC_URL) is not set: one-time links will point at the address credgate listens on',
     );
+  // Links bound to the requester's sign-in, when an OpenID provider is configured.
+  const oidcConfig = config.oidc ?? null;
+  const linkSignIn = oidcConfig
+    ? new LinkSignIn(
+        store,
+        createOidcSignIn(oidcConfig),
+        oidcConfig,
+        clock,
+        () => publicUrl().startsWith('https://'),
+        config.handoff.path,
+      )
+    : null;
+  const bindTo = (input: { requester?: { id: string; email?: string } | null; categoryId?: string }) => {
+    if (!oidcConfig) return null;
+    const category = policy.document.categories.find((c) => c.id === input.categoryId);
+    if ((category?.oneTimeLink ?? 'signed-in') === 'unbound') return null;
+    const value = oidcConfig.requester.field === 'email' ? input.requester?.email?.toLowerCase() : input.requester?.id;
+    if (!value)
+      throw new CredgateError(
+        'permanent',
+        `the one-time link must be bound to the requester's sign-in, but the ticket gives no requester ${oidcConfig.requester.field}; set oidc.requester.field to "id" with a claim carrying the ticketing account id, or oneTimeLink: unbound on the category`,
+      );
+    return value;
+  };
   const handoff = createHandoff({
     store,
     key: handoffKey,
+    signIn: linkSignIn,
+    bindTo,
+    onRefused: (link, attempt) =>
+      processor.handleEvent(link.requestId, {
+        type: 'link-refused',
+        linkId: link.id,
+        label: link.label,
+        at: attempt.at,
+        ip: attempt.ip,
+        userAgent: attempt.userAgent,
+        identity: attempt.identity,
+      }),
     clock,
     publicUrl,
     ttlMs: ms(config.handoff.ttl),
@@ -173,6 +212,7 @@ export async function createService(options: ServiceOptions): Promise<Service> {
         at: viewer.at,
         ip: viewer.ip,
         userAgent: viewer.userAgent,
+        identity: viewer.identity ?? null,
       }),
   });
   const sealer = handoffKey ? sharedSecretSealer(handoffKey) : null;

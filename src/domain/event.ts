@@ -6,10 +6,10 @@ import type { Effect } from './effect';
  * What the engine decides on. Ticket events carry the ticket as read back from the API and its
  * whole status history, so the decision never rests on what a webhook claimed.
  */
-export type EngineEvent = TicketObserved | TimerFired | EffectFailed | AccessKept | LinkRevealed;
+export type EngineEvent = TicketObserved | TimerFired | OutcomeEvent;
 
 /** Events that come from credgate's own edges (effect outcomes, a revealed link), not a ticket. */
-export type OutcomeEvent = EffectFailed | AccessKept | LinkRevealed;
+export type OutcomeEvent = EffectFailed | AccessKept | LinkRevealed | LinkRefused;
 
 export interface TicketObserved {
   type: 'ticket-observed';
@@ -64,4 +64,11 @@ export interface LinkRevealed {
   at: string;
   ip: string;
   userAgent: string;
+  /** Who signed in before revealing, when the link is bound to a sign-in (OIDC); null otherwise. */
+  identity: string | null;
+}
+
+/** A one-time link bound to the requester's sign-in was opened by someone else: refused. */
+export interface LinkRefused extends Omit<LinkRevealed, 'type'> {
+  type: 'link-refused';
 }

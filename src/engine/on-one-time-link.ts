@@ -1,4 +1,4 @@
-import type { LinkRevealed } from '../domain/event';
+import type { LinkRefused, LinkRevealed } from '../domain/event';
 import type { Draft } from './draft';
 import { formatTime } from './views';
 
@@ -15,10 +15,30 @@ export function onLinkRevealed(draft: Draft, event: LinkRevealed): void {
   });
   draft.audit({
     action: 'secret-revealed',
-    actor: null,
+    actor: event.identity,
     outcome: 'revealed',
     rules: ['one-time-link'],
     // A prefix of the link's id tells links apart in the trail without being a way to look one up.
+    detail: { label: event.label, ip: event.ip, userAgent: event.userAgent, link: event.linkId.slice(0, 12) },
+  });
+}
+
+/**
+ * Someone other than the requester signed in to open a link bound to the requester: the secret
+ * stays sealed, and the ticket and the audit trail say who tried.
+ */
+export function onLinkRefused(draft: Draft, event: LinkRefused): void {
+  draft.comment('secret-link-refused', {
+    label: event.label,
+    at: formatTime(event.at),
+    ip: event.ip,
+    userAgent: event.userAgent || 'unknown browser',
+  });
+  draft.audit({
+    action: 'secret-link-refused',
+    actor: event.identity,
+    outcome: 'not-the-requester',
+    rules: ['one-time-link', 'bound-to-requester'],
     detail: { label: event.label, ip: event.ip, userAgent: event.userAgent, link: event.linkId.slice(0, 12) },
   });
 }
