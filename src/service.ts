@@ -1,4 +1,4 @@
-import type { Server } from 'node:http';
+import { createServer, type Server } from 'node:http';
 import type { Express } from 'express';
 import type { Config } from './config/load-config';
 import { ms } from './config/load-config';
@@ -26,7 +26,7 @@ import { recordConfigLoaded } from './audit/system-events';
 import { backoffMs } from './effects/backoff';
 import { Leases } from './store/leases';
 import { Reconciler } from './pipeline/reconciler';
-import { AccessLedger } from './providers/access-ledger';
+import { AccessLedger } from './store/access-ledger';
 import { createProviders } from './providers/registry';
 import { createHandoff, resolveHandoffKey } from './handoff';
 import { LinkSignIn } from './handoff/sign-in';
@@ -106,7 +106,7 @@ export async function createService(options: ServiceOptions): Promise<Service> {
   const policy = options.policy ?? loadPolicy(config.policy.path);
 
   const connectors = new Map<string, Connector>();
-  for (const c of options.connectors ?? configuredConnectors(config, log)) connectors.set(c.id, c);
+  for (const c of options.connectors ?? configuredConnectors(config, log, clock)) connectors.set(c.id, c);
 
   const templateDirs = [config.templates.dir, BUILTIN_TEMPLATES].filter((d): d is string => Boolean(d));
   const renderers = new Map<CommentMarkup, CommentRenderer>();
@@ -188,6 +188,7 @@ export async function createService(options: ServiceOptions): Promise<Service> {
     key: handoffKey,
     signIn: linkSignIn,
     bindTo,
+    // A refused sign-in is an engine event too: decide audits it and comments it on the ticket.
     onRefused: (link, attempt) =>
       processor.handleEvent(link.requestId, {
         type: 'link-refused',
@@ -308,7 +309,15 @@ export async function createService(options: ServiceOptions): Promise<Service> {
       metricsRouter(metrics, config.metrics.token),
       handoff.router(),
       review.router,
-      deskRouter({ store, audit, clock, config: config.desk, log, publicUrl: config.server.publicUrl }),
+      deskRouter({
+        store,
+        audit,
+        clock,
+        config: config.desk,
+        log,
+        publicUrl: config.server.publicUrl,
+        oidc: config.oidc ? createOidcSignIn(config.oidc, [config.desk.sso?.groupsClaim ?? 'groups']) : null,
+      }),
     ],
   });
   await recordConfigLoaded(
@@ -356,9 +365,12 @@ export async function createService(options: ServiceOptions): Promise<Service> {
     review,
     auditShipper,
     async listen(port = config.server.port, host = config.server.host) {
+      // Not app.listen: express 5 hands a listen error to the callback, so a port in use looked
+      // like a successful start and the process then served nothing.
       server = await new Promise<Server>((ok, fail) => {
-        const s = app.listen(port, host, () => ok(s));
-        s.once('error', fail);
+        const s = createServer(app);
+        s.once('error', (err: NodeJS.ErrnoException) => fail(listenError(err, port, host)));
+        s.listen(port, host, () => ok(s));
       });
       server.requestTimeout = ms(config.server.requestTimeout);
       server.headersTimeout = Math.min(server.requestTimeout, 10_000);
@@ -401,11 +413,28 @@ export async function createService(options: ServiceOptions): Promise<Service> {
   };
 }
 
-function configuredConnectors(config: Config, log: Logger): Connector[] {
+/** A listen failure as a message the operator can act on (the port is the usual culprit). */
+function listenError(err: NodeJS.ErrnoException, port: number, host: string): Error {
+  if (err.code === 'EADDRINUSE')
+    return new CredgateError(
+      'config',
+      `port ${port} on ${host} is already in use: stop the other process or set server.port (PORT) to a free port`,
+    );
+  if (err.code === 'EACCES')
+    return new CredgateError(
+      'config',
+      `port ${port} on ${host} needs privileges this process lacks: set server.port (PORT) to 1024 or above`,
+    );
+  if (err.code === 'EADDRNOTAVAIL')
+    return new CredgateError('config', `server.host ${host} is not an address of this machine`);
+  return err;
+}
+
+function configuredConnectors(config: Config, log: Logger, clock: () => Date): Connector[] {
   const out: Connector[] = [];
   for (const def of CONNECTORS) {
     const section = config[def.id] as never;
-    if (def.isConfigured(section)) out.push(def.create(section, { log }));
+    if (def.isConfigured(section)) out.push(def.create(section, { log, now: () => clock().getTime() }));
     else log.info(`connector ${def.id} is off: ${def.enableHint}`);
   }
   return out;

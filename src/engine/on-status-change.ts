@@ -1,10 +1,11 @@
 import type { Actor, StatusChange, WorkflowPosition } from '../domain/ticket';
-import type { Approval, ApprovalStep, CredentialRequest, RequestState } from '../domain/request';
+import type { CredentialRequest, RequestState } from '../domain/request';
 import { applyExtension } from './lifecycle-commands';
 import type { Draft } from './draft';
 import type { DecideContext } from './decide';
 import { approvalsView, formatTime, remainingView, requestView } from './views';
 import { schedule, unschedule } from './timers';
+import { stepFor } from './approval-step';
 import { formatDuration } from '../policy/parse-duration';
 
 /** Where the ticket belongs for each request state; a reverted transition goes back there. */
@@ -62,26 +63,6 @@ export function onStatusChange(
         return refuse(draft, change, 'credgate-owned-status', `only credgate moves a ticket to "${change.to}"`);
       }
   }
-}
-
-/** The first step still short of approvals that this person may sign for, or null. */
-export function stepFor(
-  r: CredentialRequest,
-  actor: Actor,
-  groups: string[],
-  unmetOnly: boolean,
-  approvals: Approval[] = r.approvals,
-): ApprovalStep | null {
-  const mine = new Set(groups.map((g) => g.toLowerCase()));
-  const ids = [actor.id, actor.email].filter(Boolean).map((s) => String(s).toLowerCase());
-  return (
-    r.steps.find((s) => {
-      const member =
-        s.groups.some((g) => mine.has(g.toLowerCase())) || s.users.some((u) => ids.includes(u.toLowerCase()));
-      const unmet = approvals.filter((a) => a.step === s.id).length < s.count;
-      return member && (!unmetOnly || unmet);
-    }) ?? null
-  );
 }
 
 function approve(

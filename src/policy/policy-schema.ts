@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { parseDuration } from './parse-duration';
 import { FACT_NAMES } from '../domain/request';
-import { reviewPolicySchema } from '../review/review-policy';
+import { reviewPolicySchema } from './review-policy-schema';
 
 /**
  * The policy file's shape. Conditions use json-rules-engine's format ({all|any: [{fact, operator,

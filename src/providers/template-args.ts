@@ -1,5 +1,6 @@
 import { CredgateError } from '../util/errors';
-import type { AccessContext, AccessTarget } from './types';
+import type { AccessContext } from './types';
+import type { AccessTarget } from '../domain/access-target';
 
 /**
  * Templated values for the command and http providers: a program's arguments, a URL, a header, a

@@ -3,7 +3,7 @@ import type { Actor, TicketRef } from '../domain/ticket';
 import type { StoreEngine } from '../store/store-engine';
 import { DocumentCollection } from '../store/document-collection';
 import type { PurgeCandidate, ReviewPeriod } from './review-types';
-import type { ReviewPolicy } from './review-policy';
+import type { ReviewPolicy } from '../policy/review-policy-schema';
 import type { headline } from './review-views';
 import { CredgateError } from '../util/errors';
 
