@@ -218,7 +218,7 @@ export async function createService(options: ServiceOptions): Promise<Service> {
         at: viewer.at,
         ip: viewer.ip,
         userAgent: viewer.userAgent,
-        ...(viewer.identity ? { identity: viewer.identity } : {}),
+        identity: viewer.identity ?? null,
       }),
   });
   const sealer = handoffKey ? sharedSecretSealer(handoffKey) : null;

@@ -6,7 +6,7 @@ import type { Effect } from './effect';
  * What the engine decides on. Ticket events carry the ticket as read back from the API and its
  * whole status history, so the decision never rests on what a webhook claimed.
  */
-export type EngineEvent = TicketObserved | TimerFired | EffectFailed | AccessKept | LinkRevealed | LinkRefused;
+export type EngineEvent = TicketObserved | TimerFired | OutcomeEvent;
 
 /** Events that come from credgate's own edges (effect outcomes, a revealed link), not a ticket. */
 export type OutcomeEvent = EffectFailed | AccessKept | LinkRevealed | LinkRefused;
@@ -64,21 +64,11 @@ export interface LinkRevealed {
   at: string;
   ip: string;
   userAgent: string;
-  /** Who signed in, for a link bound to the requester's sign-in. */
-  identity?: string;
+  /** Who signed in before revealing, when the link is bound to a sign-in (OIDC); null otherwise. */
+  identity: string | null;
 }
 
-/**
- * Someone signed in as another person than the requester tried a link bound to the requester's
- * sign-in (or the provider did not vouch for the email). Reported by the hand-off route.
- */
-export interface LinkRefused {
+/** A one-time link bound to the requester's sign-in was opened by someone else: refused. */
+export interface LinkRefused extends Omit<LinkRevealed, 'type'> {
   type: 'link-refused';
-  linkId: string;
-  label: string;
-  at: string;
-  ip: string;
-  userAgent: string;
-  /** The identity that signed in; null when the provider vouched for none. */
-  identity: string | null;
 }

@@ -8,7 +8,7 @@ import { onStatusChange } from './on-status-change';
 import { onTimer } from './on-timer';
 import { onReplies, parseCommand, replyId } from './lifecycle-commands';
 import { onAccessKept, onEffectFailed } from './on-effect-outcome';
-import { onLinkRefused, onLinkRevealed } from './on-link-revealed';
+import { onLinkRefused, onLinkRevealed } from './on-one-time-link';
 
 export interface DecideContext {
   policy: Policy;
@@ -28,7 +28,7 @@ export interface Decision {
  *
  * Every change to a request comes through here: what a ticket shows (`ticket-observed`), a due
  * job (`timer-fired`), what became of credgate's own effects (`effect-failed`, `access-kept`) and
- * what happened at its own edges (`link-revealed`).
+ * what happened at its own edges (`link-revealed`, `link-refused`).
  */
 export async function decide(
   request: CredentialRequest | null,

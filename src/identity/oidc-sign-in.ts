@@ -76,7 +76,7 @@ export function createOidcSignIn(config: OidcConfig, extraClaims: string[] = [])
           { redirect_uri: pending.redirectUri },
         );
         const claims = tokens.claims();
-        if (!claims) throw new Error('no id token');
+        if (!claims) throw new CredgateError('auth', 'no id token');
         // Providers may keep email and groups out of the id token (oidc-provider does by default):
         // then read them from the userinfo endpoint, bound to the same subject.
         const wanted = [config.requester.claim, ...extraClaims];

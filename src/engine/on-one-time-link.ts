@@ -15,7 +15,7 @@ export function onLinkRevealed(draft: Draft, event: LinkRevealed): void {
   });
   draft.audit({
     action: 'secret-revealed',
-    actor: event.identity ?? null,
+    actor: event.identity,
     outcome: 'revealed',
     rules: ['one-time-link'],
     // A prefix of the link's id tells links apart in the trail without being a way to look one up.
@@ -24,8 +24,8 @@ export function onLinkRevealed(draft: Draft, event: LinkRevealed): void {
 }
 
 /**
- * Someone who is not the requester signed in to open a bound link: nothing was shown, but the
- * requester and the desk should know someone tried; the link keeps working for the requester.
+ * Someone other than the requester signed in to open a link bound to the requester: the secret
+ * stays sealed, and the ticket and the audit trail say who tried.
  */
 export function onLinkRefused(draft: Draft, event: LinkRefused): void {
   draft.comment('secret-link-refused', {
