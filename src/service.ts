@@ -32,6 +32,8 @@ import { Reconciler } from './pipeline/reconciler';
 import { AccessLedger } from './store/access-ledger';
 import { createProviders } from './providers/registry';
 import { createHandoff, resolveHandoffKey } from './handoff';
+import { LinkSignIn } from './handoff/sign-in';
+import { createOidcSignIn } from './identity/oidc-sign-in';
 import { sharedSecretSealer } from './handoff/shared-secret-sealer';
 import { formatTime } from './engine/views';
 import { deskRouter } from './desk';
@@ -62,6 +64,7 @@ export const REQUIRED_TEMPLATES = [
   'grant-failed',
   'secret-link',
   'secret-revealed',
+  'secret-link-refused',
 ];
 
 export const BUILTIN_TEMPLATES = TEMPLATES_ROOT;
@@ -109,7 +112,7 @@ export async function createService(options: ServiceOptions): Promise<Service> {
   const policy = options.policy ?? loadPolicy(config.policy.path);
 
   const connectors = new Map<string, Connector>();
-  for (const c of options.connectors ?? configuredConnectors(config, log)) connectors.set(c.id, c);
+  for (const c of options.connectors ?? configuredConnectors(config, log, clock)) connectors.set(c.id, c);
 
   const templateDirs = [config.templates.dir, BUILTIN_TEMPLATES].filter((d): d is string => Boolean(d));
   const renderers = new Map<CommentMarkup, CommentRenderer>();
@@ -199,9 +202,51 @@ export async function createService(options: ServiceOptions): Promise<Service> {
     log.warn(
       'server.publicUrl (CREDGATE_PUBLIC_URL) is not set: one-time links will point at the address credgate listens on',
     );
+  // Links bound to the requester's sign-in, when an OpenID provider is configured.
+  const oidcConfig = config.oidc ?? null;
+  const linkSignIn = oidcConfig
+    ? new LinkSignIn(
+        store,
+        createOidcSignIn(oidcConfig),
+        oidcConfig,
+        clock,
+        () => publicUrl().startsWith('https://'),
+        config.handoff.path,
+      )
+    : null;
+  const bindTo = (input: { requester?: { id: string; email?: string } | null; categoryId?: string }) => {
+    if (!oidcConfig) return null;
+    const category = policy.document.categories.find((c) => c.id === input.categoryId);
+    if ((category?.oneTimeLink ?? 'signed-in') === 'unbound') return null;
+    const value = oidcConfig.requester.field === 'email' ? input.requester?.email?.toLowerCase() : input.requester?.id;
+    if (!value)
+      throw new CredgateError(
+        'permanent',
+        `the one-time link must be bound to the requester's sign-in, but the ticket gives no requester ${oidcConfig.requester.field}; set oidc.requester.field to "id" with a claim carrying the ticketing account id, or oneTimeLink: unbound on the category`,
+      );
+    return value;
+  };
   const handoff = createHandoff({
     store,
     key: handoffKey,
+    signIn: linkSignIn,
+    bindTo,
+    onRefused: (link, attempt) =>
+      processor.amend(link.requestId, (draft) => {
+        draft.comment('secret-link-refused', {
+          label: link.label,
+          at: formatTime(attempt.at),
+          ip: attempt.ip,
+          userAgent: attempt.userAgent || 'unknown browser',
+        });
+        draft.audit({
+          action: 'secret-link-refused',
+          actor: attempt.identity,
+          outcome: 'not-the-requester',
+          rules: ['one-time-link', 'bound-to-requester'],
+          detail: { label: link.label, ip: attempt.ip, userAgent: attempt.userAgent, link: link.id.slice(0, 12) },
+        });
+      }),
     clock,
     publicUrl,
     ttlMs: ms(config.handoff.ttl),
@@ -218,7 +263,7 @@ export async function createService(options: ServiceOptions): Promise<Service> {
         });
         draft.audit({
           action: 'secret-revealed',
-          actor: null,
+          actor: viewer.identity ?? null,
           outcome: 'revealed',
           rules: ['one-time-link'],
           detail: { label: link.label, ip: viewer.ip, userAgent: viewer.userAgent, link: link.id.slice(0, 12) },
@@ -283,7 +328,15 @@ export async function createService(options: ServiceOptions): Promise<Service> {
       metricsRouter(metrics, config.metrics.token),
       handoff.router(),
       review.router,
-      deskRouter({ store, audit, clock, config: config.desk, log, publicUrl: config.server.publicUrl }),
+      deskRouter({
+        store,
+        audit,
+        clock,
+        config: config.desk,
+        log,
+        publicUrl: config.server.publicUrl,
+        oidc: config.oidc ? createOidcSignIn(config.oidc, [config.desk.sso?.groupsClaim ?? 'groups']) : null,
+      }),
     ],
   });
   await recordConfigLoaded(
@@ -376,11 +429,11 @@ export async function createService(options: ServiceOptions): Promise<Service> {
   };
 }
 
-function configuredConnectors(config: Config, log: Logger): Connector[] {
+function configuredConnectors(config: Config, log: Logger, clock: () => Date): Connector[] {
   const out: Connector[] = [];
   for (const def of CONNECTORS) {
     const section = config[def.id] as never;
-    if (def.isConfigured(section)) out.push(def.create(section, { log }));
+    if (def.isConfigured(section)) out.push(def.create(section, { log, now: () => clock().getTime() }));
     else log.info(`connector ${def.id} is off: ${def.enableHint}`);
   }
   return out;

@@ -1,4 +1,5 @@
 import express, { Router, type Request, type RequestHandler, type Response } from 'express';
+import { CredgateError } from '../util/errors';
 import type { AuditLog } from '../audit/audit-log';
 import type { Store } from '../store/open-store';
 import type { Logger } from '../util/logger';
@@ -11,6 +12,8 @@ import { loadDeskTemplates } from './desk-templates';
 import { AuditDigest, type AuditFilter } from './audit-digest';
 import { collectOverview, DEFAULT_FAILED_STATES } from './collect-overview';
 import { dashboardView, loginView, type DeskOverview } from './desk-views';
+import type { OidcSignIn } from '../identity/oidc-sign-in';
+import { mountDeskSso } from './desk-sso';
 
 export interface DeskDeps {
   store: Pick<Store, 'requests' | 'kv'>;
@@ -24,6 +27,8 @@ export interface DeskDeps {
   failedStates?: readonly string[];
   /** Where the page templates live (default: templates/html/desk). */
   templatesDir?: string;
+  /** The OpenID provider, for `desk.sso`. */
+  oidc?: OidcSignIn | null;
 }
 
 /** Who is asking, and how they proved it. `session` is set only for a browser session. */
@@ -50,7 +55,13 @@ export function deskRouter(deps: DeskDeps): Router {
   }
   const base = config.path;
   const ttlMs = parseDuration(config.sessionTtl) as number;
-  const templates = loadDeskTemplates(deps.templatesDir);
+  const loaded = loadDeskTemplates(deps.templatesDir);
+  const sso = config.sso && deps.oidc ? { config: config.sso, oidc: deps.oidc } : null;
+  // The login page offers single sign-on when it is configured.
+  const templates = {
+    ...loaded,
+    login: (view: Record<string, unknown>) => loaded.login({ ...view, sso: Boolean(sso) }),
+  };
   const sessions = new DeskSessions(deps.store.kv.meta, ttlMs, clock);
   const credentials = new DeskCredentials(config);
   const limiter = new LoginLimiter(config.maxFailedLogins, parseDuration(config.loginWindow) as number, clock);
@@ -174,6 +185,30 @@ export function deskRouter(deps: DeskDeps): Router {
       audit: digest.search(filter, requests.byId, Number(queryText(req, 'page') || 1)),
     };
   }
+
+  if (sso)
+    mountDeskSso(router, {
+      base,
+      oidc: sso.oidc,
+      config: sso.config,
+      meta: deps.store.kv.meta,
+      sessions,
+      clock,
+      log,
+      secure,
+      publicBase: (req) => publicOrigin ?? `${req.protocol}://${req.headers.host}`,
+      startSession: (res, id) => setCookie(res, id, Math.floor(ttlMs / 1000)),
+      refuse: (res, status, message) =>
+        res
+          .status(status)
+          .type('html')
+          .send(templates.login(loginView(base, message))),
+    });
+  else if (config.sso)
+    throw new CredgateError(
+      'config',
+      'desk.sso needs an OpenID provider: set oidc.issuer, oidc.clientId and oidc.clientSecret',
+    );
 
   router.get(`${base}/login`, async (req, res) => {
     const id = cookieOf(req);

@@ -20,6 +20,8 @@ export interface SecretHandoff {
     secret: string;
     expiresAt: string | null;
     idempotencyKey: string;
+    requester?: CredentialRequest['requester'];
+    categoryId?: string;
   }): Promise<{ url: string; expiresAt: string }>;
 }
 
@@ -115,6 +117,8 @@ export async function performGrant(request: CredentialRequest, effect: GrantEffe
     secret: secret.value,
     expiresAt: effect.expiresAt,
     idempotencyKey: effect.key,
+    requester: request.requester,
+    categoryId: request.category.id,
   });
   const body = t.renderer.render('secret-link', {
     requestId: request.id,

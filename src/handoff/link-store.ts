@@ -88,6 +88,7 @@ export class LinkStore {
       revealedAt: viewer.at,
       revealedIp: viewer.ip,
       revealedUserAgent: viewer.userAgent,
+      ...(viewer.identity ? { revealedBy: viewer.identity } : {}),
     };
     return (await this.docs.compareAndSet(id, record.version, next)) !== null;
   }

@@ -98,6 +98,11 @@ export const policySchema = z
             required: z.array(factName).default([]),
             path: z.string().min(1).default('standard'),
             maxDuration: duration.optional(),
+            /**
+             * With an OpenID provider configured, a one-time link opens only for the requester signed
+             * in (`signed-in`, the default); `unbound` for vendors with no account there.
+             */
+            oneTimeLink: z.enum(['signed-in', 'unbound']).optional(),
           })
           .strict(),
       )
