@@ -284,7 +284,7 @@ export async function createService(options: ServiceOptions): Promise<Service> {
       ledger,
       handoff,
       sealer,
-      grantDetails: store.kv.meta,
+      grantDetails: store.kv.grant_details,
       registerSecret: (value) => registerSecret(log, value),
     };
   };

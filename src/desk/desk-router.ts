@@ -62,7 +62,7 @@ export function deskRouter(deps: DeskDeps): Router {
     ...loaded,
     login: (view: Record<string, unknown>) => loaded.login({ ...view, sso: Boolean(sso) }),
   };
-  const sessions = new DeskSessions(deps.store.kv.meta, ttlMs, clock);
+  const sessions = new DeskSessions(deps.store.kv.desk_sessions, ttlMs, clock);
   const credentials = new DeskCredentials(config);
   const limiter = new LoginLimiter(config.maxFailedLogins, parseDuration(config.loginWindow) as number, clock);
   const digest = new AuditDigest(deps.audit);
@@ -191,7 +191,7 @@ export function deskRouter(deps: DeskDeps): Router {
       base,
       oidc: sso.oidc,
       config: sso.config,
-      meta: deps.store.kv.meta,
+      signIns: deps.store.kv.desk_sessions,
       sessions,
       clock,
       log,
