@@ -1,4 +1,4 @@
-import type { Server } from 'node:http';
+import { createServer, type Server } from 'node:http';
 import type { Express } from 'express';
 import type { Config } from './config/load-config';
 import { ms } from './config/load-config';
@@ -35,7 +35,6 @@ import { createHandoff, resolveHandoffKey } from './handoff';
 import { LinkSignIn } from './handoff/sign-in';
 import { createOidcSignIn } from './identity/oidc-sign-in';
 import { sharedSecretSealer } from './handoff/shared-secret-sealer';
-import { formatTime } from './engine/views';
 import { deskRouter } from './desk';
 import { createReviewJob, type ReviewJob, type ReviewJobDeps } from './review';
 import { CredgateError } from './util/errors';
@@ -231,50 +230,39 @@ export async function createService(options: ServiceOptions): Promise<Service> {
     key: handoffKey,
     signIn: linkSignIn,
     bindTo,
+    // A refused sign-in is an engine event too: decide audits it and comments it on the ticket.
     onRefused: (link, attempt) =>
-      processor.amend(link.requestId, (draft) => {
-        draft.comment('secret-link-refused', {
-          label: link.label,
-          at: formatTime(attempt.at),
-          ip: attempt.ip,
-          userAgent: attempt.userAgent || 'unknown browser',
-        });
-        draft.audit({
-          action: 'secret-link-refused',
-          actor: attempt.identity,
-          outcome: 'not-the-requester',
-          rules: ['one-time-link', 'bound-to-requester'],
-          detail: { label: link.label, ip: attempt.ip, userAgent: attempt.userAgent, link: link.id.slice(0, 12) },
-        });
+      processor.handleEvent(link.requestId, {
+        type: 'link-refused',
+        linkId: link.id,
+        label: link.label,
+        at: attempt.at,
+        ip: attempt.ip,
+        userAgent: attempt.userAgent,
+        identity: attempt.identity,
       }),
     clock,
     publicUrl,
     ttlMs: ms(config.handoff.ttl),
     path: config.handoff.path,
     log,
-    // The reveal is audited and commented on the ticket through the request's own outbox.
+    // The reveal is an engine event: decide audits it and comments it on the ticket.
     onRevealed: (link, viewer) =>
-      processor.amend(link.requestId, (draft) => {
-        draft.comment('secret-revealed', {
-          label: link.label,
-          revealedAt: formatTime(viewer.at),
-          ip: viewer.ip,
-          userAgent: viewer.userAgent || 'unknown browser',
-        });
-        draft.audit({
-          action: 'secret-revealed',
-          actor: viewer.identity ?? null,
-          outcome: 'revealed',
-          rules: ['one-time-link'],
-          detail: { label: link.label, ip: viewer.ip, userAgent: viewer.userAgent, link: link.id.slice(0, 12) },
-        });
+      processor.handleEvent(link.requestId, {
+        type: 'link-revealed',
+        linkId: link.id,
+        label: link.label,
+        at: viewer.at,
+        ip: viewer.ip,
+        userAgent: viewer.userAgent,
+        ...(viewer.identity ? { identity: viewer.identity } : {}),
       }),
   });
   const sealer = handoffKey ? sharedSecretSealer(handoffKey) : null;
 
   const effectTargets = (request: CredentialRequest): EffectTargets => {
     const connector = connectors.get(request.ticket.connector);
-    if (!connector) throw new Error(`no connector "${request.ticket.connector}" is configured`);
+    if (!connector) throw new CredgateError('config', `no connector "${request.ticket.connector}" is configured`);
     return {
       connector,
       renderer: renderers.get(connector.markup) as CommentRenderer,
@@ -295,6 +283,7 @@ export async function createService(options: ServiceOptions): Promise<Service> {
       maxAttempts: config.effects.maxAttempts,
       baseDelayMs: ms(config.effects.baseDelay),
       maxDelayMs: ms(config.effects.maxDelay),
+      policy: () => policy,
       observer: metrics.effects,
     },
   );
@@ -384,9 +373,12 @@ export async function createService(options: ServiceOptions): Promise<Service> {
     review,
     auditShipper,
     async listen(port = config.server.port, host = config.server.host) {
+      // Not app.listen: express 5 hands a listen error to the callback, so a port in use looked
+      // like a successful start and the process then served nothing.
       server = await new Promise<Server>((ok, fail) => {
-        const s = app.listen(port, host, () => ok(s));
-        s.once('error', fail);
+        const s = createServer(app);
+        s.once('error', (err: NodeJS.ErrnoException) => fail(listenError(err, port, host)));
+        s.listen(port, host, () => ok(s));
       });
       server.requestTimeout = ms(config.server.requestTimeout);
       server.headersTimeout = Math.min(server.requestTimeout, 10_000);
@@ -427,6 +419,23 @@ export async function createService(options: ServiceOptions): Promise<Service> {
       await store.close();
     },
   };
+}
+
+/** A listen failure as a message the operator can act on (the port is the usual culprit). */
+function listenError(err: NodeJS.ErrnoException, port: number, host: string): Error {
+  if (err.code === 'EADDRINUSE')
+    return new CredgateError(
+      'config',
+      `port ${port} on ${host} is already in use: stop the other process or set server.port (PORT) to a free port`,
+    );
+  if (err.code === 'EACCES')
+    return new CredgateError(
+      'config',
+      `port ${port} on ${host} needs privileges this process lacks: set server.port (PORT) to 1024 or above`,
+    );
+  if (err.code === 'EADDRNOTAVAIL')
+    return new CredgateError('config', `server.host ${host} is not an address of this machine`);
+  return err;
 }
 
 function configuredConnectors(config: Config, log: Logger, clock: () => Date): Connector[] {

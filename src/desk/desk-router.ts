@@ -16,7 +16,7 @@ import type { OidcSignIn } from '../identity/oidc-sign-in';
 import { mountDeskSso } from './desk-sso';
 
 export interface DeskDeps {
-  store: Pick<Store, 'requests' | 'kv'>;
+  store: Pick<Store, 'requests' | 'kv' | 'engine'>;
   audit: AuditLog;
   clock: () => Date;
   config: DeskConfig;
@@ -64,7 +64,12 @@ export function deskRouter(deps: DeskDeps): Router {
   };
   const sessions = new DeskSessions(deps.store.kv.desk_sessions, ttlMs, clock);
   const credentials = new DeskCredentials(config);
-  const limiter = new LoginLimiter(config.maxFailedLogins, parseDuration(config.loginWindow) as number, clock);
+  const limiter = new LoginLimiter(
+    deps.store.engine,
+    config.maxFailedLogins,
+    parseDuration(config.loginWindow) as number,
+    clock,
+  );
   const digest = new AuditDigest(deps.audit);
   const failedStates = deps.failedStates ?? DEFAULT_FAILED_STATES;
   const secure = deps.publicUrl?.startsWith('https:') ?? false;
@@ -121,7 +126,8 @@ export function deskRouter(deps: DeskDeps): Router {
     const header = parseAuthorization(req.headers.authorization);
     if (header) {
       const address = clientAddress(req);
-      const wait = limiter.blockedFor(address);
+      // Reserved before the check, so concurrent guesses are counted before any of them is answered.
+      const wait = await limiter.reserve(address);
       if (wait > 0) {
         tooMany(res, wait, true);
         return 'refused';
@@ -132,8 +138,10 @@ export function deskRouter(deps: DeskDeps): Router {
             ? 'token'
             : null
           : await credentials.checkPassword(header.username, header.password);
-      if (username) return { username, via: header.kind === 'bearer' ? 'token' : 'basic', session: null };
-      limiter.fail(address);
+      if (username) {
+        await limiter.release(address);
+        return { username, via: header.kind === 'bearer' ? 'token' : 'basic', session: null };
+      }
       log.warn({ address, scheme: header.kind }, 'service desk: rejected credentials');
       res.set('WWW-Authenticate', 'Bearer realm="credgate-desk"');
       res.status(401).json({ error: 'auth', message: 'the credentials are not valid' });
@@ -225,14 +233,13 @@ export function deskRouter(deps: DeskDeps): Router {
       return;
     }
     const address = clientAddress(req);
-    const wait = limiter.blockedFor(address);
+    const wait = await limiter.reserve(address);
     if (wait > 0) return tooMany(res, wait, false);
     const body = (req.body ?? {}) as Record<string, unknown>;
     const username = typeof body.username === 'string' ? body.username : '';
     const password = typeof body.password === 'string' ? body.password : '';
     const user = username && password ? await credentials.checkPassword(username, password) : null;
     if (!user) {
-      limiter.fail(address);
       // Neither the name tried nor the password: people type passwords into the name field.
       log.warn({ address }, 'service desk: failed login');
       res
@@ -241,7 +248,7 @@ export function deskRouter(deps: DeskDeps): Router {
         .send(templates.login(loginView(base, GENERIC_LOGIN_FAILURE)));
       return;
     }
-    limiter.succeed(address);
+    await limiter.release(address);
     const old = cookieOf(req);
     if (old) await sessions.end(old);
     const { id } = await sessions.create(user);

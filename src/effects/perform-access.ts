@@ -148,7 +148,11 @@ export async function performGrant(request: CredentialRequest, effect: GrantEffe
  * the access stays and the audit trail says which grant keeps it. A shared account is rotated when
  * the last grant on it ends, so the password people saw stops working.
  */
-export async function performRevoke(request: CredentialRequest, effect: RevokeEffect, t: AccessTargets): Promise<void> {
+export async function performRevoke(
+  request: CredentialRequest,
+  effect: RevokeEffect,
+  t: AccessTargets,
+): Promise<RevokeOutcome> {
   const target = request.access ?? null;
   const provider = t.providerFor(target?.provider ?? null);
   const key = accessKeyOf(request);
@@ -173,10 +177,12 @@ export async function performRevoke(request: CredentialRequest, effect: RevokeEf
       effectKey: `${effect.key}/${suffix}`,
     });
 
+  let outcome: RevokeOutcome = { kept: null };
   await t.ledger.exclusive(key, async () => {
     const remaining = await t.ledger.release(key, request.id);
     if (remaining.others.length && !provider.recordsEachGrant) {
-      await audit('kept', 'access-kept', { coveredBy: remaining.others, until: remaining.until });
+      // Told back to the engine (an `access-kept` event), which audits which grant keeps it.
+      outcome = { kept: { coveredBy: remaining.others, until: remaining.until } };
       return;
     }
     if (target?.share !== 'rotate') {
@@ -198,4 +204,10 @@ export async function performRevoke(request: CredentialRequest, effect: RevokeEf
   } else {
     await t.ledger.release(accountKey, request.id);
   }
+  return outcome;
+}
+
+/** What a revocation found: `kept` when another active grant still covers the access. */
+export interface RevokeOutcome {
+  kept: { coveredBy: string[]; until: string | null } | null;
 }
