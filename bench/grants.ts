@@ -136,7 +136,7 @@ async function pool(
 }
 
 async function holdersBytes(store: Store, doc: CredentialRequest): Promise<number | null> {
-  const value = await store.kv.meta.get(`holders:${accessKeyOf(doc)}`);
+  const value = await store.kv.access_holders.get(`holders:${accessKeyOf(doc)}`);
   return value === undefined ? null : JSON.stringify(value).length;
 }
 
@@ -158,7 +158,7 @@ async function run(store: Store, scenario: Scenario, workers: number, s: GrantsS
     ledger,
     handoff: null,
     sealer: null,
-    grantDetails: store.kv.meta,
+    grantDetails: store.kv.grant_details,
     registerSecret: () => undefined,
   };
   const grant: GrantEffect = { key: '', kind: 'grant', expiresAt: docs[0].expiresAt as string };
@@ -194,7 +194,7 @@ async function run(store: Store, scenario: Scenario, workers: number, s: GrantsS
   const ops = granted.done.length + revoked.done.length;
   // A sanity check on the ledger's bookkeeping: after a full run the shared access has no holder left.
   if (shared && !revoked.capped && !granted.capped) {
-    const left = (await store.kv.meta.get(`holders:${accessKeyOf(docs[0])}`)) as
+    const left = (await store.kv.access_holders.get(`holders:${accessKeyOf(docs[0])}`)) as
       | { holders: Record<string, unknown> }
       | undefined;
     if (left && Object.keys(left.holders).length)
@@ -251,8 +251,8 @@ function targetsOf(s: GrantsSettings): Target[] {
         const schema = new URL(url).searchParams.get('schema') as string;
         const store = await openStore(url);
         const query = (
-          store.kv.meta as unknown as { store: { query(sql: string): Promise<unknown> } }
-        ).store.query.bind((store.kv.meta as unknown as { store: object }).store);
+          store.kv.access_holders as unknown as { store: { query(sql: string): Promise<unknown> } }
+        ).store.query.bind((store.kv.access_holders as unknown as { store: object }).store);
         return {
           store,
           cleanup: async () => (

@@ -75,7 +75,7 @@ serve({
     const store = await open(args.file, args.iterationLimit);
     const rssBefore = process.memoryUsage().rss;
     const progress = countIterations(store.kv.jobs);
-    const scheduler = new Scheduler(store.kv.jobs, async () => undefined, log);
+    const scheduler = new Scheduler({ jobs: store.kv.jobs, onDue: async () => undefined, log });
     const t0 = performance.now();
     let n: number;
     try {
@@ -138,14 +138,14 @@ serve({
     const lags: number[] = [];
     let done!: () => void;
     const all = new Promise<void>((ok) => (done = ok));
-    const scheduler = new Scheduler(
-      store.kv.jobs,
-      async (job) => {
+    const scheduler = new Scheduler({
+      jobs: store.kv.jobs,
+      onDue: async (job) => {
         lags.push(Date.now() - Date.parse(job.at));
         if (lags.length === args.n) done();
       },
       log,
-    );
+    });
     const at = new Date(Date.now() + args.leadMs).toISOString();
     const t0 = performance.now();
     await Promise.all(

@@ -88,7 +88,17 @@ const statements: Record<string, number> = {};
 function countStatements(svc: Service): void {
   const store = svc.store as unknown as { engine?: { keyv?: (ns: string) => unknown }; kv: Record<string, unknown> };
   const seen = new Set<unknown>();
-  for (const ns of ['requests', 'inbox', 'jobs', 'audit', 'grants', 'meta', 'owing']) {
+  for (const ns of [
+    'requests',
+    'inbox',
+    'jobs',
+    'audit',
+    'grants',
+    'owing',
+    'deliveries',
+    'access_holders',
+    'grant_details',
+  ]) {
     let kv: unknown;
     try {
       kv = store.engine?.keyv ? store.engine.keyv(ns) : store.kv[ns];

@@ -14,6 +14,9 @@ import { createBuiltinProvider } from './providers/builtin-provider';
 import type { AccessProvider } from './providers/types';
 import { Scheduler } from './scheduler/scheduler';
 import { EffectRunner } from './effects/effect-runner';
+import { OwedSignal } from './effects/owed-signal';
+import type { EffectTargets } from './effects/perform-effect';
+import type { CredentialRequest } from './domain/request';
 import { Inbox } from './pipeline/inbox';
 import { TicketProcessor } from './pipeline/ticket-processor';
 import { DeliveryWorker } from './pipeline/delivery-worker';
@@ -33,7 +36,7 @@ import { LinkSignIn } from './handoff/sign-in';
 import { createOidcSignIn } from './identity/oidc-sign-in';
 import { sharedSecretSealer } from './handoff/shared-secret-sealer';
 import { deskRouter } from './desk';
-import { createReviewJob, type ReviewJob } from './review';
+import { createReviewJob, type ReviewJob, type ReviewJobDeps } from './review';
 import { CredgateError } from './util/errors';
 import { TEMPLATES_ROOT } from './templates-root';
 import { readinessRouter } from './doctor/readiness-router';
@@ -79,6 +82,8 @@ export interface ServiceOptions {
   provider?: AccessProvider;
   /** Providers policy bindings name, besides those built from `providers` in the configuration. */
   providers?: AccessProvider[];
+  /** Builds the review job from the service's parts; default createReviewJob (tests give their own provider). */
+  review?: (deps: ReviewJobDeps) => ReviewJob;
 }
 
 export interface Service {
@@ -155,11 +160,48 @@ export async function createService(options: ServiceOptions): Promise<Service> {
     return found;
   };
   const ledger = new AccessLedger(store.engine, leases);
+  // Known once the server listens, unless configured.
+  let listeningUrl = '';
+  const publicUrl = () => config.server.publicUrl ?? listeningUrl;
+
+  const review = (options.review ?? createReviewJob)({
+    store,
+    audit,
+    connectors,
+    policy: () => policy,
+    providerFor,
+    log,
+    clock,
+    publicUrl: () => publicUrl() || undefined,
+    templateDirs,
+    leases,
+    registerSecret: (value) => registerSecret(log, value),
+  });
+
+  // Built in the order events flow: the processor decides and commits, then signals what is owed;
+  // the scheduler and one-time links hand it their events; the runner drains what it signals.
+  const owed = new OwedSignal();
+  const processor = new TicketProcessor({
+    requests: store.requests,
+    owing: store.kv.owing,
+    connectors,
+    policy: () => policy,
+    afterCommit: owed.notify,
+    log,
+    clock,
+    // Review tickets are no credential requests: their deliveries go to the review job.
+    reviewTickets: review,
+  });
+  const scheduler = new Scheduler({
+    jobs: store.kv.jobs,
+    onDue: (job) => processor.handleTimer(job),
+    log,
+    clock,
+    horizonMs: ms(config.scheduler.horizon),
+  });
 
   // One-time links: the key comes from configuration or a key file, never from the store.
   const handoffKey = resolveHandoffKey(config.handoff);
-  let listeningUrl = '';
-  const publicUrl = () => config.server.publicUrl ?? listeningUrl;
   if (handoffKey && !config.server.publicUrl)
     log.warn(
       'server.publicUrl (CREDGATE_PUBLIC_URL) is not set: one-time links will point at the address credgate listens on',
@@ -223,37 +265,24 @@ export async function createService(options: ServiceOptions): Promise<Service> {
   });
   const sealer = handoffKey ? sharedSecretSealer(handoffKey) : null;
 
-  // The runner, scheduler and processor reference each other through these late-bound calls.
-  let processor!: TicketProcessor;
-  const scheduler = new Scheduler(
-    store.kv.jobs,
-    (job) => processor.handleTimer(job),
-    log,
-    clock,
-    5_000,
-    ms(config.scheduler.horizon),
-  );
+  const effectTargets = (request: CredentialRequest): EffectTargets => {
+    const connector = connectors.get(request.ticket.connector);
+    if (!connector) throw new CredgateError('config', `no connector "${request.ticket.connector}" is configured`);
+    return {
+      connector,
+      renderer: renderers.get(connector.markup) as CommentRenderer,
+      scheduler,
+      audit,
+      providerFor,
+      ledger,
+      handoff,
+      sealer,
+      grantDetails: store.kv.grant_details,
+      registerSecret: (value) => registerSecret(log, value),
+    };
+  };
   const runner = new EffectRunner(
-    store.requests,
-    store.kv.owing,
-    leases,
-    (request) => {
-      const connector = connectors.get(request.ticket.connector);
-      if (!connector) throw new CredgateError('config', `no connector "${request.ticket.connector}" is configured`);
-      return {
-        connector,
-        renderer: renderers.get(connector.markup) as CommentRenderer,
-        scheduler,
-        audit,
-        providerFor,
-        ledger,
-        handoff,
-        sealer,
-        grantDetails: store.kv.meta,
-        registerSecret: (value) => registerSecret(log, value),
-      };
-    },
-    log,
+    { requests: store.requests, owing: store.kv.owing, leases, targetsFor: effectTargets, log, clock, owed },
     {
       concurrency: config.effects.concurrency,
       maxAttempts: config.effects.maxAttempts,
@@ -262,44 +291,23 @@ export async function createService(options: ServiceOptions): Promise<Service> {
       policy: () => policy,
       observer: metrics.effects,
     },
-    clock,
   );
-  processor = new TicketProcessor(
-    store.requests,
-    store.kv.owing,
-    connectors,
-    () => policy,
-    (id) => void runner.kick(id),
-    log,
-    clock,
-  );
-  const review = createReviewJob({
-    store,
-    audit,
-    connectors,
-    policy: () => policy,
-    providerFor,
-    log,
-    clock,
-    publicUrl: () => publicUrl() || undefined,
-    templateDirs,
-    leases,
-    registerSecret: (value) => registerSecret(log, value),
-  });
-  // Review tickets are no credential requests: their deliveries go to the review job.
-  processor.reviewTickets = review;
 
   const readiness = startConnectors(connectors, log);
   const inbox = new Inbox(store.engine);
   const deliveryLog = new DeliveryLog(
-    store.kv.deliveries,
+    store.kv.delivery_log,
     ms(config.deliveries.retention),
     clock,
     (connector, status) => metrics.countDeliveryStatus(connector, status),
   );
-  const worker = new DeliveryWorker(inbox, processor, leases, (id) => readiness.get(id) ?? Promise.resolve(), log, {
-    baseMs: ms(config.effects.baseDelay),
-    maxMs: ms(config.effects.maxDelay),
+  const worker = new DeliveryWorker({
+    inbox,
+    processor,
+    leases,
+    ready: (id) => readiness.get(id) ?? Promise.resolve(),
+    log,
+    retry: { baseMs: ms(config.effects.baseDelay), maxMs: ms(config.effects.maxDelay) },
   });
   worker.deliveryLog = deliveryLog;
 
@@ -352,7 +360,7 @@ export async function createService(options: ServiceOptions): Promise<Service> {
     clock(),
   );
 
-  const reconciler = new Reconciler(store.requests, connectors, processor, leases, log);
+  const reconciler = new Reconciler({ requests: store.requests, connectors, processor, leases, log });
   let server: Server | null = null;
   const timers: NodeJS.Timeout[] = [];
   const every = (intervalMs: number, what: string, fn: () => Promise<unknown>) => {

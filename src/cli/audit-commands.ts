@@ -80,7 +80,7 @@ export function registerAuditCommands(program: Command, now: () => Date = () => 
         // People get the deliveries too: one accepted while the ticketing system was down has no
         // audit entry yet. Found by the ticket keys the entries name, so a request id finds them as well.
         const keys = new Set([ticket, ...entries.map((e) => e.ticket.key)]);
-        const deliveryLog = new DeliveryLog(store.kv.deliveries, 0, now);
+        const deliveryLog = new DeliveryLog(store.kv.delivery_log, 0, now);
         const seen = new Set<string>();
         const deliveries = [];
         for (const k of keys)

@@ -13,7 +13,7 @@ export async function withDeliveryLog<T>(work: (log: DeliveryLog) => Promise<T>,
   const config = loadConfig(process.env);
   const store = await openStore(config.store.url);
   try {
-    return await work(new DeliveryLog(store.kv.deliveries, parseDuration(config.deliveries.retention) ?? 0, now));
+    return await work(new DeliveryLog(store.kv.delivery_log, parseDuration(config.deliveries.retention) ?? 0, now));
   } finally {
     await store.close();
   }

@@ -67,7 +67,7 @@ export function deskRouter(deps: DeskDeps): Router {
     ...loaded,
     login: (view: Record<string, unknown>) => loaded.login({ ...view, sso: Boolean(sso) }),
   };
-  const sessions = new DeskSessions(deps.store.kv.meta, ttlMs, clock);
+  const sessions = new DeskSessions(deps.store.kv.desk_sessions, ttlMs, clock);
   const credentials = new DeskCredentials(config);
   const limiter = new LoginLimiter(
     deps.store.engine,
@@ -172,7 +172,7 @@ export function deskRouter(deps: DeskDeps): Router {
       } else res.redirect(302, `${base}/login`);
     };
 
-  const deliveryLog = new DeliveryLog(deps.store.kv.deliveries, 0, clock);
+  const deliveryLog = new DeliveryLog(deps.store.kv.delivery_log, 0, clock);
 
   async function overview(req: Request): Promise<DeskOverview> {
     const now = clock();
@@ -220,7 +220,7 @@ export function deskRouter(deps: DeskDeps): Router {
       base,
       oidc: sso.oidc,
       config: sso.config,
-      meta: deps.store.kv.meta,
+      signIns: deps.store.kv.desk_sessions,
       sessions,
       clock,
       log,

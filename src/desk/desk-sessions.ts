@@ -10,7 +10,7 @@ export interface DeskSession {
 }
 
 /**
- * Sessions in the store's `meta` namespace with a TTL, so every replica behind a load balancer
+ * Sessions in the store's `desk_sessions` namespace with a TTL, so every replica behind a load balancer
  * knows them and they vanish on their own. The key is a hash of the cookie value: someone who can
  * read the store still cannot take over a session.
  */

@@ -47,7 +47,8 @@ export function mountDeskSso(
     base: string;
     oidc: OidcSignIn;
     config: DeskSsoConfig;
-    meta: Keyv;
+    /** Sign-ins in progress (the store's desk_sessions namespace). */
+    signIns: Keyv;
     sessions: DeskSessions;
     clock: () => Date;
     log: Logger;
@@ -74,7 +75,7 @@ export function mountDeskSso(
         used: false,
         expiresAt: new Date(deps.clock().getTime() + PENDING_TTL_MS).toISOString(),
       };
-      await deps.meta.set(pendingKey(pending.state), doc, PENDING_TTL_MS);
+      await deps.signIns.set(pendingKey(pending.state), doc, PENDING_TTL_MS);
       lax(res, browser, PENDING_TTL_MS / 1000);
       res.redirect(303, url);
     } catch (err) {
@@ -86,7 +87,7 @@ export function mountDeskSso(
   router.get(`${base}/sso/callback`, async (req, res) => {
     const state = typeof req.query.state === 'string' ? req.query.state.slice(0, 512) : '';
     const key = pendingKey(state);
-    const doc = state ? ((await deps.meta.get(key)) as PendingDeskSignIn | undefined) : undefined;
+    const doc = state ? ((await deps.signIns.get(key)) as PendingDeskSignIn | undefined) : undefined;
     const browser = cookieOf(req, BROWSER_COOKIE);
     lax(res, '', 0);
     const fail = (reason: string) => {
@@ -95,7 +96,7 @@ export function mountDeskSso(
     };
     if (!doc || doc.used || doc.expiresAt <= deps.clock().toISOString()) return fail('unknown, used or expired state');
     // Single use before the code is exchanged: a replayed callback finds it used.
-    await deps.meta.set(key, { ...doc, used: true }, PENDING_TTL_MS);
+    await deps.signIns.set(key, { ...doc, used: true }, PENDING_TTL_MS);
     if (!browser || sha256(browser) !== doc.browser) return fail('the sign-in finished in another browser');
     let claims: Record<string, unknown>;
     try {

@@ -52,7 +52,8 @@ export function coreChecks(input: {
       async run() {
         // A probe written, read back and removed: reachable is not enough, it must take writes.
         const probe = `doctor-probe:${input.clock().toISOString()}:${Math.random().toString(36).slice(2)}`;
-        const meta = store.kv.meta;
+        // Any namespace will do; nothing lists desk sessions, and the probe expires on its own.
+        const meta = store.kv.desk_sessions;
         await meta.set(probe, 'ok', 60_000);
         const back = await meta.get(probe);
         await meta.delete(probe);

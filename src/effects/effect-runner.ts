@@ -9,10 +9,26 @@ import { errorKindOf, isRetried, retryAfterOf } from '../util/retry-policy';
 import { backoffMs } from './backoff';
 import { Semaphore } from '../util/semaphore';
 import { performEffect, type EffectTargets } from './perform-effect';
+import type { OwedSignal } from './owed-signal';
 import type { OutcomeEvent } from '../domain/event';
 import type { Policy } from '../policy/policy';
 import { decide } from '../engine/decide';
 import { commitDecision } from '../pipeline/commit-decision';
+
+/** What the runner works with; its tuning is in EffectRunnerOptions. */
+export interface EffectRunnerParts {
+  requests: DocumentCollection<CredentialRequest>;
+  /** Requests whose outbox is not empty: the index a sweep drains after a crash. */
+  owing: Keyv;
+  /** One replica drains a request at a time. */
+  leases: Leases;
+  /** The connector, renderer, scheduler, providers... a request's effects act through. */
+  targetsFor: (request: CredentialRequest) => EffectTargets;
+  log: Logger;
+  clock?: () => Date;
+  /** Requests committed with effects owed, in this process: drained as soon as they are told. */
+  owed?: OwedSignal;
+}
 
 export interface EffectRunnerOptions {
   /** Calls in flight at once per connector. */
@@ -44,16 +60,25 @@ export class EffectRunner {
   private readonly limits = new Map<string, Semaphore>();
   private stopped = false;
 
+  private readonly requests: DocumentCollection<CredentialRequest>;
+  private readonly owing: Keyv;
+  private readonly leases: Leases;
+  private readonly targetsFor: (request: CredentialRequest) => EffectTargets;
+  private readonly log: Logger;
+  private readonly clock: () => Date;
+
   constructor(
-    private readonly requests: DocumentCollection<CredentialRequest>,
-    /** Requests whose outbox is not empty: the index a sweep drains after a crash. */
-    private readonly owing: Keyv,
-    private readonly leases: Leases,
-    private readonly targetsFor: (request: CredentialRequest) => EffectTargets,
-    private readonly log: Logger,
+    parts: EffectRunnerParts,
     private readonly options: EffectRunnerOptions,
-    private readonly clock: () => Date = () => new Date(),
-  ) {}
+  ) {
+    this.requests = parts.requests;
+    this.owing = parts.owing;
+    this.leases = parts.leases;
+    this.targetsFor = parts.targetsFor;
+    this.log = parts.log;
+    this.clock = parts.clock ?? (() => new Date());
+    parts.owed?.listen((requestId) => void this.kick(requestId));
+  }
 
   /** Starts draining a request's outbox unless a drain is already running; resolves when idle. */
   kick(requestId: string): Promise<void> {

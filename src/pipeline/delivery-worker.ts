@@ -6,6 +6,18 @@ import type { TicketProcessor } from './ticket-processor';
 import type { Leases } from '../store/leases';
 import type { DeliveryLog, TicketResult } from './delivery-log';
 
+export interface DeliveryWorkerOptions {
+  inbox: Inbox;
+  processor: TicketProcessor;
+  /** One replica processes a delivery at a time. */
+  leases: Leases;
+  /** Resolves once the connector can be called (its start succeeded); default: at once. */
+  ready?: (connector: string) => Promise<void>;
+  log: Logger;
+  /** Backoff between attempts at a delivery whose ticketing system is down or rate limiting. */
+  retry?: { baseMs: number; maxMs: number };
+}
+
 /**
  * Processes persisted deliveries. A ticketing system that is down or rate limiting leaves the
  * delivery in the inbox, retried with backoff here and by the periodic sweep; nothing is dropped
@@ -18,14 +30,21 @@ export class DeliveryWorker {
   /** Where each delivery's outcome is written for operators (`credgate deliveries`, the desk). */
   deliveryLog?: DeliveryLog;
 
-  constructor(
-    private readonly inbox: Inbox,
-    private readonly processor: TicketProcessor,
-    private readonly leases: Leases,
-    private readonly ready: (connector: string) => Promise<void>,
-    private readonly log: Logger,
-    private readonly retry = { baseMs: 1_000, maxMs: 300_000 },
-  ) {}
+  private readonly inbox: Inbox;
+  private readonly processor: TicketProcessor;
+  private readonly leases: Leases;
+  private readonly ready: (connector: string) => Promise<void>;
+  private readonly log: Logger;
+  private readonly retry: { baseMs: number; maxMs: number };
+
+  constructor(options: DeliveryWorkerOptions) {
+    this.inbox = options.inbox;
+    this.processor = options.processor;
+    this.leases = options.leases;
+    this.ready = options.ready ?? (() => Promise.resolve());
+    this.log = options.log;
+    this.retry = options.retry ?? { baseMs: 1_000, maxMs: 300_000 };
+  }
 
   /** Processes one delivery unless it is already being processed. */
   process(key: string): Promise<void> {

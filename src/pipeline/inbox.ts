@@ -13,7 +13,7 @@ export interface InboxEntry {
 }
 
 /** How long a delivery id is remembered, so a redelivery within it changes nothing. */
-const DEDUPE_TTL_MS = 14 * 86_400_000;
+export const DEDUPE_TTL_MS = 14 * 86_400_000;
 
 /**
  * Deliveries are written here before they are acknowledged and deleted only once processed, so a
@@ -30,12 +30,13 @@ export class Inbox {
   /** Persists a delivery; 'duplicate' when the same delivery id was accepted before, on any replica. */
   async accept(entry: Omit<InboxEntry, 'attempts'>): Promise<{ key: string; outcome: 'accepted' | 'duplicate' }> {
     const key = `${entry.connector}:${entry.deliveryId}`;
-    if ((await this.engine.keyv('meta').get(`delivery:${key}`)) !== undefined) return { key, outcome: 'duplicate' };
+    if ((await this.engine.keyv('deliveries').get(`delivery:${key}`)) !== undefined)
+      return { key, outcome: 'duplicate' };
     // Pending entry first, dedupe marker second: a crash between them makes a redelivery
     // overwrite the same entry, never lose it. Two replicas racing both write the same entry;
     // the marker's set-if-absent lets exactly one of them call it accepted.
     await this.pending.set(key, { ...entry, attempts: 0 });
-    const first = await this.engine.setIfAbsent('meta', `delivery:${key}`, entry.receivedAt, DEDUPE_TTL_MS);
+    const first = await this.engine.setIfAbsent('deliveries', `delivery:${key}`, entry.receivedAt, DEDUPE_TTL_MS);
     return { key, outcome: first ? 'accepted' : 'duplicate' };
   }
 

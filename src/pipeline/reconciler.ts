@@ -6,19 +6,35 @@ import type { Logger } from '../util/logger';
 import type { TicketProcessor } from './ticket-processor';
 import { TERMINAL_STATES } from '../domain/request';
 
+export interface ReconcilerOptions {
+  requests: DocumentCollection<CredentialRequest>;
+  connectors: Map<string, Connector>;
+  /** Re-reads a ticket the way a delivery would. */
+  processor: TicketProcessor;
+  /** One replica reconciles per interval. */
+  leases: Leases;
+  log: Logger;
+}
+
 /**
  * Ticketing systems do not reliably redeliver webhooks (GitHub never does; Jira only for some
  * failures). Periodically, one replica re-reads every ticket credgate still has open, plus the
  * tickets the connector lists in credgate's statuses, so a missed approval or close is repaired.
  */
 export class Reconciler {
-  constructor(
-    private readonly requests: DocumentCollection<CredentialRequest>,
-    private readonly connectors: Map<string, Connector>,
-    private readonly processor: TicketProcessor,
-    private readonly leases: Leases,
-    private readonly log: Logger,
-  ) {}
+  private readonly requests: DocumentCollection<CredentialRequest>;
+  private readonly connectors: Map<string, Connector>;
+  private readonly processor: TicketProcessor;
+  private readonly leases: Leases;
+  private readonly log: Logger;
+
+  constructor(options: ReconcilerOptions) {
+    this.requests = options.requests;
+    this.connectors = options.connectors;
+    this.processor = options.processor;
+    this.leases = options.leases;
+    this.log = options.log;
+  }
 
   /** One pass, unless another replica ran one within `intervalMs`. Returns the tickets re-read. */
   async run(intervalMs: number): Promise<number> {

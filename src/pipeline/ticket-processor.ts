@@ -15,6 +15,25 @@ import { commitDecision } from './commit-decision';
 import type { TicketResult } from './delivery-log';
 import { CredgateError } from '../util/errors';
 
+/** Review tickets (src/review) are no credential requests: their deliveries go to the review job. */
+export interface ReviewTickets {
+  owns(ref: TicketRef): Promise<boolean>;
+  handleTicket(ref: TicketRef): Promise<void>;
+}
+
+export interface TicketProcessorOptions {
+  requests: DocumentCollection<CredentialRequest>;
+  /** Requests whose outbox is not empty: written before each commit that owes effects. */
+  owing: Keyv;
+  connectors: Map<string, Connector>;
+  policy: () => Policy;
+  /** Told of each committed request that owes effects (the effect runner drains it). */
+  afterCommit: (requestId: string) => void;
+  log: Logger;
+  clock?: () => Date;
+  reviewTickets?: ReviewTickets;
+}
+
 /**
  * The I/O around the pure engine: reads the ticket back from the ticketing system, resolves the
  * approvers' groups, decides, and commits the next request document (state and owed effects in
@@ -23,18 +42,25 @@ import { CredgateError } from '../util/errors';
 export class TicketProcessor {
   private readonly mutex = new KeyMutex();
 
-  /** Review tickets (src/review) are no credential requests: their deliveries go to the review job. */
-  reviewTickets?: { owns(ref: TicketRef): Promise<boolean>; handleTicket(ref: TicketRef): Promise<void> };
+  private readonly requests: DocumentCollection<CredentialRequest>;
+  private readonly owing: Keyv;
+  private readonly connectors: Map<string, Connector>;
+  private readonly policy: () => Policy;
+  private readonly afterCommit: (requestId: string) => void;
+  private readonly log: Logger;
+  private readonly clock: () => Date;
+  private readonly reviewTickets?: ReviewTickets;
 
-  constructor(
-    private readonly requests: DocumentCollection<CredentialRequest>,
-    private readonly owing: Keyv,
-    private readonly connectors: Map<string, Connector>,
-    private readonly policy: () => Policy,
-    private readonly afterCommit: (requestId: string) => void,
-    private readonly log: Logger,
-    private readonly clock: () => Date = () => new Date(),
-  ) {}
+  constructor(options: TicketProcessorOptions) {
+    this.requests = options.requests;
+    this.owing = options.owing;
+    this.connectors = options.connectors;
+    this.policy = options.policy;
+    this.afterCommit = options.afterCommit;
+    this.log = options.log;
+    this.clock = options.clock ?? (() => new Date());
+    this.reviewTickets = options.reviewTickets;
+  }
 
   /** Brings credgate's view of one ticket up to date with the ticket as it is now. */
   processTicket(ref: TicketRef): Promise<TicketResult> {

@@ -10,6 +10,18 @@ export interface ScheduledJob {
   at: string;
 }
 
+export interface SchedulerOptions {
+  /** Where jobs are stored (the store's `jobs` namespace). */
+  jobs: Keyv;
+  /** Runs a job that fell due; a rejection re-arms it after `retryMs`. */
+  onDue: (job: ScheduledJob) => Promise<void>;
+  log: Logger;
+  clock?: () => Date;
+  retryMs?: number;
+  /** Only jobs due within this are armed; the sweep arms later ones as they come near. */
+  horizonMs?: number;
+}
+
 /**
  * Durable timers: every job is written to the store before it is armed with node-schedule, and
  * stored jobs are re-armed at start and by each sweep, so a revocation survives a restart, one
@@ -26,14 +38,21 @@ export class Scheduler {
   private readonly buckets = new Map<number, { handle: Job | null; jobs: Map<string, ScheduledJob> }>();
   private stopped = false;
 
-  constructor(
-    private readonly kv: Keyv,
-    private readonly onDue: (job: ScheduledJob) => Promise<void>,
-    private readonly log: Logger,
-    private readonly clock: () => Date = () => new Date(),
-    private readonly retryMs = 5_000,
-    private readonly horizonMs = 15 * 60_000,
-  ) {}
+  private readonly kv: Keyv;
+  private readonly onDue: (job: ScheduledJob) => Promise<void>;
+  private readonly log: Logger;
+  private readonly clock: () => Date;
+  private readonly retryMs: number;
+  private readonly horizonMs: number;
+
+  constructor(options: SchedulerOptions) {
+    this.kv = options.jobs;
+    this.onDue = options.onDue;
+    this.log = options.log;
+    this.clock = options.clock ?? (() => new Date());
+    this.retryMs = options.retryMs ?? 5_000;
+    this.horizonMs = options.horizonMs ?? 15 * 60_000;
+  }
 
   async schedule(job: ScheduledJob): Promise<void> {
     await this.kv.set(keyOf(job), job);

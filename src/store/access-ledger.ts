@@ -17,7 +17,7 @@ export class AccessLedger {
     engine: StoreEngine,
     private readonly leases: Leases,
   ) {
-    this.docs = new DocumentCollection<Holders>(engine, 'meta');
+    this.docs = new DocumentCollection<Holders>(engine, 'access_holders');
   }
 
   /** Runs `fn` holding the lease on `key`, waiting for another replica's (or this process's) call to finish. */

@@ -4,6 +4,7 @@ import { DocumentCollection } from './document-collection';
 import type { CredentialRequest } from '../domain/request';
 import { NAMESPACES, type Namespace, type StoreEngine } from './store-engine';
 import { openLocalEngine } from './engines/local-engine';
+import { splitLegacyMeta } from './split-meta';
 
 type RedisModule = typeof import('./engines/redis-engine');
 type PostgresModule = typeof import('./engines/postgres-engine');
@@ -12,7 +13,7 @@ export interface Store {
   readonly url: string;
   readonly engine: StoreEngine;
   requests: DocumentCollection<CredentialRequest>;
-  kv: Record<Exclude<Namespace, 'requests'>, Keyv>;
+  kv: Record<Exclude<Namespace, 'requests' | 'meta'>, Keyv>;
   close(): Promise<void>;
 }
 
@@ -41,8 +42,10 @@ export async function openStore(url: string): Promise<Store> {
     if (err instanceof CredgateError) throw err;
     throw new CredgateError('config', `the store at ${redact(url)} cannot be opened: ${(err as Error).message}`);
   }
+  // Records a store written before the split still holds in `meta` move to their own namespaces.
+  await splitLegacyMeta(engine);
   const kv = {} as Store['kv'];
-  for (const ns of NAMESPACES) if (ns !== 'requests') kv[ns] = engine.keyv(ns);
+  for (const ns of NAMESPACES) if (ns !== 'requests' && ns !== 'meta') kv[ns] = engine.keyv(ns);
   return {
     url,
     engine,

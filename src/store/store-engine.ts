@@ -1,17 +1,34 @@
 import type Keyv from 'keyv';
 
-/** The namespaces credgate keeps; each is its own table (SQLite, PostgreSQL) or key prefix (Redis). */
+/**
+ * The namespaces credgate keeps; each is its own table (SQLite, PostgreSQL) or key prefix (Redis).
+ * No key may start with its namespace's name and a colon: keyv then leaves the key unprefixed, so
+ * keyv and the engine's own writes would disagree on where it lives (a namespace `holders` with
+ * keys `holders:...` did exactly that on Redis).
+ */
 export const NAMESPACES = [
   'requests',
   'inbox',
   'jobs',
   'audit',
   'grants',
-  'meta',
   'owing',
   'handoff',
   'reviews',
+  /** Delivery ids already accepted, for a while: a redelivery changes nothing. */
   'deliveries',
+  /** The overlapping-grants ledger: which grants hold each piece of access. */
+  'access_holders',
+  /** What each grant did on the target system (provider detail), for its revocation. */
+  'grant_details',
+  /** Service-desk sessions and sign-ins in progress (hashed ids, with a TTL). */
+  'desk_sessions',
+  /** How far each audit sink has been sent. */
+  'sink_cursors',
+  /** Before these had their own namespaces, all of them sat here; read once at open (split-meta.ts). */
+  /** What became of each accepted delivery (the delivery log: `credgate deliveries`, the desk). */
+  'delivery_log',
+  'meta',
 ] as const;
 export type Namespace = (typeof NAMESPACES)[number];
 

@@ -98,7 +98,7 @@ describe('service desk login', function () {
     const cookie = await login(desk.url);
     const id = cookie.split('=')[1];
     const stored: string[] = [];
-    for await (const [key, value] of store.kv.meta.iterator!(undefined))
+    for await (const [key, value] of store.kv.desk_sessions.iterator!(undefined))
       stored.push(`${String(key)} ${JSON.stringify(value)}`);
     expect(stored.join('\n')).to.include('desk-session:');
     expect(stored.join('\n')).not.to.include(id);

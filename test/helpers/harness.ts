@@ -5,7 +5,7 @@ import { Writable } from 'node:stream';
 import { FakeJira, type FakeJiraOptions, type FakeUser } from '../fakes/jira/fake-jira';
 import { loadConfig, type Config } from '../../src/config/load-config';
 import { createLogger } from '../../src/util/logger';
-import { createService, type Service } from '../../src/service';
+import { createService, type Service, type ServiceOptions } from '../../src/service';
 import type { Policy } from '../../src/policy/policy';
 import { quickPolicy } from './policy';
 import type { AccessProvider } from '../../src/providers/types';
@@ -50,6 +50,8 @@ export interface HarnessOptions {
   fake?: Partial<FakeJiraOptions>;
   /** Providers the policy's bindings name (tests pass recording or real ones). */
   providers?: AccessProvider[];
+  /** Builds the service's review job from its parts (review tests give their own provider). */
+  review?: ServiceOptions['review'];
 }
 
 /**
@@ -116,6 +118,7 @@ export class Harness {
       log,
       policy: this.options.policy ?? quickPolicy(),
       providers: this.options.providers,
+      review: this.options.review,
     });
     const port = await this.service.listen(0, '127.0.0.1');
     this.url = `http://127.0.0.1:${port}`;

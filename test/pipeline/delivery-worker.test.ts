@@ -25,13 +25,12 @@ describe('delivery worker', () => {
       const processor = {
         processTicket: async (ref: TicketRef) => void seen.push(ref.id),
       } as unknown as TicketProcessor;
-      const worker = new DeliveryWorker(
+      const worker = new DeliveryWorker({
         inbox,
         processor,
-        new Leases(store.engine),
-        async () => undefined,
-        createLogger({ level: 'silent' }),
-      );
+        leases: new Leases(store.engine),
+        log: createLogger({ level: 'silent' }),
+      });
       expect(await worker.sweep()).to.equal(250);
       await worker.idle();
       expect(new Set(seen).size).to.equal(250);

@@ -45,10 +45,27 @@ describe('access review against the Jira fake', function () {
 
   async function start(review: Record<string, unknown> = {}, jiraProjects = ['CRED', 'REV']) {
     const policy = reviewPolicy(review);
+    provider = new RecordingProvider('corp-ad');
+    provider.states.set('svc_gone', { account: 'svc_gone', exists: true, enabled: false });
+    let base = '';
     h = await Harness.start({
       policy,
       fake: { projects: ['CRED', 'REV'] },
       config: { jira: { projects: jiraProjects } },
+      // The service's review job, on the recording provider: deliveries about review tickets reach it.
+      review: ({ store, audit, connectors }) =>
+        (job = reviewJob(
+          {
+            store,
+            audit,
+            connectors,
+            log: captureLogger(logs),
+            publicUrl: () => base,
+            registerSecret: () => undefined,
+          },
+          provider,
+          policy,
+        )),
     });
     // History: May seeded through the store and audit APIs, and one request live through the service.
     const seeded = seededRequests();
@@ -65,25 +82,8 @@ describe('access review against the Jira fake', function () {
     await h.settle();
     expect(h.fake.statusOf(key)).to.equal('Access granted');
 
-    provider = new RecordingProvider('corp-ad');
-    provider.states.set('svc_gone', { account: 'svc_gone', exists: true, enabled: false });
-    let base = '';
-    job = reviewJob(
-      {
-        store: h.service.store,
-        audit: h.service.audit,
-        connectors: h.service.connectors,
-        log: captureLogger(logs),
-        publicUrl: () => base,
-        registerSecret: () => undefined,
-      },
-      provider,
-      policy,
-    );
     reports = await serve(job.router);
     base = reports.url;
-    // The one hook in the ticket processor: deliveries about review tickets go to the review job.
-    h.service.processor.reviewTickets = job;
   }
 
   afterEach(async () => {

@@ -12,7 +12,11 @@ describe('scheduler', function () {
   it('fires a thousand jobs due at the same instant together, not one per millisecond', async () => {
     const store = await openStore(freshSqliteUrl());
     const lags: number[] = [];
-    const scheduler = new Scheduler(store.kv.jobs, async (job) => void lags.push(Date.now() - Date.parse(job.at)), log);
+    const scheduler = new Scheduler({
+      jobs: store.kv.jobs,
+      onDue: async (job) => void lags.push(Date.now() - Date.parse(job.at)),
+      log,
+    });
     try {
       const at = new Date(Date.now() + 1500).toISOString();
       await Promise.all(
@@ -50,14 +54,14 @@ describe('scheduler', function () {
         params.length = 0;
       }
     }
-    const scheduler = new Scheduler(
-      store.kv.jobs,
-      async () => undefined,
+    const scheduler = new Scheduler({
+      jobs: store.kv.jobs,
+      onDue: async () => undefined,
       log,
-      () => new Date(now),
-      5000,
-      15 * 60_000,
-    );
+      clock: () => new Date(now),
+      retryMs: 5000,
+      horizonMs: 15 * 60_000,
+    });
     try {
       expect(await scheduler.restore()).to.equal(40_000);
       // Due between 1 and 15 minutes from now: jobs 0..840.

@@ -50,11 +50,11 @@ for (const engine of ENGINES) {
 
     it('set-if-absent lets exactly one of many racing writers win, and honours its TTL', async () => {
       const wins = await Promise.all(
-        [...Array(10)].map((_, i) => (i % 2 ? a : b).engine.setIfAbsent('meta', 'delivery:x', i, 300)),
+        [...Array(10)].map((_, i) => (i % 2 ? a : b).engine.setIfAbsent('deliveries', 'delivery:x', i, 300)),
       );
       expect(wins.filter(Boolean)).to.have.length(1);
       await sleep(450);
-      expect(await a.engine.setIfAbsent('meta', 'delivery:x', 'again', 300)).to.equal(true);
+      expect(await a.engine.setIfAbsent('deliveries', 'delivery:x', 'again', 300)).to.equal(true);
     });
 
     it('leases: one holder at a time, renewable, taken over with a higher fence after expiry', async () => {
@@ -101,8 +101,8 @@ describe('store engine: postgres (real server), replicas starting together', fun
       const url = await freshPostgresUrl();
       const stores = await Promise.all([...Array(6)].map(() => openStore(url)));
       try {
-        await stores[0].engine.keyv('meta').set('probe', round);
-        for (const s of stores) expect(await s.engine.keyv('meta').get('probe')).to.equal(round);
+        await stores[0].engine.keyv('sink_cursors').set('probe', round);
+        for (const s of stores) expect(await s.engine.keyv('sink_cursors').get('probe')).to.equal(round);
         const fences = await Promise.all(stores.map((s, i) => s.engine.acquireLease('boot', `replica-${i}`, 10_000)));
         expect(fences.filter((f) => f !== null)).to.have.length(1);
       } finally {

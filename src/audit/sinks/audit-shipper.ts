@@ -48,7 +48,7 @@ const SAVE_EVERY = 50;
  */
 export function createAuditShipper(options: AuditShipperOptions) {
   const { audit, engine, leases, log } = options;
-  const meta = engine.keyv('meta');
+  const cursors = engine.keyv('sink_cursors');
   const state = new Map(
     options.sinks.map((sink) => [
       sink.name,
@@ -60,7 +60,7 @@ export function createAuditShipper(options: AuditShipperOptions) {
 
   const cursorKey = (name: string) => `audit-sink:${name}`;
   const readCursor = async (name: string): Promise<Cursor> =>
-    ((await meta.get(cursorKey(name))) as Cursor | undefined) ?? { version: 0, seq: 0 };
+    ((await cursors.get(cursorKey(name))) as Cursor | undefined) ?? { version: 0, seq: 0 };
 
   async function ship(s: NonNullable<ReturnType<typeof state.get>>): Promise<void> {
     let failed: unknown = null;
@@ -71,7 +71,7 @@ export function createAuditShipper(options: AuditShipperOptions) {
         if (shipped <= cursor.seq) return;
         const next = { version: cursor.version + 1, seq: shipped };
         // Only the lease holder writes the cursor; a failed swap means the lease was lost meanwhile.
-        if (await engine.compareAndSet('meta', cursorKey(s.sink.name), cursor.version, next)) cursor = next;
+        if (await engine.compareAndSet('sink_cursors', cursorKey(s.sink.name), cursor.version, next)) cursor = next;
       };
       const from = Math.max(1, shipped + 1 - (s.sink.replayBefore?.() ?? 0));
       try {
