@@ -8,6 +8,7 @@ import { zendeskConnector } from './zendesk';
 import { genericConnector } from './generic';
 import { servicenowConnector } from './servicenow';
 import { freshserviceConnector } from './freshservice';
+import { rtConnector } from './rt';
 import { snapshotFromWebhook } from './jira/mappers';
 import { isJiraConfigured, JIRA_ENABLE_HINT, jiraConfigSchema, jiraFromEnv, type JiraConfig } from './jira/schema';
 
@@ -45,6 +46,7 @@ export const CONNECTORS: readonly ConnectorDefinition<never>[] = [
   zendeskConnector as ConnectorDefinition<never>,
   genericConnector as ConnectorDefinition<never>,
   githubConnector as ConnectorDefinition<never>,
+  rtConnector as ConnectorDefinition<never>,
 ];
 
 export function connectorDefinition(id: string): ConnectorDefinition<never> {

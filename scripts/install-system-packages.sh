@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Debian packages the tests drive for real: OpenLDAP's slapd (the ldap provider's tests start their
-# own server on a loopback port) and Chromium (the one-time link page and the service-desk page are
-# tested in a real browser through playwright-core). Needs root; does nothing when all are present.
+# own server on a loopback port), Chromium (the one-time link page and the service-desk page are
+# tested in a real browser through playwright-core), Request Tracker 5 (the rt connector's tests start
+# a real RT on SQLite; rt5-standalone brings the Starlet server, rt5-clients the CLI), Samba as an AD
+# domain controller and rsyslog. Needs root; does nothing when all are present.
 set -euo pipefail
 missing=()
 command -v /usr/sbin/slapd >/dev/null 2>&1 || missing+=(slapd)
@@ -14,6 +16,11 @@ command -v /usr/sbin/rsyslogd >/dev/null 2>&1 || missing+=(rsyslog)
 # one (test/helpers/samba-ad.ts); samba-ad-provision holds the AD schema that provisioning loads.
 command -v /usr/sbin/samba >/dev/null 2>&1 || missing+=(samba samba-ad-dc winbind krb5-user smbclient)
 [ -d /usr/share/samba/setup/ad-schema ] || missing+=(samba-ad-provision samba-ad-dc)
+[ -x /usr/share/request-tracker5/libexec/rt-server ] || missing+=(request-tracker5 rt5-standalone)
+[ -x /usr/sbin/rt-setup-database-5 ] || missing+=(request-tracker5)
+perl -MDBD::SQLite -e 1 >/dev/null 2>&1 || missing+=(rt5-db-sqlite)
+perl -MStarlet -e 1 >/dev/null 2>&1 || missing+=(rt5-standalone)
+command -v rt >/dev/null 2>&1 || missing+=(rt5-clients)
 if [ ${#missing[@]} -eq 0 ]; then exit 0; fi
 mapfile -t missing < <(printf '%s\n' "${missing[@]}" | sort -u)
 if [ "$(id -u)" -ne 0 ]; then

@@ -61,7 +61,7 @@ export function createSyslogSink(config: SyslogSinkConfig, deps: { timeoutMs: nu
         servername: config.tls.serverName ?? (/^[\d.:]+$/.test(config.host) ? undefined : config.host),
       });
       const timer = setTimeout(
-        () => s.destroy(new Error(`no TLS session within ${deps.timeoutMs} ms`)),
+        () => s.destroy(new CredgateError('transient', `no TLS session within ${deps.timeoutMs} ms`)),
         deps.timeoutMs,
       );
       s.once('secureConnect', () => {

@@ -58,7 +58,7 @@ export function createWebhookSink(
             res.on('error', fail);
           },
         );
-        req.on('timeout', () => req.destroy(new Error(`no answer within ${deps.timeoutMs} ms`)));
+        req.on('timeout', () => req.destroy(new CredgateError('transient', `no answer within ${deps.timeoutMs} ms`)));
         req.on('error', (err) =>
           fail(new CredgateError('transient', `audit sink ${config.name}: ${url.host} unreachable (${err.message})`)),
         );
