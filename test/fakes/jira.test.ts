@@ -77,6 +77,8 @@ describe('FakeJira', () => {
       statuses: STATUSES,
       serviceAccountId: 'acc-credgate',
       webhook: { url: receiver.url, secret: SECRET },
+      // These tests pin the fake's own contract checks; Prism's are in prism-validation.test.ts.
+      prism: false,
     });
     base = await fake.start();
     http = (method, path, data, auth = basic(EMAIL, TOKEN)) =>

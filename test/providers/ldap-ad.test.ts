@@ -98,7 +98,9 @@ describe('ldap provider, Active Directory flavour, against a real Samba AD DC', 
     }
   }
 
-  before(async () => {
+  before(async function () {
+    // The first run on a machine provisions the domain (~15-40 s); later ones copy it (~2 s).
+    this.timeout(180_000);
     ad = await startSambaAd();
     admin = new Client({ url: ad.ldapsUrl, timeout: 5000, tlsOptions: { ca: readFileSync(ad.caFile) } });
     await admin.bind(ad.adminDN, ad.adminPassword);

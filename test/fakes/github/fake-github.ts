@@ -79,6 +79,8 @@ export class FakeGitHub extends LoopbackFake<WebhookTarget> {
 
   /** Prism judges the request before the fake answers it, so its findings are in `violations` by then. */
   private async validateThenHandle(req: Request, res: Response): Promise<void> {
+    // Recorded as arriving now, not after Prism's look: tests time credgate's retries by it.
+    const arrivedAt = Date.now();
     if (this.prism) {
       try {
         const found = await this.prism.check({
@@ -92,7 +94,7 @@ export class FakeGitHub extends LoopbackFake<WebhookTarget> {
         this.violations.push(`prism unreachable: ${error instanceof Error ? error.message : String(error)}`);
       }
     }
-    this.handle(req, res);
+    this.handle(req, res, arrivedAt);
   }
 
   /** Issue and webhook JSON carry API URLs, which the state renders. */
@@ -272,7 +274,7 @@ export class FakeGitHub extends LoopbackFake<WebhookTarget> {
 
   // ---- REST --------------------------------------------------------------------------------
 
-  private handle(req: Request, res: Response): void {
+  private handle(req: Request, res: Response, arrivedAt: number): void {
     const url = new URL(req.originalUrl, 'http://fake.invalid');
     const query: Record<string, string> = {};
     for (const [name, value] of url.searchParams) query[name] = value;
@@ -284,7 +286,7 @@ export class FakeGitHub extends LoopbackFake<WebhookTarget> {
       body: undefined,
       status: 0,
       as: '',
-      at: Date.now(),
+      at: arrivedAt,
     };
     this.requests.push(entry);
     const reply = (result: RouteResult, extra: Record<string, string> = {}): void => {

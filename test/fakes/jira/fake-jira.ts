@@ -83,6 +83,8 @@ export class FakeJira extends LoopbackFake<WebhookTarget> {
    * as v3. The servicedeskapi has no description here (see README).
    */
   private async validateThenHandle(req: Request, res: Response): Promise<void> {
+    // Recorded as arriving now, not after Prism's look: tests time credgate's retries by it.
+    const arrivedAt = Date.now();
     const url = req.originalUrl;
     if (this.prism && /^\/rest\/api\/[23]\//.test(url)) {
       try {
@@ -97,7 +99,7 @@ export class FakeJira extends LoopbackFake<WebhookTarget> {
         this.violations.push(`prism unreachable: ${error instanceof Error ? error.message : String(error)}`);
       }
     }
-    this.handle(req, res);
+    this.handle(req, res, arrivedAt);
   }
 
   /** Jira's JSON carries self links, which the state renders. */
@@ -240,7 +242,7 @@ export class FakeJira extends LoopbackFake<WebhookTarget> {
     return this.sender.send(payload);
   }
 
-  private handle(req: Request, res: Response): void {
+  private handle(req: Request, res: Response, arrivedAt: number): void {
     const url = new URL(req.originalUrl, 'http://fake.invalid');
     const query: Record<string, string | string[]> = {};
     for (const [name, value] of url.searchParams) {
@@ -258,7 +260,7 @@ export class FakeJira extends LoopbackFake<WebhookTarget> {
         parseError = error instanceof Error ? error.message : String(error);
       }
     }
-    const entry: RecordedRequest = { method: req.method, path: url.pathname, query, body, status: 0, at: Date.now() };
+    const entry: RecordedRequest = { method: req.method, path: url.pathname, query, body, status: 0, at: arrivedAt };
     this.requests.push(entry);
     const reply = (result: RestResult): void => {
       entry.status = result.status;
