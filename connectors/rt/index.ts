@@ -35,9 +35,9 @@ export function createRtConnector(
 ): Connector {
   let selfName: string | null = config.user ?? null;
   const ttl = parseDuration(config.groupCacheTtl) ?? 300_000;
-  const queueNames = cachedLookup<string>(24 * 3_600_000);
-  const people = cachedLookup<Actor>(ttl);
-  const groupTable = cachedLookup<Map<string, Set<string>>>(ttl);
+  const queueNames = cachedLookup<string>(24 * 3_600_000, ctx.now);
+  const people = cachedLookup<Actor>(ttl, ctx.now);
+  const groupTable = cachedLookup<Map<string, Set<string>>>(ttl, ctx.now);
 
   const queueName = (link: RtLink) => queueNames(link.id, () => client.getQueueName(link.id));
 

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import type { Actor, StatusChange, TicketReply, TicketSnapshot, WorkflowPosition } from '../../src/domain/ticket';
 import { CredgateError } from '../../src/util/errors';
 import type { ParsedDelivery } from '../types';
-import { positionOfStatus, statusFor as kitStatusFor } from '../kit';
+import { positionOfStatus, sameName, statusFor as kitStatusFor } from '../kit';
 import { rtBaseUrl, type RtConfig } from './schema';
 import type { RtAttachment, RtLink, RtTicket, RtTransaction, RtWebhook } from './types';
 
@@ -87,7 +87,7 @@ export function parseWebhook(rawBody: Buffer): ParsedDelivery {
 }
 
 export const positionOf = (status: string, statuses: Statuses): WorkflowPosition =>
-  positionOfStatus(status, statuses, statuses.closed);
+  positionOfStatus(sameName(status), statuses, statuses.closed);
 
 export const statusFor = (position: WorkflowPosition, statuses: Statuses): string | null =>
   kitStatusFor(position, statuses);
