@@ -14,6 +14,7 @@ import { createService } from '../service';
 import { createLogger } from '../util/logger';
 import { doctorCommand } from '../doctor/doctor-command';
 import { deliveriesCommand } from './deliveries-command';
+import { installScrip, installScripCommand } from '../../connectors/rt/install-scrip';
 import { CredgateError } from '../util/errors';
 import { createNinjaoneClient } from '../../connectors/ninjaone/client';
 import { registerNinjaoneWebhook } from '../../connectors/ninjaone/register-webhook';
@@ -145,6 +146,23 @@ program
   .command('hash-password')
   .description('read a password (no echo) and print the scrypt hash to put in desk.users[].passwordHash')
   .action(() => runHashPassword());
+
+program
+  .command('rt')
+  .description('Request Tracker')
+  .command('install-scrip')
+  .description("load credgate's webhook Scrip into RT (run on the RT host; see connectors/rt/readme.md)")
+  .requiredOption('--queue <name>', 'the queue credgate serves')
+  .option('--setup <path>', 'rt-setup-database-5 to run')
+  .option('--print', 'print the command instead of running it')
+  .action(async (opts: { queue: string; setup?: string; print?: boolean }) => {
+    if (opts.print) {
+      out(`CREDGATE_RT_QUEUE='${opts.queue.replace(/'/g, "'\\''")}' ${installScripCommand(opts).join(' ')}`);
+      return;
+    }
+    out(await installScrip(opts));
+    out('Scrip installed; set $CredgateWebhookURL and $CredgateWebhookSecret in RT_SiteConfig.d and restart RT.');
+  });
 
 program.parseAsync(process.argv).catch((err) => {
   process.stderr.write(`credgate: ${isCredgateError(err) ? err.message : (err as Error).message}\n`);

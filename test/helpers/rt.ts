@@ -16,6 +16,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import axios, { type AxiosInstance } from 'axios';
+import { installScrip, SCRIP_DATAFILE } from '../../connectors/rt/install-scrip';
 
 /**
  * A real Request Tracker 5 for the tests: Debian's request-tracker5 on SQLite, served by its own
@@ -30,7 +31,7 @@ const RT_SERVER = '/usr/share/request-tracker5/libexec/rt-server';
 const RT_SETUP = '/usr/sbin/rt-setup-database-5';
 const CONNECTOR_DIR = resolve(__dirname, '../../connectors/rt');
 const LIFECYCLE = join(CONNECTOR_DIR, 'credgate-lifecycle.pm');
-const SCRIP = join(CONNECTOR_DIR, 'webhook-scrip.initialdata');
+const SCRIP = SCRIP_DATAFILE;
 const TEST_DATA = resolve(__dirname, 'rt/test-instance.initialdata');
 const run = promisify(execFile);
 
@@ -143,7 +144,8 @@ async function initialisedDatabase(): Promise<{ db: string; token: string }> {
   const setup = (...args: string[]) => run(RT_SETUP, args, { env, maxBuffer: 16 << 20 });
   await setup('--action', 'init', '--skip-create');
   await setup('--action', 'insert', '--datafile', TEST_DATA);
-  await setup('--action', 'insert', '--datafile', SCRIP);
+  // The Scrip goes in the way an operator loads it: `credgate rt install-scrip`.
+  await installScrip({ queue: RT_QUEUE, setup: RT_SETUP, env });
   if (!existsSync(join(build, 'token'))) throw new Error('RT test data wrote no auth token');
   // Another run may have built the same cache meanwhile: rename is atomic, the loser cleans up.
   mkdirSync(join(build, 'cache'));
@@ -225,11 +227,23 @@ async function startRt(): Promise<RtInstance> {
 
   const startServer = async () => {
     // Two workers: credgate's reads go on while the other one runs the Scrip's delivery.
-    child = spawn(RT_SERVER, ['--port', String(port), '--host', '127.0.0.1', '--max-workers', '2'], {
-      env,
-      detached: true,
-      stdio: ['ignore', 'ignore', 'pipe'],
-    });
+    child = spawn(
+      RT_SERVER,
+      [
+        '--port',
+        String(port),
+        '--host',
+        '127.0.0.1',
+        '--max-workers',
+        '2',
+        ...(process.env.RT_ACCESS_LOG ? ['--access-log', process.env.RT_ACCESS_LOG] : []),
+      ],
+      {
+        env,
+        detached: true,
+        stdio: ['ignore', 'ignore', 'pipe'],
+      },
+    );
     child.stderr?.on('data', (c: Buffer) => stderr.push(String(c)));
     const started = Date.now();
     for (;;) {
