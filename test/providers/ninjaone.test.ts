@@ -127,7 +127,10 @@ describe('ninjaone provider against the fake', function () {
     const err = (await provider.grant(missing).catch((e: unknown) => e)) as CredgateError;
     expect(err.kind).to.equal('transient');
     expect(err.message).to.include('failed on device 40').and.include('account nobody not found');
-    const injected = ctx({ device: String(DEVICE) }, { facts: { account: "x'; Remove-Item C:\\ -Recurse; '" } as never });
+    const injected = ctx(
+      { device: String(DEVICE) },
+      { facts: { account: "x'; Remove-Item C:\\ -Recurse; '" } as never },
+    );
     const refused = (await provider.grant(injected).catch((e: unknown) => e)) as CredgateError;
     expect(refused.kind).to.equal('permanent');
     expect(fake.state.runs).to.have.length(1);
