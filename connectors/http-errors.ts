@@ -15,6 +15,16 @@ export interface FailureContext {
   alsoTransient?: number[];
 }
 
+/** What a failed HTTP call left to go by, however the vendor's client library reports it. */
+export interface FailedResponse {
+  /** The HTTP status; absent (or 0) when no answer came. */
+  status?: number;
+  headers?: unknown;
+  data?: unknown;
+  /** The network error code (ECONNREFUSED...) when no answer came. */
+  code?: string;
+}
+
 /**
  * Maps a failed axios call to a credgate error kind: the one mapping every axios-based connector
  * shares. No header and no request config (which holds credentials) reaches the message.
@@ -22,17 +32,25 @@ export interface FailureContext {
 export function httpFailure(err: unknown, ctx: FailureContext): CredgateError {
   if (err instanceof CredgateError) return err;
   const e = err as { response?: { status?: number; headers?: unknown; data?: unknown }; code?: string };
-  const status = e?.response?.status;
+  return failureOf(
+    { status: e?.response?.status, headers: e?.response?.headers, data: e?.response?.data, code: e?.code },
+    ctx,
+  );
+}
+
+/** The error kind of a failed call, from what it left: unreachable and 429/5xx are transient. */
+export function failureOf(res: FailedResponse, ctx: FailureContext): CredgateError {
+  const status = res.status;
   if (!status)
     return new CredgateError(
       'transient',
-      `${ctx.system} could not be reached (${ctx.what}): ${e?.code ?? 'network error'}`,
+      `${ctx.system} could not be reached (${ctx.what}): ${res.code ?? 'network error'}`,
     );
-  const detail = ctx.detail(e.response?.data);
+  const detail = ctx.detail(res.data);
   const message = `${ctx.system} answered ${status} to ${ctx.what}${detail ? `: ${detail}` : ''}`;
   if (status === 429 || status >= 500 || ctx.alsoTransient?.includes(status)) {
     return new CredgateError('transient', message, {
-      retryAfterMs: retryAfterMs(plainHeaders(e.response?.headers)),
+      retryAfterMs: retryAfterMs(plainHeaders(res.headers)),
       httpStatus: status,
     });
   }

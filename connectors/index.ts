@@ -9,6 +9,7 @@ import { genericConnector } from './generic';
 import { servicenowConnector } from './servicenow';
 import { freshserviceConnector } from './freshservice';
 import { ninjaoneConnector } from './ninjaone';
+import { rtConnector } from './rt';
 import { snapshotFromWebhook } from './jira/mappers';
 import { isJiraConfigured, JIRA_ENABLE_HINT, jiraConfigSchema, jiraFromEnv, type JiraConfig } from './jira/schema';
 
@@ -47,6 +48,7 @@ export const CONNECTORS: readonly ConnectorDefinition<never>[] = [
   genericConnector as ConnectorDefinition<never>,
   githubConnector as ConnectorDefinition<never>,
   ninjaoneConnector as ConnectorDefinition<never>,
+  rtConnector as ConnectorDefinition<never>,
 ];
 
 export function connectorDefinition(id: string): ConnectorDefinition<never> {

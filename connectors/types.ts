@@ -74,4 +74,6 @@ export interface NewTicket {
 /** What every connector factory receives: its own config section and shared services. */
 export interface ConnectorContext {
   log: Logger;
+  /** The service's clock in epoch milliseconds (cache expiry, signature freshness): tests move it. */
+  now: () => number;
 }

@@ -1,4 +1,4 @@
-import type { Server } from 'node:http';
+import { createServer, type Server } from 'node:http';
 import type { Express } from 'express';
 import type { Config } from './config/load-config';
 import { ms } from './config/load-config';
@@ -9,6 +9,7 @@ import { loadPolicy } from './policy/policy';
 import { openStore, type Store } from './store/open-store';
 import { createCommentRenderer, type CommentMarkup, type CommentRenderer } from './render/comment-renderer';
 import { createAuditLog, type AuditLog } from './audit/audit-log';
+import { type AuditShipper, createAuditShipper, createAuditSinks } from './audit/sinks';
 import { createBuiltinProvider } from './providers/builtin-provider';
 import type { AccessProvider } from './providers/types';
 import { Scheduler } from './scheduler/scheduler';
@@ -25,11 +26,12 @@ import { recordConfigLoaded } from './audit/system-events';
 import { backoffMs } from './effects/backoff';
 import { Leases } from './store/leases';
 import { Reconciler } from './pipeline/reconciler';
-import { AccessLedger } from './providers/access-ledger';
+import { AccessLedger } from './store/access-ledger';
 import { createProviders } from './providers/registry';
 import { createHandoff, resolveHandoffKey } from './handoff';
+import { LinkSignIn } from './handoff/sign-in';
+import { createOidcSignIn } from './identity/oidc-sign-in';
 import { sharedSecretSealer } from './handoff/shared-secret-sealer';
-import { formatTime } from './engine/views';
 import { deskRouter } from './desk';
 import { createReviewJob, type ReviewJob } from './review';
 import { CredgateError } from './util/errors';
@@ -58,6 +60,7 @@ export const REQUIRED_TEMPLATES = [
   'grant-failed',
   'secret-link',
   'secret-revealed',
+  'secret-link-refused',
 ];
 
 export const BUILTIN_TEMPLATES = TEMPLATES_ROOT;
@@ -87,6 +90,8 @@ export interface Service {
   connectors: Map<string, Connector>;
   /** Periodic access reviews (policy `review:`): the cron job, `runReview`, the report pages. */
   review: ReviewJob;
+  /** Streams every audit record to the configured sinks (`audit.sinks`). */
+  auditShipper: AuditShipper;
   /** Starts listening, restores jobs and sweeps what a previous run left; resolves with the port. */
   listen(port?: number, host?: string): Promise<number>;
   /** Resolves when no delivery or effect is in progress (tests, shutdown). */
@@ -101,7 +106,7 @@ export async function createService(options: ServiceOptions): Promise<Service> {
   const policy = options.policy ?? loadPolicy(config.policy.path);
 
   const connectors = new Map<string, Connector>();
-  for (const c of options.connectors ?? configuredConnectors(config, log)) connectors.set(c.id, c);
+  for (const c of options.connectors ?? configuredConnectors(config, log, clock)) connectors.set(c.id, c);
 
   const templateDirs = [config.templates.dir, BUILTIN_TEMPLATES].filter((d): d is string => Boolean(d));
   const renderers = new Map<CommentMarkup, CommentRenderer>();
@@ -115,6 +120,17 @@ export async function createService(options: ServiceOptions): Promise<Service> {
   const metrics = createMetrics({ requests: store.requests, clock });
   audit.observe((record) => metrics.observeAudit(record));
   const leases = new Leases(store.engine, ms(config.scheduler.leaseTtl));
+  const auditShipper = createAuditShipper({
+    audit,
+    engine: store.engine,
+    leases,
+    sinks: createAuditSinks(config.audit.sinks, { clock, log, registerSecret: (value) => registerSecret(log, value) }),
+    log,
+    baseDelayMs: ms(config.effects.baseDelay),
+    maxDelayMs: ms(config.effects.maxDelay),
+    pollMs: ms(config.scheduler.sweepInterval),
+  });
+  audit.observe(() => auditShipper.nudge());
   if (!config.audit.hmacKey)
     log.warn(
       'CREDGATE_AUDIT_KEY is not set: the audit chain detects edits, but not by someone who can also rewrite the store',
@@ -143,30 +159,61 @@ export async function createService(options: ServiceOptions): Promise<Service> {
     log.warn(
       'server.publicUrl (CREDGATE_PUBLIC_URL) is not set: one-time links will point at the address credgate listens on',
     );
+  // Links bound to the requester's sign-in, when an OpenID provider is configured.
+  const oidcConfig = config.oidc ?? null;
+  const linkSignIn = oidcConfig
+    ? new LinkSignIn(
+        store,
+        createOidcSignIn(oidcConfig),
+        oidcConfig,
+        clock,
+        () => publicUrl().startsWith('https://'),
+        config.handoff.path,
+      )
+    : null;
+  const bindTo = (input: { requester?: { id: string; email?: string } | null; categoryId?: string }) => {
+    if (!oidcConfig) return null;
+    const category = policy.document.categories.find((c) => c.id === input.categoryId);
+    if ((category?.oneTimeLink ?? 'signed-in') === 'unbound') return null;
+    const value = oidcConfig.requester.field === 'email' ? input.requester?.email?.toLowerCase() : input.requester?.id;
+    if (!value)
+      throw new CredgateError(
+        'permanent',
+        `the one-time link must be bound to the requester's sign-in, but the ticket gives no requester ${oidcConfig.requester.field}; set oidc.requester.field to "id" with a claim carrying the ticketing account id, or oneTimeLink: unbound on the category`,
+      );
+    return value;
+  };
   const handoff = createHandoff({
     store,
     key: handoffKey,
+    signIn: linkSignIn,
+    bindTo,
+    // A refused sign-in is an engine event too: decide audits it and comments it on the ticket.
+    onRefused: (link, attempt) =>
+      processor.handleEvent(link.requestId, {
+        type: 'link-refused',
+        linkId: link.id,
+        label: link.label,
+        at: attempt.at,
+        ip: attempt.ip,
+        userAgent: attempt.userAgent,
+        identity: attempt.identity,
+      }),
     clock,
     publicUrl,
     ttlMs: ms(config.handoff.ttl),
     path: config.handoff.path,
     log,
-    // The reveal is audited and commented on the ticket through the request's own outbox.
+    // The reveal is an engine event: decide audits it and comments it on the ticket.
     onRevealed: (link, viewer) =>
-      processor.amend(link.requestId, (draft) => {
-        draft.comment('secret-revealed', {
-          label: link.label,
-          revealedAt: formatTime(viewer.at),
-          ip: viewer.ip,
-          userAgent: viewer.userAgent || 'unknown browser',
-        });
-        draft.audit({
-          action: 'secret-revealed',
-          actor: null,
-          outcome: 'revealed',
-          rules: ['one-time-link'],
-          detail: { label: link.label, ip: viewer.ip, userAgent: viewer.userAgent, link: link.id.slice(0, 12) },
-        });
+      processor.handleEvent(link.requestId, {
+        type: 'link-revealed',
+        linkId: link.id,
+        label: link.label,
+        at: viewer.at,
+        ip: viewer.ip,
+        userAgent: viewer.userAgent,
+        ...(viewer.identity ? { identity: viewer.identity } : {}),
       }),
   });
   const sealer = handoffKey ? sharedSecretSealer(handoffKey) : null;
@@ -187,7 +234,7 @@ export async function createService(options: ServiceOptions): Promise<Service> {
     leases,
     (request) => {
       const connector = connectors.get(request.ticket.connector);
-      if (!connector) throw new Error(`no connector "${request.ticket.connector}" is configured`);
+      if (!connector) throw new CredgateError('config', `no connector "${request.ticket.connector}" is configured`);
       return {
         connector,
         renderer: renderers.get(connector.markup) as CommentRenderer,
@@ -207,6 +254,7 @@ export async function createService(options: ServiceOptions): Promise<Service> {
       maxAttempts: config.effects.maxAttempts,
       baseDelayMs: ms(config.effects.baseDelay),
       maxDelayMs: ms(config.effects.maxDelay),
+      policy: () => policy,
       observer: metrics.effects,
     },
     clock,
@@ -261,7 +309,15 @@ export async function createService(options: ServiceOptions): Promise<Service> {
       metricsRouter(metrics, config.metrics.token),
       handoff.router(),
       review.router,
-      deskRouter({ store, audit, clock, config: config.desk, log, publicUrl: config.server.publicUrl }),
+      deskRouter({
+        store,
+        audit,
+        clock,
+        config: config.desk,
+        log,
+        publicUrl: config.server.publicUrl,
+        oidc: config.oidc ? createOidcSignIn(config.oidc, [config.desk.sso?.groupsClaim ?? 'groups']) : null,
+      }),
     ],
   });
   await recordConfigLoaded(
@@ -307,15 +363,20 @@ export async function createService(options: ServiceOptions): Promise<Service> {
     reconciler,
     connectors,
     review,
+    auditShipper,
     async listen(port = config.server.port, host = config.server.host) {
+      // Not app.listen: express 5 hands a listen error to the callback, so a port in use looked
+      // like a successful start and the process then served nothing.
       server = await new Promise<Server>((ok, fail) => {
-        const s = app.listen(port, host, () => ok(s));
-        s.once('error', fail);
+        const s = createServer(app);
+        s.once('error', (err: NodeJS.ErrnoException) => fail(listenError(err, port, host)));
+        s.listen(port, host, () => ok(s));
       });
       server.requestTimeout = ms(config.server.requestTimeout);
       server.headersTimeout = Math.min(server.requestTimeout, 10_000);
       const found = await sweep();
       review.start();
+      auditShipper.start();
       every(ms(config.scheduler.sweepInterval), 'sweep', sweep);
       const reconcileMs = ms(config.reconcile.interval);
       every(reconcileMs, 'reconcile', () => reconciler.run(reconcileMs));
@@ -344,17 +405,36 @@ export async function createService(options: ServiceOptions): Promise<Service> {
       ]);
       worker.stop();
       runner.stop();
+      // After the work that appends records: what it wrote goes out now or from the cursor next start.
+      await auditShipper.stop();
       await Promise.race([closing, new Promise((ok) => setTimeout(ok, 2_000).unref())]);
       await store.close();
     },
   };
 }
 
-function configuredConnectors(config: Config, log: Logger): Connector[] {
+/** A listen failure as a message the operator can act on (the port is the usual culprit). */
+function listenError(err: NodeJS.ErrnoException, port: number, host: string): Error {
+  if (err.code === 'EADDRINUSE')
+    return new CredgateError(
+      'config',
+      `port ${port} on ${host} is already in use: stop the other process or set server.port (PORT) to a free port`,
+    );
+  if (err.code === 'EACCES')
+    return new CredgateError(
+      'config',
+      `port ${port} on ${host} needs privileges this process lacks: set server.port (PORT) to 1024 or above`,
+    );
+  if (err.code === 'EADDRNOTAVAIL')
+    return new CredgateError('config', `server.host ${host} is not an address of this machine`);
+  return err;
+}
+
+function configuredConnectors(config: Config, log: Logger, clock: () => Date): Connector[] {
   const out: Connector[] = [];
   for (const def of CONNECTORS) {
     const section = config[def.id] as never;
-    if (def.isConfigured(section)) out.push(def.create(section, { log }));
+    if (def.isConfigured(section)) out.push(def.create(section, { log, now: () => clock().getTime() }));
     else log.info(`connector ${def.id} is off: ${def.enableHint}`);
   }
   return out;

@@ -1,5 +1,5 @@
 import type { Connector, ConnectorContext } from '../types';
-import { configuredGroups } from '../configured-groups';
+import { cachedLookup, configuredGroups, orNullIfNotFound } from '../kit';
 import type { ConnectorDefinition } from '../index';
 import type { Actor, TicketRef, WorkflowPosition } from '../../src/domain/ticket';
 import { CredgateError } from '../../src/util/errors';
@@ -37,14 +37,11 @@ export function createFreshserviceConnector(
 ): Connector {
   let selfId: string | null = config.agentId ?? null;
   const ttl = parseDuration(config.groupCacheTtl) ?? 300_000;
-  const memberships = new Map<string, { groups: string[]; until: number }>();
-  let groupNames: { byId: Map<number, string>; until: number } | null = null;
+  const memberships = cachedLookup<string[]>(ttl, ctx.now);
+  const groupNames = cachedLookup<Map<number, string>>(ttl, ctx.now);
 
-  const namesOfGroups = async (): Promise<Map<number, string>> => {
-    if (groupNames && groupNames.until > Date.now()) return groupNames.byId;
-    groupNames = { byId: new Map((await client.getGroups()).map((g) => [g.id, g.name])), until: Date.now() + ttl };
-    return groupNames.byId;
-  };
+  const namesOfGroups = () =>
+    groupNames('all', async () => new Map((await client.getGroups()).map((g) => [g.id, g.name])));
 
   return {
     id: CONNECTOR_ID,
@@ -70,16 +67,10 @@ export function createFreshserviceConnector(
 
     verify: (delivery) => verifyFreshserviceDelivery(delivery, config),
 
-    parse: (delivery) => parseWebhook(delivery.rawBody, Date.now()),
+    parse: (delivery) => parseWebhook(delivery.rawBody, ctx.now()),
 
     async fetchTicket(ref) {
-      let ticket;
-      try {
-        ticket = await client.getTicket(ref.id);
-      } catch (err) {
-        if (err instanceof CredgateError && err.kind === 'not-found') return null;
-        throw err;
-      }
+      const ticket = await orNullIfNotFound(() => client.getTicket(ref.id));
       if (!ticket || !inScope(ticket, config)) return null;
       return toSnapshot(ticket, await client.getConversations(ref.id), config);
     },
@@ -90,14 +81,12 @@ export function createFreshserviceConnector(
 
     async groupsOf(actor: Actor) {
       if (config.groupMembers) return configuredGroups(config.groupMembers, actor);
-      const cached = memberships.get(actor.id);
-      if (cached && cached.until > Date.now()) return cached.groups;
-      const agent = /^\d+$/.test(actor.id) ? await client.getAgent(actor.id) : null;
-      const ids = agent?.member_of ?? agent?.group_ids ?? [];
-      const names = ids.length ? await namesOfGroups() : new Map<number, string>();
-      const groups = ids.map((id) => names.get(id)).filter((n): n is string => Boolean(n));
-      memberships.set(actor.id, { groups, until: Date.now() + ttl });
-      return groups;
+      return memberships(actor.id, async () => {
+        const agent = /^\d+$/.test(actor.id) ? await client.getAgent(actor.id) : null;
+        const ids = agent?.member_of ?? agent?.group_ids ?? [];
+        const names = ids.length ? await namesOfGroups() : new Map<number, string>();
+        return ids.map((id) => names.get(id)).filter((n): n is string => Boolean(n));
+      });
     },
 
     async postComment(ref: TicketRef, body: string) {

@@ -4,6 +4,7 @@ import type { ParsedDelivery } from '../types';
 import { CredgateError } from '../../src/util/errors';
 import { freshserviceBaseUrl, type FreshserviceConfig } from './schema';
 import type { FsActivity, FsConversation, FsTicket, FsWebhook } from './types';
+import { configuredStatuses, positionOfStatus, sameName, statusFor as configuredStatus } from '../kit/positions';
 
 /** Pure translations from Freshservice's JSON to credgate's types. */
 
@@ -71,34 +72,23 @@ export function parseWebhook(rawBody: Buffer, nowMs: number): ParsedDelivery {
   return { deliveryId: `${id}:${nowMs}:${digest}`, tickets: [{ connector: CONNECTOR_ID, id, key: `#${id}` }] };
 }
 
-const positionsOf = (s: Statuses): [WorkflowPosition, Status][] => [
-  // Order matters where an operator maps two positions to one status (expired and declined, say).
-  ['approved', s.approved],
-  ['declined', s.declined],
-  ['pending-approval', s.pendingApproval],
-  ['awaiting-info', s.awaitingInfo],
-  ['granted', s.granted],
-  ['revoked', s.revoked],
-  ['expired', s.expired],
-  ...s.closed.map((c): [WorkflowPosition, Status] => ['closed', c]),
-];
-
+/** Statuses are {id, name}: webhooks and tickets carry the id, activities the name. */
 export function positionOfId(id: number, statuses: Statuses): WorkflowPosition {
-  return positionsOf(statuses).find(([, s]) => s.id === id)?.[0] ?? 'other';
+  return positionOfStatus((s) => s.id === id, statuses, statuses.closed);
 }
 
 export function positionOfName(name: string, statuses: Statuses): WorkflowPosition {
-  const n = name.trim().toLowerCase();
-  return positionsOf(statuses).find(([, s]) => s.name.trim().toLowerCase() === n)?.[0] ?? 'other';
+  const same = sameName(name);
+  return positionOfStatus((s) => same(s.name), statuses, statuses.closed);
 }
 
 export function statusFor(position: WorkflowPosition, statuses: Statuses): Status | null {
-  if (position === 'closed' || position === 'other') return null;
-  return positionsOf(statuses).find(([p]) => p === position)?.[1] ?? null;
+  return configuredStatus(position, statuses);
 }
 
 export function statusName(id: number, statuses: Statuses): string {
-  return positionsOf(statuses).find(([, s]) => s.id === id)?.[1].name ?? BUILT_IN[id] ?? `status ${id}`;
+  const configured = configuredStatuses(statuses, statuses.closed).find((s) => s.id === id);
+  return configured?.name ?? BUILT_IN[id] ?? `status ${id}`;
 }
 
 /** What agents read: SR-12 for service requests, INC-12 for incidents. */
@@ -168,9 +158,9 @@ export function toSnapshot(t: FsTicket, conversations: FsConversation[], config:
 /** The status an activity sets, from its sentence ("set Status as Approved"); configured names first. */
 export function statusSetBy(activity: FsActivity, statuses: Statuses): string | null {
   const lines = [activity.content, ...(activity.sub_contents ?? [])].map(textOf).filter(Boolean);
-  const names = [...new Set([...positionsOf(statuses).map(([, s]) => s.name), ...Object.values(BUILT_IN)])].sort(
-    (a, b) => b.length - a.length,
-  );
+  const names = [
+    ...new Set([...configuredStatuses(statuses, statuses.closed).map((s) => s.name), ...Object.values(BUILT_IN)]),
+  ].sort((a, b) => b.length - a.length);
   for (const line of lines) {
     const at = line.search(/set\s+status\s+as\s+/i);
     if (at < 0) continue;

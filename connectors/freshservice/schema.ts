@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { FACT_NAMES } from '../../src/domain/request';
 import { parseDuration } from '../../src/policy/parse-duration';
+import { envSettings } from '../kit/env-settings';
 
 const duration = (example: string) =>
   z.string().refine((s) => parseDuration(s) !== null, `expected a duration such as "${example}"`);
@@ -89,17 +90,14 @@ export function freshserviceBaseUrl(c: Pick<FreshserviceConfig, 'baseUrl' | 'dom
 
 /** Secrets and site settings from the environment; they override the file. */
 export function freshserviceFromEnv(env: Record<string, string | undefined>): Record<string, unknown> {
-  const out: Record<string, unknown> = {};
-  const set = (key: string, value: string | undefined) => {
-    if (value !== undefined && value !== '') out[key] = value;
-  };
-  set('domain', env.FRESHSERVICE_DOMAIN);
-  set('baseUrl', env.FRESHSERVICE_BASE_URL);
-  set('apiKey', env.FRESHSERVICE_API_KEY);
-  set('webhookSecret', env.FRESHSERVICE_WEBHOOK_SECRET);
-  set('agentId', env.FRESHSERVICE_AGENT_ID);
-  set('agentEmail', env.FRESHSERVICE_AGENT_EMAIL);
-  return out;
+  return envSettings(env, {
+    domain: 'FRESHSERVICE_DOMAIN',
+    baseUrl: 'FRESHSERVICE_BASE_URL',
+    apiKey: 'FRESHSERVICE_API_KEY',
+    webhookSecret: 'FRESHSERVICE_WEBHOOK_SECRET',
+    agentId: 'FRESHSERVICE_AGENT_ID',
+    agentEmail: 'FRESHSERVICE_AGENT_EMAIL',
+  });
 }
 
 export const FRESHSERVICE_ENABLE_HINT =

@@ -1,13 +1,7 @@
-import { timingSafeEqual } from 'node:crypto';
 import type { InboundDelivery } from '../types';
+import { header, safeEqual } from '../kit';
 import { CredgateError } from '../../src/util/errors';
 import type { FreshserviceConfig } from './schema';
-
-function safeEqual(a: string, b: string): boolean {
-  const x = Buffer.from(a);
-  const y = Buffer.from(b);
-  return x.length === y.length && timingSafeEqual(x, y);
-}
 
 /**
  * The Workflow Automator's "Trigger Webhook" action cannot sign a body; it can send custom headers.
@@ -25,8 +19,7 @@ export function verifyFreshserviceDelivery(
       'no Freshservice webhook secret is configured, so no delivery is accepted: set FRESHSERVICE_WEBHOOK_SECRET',
     );
   }
-  const raw = delivery.headers[config.webhookHeader.toLowerCase()];
-  const token = Array.isArray(raw) ? raw[0] : raw;
+  const token = header(delivery.headers, config.webhookHeader);
   if (token === undefined)
     throw new CredgateError(
       'auth',

@@ -1,7 +1,7 @@
 import { ServiceDeskClient, Version2Client, Version3Client } from 'jira.js';
 import { CredgateError } from '../../src/util/errors';
 import { parseDuration } from '../../src/policy/parse-duration';
-import { retryAfterMs } from '../../src/util/retry-after';
+import { failureOf } from '../http-errors';
 import type { AdfDoc } from '../../src/render/wiki-to-adf';
 import type { JiraConfig } from './schema';
 import type { JiraComment, JiraHistory, JiraIssue, JsmApproval } from './types';
@@ -185,30 +185,24 @@ export function createJiraClient(config: JiraConfig): JiraClient {
   };
 }
 
-/** Maps a failed call to an error kind: the one place Jira's HTTP statuses are interpreted. */
+/** Maps a failed jira.js call to an error kind: its HttpException holds the status, the axios error its cause. */
 export function toCredgateError(what: string, err: unknown): CredgateError {
+  if (err instanceof CredgateError) return err;
   const e = err as {
     status?: number;
-    cause?: { response?: { headers?: Record<string, unknown>; data?: unknown } };
+    cause?: { response?: { headers?: unknown; data?: unknown } };
+    response?: { headers?: unknown };
     code?: string;
   };
-  const status = typeof e?.status === 'number' ? e.status : undefined;
-  const headers =
-    e?.cause?.response?.headers ?? (err as { response?: { headers?: Record<string, unknown> } })?.response?.headers;
-  if (status === undefined || status === 0) {
-    return new CredgateError('transient', `Jira could not be reached (${what}): ${e?.code ?? 'network error'}`);
-  }
-  const detail = jiraMessage(e?.cause?.response?.data);
-  const message = `Jira answered ${status} to ${what}${detail ? `: ${detail}` : ''}`;
-  if (status === 429 || status === 503 || status === 502 || status === 504 || status >= 500) {
-    return new CredgateError('transient', message, { retryAfterMs: retryAfterMs(headers), httpStatus: status });
-  }
-  if (status === 401 || status === 403)
-    return new CredgateError('auth', `${message} (check JIRA_EMAIL, the API token and its permissions)`, {
-      httpStatus: status,
-    });
-  if (status === 404) return new CredgateError('not-found', message, { httpStatus: status });
-  return new CredgateError('permanent', message, { httpStatus: status });
+  return failureOf(
+    {
+      status: typeof e?.status === 'number' ? e.status : undefined,
+      headers: e?.cause?.response?.headers ?? e?.response?.headers,
+      data: e?.cause?.response?.data,
+      code: e?.code,
+    },
+    { system: 'Jira', what, detail: jiraMessage, authHint: 'check JIRA_EMAIL, the API token and its permissions' },
+  );
 }
 
 /**

@@ -1,5 +1,5 @@
-import type { CommentAudience, Connector, ConnectorContext, InboundDelivery, NewTicket } from '../types';
-import { configuredGroups } from '../configured-groups';
+import type { CommentAudience, Connector, ConnectorContext, NewTicket } from '../types';
+import { cachedLookup, configuredGroups, header, orNullIfNotFound } from '../kit';
 import type { Actor, TicketRef, WorkflowPosition } from '../../src/domain/ticket';
 import { CredgateError } from '../../src/util/errors';
 import { parseDuration } from '../../src/policy/parse-duration';
@@ -30,25 +30,17 @@ export function createJiraConnector(
   client: JiraClient = createJiraClient(config),
 ): Connector {
   let selfId: string | null = null;
-  const groupCache = new Map<string, { groups: string[]; until: number }>();
-  const groupTtl = parseDuration(config.groupCacheTtl) ?? 300_000;
-  const header = (d: InboundDelivery, name: string) => {
-    const v = d.headers[name];
-    return Array.isArray(v) ? v[0] : v;
-  };
+  const groups = cachedLookup<string[]>(parseDuration(config.groupCacheTtl) ?? 300_000, ctx.now);
 
   /** JSM approvals of a request. An issue of a project that is no service desk has none: JSM answers 404. */
   const approvalsOf = async (ref: TicketRef) => {
-    try {
-      return await client.getApprovals(ref.id);
-    } catch (err) {
-      if (!(err instanceof CredgateError && err.kind === 'not-found')) throw err;
-      ctx.log.debug(
-        { connector: CONNECTOR_ID, ticket: ref.key },
-        'not a Jira Service Management request: no JSM approvals to read',
-      );
-      return [];
-    }
+    const approvals = await orNullIfNotFound(() => client.getApprovals(ref.id));
+    if (approvals) return approvals;
+    ctx.log.debug(
+      { connector: CONNECTOR_ID, ticket: ref.key },
+      'not a Jira Service Management request: no JSM approvals to read',
+    );
+    return [];
   };
 
   return {
@@ -67,20 +59,16 @@ export function createJiraConnector(
     verify: (delivery) => verifyJiraDelivery(delivery, config),
 
     parse: (delivery) =>
-      parseWebhook(delivery.rawBody, header(delivery, 'x-atlassian-webhook-identifier'), selfId, config),
+      parseWebhook(delivery.rawBody, header(delivery.headers, 'x-atlassian-webhook-identifier'), selfId, config),
 
     async fetchTicket(ref) {
-      let issue;
-      try {
-        issue = await client.getIssue(ref.id, [
+      const issue = await orNullIfNotFound(() =>
+        client.getIssue(ref.id, [
           ...BASE_FIELDS,
           ...Object.values(config.fields).filter((f): f is string => Boolean(f)),
-        ]);
-      } catch (err) {
-        if (err instanceof CredgateError && err.kind === 'not-found') return null;
-        throw err;
-      }
-      if (!inScope(issue, config)) return null;
+        ]),
+      );
+      if (!issue || !inScope(issue, config)) return null;
       const comments = await client.getComments(issue.id);
       return toSnapshot(issue, comments, config);
     },
@@ -93,11 +81,7 @@ export function createJiraConnector(
 
     async groupsOf(actor: Actor) {
       if (config.groupMembers) return configuredGroups(config.groupMembers, actor);
-      const cached = groupCache.get(actor.id);
-      if (cached && cached.until > Date.now()) return cached.groups;
-      const groups = await client.getUserGroups(actor.id);
-      groupCache.set(actor.id, { groups, until: Date.now() + groupTtl });
-      return groups;
+      return groups(actor.id, () => client.getUserGroups(actor.id));
     },
 
     async postComment(ref: TicketRef, body: string, audience: CommentAudience = 'requester', mentions: Actor[] = []) {

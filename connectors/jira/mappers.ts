@@ -9,6 +9,7 @@ import type {
 } from '../../src/domain/ticket';
 import type { ParsedDelivery } from '../types';
 import { CredgateError } from '../../src/util/errors';
+import { positionOfName, statusFor } from '../kit/positions';
 import type { JiraConfig } from './schema';
 import type { JiraComment, JiraHistory, JiraIssue, JiraUser, JiraWebhook, JsmApproval, JsmDate } from './types';
 
@@ -76,33 +77,11 @@ function ticketOfWebhook(body: JiraWebhook): TicketRef | null {
 const textOf = (v: unknown): string => (typeof v === 'string' || typeof v === 'number' ? String(v) : '');
 
 export function positionOf(status: string, statuses: JiraConfig['statuses']): WorkflowPosition {
-  const s = status.trim().toLowerCase();
-  const is = (name: string) => name.trim().toLowerCase() === s;
-  // Order matters where an operator maps two positions to one name (expired and declined, say).
-  if (is(statuses.approved)) return 'approved';
-  if (is(statuses.declined)) return 'declined';
-  if (is(statuses.pendingApproval)) return 'pending-approval';
-  if (is(statuses.awaitingInfo)) return 'awaiting-info';
-  if (is(statuses.granted)) return 'granted';
-  if (is(statuses.revoked)) return 'revoked';
-  if (is(statuses.expired)) return 'expired';
-  if (is(statuses.revocationFailed)) return 'revocation-failed';
-  if (statuses.closed.some(is)) return 'closed';
-  return 'other';
+  return positionOfName(status, statuses, statuses.closed);
 }
 
 export function statusNameFor(position: WorkflowPosition, statuses: JiraConfig['statuses']): string | null {
-  const names: Partial<Record<WorkflowPosition, string>> = {
-    'awaiting-info': statuses.awaitingInfo,
-    'pending-approval': statuses.pendingApproval,
-    approved: statuses.approved,
-    declined: statuses.declined,
-    granted: statuses.granted,
-    revoked: statuses.revoked,
-    expired: statuses.expired,
-    'revocation-failed': statuses.revocationFailed,
-  };
-  return names[position] ?? null;
+  return statusFor(position, statuses);
 }
 
 export function toSnapshot(issue: JiraIssue, comments: JiraComment[], config: JiraConfig): TicketSnapshot {

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { FACT_NAMES } from '../../src/domain/request';
 import { parseDuration } from '../../src/policy/parse-duration';
+import { envSettings } from '../kit/env-settings';
 
 /**
  * The `jira:` section of the config file. Status and field names are configuration because every
@@ -77,15 +78,13 @@ export type JiraConfig = z.infer<typeof jiraConfigSchema>;
 
 /** Secrets and site settings from the environment; they override the file. */
 export function jiraFromEnv(env: Record<string, string | undefined>): Record<string, unknown> {
-  const out: Record<string, unknown> = {};
-  const set = (key: string, value: string | undefined) => {
-    if (value !== undefined && value !== '') out[key] = value;
-  };
-  set('baseUrl', env.JIRA_BASE_URL);
-  set('email', env.JIRA_EMAIL);
-  set('apiToken', env.JIRA_API_TOKEN);
-  set('personalAccessToken', env.JIRA_PAT);
-  set('webhookSecret', env.JIRA_WEBHOOK_SECRET);
+  const out = envSettings(env, {
+    baseUrl: 'JIRA_BASE_URL',
+    email: 'JIRA_EMAIL',
+    apiToken: 'JIRA_API_TOKEN',
+    personalAccessToken: 'JIRA_PAT',
+    webhookSecret: 'JIRA_WEBHOOK_SECRET',
+  });
   if (env.JIRA_AUTOMATION_SECRET) out.automation = { secret: env.JIRA_AUTOMATION_SECRET };
   return out;
 }

@@ -1,18 +1,8 @@
-import { createHmac, timingSafeEqual } from 'node:crypto';
+import { createHmac } from 'node:crypto';
 import type { InboundDelivery } from '../types';
+import { header, safeEqual } from '../kit';
 import { CredgateError } from '../../src/util/errors';
 import type { JiraConfig } from './schema';
-
-const header = (d: InboundDelivery, name: string): string | undefined => {
-  const v = d.headers[name.toLowerCase()];
-  return Array.isArray(v) ? v[0] : v;
-};
-
-function safeEqual(a: string, b: string): boolean {
-  const x = Buffer.from(a);
-  const y = Buffer.from(b);
-  return x.length === y.length && timingSafeEqual(x, y);
-}
 
 /**
  * Jira Cloud signs admin webhooks that have a secret with `X-Hub-Signature: sha256=<hex HMAC>` over
@@ -24,14 +14,14 @@ export function verifyJiraDelivery(
   delivery: InboundDelivery,
   config: Pick<JiraConfig, 'webhookSecret' | 'automation'>,
 ): void {
-  const signature = header(delivery, 'x-hub-signature');
+  const signature = header(delivery.headers, 'x-hub-signature');
   if (config.webhookSecret && signature !== undefined) {
     const expected = 'sha256=' + createHmac('sha256', config.webhookSecret).update(delivery.rawBody).digest('hex');
     if (safeEqual(signature.trim().toLowerCase(), expected)) return;
     throw new CredgateError('auth', 'the X-Hub-Signature does not match the body: check the webhook secret');
   }
   const automationSecret = config.automation.secret;
-  const token = header(delivery, config.automation.header);
+  const token = header(delivery.headers, config.automation.header);
   if (automationSecret && token !== undefined) {
     if (safeEqual(token, automationSecret)) return;
     throw new CredgateError('auth', `the ${config.automation.header} header does not match the configured secret`);

@@ -4,9 +4,17 @@
  * HTTP failure → error kind, not-found handling, configured group lists.
  */
 export { safeEqual, header } from './verify';
-export { cachedLookup } from './cached-lookup';
-export { positionOfStatus, statusFor, SETTABLE_POSITIONS, type StatusNames } from './positions';
+export { cachedLookup, type CachedLookup } from './cached-lookup';
+export {
+  positionOfStatus,
+  positionOfName,
+  sameName,
+  statusFor,
+  SETTABLE_POSITIONS,
+  type Statuses,
+  type StatusNames,
+} from './positions';
 export { envSettings } from './env-settings';
 export { orNullIfNotFound } from './not-found';
-export { httpFailure, plainHeaders, type FailureContext } from '../http-errors';
+export { httpFailure, failureOf, plainHeaders, type FailureContext, type FailedResponse } from '../http-errors';
 export { configuredGroups } from '../configured-groups';

@@ -39,10 +39,10 @@ export function createNinjaoneConnector(
   client: NinjaoneClient = createNinjaoneClient(config, ctx.log),
 ): Connector {
   const ttl = parseDuration(config.groupCacheTtl) ?? 300_000;
-  const usersCache = cachedLookup<Map<string, NjUser>>(ttl);
-  const statusCache = cachedLookup<NjStatus[]>(ttl);
-  const namesCache = cachedLookup<string>(ttl);
-  const rolesCache = cachedLookup<{ name: string; members: number[] }[]>(ttl);
+  const usersCache = cachedLookup<Map<string, NjUser>>(ttl, Date.now);
+  const statusCache = cachedLookup<NjStatus[]>(ttl, Date.now);
+  const namesCache = cachedLookup<string>(ttl, Date.now);
+  const rolesCache = cachedLookup<{ name: string; members: number[] }[]>(ttl, Date.now);
 
   const users = () => usersCache('users', async () => new Map((await client.getUsers()).map((u) => [u.uid, u])));
   const statuses = () => statusCache('statuses', () => client.getStatuses());

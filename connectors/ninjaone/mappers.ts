@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import type { Actor, StatusChange, TicketReply, TicketSnapshot, WorkflowPosition } from '../../src/domain/ticket';
 import { CredgateError } from '../../src/util/errors';
 import type { ParsedDelivery } from '../types';
-import { positionOfStatus, type StatusNames } from '../kit';
+import { positionOfName, type StatusNames } from '../kit';
 import { ninjaoneBaseUrl, type NinjaoneConfig } from './schema';
 import type { NjActivityNotification, NjLogEntry, NjStatus, NjTicket, NjUser } from './types';
 
@@ -19,7 +19,7 @@ export const statusLabel = (s: NjStatus | null | undefined): string => s?.displa
 export function positionOf(s: NjStatus | null | undefined, statuses: Statuses): WorkflowPosition {
   const names: StatusNames = statuses;
   for (const label of [s?.displayName, s?.name]) {
-    const position = positionOfStatus(label, names, statuses.closed);
+    const position = positionOfName(label, names, statuses.closed);
     if (position !== 'other') return position;
   }
   return 'other';

@@ -1,5 +1,5 @@
 import type { Connector, ConnectorContext } from '../types';
-import { configuredGroups } from '../configured-groups';
+import { cachedLookup, configuredGroups, orNullIfNotFound } from '../kit';
 import type { ConnectorDefinition } from '../index';
 import type { Actor, TicketRef, WorkflowPosition } from '../../src/domain/ticket';
 import { CredgateError } from '../../src/util/errors';
@@ -27,18 +27,6 @@ import {
   type ServiceNowConfig,
 } from './schema';
 
-/** Caches a lookup per key for a while (group memberships, people's names). */
-function ttlCache<T>(ttlMs: number) {
-  const entries = new Map<string, { value: T; until: number }>();
-  return async (key: string, load: () => Promise<T>): Promise<T> => {
-    const hit = entries.get(key);
-    if (hit && hit.until > Date.now()) return hit.value;
-    const value = await load();
-    entries.set(key, { value, until: Date.now() + ttlMs });
-    return value;
-  };
-}
-
 /**
  * The ServiceNow connector: a Business Rule prompts it, the Table API answers. Approvals are
  * changes of the state field, read back from sys_audit; comments are work notes.
@@ -50,8 +38,8 @@ export function createServiceNowConnector(
 ): Connector {
   const selfUser = config.username ?? null;
   const ttl = parseDuration(config.groupCacheTtl) ?? 300_000;
-  const groups = ttlCache<string[]>(ttl);
-  const people = ttlCache<Actor>(ttl);
+  const groups = cachedLookup<string[]>(ttl, ctx.now);
+  const people = cachedLookup<Actor>(ttl, ctx.now);
   let labels: Map<string, string> | null = null;
 
   /** Labels of the state field's values, for comments ("moved to Approved"); values if unreadable. */
@@ -93,18 +81,12 @@ export function createServiceNowConnector(
       );
     },
 
-    verify: (delivery) => verifyServiceNowDelivery(delivery, config),
+    verify: (delivery) => verifyServiceNowDelivery(delivery, config, ctx.now()),
 
     parse: (delivery) => parseWebhook(delivery.rawBody, selfUser, config),
 
     async fetchTicket(ref) {
-      let record;
-      try {
-        record = await client.getRecord(config.table, ref.id, recordFields(config));
-      } catch (err) {
-        if (err instanceof CredgateError && err.kind === 'not-found') return null;
-        throw err;
-      }
+      const record = await orNullIfNotFound(() => client.getRecord(config.table, ref.id, recordFields(config)));
       if (!record || !inScope(record, config)) return null;
       const journal = await client.getJournal(config.table, ref.id, ['comments', 'work_notes']);
       return toSnapshot(record, journal, config);

@@ -4,6 +4,7 @@ import type { ParsedDelivery } from '../types';
 import { CredgateError } from '../../src/util/errors';
 import type { ServiceNowConfig } from './schema';
 import type { SnAudit, SnField, SnJournalEntry, SnRecord, SnWebhook } from './types';
+import { positionOfStatus, statusFor } from '../kit/positions';
 
 /** Pure translations from ServiceNow's JSON to credgate's types. */
 
@@ -72,31 +73,14 @@ export function parseWebhook(
 
 type States = ServiceNowConfig['states'];
 
+/** State values are the choice field's stored values ("103"), compared exactly. */
 export function positionOf(value: string, states: States): WorkflowPosition {
   const v = value.trim();
-  // Order matters where an operator maps two positions to one value (expired and declined, say).
-  if (v === states.approved) return 'approved';
-  if (v === states.declined) return 'declined';
-  if (v === states.pendingApproval) return 'pending-approval';
-  if (v === states.awaitingInfo) return 'awaiting-info';
-  if (v === states.granted) return 'granted';
-  if (v === states.revoked) return 'revoked';
-  if (v === states.expired) return 'expired';
-  if (states.closed.includes(v)) return 'closed';
-  return 'other';
+  return positionOfStatus((state) => state === v, states, states.closed);
 }
 
 export function stateValueFor(position: WorkflowPosition, states: States): string | null {
-  const values: Partial<Record<WorkflowPosition, string>> = {
-    'awaiting-info': states.awaitingInfo,
-    'pending-approval': states.pendingApproval,
-    approved: states.approved,
-    declined: states.declined,
-    granted: states.granted,
-    revoked: states.revoked,
-    expired: states.expired,
-  };
-  return values[position] ?? null;
+  return statusFor(position, states);
 }
 
 /** The fields credgate reads (dot-walked for the requester, whom it identifies by user_name). */

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { FACT_NAMES } from '../../src/domain/request';
 import { parseDuration } from '../../src/policy/parse-duration';
+import { envSettings } from '../kit/env-settings';
 
 const duration = (example: string) =>
   z.string().refine((s) => parseDuration(s) !== null, `expected a duration such as "${example}"`);
@@ -75,16 +76,13 @@ export type ServiceNowConfig = z.infer<typeof servicenowConfigSchema>;
 
 /** Secrets and instance settings from the environment; they override the file. */
 export function servicenowFromEnv(env: Record<string, string | undefined>): Record<string, unknown> {
-  const out: Record<string, unknown> = {};
-  const set = (key: string, value: string | undefined) => {
-    if (value !== undefined && value !== '') out[key] = value;
-  };
-  set('instanceUrl', env.SERVICENOW_INSTANCE_URL);
-  set('username', env.SERVICENOW_USERNAME);
-  set('password', env.SERVICENOW_PASSWORD);
-  set('token', env.SERVICENOW_TOKEN);
-  set('webhookSecret', env.SERVICENOW_WEBHOOK_SECRET);
-  return out;
+  return envSettings(env, {
+    instanceUrl: 'SERVICENOW_INSTANCE_URL',
+    username: 'SERVICENOW_USERNAME',
+    password: 'SERVICENOW_PASSWORD',
+    token: 'SERVICENOW_TOKEN',
+    webhookSecret: 'SERVICENOW_WEBHOOK_SECRET',
+  });
 }
 
 export const SERVICENOW_ENABLE_HINT =

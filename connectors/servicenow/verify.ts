@@ -1,5 +1,6 @@
-import { createHmac, timingSafeEqual } from 'node:crypto';
+import { createHmac } from 'node:crypto';
 import type { InboundDelivery } from '../types';
+import { header, safeEqual } from '../kit';
 import { CredgateError } from '../../src/util/errors';
 import { parseDuration } from '../../src/policy/parse-duration';
 import type { ServiceNowConfig } from './schema';
@@ -7,17 +8,6 @@ import type { ServiceNowConfig } from './schema';
 export const SIGNATURE_HEADER = 'x-credgate-signature';
 export const TIMESTAMP_HEADER = 'x-credgate-timestamp';
 export const TOKEN_HEADER = 'x-credgate-token';
-
-const header = (d: InboundDelivery, name: string): string | undefined => {
-  const v = d.headers[name];
-  return Array.isArray(v) ? v[0] : v;
-};
-
-function safeEqual(a: string, b: string): boolean {
-  const x = Buffer.from(a);
-  const y = Buffer.from(b);
-  return x.length === y.length && timingSafeEqual(x, y);
-}
 
 /**
  * The signature credgate's Business Rule computes: GlideCertificateEncryption.generateMac, which
@@ -37,7 +27,7 @@ export function serviceNowSignature(secret: string, timestamp: string, rawBody: 
 export function verifyServiceNowDelivery(
   delivery: InboundDelivery,
   config: Pick<ServiceNowConfig, 'webhookSecret' | 'webhookTolerance'>,
-  nowMs: number = Date.now(),
+  nowMs: number,
 ): void {
   const secret = config.webhookSecret;
   if (!secret) {
@@ -46,9 +36,9 @@ export function verifyServiceNowDelivery(
       'no ServiceNow webhook secret is configured, so no delivery is accepted: set SERVICENOW_WEBHOOK_SECRET',
     );
   }
-  const signature = header(delivery, SIGNATURE_HEADER);
+  const signature = header(delivery.headers, SIGNATURE_HEADER);
   if (signature !== undefined) {
-    const timestamp = header(delivery, TIMESTAMP_HEADER)?.trim() ?? '';
+    const timestamp = header(delivery.headers, TIMESTAMP_HEADER)?.trim() ?? '';
     if (!/^\d{9,11}$/.test(timestamp)) {
       throw new CredgateError(
         'auth',
@@ -70,7 +60,7 @@ export function verifyServiceNowDelivery(
     }
     return;
   }
-  const token = header(delivery, TOKEN_HEADER);
+  const token = header(delivery.headers, TOKEN_HEADER);
   if (token !== undefined) {
     if (safeEqual(token, secret)) return;
     throw new CredgateError('auth', 'the X-Credgate-Token header does not match the configured secret');

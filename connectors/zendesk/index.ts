@@ -1,5 +1,5 @@
-import type { CommentAudience, Connector, ConnectorContext, InboundDelivery } from '../types';
-import { configuredGroups } from '../configured-groups';
+import type { CommentAudience, Connector, ConnectorContext } from '../types';
+import { cachedLookup, configuredGroups, header, orNullIfNotFound } from '../kit';
 import type { ConnectorDefinition } from '../index';
 import type { Actor, TicketRef, WorkflowPosition } from '../../src/domain/ticket';
 import { CredgateError } from '../../src/util/errors';
@@ -28,10 +28,9 @@ import {
 } from './schema';
 import type { ZendeskUser } from './types';
 
-/** Options for tests: a client against a fake, a clock for signature timestamps. */
+/** Options for tests: a client against a fake. */
 export interface ZendeskConnectorOptions {
   client?: ZendeskClient;
-  now?: () => number;
 }
 
 /**
@@ -45,7 +44,6 @@ export function createZendeskConnector(
   options: ZendeskConnectorOptions = {},
 ): Connector {
   const client = options.client ?? createZendeskClient(config);
-  const now = options.now ?? Date.now;
   const ttl = parseDuration(config.groupCacheTtl) ?? 300_000;
   const baseUrl = zendeskBaseUrl(config);
   const approvalField = config.approvalField as string;
@@ -53,27 +51,22 @@ export function createZendeskConnector(
   let optionNames = new Map<string, string>();
   let fieldTitle = 'Credential approval';
 
-  const users = ttlCache<ZendeskUser>(ttl);
-  const groupNames = ttlCache<Map<string, string>>(ttl);
-  const formNames = ttlCache<string>(ttl);
-  const memberships = ttlCache<string[]>(ttl);
-
-  const header = (d: InboundDelivery, name: string) => {
-    const v = d.headers[name];
-    return Array.isArray(v) ? v[0] : v;
-  };
+  const users = cachedLookup<ZendeskUser>(ttl, ctx.now);
+  const groupNames = cachedLookup<Map<string, string>>(ttl, ctx.now);
+  const formNames = cachedLookup<string>(ttl, ctx.now);
+  const memberships = cachedLookup<string[]>(ttl, ctx.now);
 
   /** Users by id: cached ones, plus one show_many call for those the cache lacks. */
   async function usersById(ids: unknown[]): Promise<Map<string, ZendeskUser>> {
     const out = new Map<string, ZendeskUser>();
     const missing = [...new Set(ids.map(idText).filter(Boolean))].filter((id) => {
-      const hit = users.get(id);
+      const hit = users.peek(id);
       if (hit) out.set(id, hit);
       return !hit;
     });
     if (missing.length) {
       for (const u of await client.showManyUsers(missing)) {
-        users.set(idText(u.id), u);
+        users.put(idText(u.id), u);
         out.set(idText(u.id), u);
       }
     }
@@ -81,7 +74,7 @@ export function createZendeskConnector(
   }
 
   const groupsById = () =>
-    groupNames.through(
+    groupNames(
       'all',
       async () => new Map((await client.listGroups()).map((g) => [idText(g.id), g.name] as [string, string])),
     );
@@ -125,25 +118,19 @@ export function createZendeskConnector(
       );
     },
 
-    verify: (delivery) => verifyZendeskDelivery(delivery, config, now()),
+    verify: (delivery) => verifyZendeskDelivery(delivery, config, ctx.now()),
 
     parse: (delivery) =>
-      parseWebhook(delivery.rawBody, header(delivery, 'x-zendesk-webhook-invocation-id'), selfId, config),
+      parseWebhook(delivery.rawBody, header(delivery.headers, 'x-zendesk-webhook-invocation-id'), selfId, config),
 
     async fetchTicket(ref) {
-      let ticket;
-      try {
-        ticket = await client.getTicket(ref.id);
-      } catch (err) {
-        if (err instanceof CredgateError && err.kind === 'not-found') return null;
-        throw err;
-      }
-      if (!inScope(ticket, config)) return null;
+      const ticket = await orNullIfNotFound(() => client.getTicket(ref.id));
+      if (!ticket || !inScope(ticket, config)) return null;
       const comments = await client.listComments(ref.id);
       const users = await usersById([ticket.requester_id, ...comments.map((c) => c.author_id)]);
       const form = idText(ticket.ticket_form_id);
       const formName = form
-        ? await formNames.through(form, async () => (await client.getTicketForm(form)).name ?? '')
+        ? await formNames(form, async () => (await client.getTicketForm(form)).name ?? '')
         : undefined;
       const group = idText(ticket.group_id);
       const groupName = group ? (await groupsById()).get(group) : undefined;
@@ -158,7 +145,7 @@ export function createZendeskConnector(
 
     async groupsOf(actor: Actor) {
       if (config.groupMembers) return configuredGroups(config.groupMembers, actor);
-      return memberships.through(actor.id, async () => {
+      return memberships(actor.id, async () => {
         const names = await groupsById();
         const mine = await client.listGroupMemberships(actor.id);
         return mine.map((m) => names.get(idText(m.group_id))).filter((n): n is string => Boolean(n));
@@ -195,24 +182,3 @@ export const zendeskConnector: ConnectorDefinition<ZendeskConfig> = {
   create: (config, ctx) => createZendeskConnector(config, ctx),
   snapshotFromPayload,
 };
-
-/** A small map whose entries expire: names and memberships change rarely, but they do change. */
-function ttlCache<V>(ttlMs: number) {
-  const entries = new Map<string, { value: V; until: number }>();
-  const get = (key: string): V | undefined => {
-    const hit = entries.get(key);
-    return hit && hit.until > Date.now() ? hit.value : undefined;
-  };
-  const set = (key: string, value: V) => void entries.set(key, { value, until: Date.now() + ttlMs });
-  return {
-    get,
-    set,
-    async through(key: string, load: () => Promise<V>): Promise<V> {
-      const hit = get(key);
-      if (hit !== undefined) return hit;
-      const value = await load();
-      set(key, value);
-      return value;
-    },
-  };
-}

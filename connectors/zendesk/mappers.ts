@@ -18,6 +18,7 @@ import type {
   ZendeskTriggerWebhook,
   ZendeskUser,
 } from './types';
+import { positionOfName, statusFor } from '../kit/positions';
 
 /** Pure translations from Zendesk's JSON to credgate's types. */
 
@@ -126,18 +127,8 @@ export function customFieldValue(ticket: ZendeskTicket, fieldId: string): string
 }
 
 export function positionOfValue(value: string, statuses: ZendeskConfig['statuses']): WorkflowPosition {
-  const v = value.trim().toLowerCase();
-  if (!v) return 'other';
-  const is = (s: string) => s.trim().toLowerCase() === v;
-  // Order matters where an operator maps two positions to one value (expired and declined, say).
-  if (is(statuses.approved)) return 'approved';
-  if (is(statuses.declined)) return 'declined';
-  if (is(statuses.pendingApproval)) return 'pending-approval';
-  if (is(statuses.awaitingInfo)) return 'awaiting-info';
-  if (is(statuses.granted)) return 'granted';
-  if (is(statuses.revoked)) return 'revoked';
-  if (is(statuses.expired)) return 'expired';
-  return 'other';
+  // No closed values here: the ticket's own status decides "closed" (positionOf).
+  return positionOfName(value, statuses);
 }
 
 /** Where a ticket stands: a closing Zendesk status wins over the approval field. */
@@ -153,16 +144,7 @@ export function positionOf(
 
 /** The approval field's value for a position credgate may set; null for positions it never sets. */
 export function valueFor(position: WorkflowPosition, statuses: ZendeskConfig['statuses']): string | null {
-  const values: Partial<Record<WorkflowPosition, string>> = {
-    'awaiting-info': statuses.awaitingInfo,
-    'pending-approval': statuses.pendingApproval,
-    approved: statuses.approved,
-    declined: statuses.declined,
-    granted: statuses.granted,
-    revoked: statuses.revoked,
-    expired: statuses.expired,
-  };
-  return values[position] ?? null;
+  return statusFor(position, statuses);
 }
 
 /** True when the ticket is one credgate handles under this configuration. */

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { FACT_NAMES } from '../../src/domain/request';
 import { parseDuration } from '../../src/policy/parse-duration';
+import { envSettings } from '../kit/env-settings';
 
 const fieldId = z
   .union([z.number().int().positive(), z.string().regex(/^\d+$/)], {
@@ -81,16 +82,13 @@ export type ZendeskConfig = z.infer<typeof zendeskConfigSchema>;
 
 /** Secrets and site settings from the environment; they override the file. */
 export function zendeskFromEnv(env: Record<string, string | undefined>): Record<string, unknown> {
-  const out: Record<string, unknown> = {};
-  const set = (key: string, value: string | undefined) => {
-    if (value !== undefined && value !== '') out[key] = value;
-  };
-  set('subdomain', env.ZENDESK_SUBDOMAIN);
-  set('baseUrl', env.ZENDESK_BASE_URL);
-  set('email', env.ZENDESK_EMAIL);
-  set('apiToken', env.ZENDESK_API_TOKEN);
-  set('webhookSecret', env.ZENDESK_WEBHOOK_SECRET);
-  return out;
+  return envSettings(env, {
+    subdomain: 'ZENDESK_SUBDOMAIN',
+    baseUrl: 'ZENDESK_BASE_URL',
+    email: 'ZENDESK_EMAIL',
+    apiToken: 'ZENDESK_API_TOKEN',
+    webhookSecret: 'ZENDESK_WEBHOOK_SECRET',
+  });
 }
 
 export const ZENDESK_ENABLE_HINT =

@@ -1,16 +1,12 @@
-import { createHmac, timingSafeEqual } from 'node:crypto';
+import { createHmac } from 'node:crypto';
 import type { InboundDelivery } from '../types';
+import { header, safeEqual } from '../kit';
 import { CredgateError } from '../../src/util/errors';
 import { parseDuration } from '../../src/policy/parse-duration';
 import type { ZendeskConfig } from './schema';
 
 const SIGNATURE = 'x-zendesk-webhook-signature';
 const TIMESTAMP = 'x-zendesk-webhook-signature-timestamp';
-
-const header = (d: InboundDelivery, name: string): string | undefined => {
-  const v = d.headers[name];
-  return Array.isArray(v) ? v[0] : v;
-};
 
 /**
  * The signature Zendesk sends today: base64(HMAC-SHA256(secret, TIMESTAMP + BODY)), the secret used
@@ -22,12 +18,6 @@ export function zendeskSignature(secret: string, timestamp: string, rawBody: Buf
   return createHmac('sha256', secret).update(timestamp).update(rawBody).digest('base64');
 }
 
-function safeEqual(a: string, b: string): boolean {
-  const x = Buffer.from(a);
-  const y = Buffer.from(b);
-  return x.length === y.length && timingSafeEqual(x, y);
-}
-
 /**
  * Accepts a delivery only when its signature matches and its timestamp is within `maxSkew` of now,
  * so a captured delivery cannot be replayed later. Never touches the network.
@@ -35,7 +25,7 @@ function safeEqual(a: string, b: string): boolean {
 export function verifyZendeskDelivery(
   delivery: InboundDelivery,
   config: Pick<ZendeskConfig, 'webhookSecret' | 'maxSkew'>,
-  now: number = Date.now(),
+  now: number,
 ): void {
   if (!config.webhookSecret) {
     throw new CredgateError(
@@ -43,8 +33,8 @@ export function verifyZendeskDelivery(
       "no Zendesk webhook secret is configured, so no delivery is accepted: set ZENDESK_WEBHOOK_SECRET to the webhook's signing secret",
     );
   }
-  const signature = header(delivery, SIGNATURE)?.trim();
-  const timestamp = header(delivery, TIMESTAMP)?.trim();
+  const signature = header(delivery.headers, SIGNATURE)?.trim();
+  const timestamp = header(delivery.headers, TIMESTAMP)?.trim();
   if (!signature || !timestamp) {
     throw new CredgateError(
       'auth',

@@ -5,7 +5,7 @@ import { loadPolicy } from '../policy/policy';
 import { createCommentRenderer, type CommentMarkup } from '../render/comment-renderer';
 import { connectorDefinition } from '../../connectors';
 import { BUILTIN_TEMPLATES, REQUIRED_TEMPLATES } from '../service';
-import { simulateRequest } from './simulate';
+import { FAILABLE_EFFECTS, type FailableEffect, simulateRequest } from './simulate';
 import { registerAuditCommands } from './audit-commands';
 import { isCredgateError } from '../util/errors';
 import { runHashPassword } from '../desk/hash-password-command';
@@ -15,6 +15,7 @@ import { createLogger } from '../util/logger';
 import { createNinjaoneClient } from '../../connectors/ninjaone/client';
 import { registerNinjaoneWebhook } from '../../connectors/ninjaone/register-webhook';
 import { isNinjaoneConfigured, NINJAONE_ENABLE_HINT, type NinjaoneConfig } from '../../connectors/ninjaone/schema';
+import { CredgateError } from '../util/errors';
 
 /** `credgate <command>`: policy check, simulate, audit verify / export / show. */
 const program = new Command('credgate').description(
@@ -54,24 +55,44 @@ program
   .option('--first-only', 'only the first decision, not the whole lifecycle')
   .option('-m, --markup <markup>', 'comment markup: jira-wiki, markdown, html or text', 'jira-wiki')
   .option('--at <iso>', 'simulated start time', new Date().toISOString())
+  .option('--fail <effect>', `replay the first such effect failing for good: ${FAILABLE_EFFECTS.join(', ')}`)
+  .option('--error <text>', 'the error the failing effect reports', 'the provider refused (simulated)')
   .action(
     async (
       payloadPath: string,
-      opts: { connector: string; policy?: string; firstOnly?: boolean; at: string; markup: CommentMarkup },
+      opts: {
+        connector: string;
+        policy?: string;
+        firstOnly?: boolean;
+        at: string;
+        markup: CommentMarkup;
+        fail?: string;
+        error: string;
+      },
     ) => {
       const config = loadConfig(process.env);
       const def = connectorDefinition(opts.connector);
       const snapshot = def.snapshotFromPayload(JSON.parse(readFileSync(payloadPath, 'utf8')), config[def.id] as never);
-      if (!snapshot) throw new Error(`${payloadPath} is not a ${def.id} payload that names a ticket`);
+      if (!snapshot)
+        throw new CredgateError('bad-input', `${payloadPath} is not a ${def.id} payload that names a ticket`);
       const policy = loadPolicy(opts.policy ?? config.policy.path);
       if (!['jira-wiki', 'markdown', 'html', 'text'].includes(opts.markup))
-        throw new Error(`--markup must be jira-wiki, markdown, html or text, not "${opts.markup}"`);
+        throw new CredgateError(
+          'bad-input',
+          `--markup must be jira-wiki, markdown, html or text, not "${opts.markup}"`,
+        );
       const renderer = createCommentRenderer({
         markup: opts.markup,
         templateDirs: [config.templates.dir, BUILTIN_TEMPLATES].filter((d): d is string => Boolean(d)),
         required: REQUIRED_TEMPLATES,
       });
-      const steps = await simulateRequest(snapshot, policy, renderer, new Date(opts.at), !opts.firstOnly);
+      if (opts.fail !== undefined && !(FAILABLE_EFFECTS as readonly string[]).includes(opts.fail))
+        throw new CredgateError(
+          'bad-input',
+          `--fail must be one of ${FAILABLE_EFFECTS.join(', ')}, not "${opts.fail}"`,
+        );
+      const failure = opts.fail ? { effect: opts.fail as FailableEffect, error: opts.error } : undefined;
+      const steps = await simulateRequest(snapshot, policy, renderer, new Date(opts.at), !opts.firstOnly, failure);
       for (const step of steps) {
         out(`\n=== ${step.event} → ${step.state}`);
         for (const a of step.actions) out(`  • ${a}`);

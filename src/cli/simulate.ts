@@ -6,6 +6,7 @@ import type { CommentRenderer } from '../render/comment-renderer';
 import { decide } from '../engine/decide';
 import { DEFAULT_HOW_TO_APPROVE } from '../effects/perform-effect';
 import type { EngineEvent } from '../domain/event';
+import { describeEffect } from '../engine/on-effect-outcome';
 
 /** One step of a simulated request: what happened and what credgate would do. */
 export interface SimulatedStep {
@@ -15,9 +16,21 @@ export interface SimulatedStep {
   actions: string[];
 }
 
+/** Effects `simulate --fail` can make fail for good. */
+export const FAILABLE_EFFECTS = ['grant', 'revoke', 'set-status', 'comment'] as const;
+export type FailableEffect = (typeof FAILABLE_EFFECTS)[number];
+
+/** The first effect of this kind that fails, failing for good with this error. */
+export interface SimulatedFailure {
+  effect: FailableEffect;
+  error: string;
+}
+
 /**
  * Plays a whole request through the real engine and templates, without any ticketing system:
- * the ticket arrives, each required approver approves, the reminder and the expiry fire.
+ * the ticket arrives, each required approver approves, the reminder and the expiry fire. With a
+ * failure, the first effect of that kind fails for good: the effects before it run, and what the
+ * engine decides on the `effect-failed` event (as the effect runner reports it) replaces the rest.
  */
 export async function simulateRequest(
   snapshot: TicketSnapshot,
@@ -25,18 +38,37 @@ export async function simulateRequest(
   renderer: CommentRenderer,
   start: Date,
   full: boolean,
+  failure?: SimulatedFailure,
 ): Promise<SimulatedStep[]> {
   const steps: SimulatedStep[] = [];
   let now = start;
   let request: CredentialRequest | null = null;
+  let failed = false;
   const play = async (label: string, event: EngineEvent) => {
     const decision = await decide(request, event, { policy, now });
     if (!decision) {
       steps.push({ event: label, state: 'not a shared-credential request: left alone', comments: [], actions: [] });
       return false;
     }
-    request = { ...decision.request, outbox: [] };
-    steps.push({ event: label, state: decision.request.state, ...describe(decision.request.outbox, renderer) });
+    let next = decision.request;
+    const at = failure && !failed ? next.outbox.findIndex((e) => failsHere(e, failure.effect)) : -1;
+    if (at < 0) {
+      steps.push({ event: label, state: next.state, ...describe(next.outbox, renderer) });
+    } else {
+      // What ran up to the failing effect, then what the engine decides about the failure.
+      failed = true;
+      steps.push({ event: label, state: next.state, ...describe(next.outbox.slice(0, at + 1), renderer) });
+      const effect = next.outbox[at];
+      const owed = { ...next, outbox: next.outbox.slice(at) };
+      const after = await decide(owed, { type: 'effect-failed', effect, error: failure!.error }, { policy, now });
+      next = after?.request ?? owed;
+      steps.push({
+        event: `${describeEffect(effect)}: failed for good (${failure!.error})`,
+        state: next.state,
+        ...describe(next.outbox, renderer),
+      });
+    }
+    request = { ...next, outbox: [] };
     return true;
   };
 
@@ -82,6 +114,9 @@ export async function simulateRequest(
   }
   return steps;
 }
+
+/** An extension's grant only moves the end of access: `--fail grant` means the first real grant. */
+const failsHere = (e: Effect, kind: FailableEffect): boolean => e.kind === kind && !(e.kind === 'grant' && e.extension);
 
 function describe(outbox: Effect[], renderer: CommentRenderer): { comments: string[]; actions: string[] } {
   const comments: string[] = [];

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { parseDuration } from '../policy/parse-duration';
 import { providersConfigSchema } from '../providers/registry';
 import { handoffConfigSchema } from '../handoff/handoff-config';
+import { oidcConfigSchema } from '../identity/oidc-config';
 import { deskConfigSchema, DESK_ENV } from '../desk/desk-config';
 
 const duration = (fallback: string) =>
@@ -41,7 +42,11 @@ export const coreConfigShape = {
     .strict()
     .prefault({}),
   audit: z
-    .object({ hmacKey: z.string().min(32, 'expected at least 32 characters').optional() })
+    .object({
+      hmacKey: z.string().min(32, 'expected at least 32 characters').optional(),
+      /** Where every entry is streamed (src/audit/sinks); checked in full once references are read. */
+      sinks: z.array(z.looseObject({ type: z.enum(['webhook', 'syslog']), name: z.string() })).default([]),
+    })
     .strict()
     .prefault({}),
   effects: z
@@ -77,6 +82,8 @@ export const coreConfigShape = {
   desk: deskConfigSchema.prefault({}),
   /** One-time links that hand secrets to people (AES-256-GCM; the key never enters the store). */
   handoff: handoffConfigSchema.prefault({}),
+  /** An OpenID provider: one-time links bound to the requester's sign-in (src/identity). */
+  oidc: oidcConfigSchema.optional(),
   /** Named access providers (ldap, vault, command, http) that policy bindings refer to. */
   providers: providersConfigSchema,
   metrics: z
@@ -99,5 +106,8 @@ export const CORE_ENV: Record<string, string[]> = {
   CREDGATE_PUBLIC_URL: ['server', 'publicUrl'],
   CREDGATE_METRICS_TOKEN: ['metrics', 'token'],
   CREDGATE_HANDOFF_KEY: ['handoff', 'key'],
+  CREDGATE_OIDC_ISSUER: ['oidc', 'issuer'],
+  CREDGATE_OIDC_CLIENT_ID: ['oidc', 'clientId'],
+  CREDGATE_OIDC_CLIENT_SECRET: ['oidc', 'clientSecret'],
   ...DESK_ENV,
 };

@@ -40,10 +40,18 @@ export const deskConfigSchema = z
     /** Failed logins one client address may make per `loginWindow` before it is refused (429). */
     maxFailedLogins: z.number().int().min(1).max(1000).default(5),
     loginWindow: duration('15m'),
+    /** Single sign-on through the OpenID provider in `oidc:`; people in `groups` may use the desk. */
+    sso: z
+      .object({
+        groupsClaim: z.string().min(1).default('groups'),
+        groups: z.array(z.string().min(1)).min(1, 'name at least one group allowed on the desk'),
+      })
+      .strict()
+      .optional(),
   })
   .strict()
   .superRefine((c, ctx) => {
-    if (c.enabled === true && c.users.length === 0 && !c.token) {
+    if (c.enabled === true && c.users.length === 0 && !c.token && !c.sso) {
       ctx.addIssue({
         code: 'custom',
         path: ['enabled'],
@@ -54,7 +62,10 @@ export const deskConfigSchema = z
     const dup = names.find((n, i) => names.indexOf(n) !== i);
     if (dup) ctx.addIssue({ code: 'custom', path: ['users'], message: `user "${dup}" is listed twice` });
   })
-  .transform((c) => ({ ...c, enabled: c.enabled ?? (c.users.length > 0 || c.token !== undefined) }));
+  .transform((c) => ({
+    ...c,
+    enabled: c.enabled ?? (c.users.length > 0 || c.token !== undefined || c.sso !== undefined),
+  }));
 
 export type DeskConfig = z.output<typeof deskConfigSchema>;
 

@@ -1,4 +1,5 @@
 import express, { Router, type Request, type RequestHandler, type Response } from 'express';
+import { CredgateError } from '../util/errors';
 import type { AuditLog } from '../audit/audit-log';
 import type { Store } from '../store/open-store';
 import type { Logger } from '../util/logger';
@@ -11,9 +12,11 @@ import { loadDeskTemplates } from './desk-templates';
 import { AuditDigest, type AuditFilter } from './audit-digest';
 import { collectOverview, DEFAULT_FAILED_STATES } from './collect-overview';
 import { dashboardView, loginView, type DeskOverview } from './desk-views';
+import type { OidcSignIn } from '../identity/oidc-sign-in';
+import { mountDeskSso } from './desk-sso';
 
 export interface DeskDeps {
-  store: Pick<Store, 'requests' | 'kv'>;
+  store: Pick<Store, 'requests' | 'kv' | 'engine'>;
   audit: AuditLog;
   clock: () => Date;
   config: DeskConfig;
@@ -24,6 +27,8 @@ export interface DeskDeps {
   failedStates?: readonly string[];
   /** Where the page templates live (default: templates/html/desk). */
   templatesDir?: string;
+  /** The OpenID provider, for `desk.sso`. */
+  oidc?: OidcSignIn | null;
 }
 
 /** Who is asking, and how they proved it. `session` is set only for a browser session. */
@@ -50,10 +55,21 @@ export function deskRouter(deps: DeskDeps): Router {
   }
   const base = config.path;
   const ttlMs = parseDuration(config.sessionTtl) as number;
-  const templates = loadDeskTemplates(deps.templatesDir);
+  const loaded = loadDeskTemplates(deps.templatesDir);
+  const sso = config.sso && deps.oidc ? { config: config.sso, oidc: deps.oidc } : null;
+  // The login page offers single sign-on when it is configured.
+  const templates = {
+    ...loaded,
+    login: (view: Record<string, unknown>) => loaded.login({ ...view, sso: Boolean(sso) }),
+  };
   const sessions = new DeskSessions(deps.store.kv.meta, ttlMs, clock);
   const credentials = new DeskCredentials(config);
-  const limiter = new LoginLimiter(config.maxFailedLogins, parseDuration(config.loginWindow) as number, clock);
+  const limiter = new LoginLimiter(
+    deps.store.engine,
+    config.maxFailedLogins,
+    parseDuration(config.loginWindow) as number,
+    clock,
+  );
   const digest = new AuditDigest(deps.audit);
   const failedStates = deps.failedStates ?? DEFAULT_FAILED_STATES;
   const secure = deps.publicUrl?.startsWith('https:') ?? false;
@@ -110,7 +126,8 @@ export function deskRouter(deps: DeskDeps): Router {
     const header = parseAuthorization(req.headers.authorization);
     if (header) {
       const address = clientAddress(req);
-      const wait = limiter.blockedFor(address);
+      // Reserved before the check, so concurrent guesses are counted before any of them is answered.
+      const wait = await limiter.reserve(address);
       if (wait > 0) {
         tooMany(res, wait, true);
         return 'refused';
@@ -121,8 +138,10 @@ export function deskRouter(deps: DeskDeps): Router {
             ? 'token'
             : null
           : await credentials.checkPassword(header.username, header.password);
-      if (username) return { username, via: header.kind === 'bearer' ? 'token' : 'basic', session: null };
-      limiter.fail(address);
+      if (username) {
+        await limiter.release(address);
+        return { username, via: header.kind === 'bearer' ? 'token' : 'basic', session: null };
+      }
       log.warn({ address, scheme: header.kind }, 'service desk: rejected credentials');
       res.set('WWW-Authenticate', 'Bearer realm="credgate-desk"');
       res.status(401).json({ error: 'auth', message: 'the credentials are not valid' });
@@ -175,6 +194,30 @@ export function deskRouter(deps: DeskDeps): Router {
     };
   }
 
+  if (sso)
+    mountDeskSso(router, {
+      base,
+      oidc: sso.oidc,
+      config: sso.config,
+      meta: deps.store.kv.meta,
+      sessions,
+      clock,
+      log,
+      secure,
+      publicBase: (req) => publicOrigin ?? `${req.protocol}://${req.headers.host}`,
+      startSession: (res, id) => setCookie(res, id, Math.floor(ttlMs / 1000)),
+      refuse: (res, status, message) =>
+        res
+          .status(status)
+          .type('html')
+          .send(templates.login(loginView(base, message))),
+    });
+  else if (config.sso)
+    throw new CredgateError(
+      'config',
+      'desk.sso needs an OpenID provider: set oidc.issuer, oidc.clientId and oidc.clientSecret',
+    );
+
   router.get(`${base}/login`, async (req, res) => {
     const id = cookieOf(req);
     if (id && (await sessions.get(id))) return res.redirect(303, base);
@@ -190,14 +233,13 @@ export function deskRouter(deps: DeskDeps): Router {
       return;
     }
     const address = clientAddress(req);
-    const wait = limiter.blockedFor(address);
+    const wait = await limiter.reserve(address);
     if (wait > 0) return tooMany(res, wait, false);
     const body = (req.body ?? {}) as Record<string, unknown>;
     const username = typeof body.username === 'string' ? body.username : '';
     const password = typeof body.password === 'string' ? body.password : '';
     const user = username && password ? await credentials.checkPassword(username, password) : null;
     if (!user) {
-      limiter.fail(address);
       // Neither the name tried nor the password: people type passwords into the name field.
       log.warn({ address }, 'service desk: failed login');
       res
@@ -206,7 +248,7 @@ export function deskRouter(deps: DeskDeps): Router {
         .send(templates.login(loginView(base, GENERIC_LOGIN_FAILURE)));
       return;
     }
-    limiter.succeed(address);
+    await limiter.release(address);
     const old = cookieOf(req);
     if (old) await sessions.end(old);
     const { id } = await sessions.create(user);

@@ -1,11 +1,15 @@
 import type { StatusChange, TicketSnapshot } from './ticket';
 import type { TimerKind } from './request';
+import type { Effect } from './effect';
 
 /**
  * What the engine decides on. Ticket events carry the ticket as read back from the API and its
  * whole status history, so the decision never rests on what a webhook claimed.
  */
-export type EngineEvent = TicketObserved | TimerFired;
+export type EngineEvent = TicketObserved | TimerFired | EffectFailed | AccessKept | LinkRevealed | LinkRefused;
+
+/** Events that come from credgate's own edges (effect outcomes, a revealed link), not a ticket. */
+export type OutcomeEvent = EffectFailed | AccessKept | LinkRevealed | LinkRefused;
 
 export interface TicketObserved {
   type: 'ticket-observed';
@@ -22,4 +26,59 @@ export interface TimerFired {
   timer: TimerKind;
   /** The due time the job was scheduled for: a timer rescheduled since is stale and ignored. */
   dueAt: string;
+}
+
+/**
+ * The effect at the head of the outbox failed for good (every retry spent, or an error no retry
+ * can fix). Reported by the effect runner; `decide` says what follows (a grant undone, a
+ * revocation escalated, the service desk told).
+ */
+export interface EffectFailed {
+  type: 'effect-failed';
+  /** The effect as it stood at the head of the outbox; stale when the head has moved on. */
+  effect: Effect;
+  /** Why, already scrubbed of secrets: it reaches the ticket and the audit trail. */
+  error: string;
+}
+
+/**
+ * A revocation was performed but the access stays: another active grant still covers it
+ * (overlapping grants). Reported by the effect runner in place of "done".
+ */
+export interface AccessKept {
+  type: 'access-kept';
+  /** The revoke effect that found the access still covered. */
+  effect: Effect;
+  /** Request ids of the grants that keep the access. */
+  coveredBy: string[];
+  /** When the last of them ends. */
+  until: string | null;
+}
+
+/** Someone opened a one-time link the request handed out. Reported by the hand-off route. */
+export interface LinkRevealed {
+  type: 'link-revealed';
+  /** The link's store id (a hash of its token): only a prefix is audited. */
+  linkId: string;
+  label: string;
+  at: string;
+  ip: string;
+  userAgent: string;
+  /** Who signed in, for a link bound to the requester's sign-in. */
+  identity?: string;
+}
+
+/**
+ * Someone signed in as another person than the requester tried a link bound to the requester's
+ * sign-in (or the provider did not vouch for the email). Reported by the hand-off route.
+ */
+export interface LinkRefused {
+  type: 'link-refused';
+  linkId: string;
+  label: string;
+  at: string;
+  ip: string;
+  userAgent: string;
+  /** The identity that signed in; null when the provider vouched for none. */
+  identity: string | null;
 }

@@ -1,6 +1,6 @@
 import type { Actor, TicketRef } from './ticket';
 import type { Effect } from './effect';
-import type { AccessTarget } from '../providers/types';
+import type { AccessTarget } from './access-target';
 
 export type RequestState =
   | 'awaiting-info'

@@ -5,13 +5,14 @@ import type { Leases } from '../store/leases';
 import type Keyv from 'keyv';
 import type { Logger } from '../util/logger';
 import { scrubWith } from '../util/logger';
-import { isCredgateError } from '../util/errors';
+import { errorKindOf, isRetried, retryAfterOf } from '../util/retry-policy';
 import { backoffMs } from './backoff';
 import { Semaphore } from '../util/semaphore';
-import { formatTime } from '../engine/views';
 import { performEffect, type EffectTargets } from './perform-effect';
-import { Draft } from '../engine/draft';
-import { onGrantFailed, onRevocationFailed } from '../engine/on-status-change';
+import type { OutcomeEvent } from '../domain/event';
+import type { Policy } from '../policy/policy';
+import { decide } from '../engine/decide';
+import { commitDecision } from '../pipeline/commit-decision';
 
 export interface EffectRunnerOptions {
   /** Calls in flight at once per connector. */
@@ -19,6 +20,8 @@ export interface EffectRunnerOptions {
   maxAttempts: number;
   baseDelayMs: number;
   maxDelayMs: number;
+  /** The policy `decide` judges effect outcomes by (the same the ticket processor uses). */
+  policy: () => Policy;
   /** Told of each effect performed and each failed attempt (metrics); must not throw. */
   observer?: {
     performed(request: CredentialRequest, effect: Effect): void;
@@ -28,9 +31,12 @@ export interface EffectRunnerOptions {
 
 /**
  * Drains each request's outbox in order: performs the first effect, then removes it with a
- * compare-and-swap. A transient failure (network, 429, 5xx) is retried with backoff, honouring
- * Retry-After; anything else, or too many attempts, is recorded as failed and audited, never
- * dropped silently. Drains of one request never overlap.
+ * compare-and-swap. A failure of a retried kind (util/retry-policy: network, 429, 5xx, auth,
+ * conflict) is retried with backoff, honouring Retry-After. An effect that fails for good, and a revocation that found the access still
+ * covered, are reported to the engine as events (`effect-failed`, `access-kept`): `decide` says
+ * what follows and its decision is committed like any other. The runner itself only keeps the
+ * outbox's bookkeeping (attempts, next try, removing what was performed). Drains of one request
+ * never overlap.
  */
 export class EffectRunner {
   private readonly draining = new Map<string, Promise<void>>();
@@ -113,23 +119,23 @@ export class EffectRunner {
       try {
         const connector = request.ticket.connector;
         if (!this.limits.has(connector)) this.limits.set(connector, new Semaphore(this.options.concurrency));
-        await this.limits
+        const outcome = await this.limits
           .get(connector)!
           .run(() => performEffect(request, { ...effect, attempts }, this.targetsFor(request)));
         this.options.observer?.performed(request, effect);
-        await this.finish(requestId, effect, 'done');
+        if (outcome?.kept) await this.report(requestId, { type: 'access-kept', effect, ...outcome.kept });
+        else await this.removeHead(requestId, effect.key);
       } catch (err) {
-        // Auth failures are retried too: a token being rotated should delay comments, not drop them.
-        // A revocation is retried whatever the error: giving up on one leaves access behind.
-        const transient =
-          effect.kind === 'revoke' || !isCredgateError(err) || ['transient', 'auth', 'conflict'].includes(err.kind);
+        // Which kinds are retried is said once (util/retry-policy). A revocation is retried whatever
+        // the error: giving up on one leaves access behind.
+        const retried = effect.kind === 'revoke' || isRetried(err);
         const message = (err as Error).message;
-        this.options.observer?.failed(request, effect, err, transient && attempts < this.options.maxAttempts);
-        if (transient && attempts < this.options.maxAttempts) {
-          const retryAfter = isCredgateError(err) ? err.details.retryAfterMs : undefined;
-          const delay = backoffMs(attempts, this.options.baseDelayMs, this.options.maxDelayMs, retryAfter);
+        const errorKind = errorKindOf(err);
+        this.options.observer?.failed(request, effect, err, retried && attempts < this.options.maxAttempts);
+        if (retried && attempts < this.options.maxAttempts) {
+          const delay = backoffMs(attempts, this.options.baseDelayMs, this.options.maxDelayMs, retryAfterOf(err));
           this.log.warn(
-            { requestId, effect: effect.key, kind: effect.kind, attempts, delayMs: delay, err: message },
+            { requestId, effect: effect.key, kind: effect.kind, errorKind, attempts, delayMs: delay, err: message },
             'effect failed; will retry',
           );
           const notBefore = new Date(this.clock().getTime() + delay).toISOString();
@@ -137,69 +143,30 @@ export class EffectRunner {
           return this.retryLater(requestId, delay);
         }
         this.log.error(
-          { requestId, effect: effect.key, kind: effect.kind, attempts, err: message },
+          { requestId, effect: effect.key, kind: effect.kind, errorKind, attempts, err: message },
           'effect failed for good',
         );
         // The reason reaches the ticket, the audit trail and the request document: no echoed secret may.
-        await this.finish(requestId, effect, 'failed', scrubWith(this.log, message));
+        await this.report(requestId, { type: 'effect-failed', effect, error: scrubWith(this.log, message) });
       }
     }
   }
 
-  /** Removes the performed effect from the head of the outbox; on failure, audits why. */
-  private async finish(requestId: string, effect: Effect, outcome: 'done' | 'failed', error?: string): Promise<void> {
+  /** Removes the performed effect from the head of the outbox. */
+  private async removeHead(requestId: string, key: string): Promise<void> {
     for (;;) {
       const current = await this.requests.get(requestId);
-      if (!current || current.outbox[0]?.key !== effect.key) return;
-      let next: CredentialRequest = { ...current, outbox: current.outbox.slice(1) };
-      if (outcome === 'failed' && effect.kind === 'revoke') {
-        // Never dropped silently: the ticket says so, moves to "revocation failed", approvers are called.
-        const draft = new Draft(next, this.clock());
-        onRevocationFailed(draft, error ?? 'unknown error');
-        next = draft.request;
-      } else if (outcome === 'failed' && effect.kind === 'grant' && !effect.extension) {
-        // The ticket must not say "Access granted" for access that was never given.
-        const draft = new Draft(next, this.clock());
-        onGrantFailed(draft, error ?? 'unknown error');
-        next = draft.request;
-      } else if (outcome === 'failed' && effect.kind !== 'audit') {
-        const at = this.clock().toISOString();
-        const owed: Effect[] = [
-          {
-            kind: 'audit',
-            key: `${current.id}/${++next.effectSeq}`,
-            event: {
-              action: 'effect-failed',
-              actor: null,
-              at,
-              outcome: effect.kind,
-              rules: [],
-              detail: { effect: effect.key, error },
-            },
-          },
-        ];
-        // The service desk must see on the ticket what credgate could not do (never for a failed
-        // comment: that would fail the same way).
-        if (effect.kind !== 'comment') {
-          const ref = `${current.id}/${++next.effectSeq}`;
-          owed.push({
-            kind: 'comment',
-            key: ref,
-            template: 'action-failed',
-            view: {
-              requestId: current.id,
-              ref,
-              ticketKey: current.ticket.key,
-              at: formatTime(at),
-              action: describeEffect(effect),
-              error: error ?? 'unknown error',
-            },
-          });
-        }
-        next.outbox.unshift(...owed);
-      }
+      if (!current || current.outbox[0]?.key !== key) return;
+      const next = { ...current, outbox: current.outbox.slice(1) };
       if (await this.requests.compareAndSet(requestId, current.version, next)) return;
     }
+  }
+
+  /** Tells the engine what became of the head effect and commits what it decides. */
+  private async report(requestId: string, event: OutcomeEvent): Promise<void> {
+    await commitDecision({ requests: this.requests, owing: this.owing }, requestId, async (current) =>
+      current ? decide(current, event, { policy: this.options.policy(), now: this.clock() }) : null,
+    );
   }
 
   private async updateHead(requestId: string, key: string, change: (e: Effect) => Effect): Promise<boolean> {
@@ -223,22 +190,5 @@ export class EffectRunner {
     );
     timer.unref();
     this.retryTimers.set(requestId, timer);
-  }
-}
-
-/** What an effect was meant to do, in words for the ticket. */
-function describeEffect(effect: Effect): string {
-  switch (effect.kind) {
-    case 'set-status':
-      return `move the ticket to its ${effect.position} status`;
-    case 'grant':
-      return 'grant the access';
-    case 'revoke':
-      return 'revoke the access';
-    case 'schedule':
-    case 'unschedule':
-      return `set the ${effect.timer} timer`;
-    default:
-      return effect.kind;
   }
 }

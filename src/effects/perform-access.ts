@@ -5,7 +5,8 @@ import type { Connector } from '../../connectors/types';
 import type { CommentRenderer } from '../render/comment-renderer';
 import type { AuditLog } from '../audit/audit-log';
 import type { AccessContext, AccessProvider, IssuedSecret } from '../providers/types';
-import { AccessLedger, accessKeyOf, accountKeyOf } from '../providers/access-ledger';
+import type { AccessLedger } from '../store/access-ledger';
+import { accessKeyOf, accountKeyOf } from '../domain/overlapping-grants';
 import { CredgateError } from '../util/errors';
 import { formatTime } from '../engine/views';
 import { LINK_PLACEHOLDER, insertLink } from '../render/trusted-link';
@@ -19,6 +20,8 @@ export interface SecretHandoff {
     secret: string;
     expiresAt: string | null;
     idempotencyKey: string;
+    requester?: CredentialRequest['requester'];
+    categoryId?: string;
   }): Promise<{ url: string; expiresAt: string }>;
 }
 
@@ -114,6 +117,8 @@ export async function performGrant(request: CredentialRequest, effect: GrantEffe
     secret: secret.value,
     expiresAt: effect.expiresAt,
     idempotencyKey: effect.key,
+    requester: request.requester,
+    categoryId: request.category.id,
   });
   const body = t.renderer.render('secret-link', {
     requestId: request.id,
@@ -143,7 +148,11 @@ export async function performGrant(request: CredentialRequest, effect: GrantEffe
  * the access stays and the audit trail says which grant keeps it. A shared account is rotated when
  * the last grant on it ends, so the password people saw stops working.
  */
-export async function performRevoke(request: CredentialRequest, effect: RevokeEffect, t: AccessTargets): Promise<void> {
+export async function performRevoke(
+  request: CredentialRequest,
+  effect: RevokeEffect,
+  t: AccessTargets,
+): Promise<RevokeOutcome> {
   const target = request.access ?? null;
   const provider = t.providerFor(target?.provider ?? null);
   const key = accessKeyOf(request);
@@ -168,10 +177,12 @@ export async function performRevoke(request: CredentialRequest, effect: RevokeEf
       effectKey: `${effect.key}/${suffix}`,
     });
 
+  let outcome: RevokeOutcome = { kept: null };
   await t.ledger.exclusive(key, async () => {
     const remaining = await t.ledger.release(key, request.id);
     if (remaining.others.length && !provider.recordsEachGrant) {
-      await audit('kept', 'access-kept', { coveredBy: remaining.others, until: remaining.until });
+      // Told back to the engine (an `access-kept` event), which audits which grant keeps it.
+      outcome = { kept: { coveredBy: remaining.others, until: remaining.until } };
       return;
     }
     if (target?.share !== 'rotate') {
@@ -193,4 +204,10 @@ export async function performRevoke(request: CredentialRequest, effect: RevokeEf
   } else {
     await t.ledger.release(accountKey, request.id);
   }
+  return outcome;
+}
+
+/** What a revocation found: `kept` when another active grant still covers the access. */
+export interface RevokeOutcome {
+  kept: { coveredBy: string[]; until: string | null } | null;
 }

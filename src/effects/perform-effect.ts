@@ -2,7 +2,7 @@ import type { CredentialRequest } from '../domain/request';
 import type { Effect } from '../domain/effect';
 import type { Connector } from '../../connectors/types';
 import type { CommentRenderer } from '../render/comment-renderer';
-import { performGrant, performRevoke, type AccessTargets } from './perform-access';
+import { performGrant, performRevoke, type AccessTargets, type RevokeOutcome } from './perform-access';
 import type { Scheduler } from '../scheduler/scheduler';
 import type { AuditLog } from '../audit/audit-log';
 
@@ -16,9 +16,13 @@ export interface EffectTargets extends AccessTargets {
 /**
  * Performs one effect. Each branch is safe to repeat: comments look for their own reference
  * first when an earlier attempt may have landed, status changes are no-ops when already there,
- * providers, jobs and audit entries are keyed.
+ * providers, jobs and audit entries are keyed. What a revocation found is returned for the engine.
  */
-export async function performEffect(request: CredentialRequest, effect: Effect, t: EffectTargets): Promise<void> {
+export async function performEffect(
+  request: CredentialRequest,
+  effect: Effect,
+  t: EffectTargets,
+): Promise<RevokeOutcome | undefined> {
   const ticket = request.ticket;
   switch (effect.kind) {
     case 'comment': {
@@ -34,15 +38,19 @@ export async function performEffect(request: CredentialRequest, effect: Effect, 
       return;
     }
     case 'set-status':
-      return t.connector.setStatus(ticket, effect.position);
+      await t.connector.setStatus(ticket, effect.position);
+      return;
     case 'grant':
-      return performGrant(request, effect, t);
+      await performGrant(request, effect, t);
+      return;
     case 'revoke':
       return performRevoke(request, effect, t);
     case 'schedule':
-      return t.scheduler.schedule({ requestId: request.id, timer: effect.timer, at: effect.at });
+      await t.scheduler.schedule({ requestId: request.id, timer: effect.timer, at: effect.at });
+      return;
     case 'unschedule':
-      return t.scheduler.cancel(request.id, effect.timer);
+      await t.scheduler.cancel(request.id, effect.timer);
+      return;
     case 'audit':
       await t.audit.append({ ...effect.event, requestId: request.id, ticket, effectKey: effect.key });
       return;

@@ -1,5 +1,5 @@
 import type { CredentialRequest } from '../domain/request';
-import type { EngineEvent, TicketObserved, TimerFired } from '../domain/event';
+import type { EngineEvent, OutcomeEvent, TicketObserved, TimerFired } from '../domain/event';
 import type { Policy } from '../policy/policy';
 import { Draft } from './draft';
 import { evaluateTicket, requestIdFor } from './evaluate-ticket';
@@ -7,6 +7,8 @@ import { enterEvaluatedState, reevaluate } from './apply-evaluation';
 import { onStatusChange } from './on-status-change';
 import { onTimer } from './on-timer';
 import { onReplies, parseCommand, replyId } from './lifecycle-commands';
+import { onAccessKept, onEffectFailed } from './on-effect-outcome';
+import { onLinkRefused, onLinkRevealed } from './on-link-revealed';
 
 export interface DecideContext {
   policy: Policy;
@@ -23,14 +25,24 @@ export interface Decision {
  * The whole workflow as one pure function: the request as stored (or null), one event, the policy
  * and the time in; the next request document, with the effects it owes in its outbox, out.
  * Returns null when the event concerns no shared-credential request.
+ *
+ * Every change to a request comes through here: what a ticket shows (`ticket-observed`), a due
+ * job (`timer-fired`), what became of credgate's own effects (`effect-failed`, `access-kept`) and
+ * what happened at its own edges (`link-revealed`).
  */
 export async function decide(
   request: CredentialRequest | null,
   event: EngineEvent,
   ctx: DecideContext,
 ): Promise<Decision | null> {
-  if (event.type === 'timer-fired') return request ? onTimerEvent(request, event, ctx) : null;
-  return request ? onTicketEvent(request, event, ctx) : onNewTicket(event, ctx);
+  switch (event.type) {
+    case 'ticket-observed':
+      return request ? onTicketEvent(request, event, ctx) : onNewTicket(event, ctx);
+    case 'timer-fired':
+      return request ? onTimerEvent(request, event, ctx) : null;
+    default:
+      return request ? onOutcomeEvent(request, event, ctx) : null;
+  }
 }
 
 async function onNewTicket(event: TicketObserved, ctx: DecideContext): Promise<Decision | null> {
@@ -115,5 +127,24 @@ async function onTicketEvent(request: CredentialRequest, event: TicketObserved, 
 function onTimerEvent(request: CredentialRequest, event: TimerFired, ctx: DecideContext): Decision {
   const draft = new Draft(request, ctx.now);
   onTimer(draft, event, ctx);
+  return { request: draft.request, changed: draft.changed };
+}
+
+function onOutcomeEvent(request: CredentialRequest, event: OutcomeEvent, ctx: DecideContext): Decision {
+  const draft = new Draft(request, ctx.now);
+  switch (event.type) {
+    case 'effect-failed':
+      onEffectFailed(draft, event);
+      break;
+    case 'access-kept':
+      onAccessKept(draft, event);
+      break;
+    case 'link-revealed':
+      onLinkRevealed(draft, event);
+      break;
+    case 'link-refused':
+      onLinkRefused(draft, event);
+      break;
+  }
   return { request: draft.request, changed: draft.changed };
 }

@@ -42,6 +42,17 @@ export class Draft {
     return effect;
   }
 
+  /**
+   * Puts the effects `add` makes inside `fn` at the head of the outbox, in the order made, so
+   * they run before what the outbox already owed (keys still come from the same sequence).
+   */
+  first(fn: () => void): void {
+    const before = this.request.outbox.length;
+    fn();
+    const added = this.request.outbox.splice(before);
+    this.request.outbox.unshift(...added);
+  }
+
   audit(event: Omit<AuditEvent, 'at'>): void {
     this.add({ kind: 'audit', event: { ...event, at: this.now.toISOString() } });
   }

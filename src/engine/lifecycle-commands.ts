@@ -5,7 +5,7 @@ import type { DecideContext } from './decide';
 import { formatDuration, parseDuration } from '../policy/parse-duration';
 import { approvalsView, formatTime, remainingView, stepsView } from './views';
 import { schedule, unschedule } from './timers';
-import { stepFor } from './on-status-change';
+import { stepFor } from './approval-step';
 
 /** A command is the first non-empty line of a reply, starting with a slash and a word. */
 export interface LifecycleCommand {

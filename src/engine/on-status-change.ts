@@ -1,10 +1,11 @@
 import type { Actor, StatusChange, WorkflowPosition } from '../domain/ticket';
-import type { Approval, ApprovalStep, CredentialRequest, RequestState } from '../domain/request';
+import type { CredentialRequest, RequestState } from '../domain/request';
 import { applyExtension } from './lifecycle-commands';
 import type { Draft } from './draft';
 import type { DecideContext } from './decide';
 import { approvalsView, formatTime, remainingView, requestView } from './views';
 import { schedule, unschedule } from './timers';
+import { stepFor } from './approval-step';
 import { formatDuration } from '../policy/parse-duration';
 
 /** Where the ticket belongs for each request state; a reverted transition goes back there. */
@@ -62,26 +63,6 @@ export function onStatusChange(
         return refuse(draft, change, 'credgate-owned-status', `only credgate moves a ticket to "${change.to}"`);
       }
   }
-}
-
-/** The first step still short of approvals that this person may sign for, or null. */
-export function stepFor(
-  r: CredentialRequest,
-  actor: Actor,
-  groups: string[],
-  unmetOnly: boolean,
-  approvals: Approval[] = r.approvals,
-): ApprovalStep | null {
-  const mine = new Set(groups.map((g) => g.toLowerCase()));
-  const ids = [actor.id, actor.email].filter(Boolean).map((s) => String(s).toLowerCase());
-  return (
-    r.steps.find((s) => {
-      const member =
-        s.groups.some((g) => mine.has(g.toLowerCase())) || s.users.some((u) => ids.includes(u.toLowerCase()));
-      const unmet = approvals.filter((a) => a.step === s.id).length < s.count;
-      return member && (!unmetOnly || unmet);
-    }) ?? null
-  );
 }
 
 function approve(
@@ -335,59 +316,4 @@ function declineExtension(draft: Draft, change: StatusChange, groups: string[]):
     extension: formatDuration(ext.ms),
   });
   draft.audit({ action: 'extension-declined', actor: change.actor.id, outcome: 'granted', rules: [] });
-}
-
-/**
- * Every retry of a revocation failed: access may still exist. The ticket says so, moves to its
- * "revocation failed" status and calls the approvers by name; /revoke on the ticket tries again.
- */
-export function onRevocationFailed(draft: Draft, error: string): void {
-  const r = draft.request;
-  r.state = 'revocation-failed';
-  const mentions = uniqueActors(r.approvals.map((a) => a.actor));
-  draft.add({ kind: 'set-status', position: 'revocation-failed' });
-  const effect = draft.comment('revocation-failed', {
-    error,
-    expiresAt: formatTime(r.expiresAt),
-    approvers: mentions.map((a) => a.displayName),
-    account: r.facts.account,
-    systems: r.facts.systems,
-  });
-  if (effect.kind === 'comment') effect.mentions = mentions;
-  draft.audit({
-    action: 'revocation-failed',
-    actor: null,
-    outcome: 'revocation-failed',
-    rules: ['revocation-retries'],
-    detail: { error },
-  });
-}
-
-const uniqueActors = (actors: Actor[]): Actor[] =>
-  actors.filter((a, i) => actors.findIndex((b) => b.id === a.id) === i);
-
-/**
- * The grant failed for good: no access was given, so the ticket must not say it was. The "access
- * granted" status and comment still owed are dropped, the timers cleared, and a revoke undoes
- * whatever part of the grant may have happened (and releases it from the overlapping-grants
- * ledger); the ticket says why and ends as revoked. The requester files again once it is fixed.
- */
-export function onGrantFailed(draft: Draft, error: string): void {
-  const r = draft.request;
-  if (r.state !== 'granted') return;
-  r.outbox = r.outbox.filter(
-    (e) =>
-      !(e.kind === 'set-status' && e.position === 'granted') &&
-      !(e.kind === 'comment' && e.template === 'access-granted') &&
-      !(e.kind === 'audit' && e.event.action === 'access-granted'),
-  );
-  r.state = 'revoked';
-  r.endedAt = r.updatedAt;
-  r.endReason = `the grant failed: ${error}`;
-  unschedule(draft, 'expiry');
-  unschedule(draft, 'reminder');
-  draft.add({ kind: 'revoke', reason: 'the grant failed' });
-  draft.add({ kind: 'set-status', position: 'revoked' });
-  draft.comment('grant-failed', { error, approvers: r.approvals.map((a) => a.actor.displayName) });
-  draft.audit({ action: 'grant-failed', actor: null, outcome: 'revoked', rules: ['grant-retries'], detail: { error } });
 }

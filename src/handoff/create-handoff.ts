@@ -47,6 +47,8 @@ export function createHandoff(deps: HandoffDeps): Handoff {
           `the secret for "${label}" is larger than ${MAX_SECRET_BYTES} bytes; no link was issued`,
         );
 
+      // Before anything is stored: a requester who cannot be bound gets no link at all.
+      const boundTo = deps.bindTo?.(input) ?? null;
       const now = deps.clock();
       const expiresAt = linkExpiry(now, deps.ttlMs, input.expiresAt);
       const token = newToken();
@@ -71,6 +73,7 @@ export function createHandoff(deps: HandoffDeps): Handoff {
         createdAt: now.toISOString(),
         expiresAt,
         box: sealSecret(input.secret, { key: deps.key, token }, boxAad(id, input.requestId)),
+        ...(boundTo ? { boundTo } : {}),
       };
       if (!(await links.createLink(id, record))) {
         throw new CredgateError(
@@ -79,7 +82,7 @@ export function createHandoff(deps: HandoffDeps): Handoff {
         );
       }
       deps.log.info(
-        { link: shortId(id), requestId: input.requestId, ticket: input.ticket.key, expiresAt },
+        { link: shortId(id), requestId: input.requestId, ticket: input.ticket.key, expiresAt, bound: Boolean(boundTo) },
         'one-time link issued',
       );
       return { url: `${base()}${path}/${token}`, expiresAt };
@@ -91,6 +94,9 @@ export function createHandoff(deps: HandoffDeps): Handoff {
         clock: deps.clock,
         log: deps.log,
         onRevealed: deps.onRevealed,
+        onRefused: deps.onRefused,
+        signIn: deps.signIn ?? null,
+        publicBase: base,
         rateLimit: deps.rateLimit,
         path,
         links,

@@ -16,6 +16,7 @@ h1{font-size:1.4rem;margin:.3rem 0 1rem}
 .muted{color:#5e6c84;font-size:.9rem}
 button{font:inherit;padding:.55rem 1.4rem;border:0;border-radius:4px;background:#0052cc;color:#fff;cursor:pointer}
 button:hover{background:#0747a6}
+a.button{display:inline-block;padding:.55rem 1.4rem;border-radius:4px;background:#0052cc;color:#fff;text-decoration:none}
 pre{margin:1rem 0;padding:1rem;background:#f4f5f7;border:1px solid #dfe1e6;border-radius:4px;font:1.05rem/1.4 ui-monospace,Menlo,Consolas,monospace;white-space:pre-wrap;word-break:break-all;user-select:all}
 .warn{padding:.75rem 1rem;background:#fffae6;border-left:4px solid #ffab00}
 `.trim();
@@ -75,11 +76,19 @@ const when = (iso: string) => escapeHtml(`${iso.slice(0, 16).replace('T', ' ')} 
 const escapeSecret = (text: string) => text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 
 /** The page a link opens to: what it is and a Reveal button. Reading it burns nothing. */
-export function linkPage(view: { token: string; label: string; ticketKey: string; expiresAt: string }): string {
+export function linkPage(view: {
+  token: string;
+  label: string;
+  ticketKey: string;
+  expiresAt: string;
+  signedInAs?: string;
+}): string {
   return page(
     'A secret is waiting for you',
     `<h1>A secret is waiting for you</h1>
-<p><strong>${escapeHtml(view.label)}</strong>, for ticket ${escapeHtml(view.ticketKey)}.</p>
+<p><strong>${escapeHtml(view.label)}</strong>, for ticket ${escapeHtml(view.ticketKey)}.</p>${
+      view.signedInAs ? `\n<p class="muted">Signed in as ${escapeHtml(view.signedInAs)}.</p>` : ''
+    }
 <p>It can be shown <strong>once</strong>. Reveal it when you are ready to store it, for example in your password manager. After that, this link stops working.</p>
 <form method="post" action="${escapeHtml(view.token)}/reveal"><button type="submit">Reveal</button></form>
 <p class="muted">The link expires on ${when(view.expiresAt)}. Opening this page did not use it up; only Reveal does.</p>`,
@@ -126,4 +135,30 @@ export const UNAVAILABLE_PAGE = page(
   'Not available right now',
   `<h1>This secret cannot be shown right now</h1>
 <p>Nothing was used up. Try again in a few minutes; if it keeps failing, ask the service desk on your ticket.</p>`,
+);
+
+/** A link bound to the requester: sign in first. The button is a plain link (GET starts nothing lasting). */
+export function signInPage(view: { token: string; label: string; ticketKey: string; expiresAt: string }): string {
+  return page(
+    'Sign in to see your secret',
+    `<h1>Sign in to see your secret</h1>
+<p><strong>${escapeHtml(view.label)}</strong>, for ticket ${escapeHtml(view.ticketKey)}.</p>
+<p>Only the person who asked for it can reveal it. Sign in with your work account first; nothing is used up until you press Reveal.</p>
+<p><a class="button" href="${escapeHtml(view.token)}/sign-in">Sign in</a></p>
+<p class="muted">The link expires on ${when(view.expiresAt)}.</p>`,
+  );
+}
+
+/** Everyone who is not the requester gets this one page, whoever they signed in as. */
+export const REFUSED_PAGE = page(
+  'Not for this account',
+  `<h1>This secret is not for this account</h1>
+<p>It can only be revealed by the person who asked for it, signed in with their own account. The attempt was recorded on the ticket.</p>`,
+);
+
+/** A callback that cannot be used: replayed, tampered with, too old, or from another browser. */
+export const SIGN_IN_FAILED_PAGE = page(
+  'Sign-in not completed',
+  `<h1>The sign-in could not be completed</h1>
+<p>Nothing was used up. Open the link from your ticket again and sign in once more.</p>`,
 );

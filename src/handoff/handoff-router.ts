@@ -4,9 +4,12 @@ import {
   GONE_PAGE,
   PAGE_HEADERS,
   RATE_LIMITED_PAGE,
+  REFUSED_PAGE,
+  SIGN_IN_FAILED_PAGE,
   UNAVAILABLE_PAGE,
   linkPage,
   revealedPage,
+  signInPage,
   viewedPage,
 } from './handoff-pages';
 import { isWellFormedToken, linkIdOf, shortId } from './link-token';
@@ -14,6 +17,7 @@ import type { LinkStore } from './link-store';
 import { RateLimiter } from './rate-limiter';
 import { openSecret } from './secret-box';
 import type { HandoffDeps, LinkRecord, RevealedLink, Viewer } from './types';
+import type { LinkSignIn } from './sign-in';
 
 const USER_AGENT_MAX = 256;
 const ON_REVEALED_TIMEOUT_MS = 5_000;
@@ -21,9 +25,12 @@ const ON_REVEALED_TIMEOUT_MS = 5_000;
 /** The additional authenticated data of a link's box: binds it to its link and its request. */
 export const boxAad = (id: string, requestId: string): string => `${id}\n${requestId}`;
 
-type RouterDeps = Pick<HandoffDeps, 'key' | 'clock' | 'log' | 'onRevealed' | 'rateLimit'> & {
+type RouterDeps = Pick<HandoffDeps, 'key' | 'clock' | 'log' | 'onRevealed' | 'onRefused' | 'rateLimit'> & {
   path: string;
   links: LinkStore;
+  signIn: LinkSignIn | null;
+  /** The public base URL (no trailing slash): the provider redirects back to it. */
+  publicBase: () => string;
 };
 
 /**
@@ -71,11 +78,14 @@ export function handoffRouter(deps: RouterDeps): Router {
       const now = deps.clock().toISOString();
       if (!link || link.state === 'replaced' || link.expiresAt <= now) return gone(res);
       if (link.state === 'revealed') return send(res, 410, viewedPage({ revealedAt: link.revealedAt ?? now }));
-      send(
-        res,
-        200,
-        linkPage({ token: admitted.token, label: link.label, ticketKey: link.ticket.key, expiresAt: link.expiresAt }),
-      );
+      const view = { token: admitted.token, label: link.label, ticketKey: link.ticket.key, expiresAt: link.expiresAt };
+      if (link.boundTo) {
+        if (!deps.signIn) return unbindable(res, admitted.id);
+        const who = await deps.signIn.revealerOf(req, admitted.id);
+        if (!who || who.identity !== link.boundTo) return send(res, 200, signInPage(view));
+        return send(res, 200, linkPage({ ...view, signedInAs: who.identity }));
+      }
+      send(res, 200, linkPage(view));
     } catch (err) {
       failed(res, err, admitted.id);
     }
@@ -98,6 +108,19 @@ export function handoffRouter(deps: RouterDeps): Router {
         );
         return send(res, 503, UNAVAILABLE_PAGE);
       }
+      let identity: string | undefined;
+      if (link.boundTo) {
+        if (!deps.signIn) return unbindable(res, id);
+        const who = await deps.signIn.revealerOf(req, id);
+        if (!who || who.identity !== link.boundTo) {
+          deps.log.warn(
+            { link: shortId(id), requestId: link.requestId },
+            "one-time link: reveal without the requester's sign-in refused",
+          );
+          return send(res, 403, REFUSED_PAGE);
+        }
+        identity = who.identity;
+      }
       // Decrypt before claiming: a box that does not open (the key was changed) is not burnt.
       const secret = openSecret(link.box, { key: deps.key, token }, boxAad(id, link.requestId));
       if (secret === null) {
@@ -111,6 +134,7 @@ export function handoffRouter(deps: RouterDeps): Router {
         ip: clientIp(req),
         userAgent: normalizeInline(req.get('user-agent') ?? '').slice(0, USER_AGENT_MAX),
         at: now.toISOString(),
+        ...(identity ? { identity } : {}),
       };
       if (!(await deps.links.claim(id, link, viewer))) {
         // Another reveal (or a retried issue) got there first: show what it left.
@@ -130,7 +154,81 @@ export function handoffRouter(deps: RouterDeps): Router {
     }
   };
 
+  /** A link bound to a sign-in whose OIDC provider is no longer configured cannot be opened. */
+  const unbindable = (res: Response, id: string) => {
+    deps.log.error(
+      { link: shortId(id) },
+      'one-time link is bound to a sign-in, but no OIDC provider is configured (oidc:)',
+    );
+    send(res, 503, UNAVAILABLE_PAGE);
+  };
+
+  const startSignIn = async (req: Request, res: Response) => {
+    const admitted = admit(req, res);
+    if (!admitted) return;
+    try {
+      const link = await deps.links.getLink(admitted.id);
+      if (!link || link.state !== 'live' || link.expiresAt <= deps.clock().toISOString()) return gone(res);
+      if (!link.boundTo) return res.redirect(303, `${deps.path}/${admitted.token}`);
+      if (!deps.signIn) return unbindable(res, admitted.id);
+      const url = await deps.signIn.begin(
+        res,
+        admitted.token,
+        admitted.id,
+        `${deps.publicBase()}${deps.signIn.callbackPath}`,
+      );
+      res.set({ 'Cache-Control': 'no-store', 'Referrer-Policy': 'no-referrer' }).redirect(303, url);
+    } catch (err) {
+      failed(res, err, admitted.id);
+    }
+  };
+
+  const callback = async (req: Request, res: Response) => {
+    const wait = limiter.take(clientIp(req));
+    if (wait > 0) return send(res, 429, RATE_LIMITED_PAGE, { 'Retry-After': String(wait) });
+    if (!deps.signIn) return gone(res);
+    try {
+      const result = await deps.signIn.complete(req, res, new URL(req.originalUrl, `${deps.publicBase()}/`));
+      if (!result.ok) {
+        deps.log.warn({ reason: result.reason }, 'one-time link: sign-in callback refused');
+        return send(res, 400, SIGN_IN_FAILED_PAGE);
+      }
+      const link = await deps.links.getLink(result.linkId);
+      if (!link || link.state === 'replaced' || link.expiresAt <= deps.clock().toISOString()) return gone(res);
+      if (link.state === 'revealed') return send(res, 410, viewedPage({ revealedAt: link.revealedAt ?? '' }));
+      if (result.identity && link.boundTo && result.identity === link.boundTo) {
+        await deps.signIn.admit(res, result.linkId, result.identity, String(result.claims.sub));
+        deps.log.info(
+          { link: shortId(result.linkId), requestId: link.requestId },
+          'one-time link: requester signed in',
+        );
+        return res.redirect(303, `${deps.path}/${result.token}`);
+      }
+      const attempt = {
+        ip: clientIp(req),
+        userAgent: normalizeInline(req.get('user-agent') ?? '').slice(0, USER_AGENT_MAX),
+        at: deps.clock().toISOString(),
+        identity: result.identity,
+      };
+      deps.log.warn(
+        { link: shortId(result.linkId), requestId: link.requestId, ip: attempt.ip },
+        'one-time link: someone other than the requester signed in; refused',
+      );
+      await deps
+        .onRefused?.(revealedLink(result.linkId, link), attempt)
+        .catch((err: unknown) =>
+          deps.log.error({ err: (err as Error)?.message }, 'one-time link: recording a refused attempt failed'),
+        );
+      send(res, 403, REFUSED_PAGE);
+    } catch (err) {
+      failed(res, err, 'callback');
+    }
+  };
+
+  // Before `:token`: "oidc" is never a token (tokens are 43 base64url characters).
+  router.get(`${deps.path}/oidc/callback`, callback);
   router.get(`${deps.path}/:token`, show);
+  router.get(`${deps.path}/:token/sign-in`, startSignIn);
   // Someone reloading or bookmarking the reveal address gets the link page, not an error.
   router.get(`${deps.path}/:token/reveal`, show);
   router.post(`${deps.path}/:token/reveal`, reveal);

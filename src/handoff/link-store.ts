@@ -88,6 +88,7 @@ export class LinkStore {
       revealedAt: viewer.at,
       revealedIp: viewer.ip,
       revealedUserAgent: viewer.userAgent,
+      ...(viewer.identity ? { revealedBy: viewer.identity } : {}),
     };
     return (await this.docs.compareAndSet(id, record.version, next)) !== null;
   }
@@ -95,7 +96,7 @@ export class LinkStore {
   /** Deletes links past their expiry (and issue lists a day later); returns how many links went. */
   async purgeExpired(now: Date): Promise<number> {
     const kv = this.store.kv.handoff;
-    if (!kv.iterator) throw new Error('this store cannot list one-time links');
+    if (!kv.iterator) throw new CredgateError('config', 'this store cannot list one-time links');
     const cutoff = now.toISOString();
     const issueCutoff = new Date(now.getTime() - ISSUE_GRACE_MS).toISOString();
     // Keys first, deletes after: the SQLite iterator pages with OFFSET and would skip rows.

@@ -1,4 +1,5 @@
 import { createCipheriv, createDecipheriv, hkdfSync, randomBytes } from 'node:crypto';
+import { CredgateError } from '../util/errors';
 
 /** A secret sealed with AES-256-GCM; every field is base64. Safe to store: useless without both keys. */
 export interface SealedBox {
@@ -22,7 +23,7 @@ const INFO = Buffer.from('credgate one-time link v1');
  * without the key, yields the per-link key.
  */
 function linkKey({ key, token }: BoxKeys): Buffer {
-  if (key.length !== 32) throw new Error('the sealing key must be 32 bytes');
+  if (key.length !== 32) throw new CredgateError('config', 'the sealing key must be 32 bytes');
   return Buffer.from(hkdfSync('sha256', Buffer.from(token, 'utf8'), key, INFO, 32));
 }
 

@@ -3,6 +3,8 @@ import type { TicketRef } from '../domain/ticket';
 import type { Logger } from '../util/logger';
 import type { Store } from '../store/open-store';
 import type { SealedBox } from './secret-box';
+import type { Actor } from '../domain/ticket';
+import type { LinkSignIn } from './sign-in';
 
 /** A link that was just revealed, as `onRevealed` sees it: no token, no secret. */
 export interface RevealedLink {
@@ -18,6 +20,8 @@ export interface RevealedLink {
 /** Who revealed a link: the socket address (or the proxy's client address under trust proxy). */
 export interface Viewer {
   ip: string;
+  /** Who signed in, for a link bound to the requester's sign-in (the matched email or id). */
+  identity?: string;
   /** Normalized to one line and truncated; still requester-controlled text. */
   userAgent: string;
   at: string;
@@ -34,7 +38,13 @@ export interface LinkRecord {
   createdAt: string;
   expiresAt: string;
   box?: SealedBox;
+  /**
+   * The identity a sign-in must yield before Reveal works (the requester's email, lowercased, or
+   * ticketing account id, per `oidc.requester`); absent: anyone holding the URL may reveal.
+   */
+  boundTo?: string;
   revealedAt?: string;
+  revealedBy?: string;
   revealedIp?: string;
   revealedUserAgent?: string;
 }
@@ -72,6 +82,18 @@ export interface IssueInput {
   expiresAt: string | null;
   /** Unique per effect: a retry with the same key replaces the earlier link instead of adding one. */
   idempotencyKey: string;
+  /** Whom the secret is for, and the request's category (policy may bind the link to a sign-in). */
+  requester?: Actor | null;
+  categoryId?: string;
+}
+
+/** Someone signed in but was not the requester, or a sign-in could not be used on a bound link. */
+export interface RefusedAttempt {
+  ip: string;
+  userAgent: string;
+  at: string;
+  /** The identity that signed in, when the provider vouched for one. */
+  identity: string | null;
 }
 
 export interface IssuedLink {
@@ -97,6 +119,15 @@ export interface HandoffDeps {
    * 5 s. A failure is logged and does not undo the reveal.
    */
   onRevealed: (link: RevealedLink, viewer: Viewer) => Promise<void>;
+  /**
+   * Binds links to the requester's sign-in (OIDC configured): returns the identity a sign-in must
+   * yield for this link, or null for an unbound link. Throws when the requester cannot be bound.
+   */
+  bindTo?: (input: IssueInput) => string | null;
+  /** Signs people in for bound links; null: no OIDC provider is configured. */
+  signIn?: LinkSignIn | null;
+  /** Called when a signed-in person who is not the requester tried a bound link (audit, comment). */
+  onRefused?: (link: RevealedLink, attempt: RefusedAttempt) => Promise<void>;
   /** Path the links live under; default "/s" (config `handoff.path`). */
   path?: string;
   /** Page requests allowed per client address: a burst of `capacity`, refilled at `perMinute`. */

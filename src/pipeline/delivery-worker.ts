@@ -1,5 +1,5 @@
 import type { Logger } from '../util/logger';
-import { isCredgateError } from '../util/errors';
+import { errorKindOf, isRetried, retryAfterOf } from '../util/retry-policy';
 import { backoffMs } from '../effects/backoff';
 import type { Inbox } from './inbox';
 import type { TicketProcessor } from './ticket-processor';
@@ -70,14 +70,16 @@ export class DeliveryWorker {
       const message = (err as Error).message;
       // A ticket that is gone or a request Jira refuses outright will not improve with time; an
       // outage, a rate limit or a credential being rotated will, so those stay queued.
-      if (isCredgateError(err) && ['not-found', 'bad-input', 'permanent'].includes(err.kind)) {
-        this.log.error({ delivery: key, err: message, kind: err.kind }, 'delivery cannot be processed; dropped');
+      if (!isRetried(err)) {
+        this.log.error(
+          { delivery: key, err: message, kind: errorKindOf(err) },
+          'delivery cannot be processed; dropped',
+        );
         await this.inbox.done(key);
         return;
       }
       const attempts = await this.inbox.failedAttempt(key);
-      const retryAfter = isCredgateError(err) ? err.details.retryAfterMs : undefined;
-      const delay = backoffMs(attempts, this.retry.baseMs, this.retry.maxMs, retryAfter);
+      const delay = backoffMs(attempts, this.retry.baseMs, this.retry.maxMs, retryAfterOf(err));
       await this.inbox.retryAt(key, new Date(Date.now() + delay));
       this.log.warn(
         { delivery: key, attempts, delayMs: delay, err: message },

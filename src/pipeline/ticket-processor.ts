@@ -9,9 +9,10 @@ import type { Logger } from '../util/logger';
 import { KeyMutex } from '../store/key-mutex';
 import { decide, type Decision } from '../engine/decide';
 import { requestIdFor } from '../engine/evaluate-ticket';
-import type { EngineEvent } from '../domain/event';
+import type { EngineEvent, OutcomeEvent } from '../domain/event';
 import { parseCommand, replyId } from '../engine/lifecycle-commands';
-import { Draft } from '../engine/draft';
+import { commitDecision } from './commit-decision';
+import { CredgateError } from '../util/errors';
 
 /**
  * The I/O around the pure engine: reads the ticket back from the ticketing system, resolves the
@@ -37,7 +38,7 @@ export class TicketProcessor {
   /** Brings credgate's view of one ticket up to date with the ticket as it is now. */
   processTicket(ref: TicketRef): Promise<void> {
     const connector = this.connectors.get(ref.connector);
-    if (!connector) throw new Error(`no connector "${ref.connector}" is configured`);
+    if (!connector) throw new CredgateError('config', `no connector "${ref.connector}" is configured`);
     const requestId = requestIdFor(ref.connector, ref.id);
     return this.mutex.run(requestId, async () => {
       if (this.reviewTickets && (await this.reviewTickets.owns(ref))) return this.reviewTickets.handleTicket(ref);
@@ -75,17 +76,14 @@ export class TicketProcessor {
   }
 
   /**
-   * Adds to a request what happened outside any ticket (a one-time link revealed): the change
-   * and its effects are committed like any decision.
+   * What happened outside any ticket (a one-time link revealed) goes through the same engine and
+   * is committed like any decision.
    */
-  amend(requestId: string, change: (draft: Draft) => void): Promise<void> {
+  handleEvent(requestId: string, event: OutcomeEvent): Promise<void> {
     return this.mutex.run(requestId, () =>
-      this.commit(requestId, async (request) => {
-        if (!request) return null;
-        const draft = new Draft(request, this.clock());
-        change(draft);
-        return { request: draft.request, changed: draft.changed };
-      }),
+      this.commit(requestId, async (request) =>
+        request ? decide(request, event, { policy: this.policy(), now: this.clock() }) : null,
+      ),
     );
   }
 
@@ -106,23 +104,12 @@ export class TicketProcessor {
     requestId: string,
     decideFn: (r: CredentialRequest | null) => Promise<Decision | null>,
   ): Promise<void> {
-    for (let attempt = 1; ; attempt++) {
-      const current = await this.requests.get(requestId);
-      const decision = await decideFn(current);
-      if (!decision || !decision.changed) return;
-      // Index first: if the process dies right after the commit, a sweep still finds the outbox.
-      if (decision.request.outbox.length) await this.owing.set(requestId, true);
-      const stored = await this.requests.compareAndSet(requestId, current?.version ?? 0, decision.request);
-      if (stored) {
-        this.log.info(
-          { requestId, ticket: stored.ticket.key, state: stored.state, owed: stored.outbox.length },
-          'request updated',
-        );
-        this.afterCommit(requestId);
-        return;
-      }
-      // Another writer (the effect runner marking an effect done) got there first: decide again.
-      if (attempt >= 20) throw new Error(`request ${requestId} kept changing under a decision`);
-    }
+    const stored = await commitDecision({ requests: this.requests, owing: this.owing }, requestId, decideFn);
+    if (!stored) return;
+    this.log.info(
+      { requestId, ticket: stored.ticket.key, state: stored.state, owed: stored.outbox.length },
+      'request updated',
+    );
+    this.afterCommit(requestId);
   }
 }

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { parseDuration } from './parse-duration';
 import { FACT_NAMES } from '../domain/request';
-import { reviewPolicySchema } from '../review/review-policy';
+import { reviewPolicySchema } from './review-policy-schema';
 
 /**
  * The policy file's shape. Conditions use json-rules-engine's format ({all|any: [{fact, operator,
@@ -98,6 +98,11 @@ export const policySchema = z
             required: z.array(factName).default([]),
             path: z.string().min(1).default('standard'),
             maxDuration: duration.optional(),
+            /**
+             * With an OpenID provider configured, a one-time link opens only for the requester signed
+             * in (`signed-in`, the default); `unbound` for vendors with no account there.
+             */
+            oneTimeLink: z.enum(['signed-in', 'unbound']).optional(),
           })
           .strict(),
       )

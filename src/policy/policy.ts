@@ -9,7 +9,7 @@ import { CredgateError } from '../util/errors';
 import type { ApprovalStep, FactName, Facts, FiredRule, Risk } from '../domain/request';
 import type { TicketSnapshot } from '../domain/ticket';
 import type { FactLabels } from './extract-facts';
-import type { AccessTarget } from '../providers/types';
+import type { AccessTarget } from '../domain/access-target';
 
 export interface Category {
   id: string;

@@ -1,7 +1,7 @@
-import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import type { Logger } from '../util/logger';
 import { CredgateError } from '../util/errors';
+import { resolveReferences } from '../config/references';
 import type { AccessProvider } from './types';
 import { createLdapProvider } from './ldap';
 import { createVaultProvider } from './vault';
@@ -67,38 +67,3 @@ const learnAll = (values: string[], learn: (value: string) => void) => values.fo
 // An invalid section learns nothing here: creating the provider then fails naming the key.
 const secretsOf = <T>(parsed: { success: boolean; data?: T }, pick: (config: T) => string[]): string[] =>
   parsed.success ? pick(parsed.data as T) : [];
-
-function resolveReferences(
-  node: unknown,
-  where: string,
-  env: NodeJS.ProcessEnv,
-  learn: (value: string) => void,
-): unknown {
-  if (typeof node === 'string') {
-    const ref = /^(env|file):(.+)$/.exec(node);
-    if (!ref) return node;
-    const value = ref[1] === 'env' ? env[ref[2]] : readSecretFile(ref[2], where);
-    if (value === undefined || value === '')
-      throw new CredgateError('config', `${where}: environment variable ${ref[2]} is not set`);
-    learn(value);
-    return value;
-  }
-  if (Array.isArray(node)) return node.map((v, i) => resolveReferences(v, `${where}[${i}]`, env, learn));
-  if (node && typeof node === 'object') {
-    return Object.fromEntries(
-      Object.entries(node).map(([k, v]) => [k, resolveReferences(v, `${where}.${k}`, env, learn)]),
-    );
-  }
-  return node;
-}
-
-function readSecretFile(path: string, where: string): string {
-  try {
-    return readFileSync(path, 'utf8').replace(/\r?\n$/, '');
-  } catch (err) {
-    throw new CredgateError(
-      'config',
-      `${where}: cannot read ${path}: ${(err as NodeJS.ErrnoException).code ?? 'error'}`,
-    );
-  }
-}

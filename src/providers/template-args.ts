@@ -1,5 +1,6 @@
 import { CredgateError } from '../util/errors';
-import type { AccessContext, AccessTarget } from './types';
+import type { AccessContext } from './types';
+import type { AccessTarget } from '../domain/access-target';
 
 /**
  * Templated values for the command and http providers: a program's arguments, a URL, a header, a
@@ -70,7 +71,7 @@ export function compileValueTemplate(text: string, operation: ProviderOperation)
     }
     if (open > 0) parts.push({ text: rest.slice(0, open) });
     const close = rest.indexOf('}}', open + 2);
-    if (close < 0) throw new Error(`"{{" opens no placeholder (known: ${describe(operation)})`);
+    if (close < 0) throw new CredgateError('config', `"{{" opens no placeholder (known: ${describe(operation)})`);
     const name = rest.slice(open + 2, close).trim();
     const setting = SETTING.exec(name);
     if (setting) {
@@ -79,11 +80,12 @@ export function compileValueTemplate(text: string, operation: ProviderOperation)
     } else if ((KNOWN[operation] as readonly string[]).includes(name)) {
       parts.push({ placeholder: name as Placeholder });
     } else if ((PLACEHOLDERS as readonly string[]).includes(name)) {
-      throw new Error(
+      throw new CredgateError(
+        'config',
         `{{${name}}} is not known when ${operation === 'inspect' ? 'inspecting' : 'disabling'} an account (known: ${describe(operation)})`,
       );
     } else {
-      throw new Error(`{{${name}}} is not a placeholder (known: ${describe(operation)})`);
+      throw new CredgateError('config', `{{${name}}} is not a placeholder (known: ${describe(operation)})`);
     }
     rest = rest.slice(close + 2);
   }

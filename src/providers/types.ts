@@ -1,22 +1,6 @@
 import type { Actor, TicketRef } from '../domain/ticket';
 import type { Facts } from '../domain/request';
-
-/**
- * Which provider acts for a request, and with what settings: chosen by the policy's `providers`
- * bindings (matched on systems, account, category). Settings are plain, non-secret strings from
- * policy (a group DN, a KV path, an argument list); secrets live in the provider's configuration.
- */
-export interface AccessTarget {
-  /** Id of the policy binding that chose the provider, named in audit entries. */
-  binding: string;
-  /** Name of the configured provider instance (config `providers.<name>`). */
-  provider: string;
-  settings: Record<string, string>;
-  /** Rotate the account's secret when the last grant covering it ends (shared accounts). */
-  rotateOnRevoke: boolean;
-  /** 'rotate': a grant sets a fresh password and hands it off through a one-time link. */
-  share: 'none' | 'rotate';
-}
+import type { AccessTarget } from '../domain/access-target';
 
 /** What a provider needs to grant, revoke or rotate one request's access. */
 export interface AccessContext {

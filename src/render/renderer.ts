@@ -5,6 +5,7 @@ import { escapeHtml } from './escape-html';
 import { escapeJiraWiki } from './escape-jira-wiki';
 import { escapeMarkdown } from './escape-markdown';
 import { escapeView } from './escape-view';
+import { CredgateError } from '../util/errors';
 
 /** Output markup of a renderer; also the template sub-folder name. */
 export type Markup = 'jira-wiki' | 'markdown' | 'html';
@@ -70,14 +71,20 @@ export function createRenderer(options: RendererOptions): Renderer {
       try {
         return compiled(view);
       } catch (err) {
-        throw new Error(`template "${name}" (${file}) failed to render: ${(err as Error).message}`, { cause: err });
+        throw new CredgateError(
+          'permanent',
+          `template "${name}" (${file}) failed to render: ${(err as Error).message}`,
+        );
       }
     });
   }
   const missing = required.filter((name) => !templates.has(name));
   if (missing.length > 0) {
     const where = templateDirs.map((d) => sub(d)).join(', ') || '(no template dirs)';
-    throw new Error(`missing required template(s) ${missing.map((n) => `"${n}.hbs"`).join(', ')} in ${where}`);
+    throw new CredgateError(
+      'config',
+      `missing required template(s) ${missing.map((n) => `"${n}.hbs"`).join(', ')} in ${where}`,
+    );
   }
 
   return {
@@ -85,7 +92,7 @@ export function createRenderer(options: RendererOptions): Renderer {
     names: () => [...templates.keys()].sort(),
     render(templateName, view) {
       const template = templates.get(templateName);
-      if (!template) throw new Error(`unknown ${markup} template "${templateName}"`);
+      if (!template) throw new CredgateError('config', `unknown ${markup} template "${templateName}"`);
       const out = template(escapeView(view, escape));
       return out.replace(/\r?\n$/, '');
     },
@@ -125,7 +132,7 @@ function compileFile(env: typeof Handlebars, file: string): HandlebarsTemplateDe
     env.precompile(source, COMPILE_OPTIONS);
     return env.compile(source, COMPILE_OPTIONS);
   } catch (err) {
-    throw new Error(`template ${file} failed to compile: ${(err as Error).message}`, { cause: err });
+    throw new CredgateError('config', `template ${file} failed to compile: ${(err as Error).message}`);
   }
 }
 

@@ -1,4 +1,5 @@
 import type { CommentMarkup } from './comment-renderer';
+import { CredgateError } from '../util/errors';
 
 /**
  * credgate's own links (a one-time link) must be clickable, while every view value is escaped
@@ -11,7 +12,8 @@ export const LINK_PLACEHOLDER = 'CREDGATELINKPLACEHOLDER';
 const SAFE_URL = /^https?:\/\/[A-Za-z0-9.-]+(?::\d{1,5})?(?:\/[A-Za-z0-9._~\/-]*)?$/;
 
 export function insertLink(body: string, url: string, markup: CommentMarkup): string {
-  if (!SAFE_URL.test(url)) throw new Error('refusing to insert a link that is not a plain http(s) URL');
+  if (!SAFE_URL.test(url))
+    throw new CredgateError('config', 'refusing to insert a link that is not a plain http(s) URL');
   const link =
     markup === 'jira-wiki'
       ? `[${url}]`

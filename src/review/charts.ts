@@ -1,6 +1,7 @@
 import type { EChartsOption } from 'echarts';
 import type { ReviewSummary } from './review-types';
 import { LATE_AFTER_MS } from './collect';
+import { CredgateError } from '../util/errors';
 
 /** One chart of the report: inline SVG rendered on the server, and the figures it draws. */
 export interface ReviewChart {
@@ -242,7 +243,11 @@ export function sanitizeSvg(svg: string, label: string): string {
   const unsafe = (out.match(/<[^>]*>/g) ?? []).find((tag) =>
     /^<\/?(script|foreignObject|image|use|a)\b|\s(href|xlink:href|style)=|\son\w+=|url\(/i.test(tag),
   );
-  if (unsafe) throw new Error(`chart "${label}" produced SVG that is not safe to inline: ${unsafe.slice(0, 60)}`);
+  if (unsafe)
+    throw new CredgateError(
+      'permanent',
+      `chart "${label}" produced SVG that is not safe to inline: ${unsafe.slice(0, 60)}`,
+    );
   return out;
 }
 

@@ -11,4 +11,4 @@ export {
   type RunReviewOptions,
 } from './review-job';
 export { reviewCommand, type ReviewCommandRuntime } from './review-command';
-export { reviewPolicySchema, type ReviewPolicy } from './review-policy';
+export { reviewPolicySchema, type ReviewPolicy } from '../policy/review-policy-schema';

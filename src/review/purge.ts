@@ -1,5 +1,6 @@
 import type { CredentialRequest } from '../domain/request';
-import type { AccessProvider, AccessTarget } from '../providers/types';
+import type { AccessProvider } from '../providers/types';
+import type { AccessTarget } from '../domain/access-target';
 import { isCredgateError } from '../util/errors';
 import { scrubPatterns } from '../util/logger';
 import { accountKey } from './account-findings';

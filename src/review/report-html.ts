@@ -6,7 +6,7 @@ import { CredgateError } from '../util/errors';
 import { formatTime } from '../engine/views';
 import { reviewCharts } from './charts';
 import type { ReviewSummary } from './review-types';
-import type { ReviewPolicy } from './review-policy';
+import type { ReviewPolicy } from '../policy/review-policy-schema';
 import {
   approversText,
   durationText,

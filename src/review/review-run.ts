@@ -6,7 +6,7 @@ import { formatTime } from '../engine/views';
 import { knownAccounts, type KnownAccount } from './account-findings';
 import { collectReview } from './collect';
 import { BUILTIN_TARGET, purgePlan } from './purge';
-import type { ReviewPolicy } from './review-policy';
+import type { ReviewPolicy } from '../policy/review-policy-schema';
 import { exclusive, rendererFor, reviewConnector, reviewPolicyOf, type ReviewRuntime } from './review-runtime';
 import { hashReportToken, newReportToken, reviewIdFor, type ReviewDocument } from './review-store';
 import type { AccountObservation, ReviewPeriod, ReviewSummary } from './review-types';

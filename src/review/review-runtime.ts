@@ -9,7 +9,7 @@ import type { Store } from '../store/open-store';
 import { CredgateError } from '../util/errors';
 import type { Logger } from '../util/logger';
 import type { ReportRenderer } from './report-html';
-import type { ReviewPolicy } from './review-policy';
+import type { ReviewPolicy } from '../policy/review-policy-schema';
 import type { ReviewStore } from './review-store';
 
 /** What the review job needs from the service; everything is injected. */

@@ -3,8 +3,9 @@ import type { Actor, TicketRef } from '../domain/ticket';
 import type { StoreEngine } from '../store/store-engine';
 import { DocumentCollection } from '../store/document-collection';
 import type { PurgeCandidate, ReviewPeriod } from './review-types';
-import type { ReviewPolicy } from './review-policy';
+import type { ReviewPolicy } from '../policy/review-policy-schema';
 import type { headline } from './review-views';
+import { CredgateError } from '../util/errors';
 
 export type ReviewState =
   /** Collected and stored; its ticket is not created yet (a crash here is finished by the sweep). */
@@ -148,7 +149,7 @@ export class ReviewStore {
   /** Every review, oldest period first. */
   async all(): Promise<ReviewDocument[]> {
     const kv = this.kv;
-    if (!kv.iterator) throw new Error('this store cannot list reviews');
+    if (!kv.iterator) throw new CredgateError('config', 'this store cannot list reviews');
     const ids: string[] = [];
     // Keys first, documents after: keyv's SQLite iterator pages with LIMIT/OFFSET.
     for await (const [key] of kv.iterator(undefined))

@@ -1,6 +1,7 @@
 import type { Risk } from '../domain/request';
 import type { TicketRef } from '../domain/ticket';
-import type { AccessTarget, AccountState } from '../providers/types';
+import type { AccountState } from '../providers/types';
+import type { AccessTarget } from '../domain/access-target';
 
 /** The time a review covers: from `since` (inclusive) to `until` (exclusive). */
 export interface ReviewPeriod {

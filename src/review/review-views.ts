@@ -8,7 +8,7 @@ import type {
   ReviewPeriod,
   ReviewSummary,
 } from './review-types';
-import type { ReviewPolicy } from './review-policy';
+import type { ReviewPolicy } from '../policy/review-policy-schema';
 
 /** Words shared by the HTML report and the ticket's description and comments. */
 

@@ -2,6 +2,7 @@ import schedule, { type Job } from 'node-schedule';
 import type Keyv from 'keyv';
 import type { TimerKind } from '../domain/request';
 import type { Logger } from '../util/logger';
+import { CredgateError } from '../util/errors';
 
 export interface ScheduledJob {
   requestId: string;
@@ -48,7 +49,7 @@ export class Scheduler {
   /** Arms every stored job due within the horizon that is not armed yet; returns how many are stored. */
   async restore(): Promise<number> {
     let n = 0;
-    if (!this.kv.iterator) throw new Error('this store cannot list jobs');
+    if (!this.kv.iterator) throw new CredgateError('config', 'this store cannot list jobs');
     const horizon = this.clock().getTime() + this.horizonMs;
     // Collect first: a job armed here may fire (and be deleted) while a paged iterator still runs.
     const due: ScheduledJob[] = [];

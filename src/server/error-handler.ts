@@ -26,6 +26,12 @@ export function errorHandler(log: Logger): ErrorRequestHandler {
       res.status(400).json({ error: 'bad-request', message: 'the request body could not be read' });
       return;
     }
+    // The router decodes path parameters with decodeURIComponent; a malformed escape (`%E0%A4%A`,
+    // a lone `%`) is the client's fault. Its message quotes the raw value, which may be a token.
+    if (err instanceof URIError && e.status === 400) {
+      res.status(400).json({ error: 'bad-request', message: 'the URL path has a malformed percent-encoding' });
+      return;
+    }
     if (isCredgateError(err)) {
       const level = err.status >= 500 ? 'error' : 'warn';
       log[level]({ path: req.path, kind: err.kind, status: err.status, err: err.message }, 'request refused');

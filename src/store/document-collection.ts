@@ -1,4 +1,5 @@
 import type { Namespace, StoreEngine } from './store-engine';
+import { CredgateError } from '../util/errors';
 
 /** A versioned document: `version` increases by one on every write. */
 export interface Versioned {
@@ -31,7 +32,7 @@ export class DocumentCollection<T extends Versioned> {
   /** Every document; order unspecified. */
   async *all(): AsyncGenerator<T> {
     const kv = this.engine.keyv(this.ns);
-    if (!kv.iterator) throw new Error('this store cannot list documents');
+    if (!kv.iterator) throw new CredgateError('config', 'this store cannot list documents');
     for await (const [, value] of kv.iterator(undefined)) yield value as T;
   }
 }

@@ -47,6 +47,48 @@ describe('credgate CLI', function () {
     expect(r.stdout).to.include('h4. Access revoked');
   });
 
+  it('simulate --fail grant replays a grant that fails for good: the ticket never says "Access granted"', () => {
+    const r = cli(
+      'simulate',
+      'test/fixtures/examples/credential-request.json',
+      '--at',
+      '2026-11-25T10:00:00Z',
+      '--fail',
+      'grant',
+      '--error',
+      'no such group: cn=vpn-admins',
+    );
+    expect(r.status, r.stderr).to.equal(0);
+    expect(r.stdout).to.include('=== grant the access: failed for good (no such group: cn=vpn-admins) → revoked');
+    expect(r.stdout).to.include('h4. Access could not be granted');
+    // The error as the ticket shows it: escaped for wiki markup.
+    expect(r.stdout).to.include('no such group: cn=vpn\\-admins.');
+    expect(r.stdout).to.include('revoke access (the grant failed)');
+    expect(r.stdout).not.to.include('h4. Access granted');
+    expect(r.stdout).not.to.include('reminder due');
+  });
+
+  it('simulate --fail revoke replays a revocation that fails for good; an unknown effect is refused', () => {
+    const r = cli(
+      'simulate',
+      'test/fixtures/examples/credential-request.json',
+      '--at',
+      '2026-11-25T10:00:00Z',
+      '--fail',
+      'revoke',
+    );
+    expect(r.status, r.stderr).to.equal(0);
+    expect(r.stdout).to.include(
+      '=== revoke the access: failed for good (the provider refused (simulated)) → revocation-failed',
+    );
+    expect(r.stdout).to.include('move ticket to the revocation-failed status');
+    expect(r.stdout).to.include('h4. Revocation failed: access may still be active');
+
+    const bad = cli('simulate', 'test/fixtures/examples/credential-request.json', '--fail', 'everything');
+    expect(bad.status).to.equal(2);
+    expect(bad.stderr).to.include('--fail must be one of grant, revoke, set-status, comment');
+  });
+
   it('npm start with no ticketing system still serves /healthz and says how to enable Jira', async () => {
     const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
       cwd: ROOT,

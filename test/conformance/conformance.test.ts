@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import { DRIVERS } from './drivers';
-import type { VendorFake } from './driver';
+import type { AsyncVendorFake, VendorFake } from './driver';
 import { ServiceUnderTest } from './service-under-test';
 import { quickPolicy } from '../helpers/policy';
 import { eventually, SECRETS } from '../helpers/harness';
@@ -19,9 +19,14 @@ const FACTS = {
  */
 for (const driver of DRIVERS) {
   describe(`conformance: ${driver.id}`, function () {
-    this.timeout(30_000);
-    let fake: VendorFake;
+    const { stepMs, scenarioMs } = driver.patience ?? { stepMs: 8000, scenarioMs: 30_000 };
+    this.timeout(scenarioMs);
+    let fake: VendorFake | AsyncVendorFake;
     let sut: ServiceUnderTest;
+    before(async function () {
+      this.timeout(180_000);
+      await driver.prepare?.();
+    });
     beforeEach(async () => {
       fake = await driver.start();
       sut = await ServiceUnderTest.start(fake, driver.id, quickPolicy({ max: '2s', reminderBefore: '1s' }));
@@ -42,51 +47,55 @@ for (const driver of DRIVERS) {
     const file = async () => {
       const { ticket, delivery } = await fake.fileRequest('requester', 'Access to the reporting database', FACTS);
       expect(delivery?.status).to.be.within(200, 299);
-      await eventually(() => expect(fake.position(ticket)).to.equal('pending-approval'));
+      await eventually(async () => expect(await fake.position(ticket)).to.equal('pending-approval'), stepMs);
       await sut.settle();
       return ticket;
     };
 
     it('request → approval → grant → expiry → revocation', async () => {
       const ticket = await file();
-      expect(fake.comments(ticket)[0]).to.include('Credential request cg-');
-      expect(fake.comments(ticket)[0]).to.include('Risk: LOW');
+      expect((await fake.comments(ticket))[0]).to.include('Credential request cg-');
+      expect((await fake.comments(ticket))[0]).to.include('Risk: LOW');
       await fake.approve('approver', ticket);
-      await eventually(() => expect(fake.position(ticket)).to.equal('granted'));
+      await eventually(async () => expect(await fake.position(ticket)).to.equal('granted'), stepMs);
       await sut.settle();
-      expect(fake.comments(ticket).some((c) => c.includes('Access granted until'))).to.equal(true);
-      await eventually(() => expect(fake.position(ticket)).to.equal('revoked'), 10_000);
+      expect((await fake.comments(ticket)).some((c) => c.includes('Access granted until'))).to.equal(true);
+      await eventually(async () => expect(await fake.position(ticket)).to.equal('revoked'), stepMs + 2000);
       await sut.settle();
-      expect(fake.comments(ticket).filter((c) => c.includes('Access revoked'))).to.have.length(1);
+      expect((await fake.comments(ticket)).filter((c) => c.includes('Access revoked'))).to.have.length(1);
     });
 
     it('self-approval is refused and said so', async () => {
       const ticket = await file();
       await fake.approve('requester', ticket);
-      await eventually(() =>
-        expect(fake.comments(ticket).some((c) => c.includes('nobody approves their own request'))).to.equal(true),
+      await eventually(
+        async () =>
+          expect((await fake.comments(ticket)).some((c) => c.includes('nobody approves their own request'))).to.equal(
+            true,
+          ),
+        stepMs,
       );
       await sut.settle();
-      expect(fake.position(ticket)).to.equal('pending-approval');
+      expect(await fake.position(ticket)).to.equal('pending-approval');
     });
 
     it('a delivery with a bad signature is refused and changes nothing', async () => {
       const ticket = await file();
-      const before = fake.comments(ticket).length;
+      const before = (await fake.comments(ticket)).length;
       const forged = await fake.deliverForged(ticket);
       expect(forged?.status).to.equal(401);
       await sut.settle();
-      expect(fake.comments(ticket)).to.have.length(before);
+      expect(await fake.comments(ticket)).to.have.length(before);
     });
 
     it('a duplicate delivery is harmless', async () => {
       const ticket = await file();
-      const before = fake.comments(ticket).length;
+      const before = (await fake.comments(ticket)).length;
       const again = await fake.redeliverLast();
       expect(again?.status).to.be.within(200, 299);
       await sut.settle();
-      expect(fake.comments(ticket)).to.have.length(before);
-      expect(fake.position(ticket)).to.equal('pending-approval');
+      expect(await fake.comments(ticket)).to.have.length(before);
+      expect(await fake.position(ticket)).to.equal('pending-approval');
     });
   });
 }

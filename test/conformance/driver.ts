@@ -10,8 +10,9 @@ export interface DeliveryResult {
 }
 
 /**
- * A running stateful fake of one ticketing system, seen from the conformance suite. The fake
- * enforces the vendor's API contract; the driver speaks for the people using it.
+ * A running stateful fake of one ticketing system (or the real system, for Request Tracker), seen
+ * from the conformance suite. The fake enforces the vendor's API contract; the driver speaks for
+ * the people using it.
  *
  * Accounts: `requester`, `approver` and `approver2` are members of the approver group named
  * `credential-approvers` (in the vendor's own sense: a Jira group, a GitHub team, a ServiceNow
@@ -47,8 +48,21 @@ export interface VendorFake {
   stop(): Promise<void>;
 }
 
-export interface ConformanceDriver {
+/** A system whose state is read over HTTP (a real Request Tracker): the same, answered asynchronously. */
+export type AsyncVendorFake = Omit<VendorFake, 'position' | 'comments'> & {
+  position(ticket: string): Promise<WorkflowPosition>;
+  comments(ticket: string): Promise<string[]>;
+};
+
+export interface ConformanceDriver<F extends VendorFake | AsyncVendorFake = VendorFake> {
   /** The connector id (and webhook path: /webhooks/<id>). */
   readonly id: string;
-  start(): Promise<VendorFake>;
+  /**
+   * How long a scenario waits for one step to show, and for the whole scenario (a real system on
+   * a busy machine is slower than a fake): defaults 8 s and 30 s.
+   */
+  readonly patience?: { stepMs: number; scenarioMs: number };
+  /** Once before the scenarios, with a long timeout: a real system to start (Request Tracker). */
+  prepare?(): Promise<void>;
+  start(): Promise<F>;
 }

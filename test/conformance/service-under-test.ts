@@ -7,7 +7,7 @@ import { createLogger } from '../../src/util/logger';
 import { createService, type Service } from '../../src/service';
 import type { Policy } from '../../src/policy/policy';
 import { SECRETS } from '../helpers/harness';
-import type { VendorFake } from './driver';
+import type { AsyncVendorFake, VendorFake } from './driver';
 
 /** credgate in process, over real HTTP, wired to one vendor fake. */
 export class ServiceUnderTest {
@@ -16,7 +16,11 @@ export class ServiceUnderTest {
   url = '';
   private readonly dir = mkdtempSync(join(tmpdir(), 'credgate-conformance-'));
 
-  static async start(fake: VendorFake, connectorId: string, policy: Policy): Promise<ServiceUnderTest> {
+  static async start(
+    fake: VendorFake | AsyncVendorFake,
+    connectorId: string,
+    policy: Policy,
+  ): Promise<ServiceUnderTest> {
     const s = new ServiceUnderTest();
     const configPath = join(s.dir, 'credgate.json');
     writeFileSync(

@@ -152,7 +152,7 @@ export function appendFailedRevoke(audit: AuditLog, requestId: string, key: stri
 }
 
 export interface DeskAppOptions {
-  store: Pick<Store, 'requests' | 'kv'>;
+  store: Pick<Store, 'requests' | 'kv' | 'engine'>;
   audit: AuditLog;
   clock: () => Date;
   config?: Record<string, unknown>;

@@ -15,13 +15,15 @@ class DirectoryGroup implements AccessProvider {
   readonly calls: string[] = [];
   failRevokes = 0;
   failGrants = 0;
+  /** What a failing grant throws. */
+  grantFailure: () => Error = () => new CredgateError('permanent', 'no such group: cn=vpn-admins');
   rotations = 0;
 
   async grant(ctx: AccessContext) {
     this.calls.push(`grant ${ctx.requestId} until ${ctx.expiresAt}`);
     if (this.failGrants > 0) {
       this.failGrants--;
-      throw new CredgateError('permanent', 'no such group: cn=vpn-admins');
+      throw this.grantFailure();
     }
     this.members.set(this.member(ctx), ctx.expiresAt);
     return { detail: { group: ctx.target.settings.group, member: this.member(ctx) } };
@@ -253,5 +255,25 @@ describe('lifecycle commands, overlapping grants and failed revocations (Jira, o
     expect(group.members.size).to.equal(1);
     await say(h, 'acc-requester', next, '/revoke');
     expect(group.members.size).to.equal(0);
+  });
+
+  it('an untyped error from a provider is no silent "transient": the grant fails at once; a transient one is retried', async () => {
+    await start();
+    group.failGrants = 100;
+    group.grantFailure = () => new Error('directory client exploded');
+    const key = await file(h);
+    await h.fake.transitionAs('acc-alice', key, 'Approved');
+    await h.settle();
+    expect(group.calls.filter((c) => c.startsWith('grant')).length, 'not retried').to.equal(1);
+    expect(h.comments(key).find((t) => t.includes('Access could not be granted'))).to.include('client exploded');
+    expect(h.fake.statusOf(key)).to.equal('Access revoked');
+
+    group.calls.length = 0;
+    group.failGrants = 2;
+    group.grantFailure = () => new CredgateError('transient', 'directory busy');
+    const retried = await file(h);
+    await h.fake.transitionAs('acc-alice', retried, 'Approved');
+    await eventually(() => expect(h.fake.statusOf(retried)).to.equal('Access granted'), 15_000);
+    expect(group.calls.filter((c) => c.startsWith('grant')).length, 'two failures, then the grant').to.equal(3);
   });
 });

@@ -1,4 +1,5 @@
-import type { AccessProvider, AccessTarget, AccountState } from '../../src/providers/types';
+import type { AccessProvider, AccountState } from '../../src/providers/types';
+import type { AccessTarget } from '../../src/domain/access-target';
 
 export const ROTATED_SECRET = 'rotated-Secret-9f8e7d6c5b4a';
 

@@ -28,7 +28,7 @@ const created = (fake: FakeJira) =>
 async function jiraConnector(fake: FakeJira, logs: string[]): Promise<Connector> {
   const connector = createJiraConnector(
     jiraConfigSchema.parse({ baseUrl: fake.baseUrl, email: 'credgate@example.com', apiToken: SECRETS.apiToken }),
-    { log: captureLogger(logs) },
+    { log: captureLogger(logs), now: Date.now },
   );
   await connector.start?.();
   return connector;
@@ -136,7 +136,7 @@ describe('review job', function () {
         apiToken: SECRETS.apiToken,
         commentFormat: 'adf',
       }),
-      { log: captureLogger(logs) },
+      { log: captureLogger(logs), now: Date.now },
     );
     await connector.start?.();
     const job = reviewJob(

@@ -1,6 +1,6 @@
 import type { CredentialRequest, Risk } from '../../src/domain/request';
 import type { Actor } from '../../src/domain/ticket';
-import type { AccessTarget } from '../../src/providers/types';
+import type { AccessTarget } from '../../src/domain/access-target';
 
 /** A seeded history for review tests: what each request is, and the figures a review must find. */
 

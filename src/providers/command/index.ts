@@ -13,7 +13,8 @@ import {
   type ProviderOperation,
   type ValueTemplate,
 } from '../template-args';
-import type { AccessProvider, AccessTarget, ProviderResult } from '../types';
+import type { AccessProvider, ProviderResult } from '../types';
+import type { AccessTarget } from '../../domain/access-target';
 import { readAccountState, readSecret } from './program-answer';
 import { redactOutput } from './redact-output';
 import { runProgram, type ProgramOutcome } from './run-program';

@@ -1,4 +1,5 @@
 import { BerWriter } from 'ldapts';
+import { CredgateError } from '../../util/errors';
 
 /**
  * Pure encodings between credgate's values and what directories store. Kept apart from any I/O so
@@ -24,7 +25,7 @@ export function filterPlaceholders(template: string): string[] {
 export function renderFilter(template: string, values: Record<string, string>): string {
   return template.replace(PLACEHOLDER, (_, name: string) => {
     const value = values[name];
-    if (value === undefined) throw new Error(`filter placeholder {{${name}}} has no value`);
+    if (value === undefined) throw new CredgateError('config', `filter placeholder {{${name}}} has no value`);
     return escapeFilterValue(value);
   });
 }

@@ -2,6 +2,7 @@ import Keyv from 'keyv';
 import KeyvPostgres from '@keyv/postgres';
 import { Client } from 'pg';
 import { NAMESPACES, type Namespace, type StoreEngine } from '../store-engine';
+import { CredgateError } from '../../util/errors';
 
 type Query = (sql: string, values?: unknown[]) => Promise<Record<string, unknown>[]>;
 
@@ -14,7 +15,8 @@ type Query = (sql: string, values?: unknown[]) => Promise<Record<string, unknown
 export async function openPostgresEngine(url: string): Promise<StoreEngine> {
   const parsed = new URL(url);
   const schema = parsed.searchParams.get('schema') ?? 'public';
-  if (!/^[a-z_][a-z0-9_]*$/.test(schema)) throw new Error(`schema "${schema}" is not a plain lowercase identifier`);
+  if (!/^[a-z_][a-z0-9_]*$/.test(schema))
+    throw new CredgateError('config', `schema "${schema}" is not a plain lowercase identifier`);
   parsed.searchParams.delete('schema');
   const uri = parsed.toString();
   const table = (ns: string) => `${schema}.credgate_${ns}`;

@@ -1,4 +1,4 @@
-import type { ConformanceDriver } from '../driver';
+import type { AsyncVendorFake, ConformanceDriver, VendorFake } from '../driver';
 import { jiraDriver } from './jira';
 import { githubDriver } from './github';
 import { zendeskDriver } from './zendesk';
@@ -6,9 +6,10 @@ import { genericDriver } from './generic';
 import { servicenowDriver } from './servicenow';
 import { freshserviceDriver } from './freshservice';
 import { ninjaoneDriver } from './ninjaone';
+import { rtDriver } from './rt';
 
 /** Every connector's driver; a connector is done when the conformance suite passes through it. */
-export const DRIVERS: ConformanceDriver[] = [
+export const DRIVERS: ConformanceDriver<VendorFake | AsyncVendorFake>[] = [
   jiraDriver,
   servicenowDriver,
   freshserviceDriver,
@@ -16,4 +17,5 @@ export const DRIVERS: ConformanceDriver[] = [
   genericDriver,
   githubDriver,
   ninjaoneDriver,
+  rtDriver,
 ];

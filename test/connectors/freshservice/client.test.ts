@@ -49,7 +49,7 @@ describe('freshservice client and connector against the fake account', () => {
       category: 'Credential request',
     });
     await fake.noteAs(RITA, id, '<div>Duration: 2h</div>');
-    const connector = createFreshserviceConnector(config(), { log });
+    const connector = createFreshserviceConnector(config(), { log, now: Date.now });
     await connector.start?.();
     const ref = { connector: 'freshservice', id: String(id), key: `#${id}` };
 
@@ -93,7 +93,7 @@ describe('freshservice client and connector against the fake account', () => {
   it('finds its own agent by email at start', async () => {
     const connector = createFreshserviceConnector(
       freshserviceConfigSchema.parse({ baseUrl: url, apiKey: API_KEY, agentEmail: 'credgate@example.com' }),
-      { log },
+      { log, now: Date.now },
     );
     await connector.start?.();
     expect(fake.requests.some((r) => r.path === '/api/v2/agents' && r.query.email === 'credgate@example.com')).to.equal(
@@ -125,7 +125,10 @@ describe('freshservice client and connector against the fake account', () => {
       description: '<div>jammed</div>',
       category: 'Hardware',
     });
-    const connector = createFreshserviceConnector(config({ categories: ['Credential request'] }), { log });
+    const connector = createFreshserviceConnector(config({ categories: ['Credential request'] }), {
+      log,
+      now: Date.now,
+    });
     expect(await connector.fetchTicket({ connector: 'freshservice', id: String(id), key: '#1' })).to.equal(null);
     expect(await connector.fetchTicket({ connector: 'freshservice', id: '999', key: '#999' })).to.equal(null);
   });

@@ -23,7 +23,7 @@ describe('github connector against the fake GitHub', () => {
         approverTeams: { 'credential-approvers': 'acme/credential-approvers' },
         ...over,
       }) as GithubConfig,
-      { log },
+      { log, now: Date.now },
     );
 
   beforeEach(async () => {
@@ -157,7 +157,7 @@ describe('github connector as a GitHub App', () => {
         privateKey: privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(),
         repositories: [S.REPO],
       }),
-      { log },
+      { log, now: Date.now },
     );
     await connector.start?.();
     const payload = fake.issuesPayload(`${S.REPO}#1`, 'edited', 'rita');

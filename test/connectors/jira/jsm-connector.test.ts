@@ -44,7 +44,7 @@ const connector = (
   serviceManagement: Record<string, unknown>,
   client: JiraClient,
   extra: Record<string, unknown> = {},
-) => createJiraConnector(jiraConfigSchema.parse({ serviceManagement, ...extra }), { log }, client);
+) => createJiraConnector(jiraConfigSchema.parse({ serviceManagement, ...extra }), { log, now: Date.now }, client);
 
 describe('jira connector: Jira Service Management', () => {
   it('reads no JSM approvals unless serviceManagement.approvals is on', async () => {

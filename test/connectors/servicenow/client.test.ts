@@ -46,7 +46,7 @@ describe('servicenow client and connector against the fake instance', () => {
       category: 'credential_request',
     });
     await fake.updateAs('rita.requester', number, { comments: 'Duration: 2h' });
-    const connector = createServiceNowConnector(config(), { log });
+    const connector = createServiceNowConnector(config(), { log, now: Date.now });
     await connector.start?.();
     const ref = { connector: 'servicenow', id: sysId, key: number };
 
@@ -116,7 +116,7 @@ describe('servicenow client and connector against the fake instance', () => {
       short_description: 'Printer',
       category: 'hardware',
     });
-    const connector = createServiceNowConnector(config({ categories: ['credential_request'] }), { log });
+    const connector = createServiceNowConnector(config({ categories: ['credential_request'] }), { log, now: Date.now });
     expect(await connector.fetchTicket({ connector: 'servicenow', id: sysId, key: number })).to.equal(null);
     expect(await connector.fetchTicket({ connector: 'servicenow', id: 'f'.repeat(32), key: 'INC9' })).to.equal(null);
   });

@@ -76,7 +76,10 @@ describe('zendesk client against the fake', () => {
   });
 
   it('refuses to start when the approval field lacks a configured value, naming the options it has', async () => {
-    const connector = createZendeskConnector(configFor({ statuses: { granted: 'cg_access_granted' } }), { log });
+    const connector = createZendeskConnector(configFor({ statuses: { granted: 'cg_access_granted' } }), {
+      log,
+      now: Date.now,
+    });
     const err = await rejection(connector.start!());
     expect(err.kind).to.equal('config');
     expect(err.message)
@@ -87,7 +90,7 @@ describe('zendesk client against the fake', () => {
 
   it('posts comments as private HTML notes, and sets the approval field only when it differs', async () => {
     const { id } = await fake.createTicket(1101, { subject: 's', description: 'd' });
-    const connector = createZendeskConnector(configFor(), { log });
+    const connector = createZendeskConnector(configFor(), { log, now: Date.now });
     await connector.start!();
     const ref = { connector: 'zendesk', id: String(id), key: `#${id}` };
     await connector.postComment(ref, '<p><strong>Risk: LOW</strong> ref cg-1/2</p>');
@@ -103,7 +106,7 @@ describe('zendesk client against the fake', () => {
   });
 
   it('reads group names through memberships, or from groupMembers when configured', async () => {
-    const connector = createZendeskConnector(configFor(), { log });
+    const connector = createZendeskConnector(configFor(), { log, now: Date.now });
     expect((await connector.groupsOf({ id: '1102', displayName: 'Alice' })).sort()).to.deep.equal([
       'Support',
       'credential-approvers',
@@ -112,7 +115,7 @@ describe('zendesk client against the fake', () => {
     expect(fake.requests.filter((r) => r.path.includes('group_memberships'))).to.have.length(1);
     const configured = createZendeskConnector(
       configFor({ groupMembers: { 'credential-approvers': ['olga@example.com'] } }),
-      { log },
+      { log, now: Date.now },
     );
     expect(await configured.groupsOf({ id: '1105', displayName: 'Olga', email: 'olga@example.com' })).to.deep.equal([
       'credential-approvers',

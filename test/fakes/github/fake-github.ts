@@ -12,6 +12,7 @@
 import type { RequestListener } from 'node:http';
 import type { Request, Response } from 'express';
 import { LoopbackFake, rawBodyApp, type BaseUrlHolder } from '../loopback-fake';
+import { prismValidator, type PrismValidator } from '../prism-validator';
 import { FakeAuth, type AuthResult, type Credential } from './fake-auth';
 import { GithubState, type Emitted } from './github-state';
 import { issueJson, webhookPayload } from './github-json';
@@ -54,6 +55,8 @@ export class FakeGitHub extends LoopbackFake<WebhookTarget> {
   private readonly failures: PlannedFailure[] = [];
   private secondaryNext: number | null = null;
 
+  private prism: PrismValidator | undefined;
+
   constructor(private readonly options: FakeGithubOptions) {
     super(options.webhook);
     const now = options.now ?? (() => new Date());
@@ -66,7 +69,30 @@ export class FakeGitHub extends LoopbackFake<WebhookTarget> {
   // ---- lifecycle (start, stop, baseUrl, setWebhook, idle: LoopbackFake) ----------------------
 
   protected override requestListener(): RequestListener {
-    return rawBodyApp('10mb', (req, res) => this.handle(req, res));
+    return rawBodyApp('10mb', (req, res) => void this.validateThenHandle(req, res));
+  }
+
+  override async start(): Promise<string> {
+    if (this.options.prism !== false) this.prism ??= await prismValidator('github');
+    return super.start();
+  }
+
+  /** Prism judges the request before the fake answers it, so its findings are in `violations` by then. */
+  private async validateThenHandle(req: Request, res: Response): Promise<void> {
+    if (this.prism) {
+      try {
+        const found = await this.prism.check({
+          method: req.method,
+          url: req.originalUrl,
+          headers: req.headers,
+          body: Buffer.isBuffer(req.body) && req.body.length > 0 ? req.body : undefined,
+        });
+        this.violations.push(...found);
+      } catch (error) {
+        this.violations.push(`prism unreachable: ${error instanceof Error ? error.message : String(error)}`);
+      }
+    }
+    this.handle(req, res);
   }
 
   /** Issue and webhook JSON carry API URLs, which the state renders. */

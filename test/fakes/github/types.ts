@@ -52,6 +52,11 @@ export interface FakeGithubOptions {
   /** Requests per hour per credential (GitHub: 5,000 for tokens). */
   rateLimit?: number;
   now?: () => Date;
+  /**
+   * Also check every REST request with Stoplight Prism against GitHub's OpenAPI description
+   * (test/fakes/prism-validator.ts); what Prism finds lands in `violations`. Default true.
+   */
+  prism?: boolean;
 }
 
 export interface WebhookTarget {

@@ -10,6 +10,7 @@
 import type { RequestListener } from 'node:http';
 import type { Request, Response } from 'express';
 import { LoopbackFake, rawBodyApp, type BaseUrlHolder } from '../loopback-fake';
+import { prismValidator, type PrismValidator } from '../prism-validator';
 import { ContractValidator, type ContractProblem } from './contract-validator';
 import { FakeSetupError, JiraState, type Mutation } from './jira-state';
 import { handlers, type RestResult } from './rest-handlers';
@@ -49,6 +50,7 @@ export class FakeJira extends LoopbackFake<WebhookTarget> {
   private readonly validator = new ContractValidator();
   private readonly sender: WebhookSender;
   private readonly failures: PlannedFailure[] = [];
+  private prism: PrismValidator | undefined;
 
   constructor(private readonly options: FakeJiraOptions) {
     super(options.webhook);
@@ -59,7 +61,36 @@ export class FakeJira extends LoopbackFake<WebhookTarget> {
   // ---- lifecycle (start, stop, baseUrl, setWebhook, idle: LoopbackFake) ----------------------
 
   protected override requestListener(): RequestListener {
-    return rawBodyApp('10mb', (req, res) => this.handle(req, res));
+    return rawBodyApp('10mb', (req, res) => void this.validateThenHandle(req, res));
+  }
+
+  override async start(): Promise<string> {
+    if (this.options.prism !== false) this.prism ??= await prismValidator('jira');
+    return super.start();
+  }
+
+  /**
+   * Prism judges the request before the fake answers it, so its findings are in `violations` by
+   * the time credgate sees the answer. Atlassian publishes v3 only; v2 has the same operations with
+   * wiki strings where v3 takes ADF, which the description leaves untyped, so v2 paths are checked
+   * as v3. The servicedeskapi has no description here (see README).
+   */
+  private async validateThenHandle(req: Request, res: Response): Promise<void> {
+    const url = req.originalUrl;
+    if (this.prism && /^\/rest\/api\/[23]\//.test(url)) {
+      try {
+        const found = await this.prism.check({
+          method: req.method,
+          url: url.replace(/^\/rest\/api\/2\//, '/rest/api/3/'),
+          headers: req.headers,
+          body: Buffer.isBuffer(req.body) && req.body.length > 0 ? req.body : undefined,
+        });
+        this.violations.push(...found);
+      } catch (error) {
+        this.violations.push(`prism unreachable: ${error instanceof Error ? error.message : String(error)}`);
+      }
+    }
+    this.handle(req, res);
   }
 
   /** Jira's JSON carries self links, which the state renders. */

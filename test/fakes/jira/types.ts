@@ -43,6 +43,11 @@ export interface FakeJiraOptions {
   now?: () => Date;
   /** A Jira Service Management approval step (servicedeskapi approvals); absent: requests have no approvals. */
   approvalStep?: FakeApprovalStep;
+  /**
+   * Also check every REST request with Stoplight Prism against Atlassian's OpenAPI description
+   * (test/fakes/prism-validator.ts); what Prism finds lands in `violations`. Default true.
+   */
+  prism?: boolean;
 }
 
 /**

@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import { openStore, type Store } from '../../src/store/open-store';
 import { Leases } from '../../src/store/leases';
-import { AccessLedger } from '../../src/providers/access-ledger';
+import { AccessLedger } from '../../src/store/access-ledger';
 import { freshRedisUrl } from '../helpers/stores';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
