@@ -39,10 +39,10 @@ export function createNinjaoneConnector(
   client: NinjaoneClient = createNinjaoneClient(config, ctx.log),
 ): Connector {
   const ttl = parseDuration(config.groupCacheTtl) ?? 300_000;
-  const usersCache = cachedLookup<Map<string, NjUser>>(ttl, Date.now);
-  const statusCache = cachedLookup<NjStatus[]>(ttl, Date.now);
-  const namesCache = cachedLookup<string>(ttl, Date.now);
-  const rolesCache = cachedLookup<{ name: string; members: number[] }[]>(ttl, Date.now);
+  const usersCache = cachedLookup<Map<string, NjUser>>(ttl, ctx.now);
+  const statusCache = cachedLookup<NjStatus[]>(ttl, ctx.now);
+  const namesCache = cachedLookup<string>(ttl, ctx.now);
+  const rolesCache = cachedLookup<{ name: string; members: number[] }[]>(ttl, ctx.now);
 
   const users = () => usersCache('users', async () => new Map((await client.getUsers()).map((u) => [u.uid, u])));
   const statuses = () => statusCache('statuses', () => client.getStatuses());

@@ -3,7 +3,8 @@ import { parseDuration } from '../../policy/parse-duration';
 import { CredgateError } from '../../util/errors';
 import { formatZodError } from '../../util/format-zod-error';
 import { registerSecret, type Logger } from '../../util/logger';
-import type { AccessContext, AccessProvider, AccessTarget, ProviderResult } from '../types';
+import type { AccessTarget } from '../../domain/access-target';
+import type { AccessContext, AccessProvider, ProviderResult } from '../types';
 import { awaitScriptOutcome } from './await-script-outcome';
 import { createRmmClient, type RmmClient } from './rmm-client';
 import {
