@@ -7,8 +7,9 @@ import { createLdapProvider } from './ldap';
 import { createVaultProvider } from './vault';
 import { commandProviderSchema, commandProviderSecrets, createCommandProvider } from './command';
 import { createHttpProvider, httpProviderSchema, httpProviderSecrets } from './http';
+import { createNinjaoneProvider, ninjaoneProviderSchema, ninjaoneProviderSecrets } from './ninjaone';
 
-export const PROVIDER_TYPES = ['ldap', 'vault', 'command', 'http'] as const;
+export const PROVIDER_TYPES = ['ldap', 'vault', 'command', 'http', 'ninjaone'] as const;
 
 /**
  * `providers:` in the configuration: named instances, each validated by its own type's schema
@@ -49,6 +50,9 @@ export function createProviders(
       case 'http':
         learnAll(secretsOf(httpProviderSchema.safeParse(section), httpProviderSecrets), deps.registerSecret);
         return createHttpProvider(name, input, { log: deps.log, clock: deps.clock });
+      case 'ninjaone':
+        learnAll(secretsOf(ninjaoneProviderSchema.safeParse(section), ninjaoneProviderSecrets), deps.registerSecret);
+        return createNinjaoneProvider(name, input, { log: deps.log, clock: deps.clock });
       default:
         throw new CredgateError(
           'config',

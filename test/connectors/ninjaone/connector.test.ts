@@ -51,7 +51,7 @@ describe('NinjaOne connector against the fake', function () {
       boardId: 1,
     });
     client = createNinjaoneClient(config, log);
-    connector = createNinjaoneConnector(config, { log, now: () => Date.now() }, client);
+    connector = createNinjaoneConnector(config, { log, now: Date.now }, client);
   });
   afterEach(async () => {
     expect(fake.violations, 'calls the real API would reject').to.deep.equal([]);
@@ -163,7 +163,7 @@ describe('NinjaOne connector against the fake', function () {
         return client.updateTicket(ticketId, update);
       },
     };
-    const c = createNinjaoneConnector(config, { log, now: () => Date.now() }, racing);
+    const c = createNinjaoneConnector(config, { log, now: Date.now }, racing);
     await c.setStatus(ref(id), 'pending-approval');
     expect(fake.statusOf(Number(id))).to.equal(2001);
     const puts = fake.requests.filter((r) => r.method === 'PUT' && r.path.endsWith(`/ticket/${id}`));
@@ -224,7 +224,7 @@ describe('NinjaOne connector against the fake', function () {
   it('refuses to start when a configured status does not exist', async () => {
     const c = createNinjaoneConnector(
       { ...config, statuses: { ...config.statuses, approved: 'Approved by manager' } },
-      { log, now: () => Date.now() },
+      { log, now: Date.now },
       client,
     );
     await c.start!().then(

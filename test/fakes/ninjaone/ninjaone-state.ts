@@ -44,6 +44,8 @@ export class NinjaOneState {
   readonly roles: FakeRole[];
   readonly runs: ScriptRun[] = [];
   readonly deviceActivities: DeviceActivity[] = [];
+  /** Device custom field values by device id. */
+  readonly deviceFields = new Map<number, Record<string, unknown>>();
   webhook: WebhookConfig | null = null;
   private nextTicket = 1;
   private nextLog = 500;

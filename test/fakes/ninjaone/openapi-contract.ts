@@ -32,6 +32,18 @@ export type Match =
 
 type Schema = Record<string, unknown>;
 
+/**
+ * Where the description contradicts what the API is documented to take, and why. Custom field
+ * values are generated as `additionalProperties: {type: object}` (Java's Map<String, Object>),
+ * yet text fields take strings and null clears a value (NinjaOne's custom field documentation).
+ */
+const BODY_OVERRIDES: Record<string, Schema> = {
+  updateNodeAttributeValues: {
+    type: 'object',
+    additionalProperties: { type: ['string', 'number', 'boolean', 'object', 'null'] },
+  },
+};
+
 export class OpenApiContract {
   private readonly operations: Operation[] = [];
   private readonly ajv: Ajv;
@@ -63,7 +75,7 @@ export class OpenApiContract {
             const props = (media.schema.properties ?? {}) as Record<string, Schema>;
             for (const [part, schema] of Object.entries(props))
               if (schema.$ref || schema.type === 'object') parts.set(part, this.compile(schema));
-          } else bodies.set(type, this.compile(media.schema));
+          } else bodies.set(type, this.compile(BODY_OVERRIDES[String(op.operationId)] ?? media.schema));
         }
         const query = new Map<string, { type?: string; enum?: unknown[] }>();
         for (const p of (op.parameters ?? []) as { name: string; in: string; schema?: Schema }[])

@@ -289,9 +289,40 @@ const HANDLERS: Record<string, Handler> = {
     };
     const { finish } = state.startRun(run, script?.name ?? 'Built-in action');
     ctx.scheduleRun(() => {
-      const outcome = script?.behaviour ? script.behaviour(run) : { exitCode: 0 };
+      const fields = state.deviceFields.get(device.id) ?? {};
+      state.deviceFields.set(device.id, fields);
+      const outcome = script?.behaviour ? script.behaviour(run, { id: device.id, fields }) : { exitCode: 0 };
       finish(outcome.exitCode, outcome.message);
     });
+    return { status: 204 };
+  },
+
+  getDevices(_req, state) {
+    return {
+      status: 200,
+      body: (state.options.devices ?? []).map((d) => ({
+        id: d.id,
+        systemName: d.systemName,
+        organizationId: d.organizationId,
+      })),
+    };
+  },
+
+  getNodeCustomFields(req, state) {
+    const id = Number(req.params.id);
+    if (!(state.options.devices ?? []).some((d) => d.id === id)) return notFound(`Device ${req.params.id}`);
+    return { status: 200, body: { ...(state.deviceFields.get(id) ?? {}) } };
+  },
+
+  updateNodeAttributeValues(req, state) {
+    const id = Number(req.params.id);
+    if (!(state.options.devices ?? []).some((d) => d.id === id)) return notFound(`Device ${req.params.id}`);
+    const fields = state.deviceFields.get(id) ?? {};
+    for (const [k, v] of Object.entries(req.body as Record<string, unknown>)) {
+      if (v === null) delete fields[k];
+      else fields[k] = v;
+    }
+    state.deviceFields.set(id, fields);
     return { status: 204 };
   },
 

@@ -24,7 +24,10 @@ export interface FakeDevice {
 }
 
 /** What a script does on a device when run, for tests of the logic around the scripts. */
-export type ScriptBehaviour = (run: ScriptRun) => { exitCode: number; message?: string };
+export type ScriptBehaviour = (
+  run: ScriptRun,
+  device: { id: number; fields: Record<string, unknown> },
+) => { exitCode: number; message?: string };
 
 export interface FakeScript {
   id: number;
