@@ -132,9 +132,9 @@ program
   .action(async (opts: { url?: string }) => {
     const config = loadConfig(process.env);
     const ninjaone = config.ninjaone as NinjaoneConfig;
-    if (!isNinjaoneConfigured(ninjaone)) throw new Error(NINJAONE_ENABLE_HINT);
+    if (!isNinjaoneConfigured(ninjaone)) throw new CredgateError('config', NINJAONE_ENABLE_HINT);
     const url = opts.url ?? config.server.publicUrl;
-    if (!url) throw new Error('give --url https://<credgate host> (or set server.publicUrl)');
+    if (!url) throw new CredgateError('bad-input', 'give --url https://<credgate host> (or set server.publicUrl)');
     const log = createLogger({ level: 'warn', secrets: config.secrets });
     const registered = await registerNinjaoneWebhook(ninjaone, createNinjaoneClient(ninjaone, log), url);
     out(`NinjaOne webhook set: ${registered} (header ${ninjaone.webhookHeader})`);

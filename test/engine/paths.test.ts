@@ -196,8 +196,10 @@ describe('engine: effects that fail for good', () => {
     });
 
     const comment = headAt(r, (e) => e.kind === 'comment');
+    // A refused comment is audited and a short note says so (issue 9: nothing vanishes silently).
     const lost = await step(comment, { type: 'effect-failed', effect: comment.outbox[0], error: 'body too long' });
-    expect(lost.added.map((e) => e.kind)).to.deep.equal(['audit']);
+    expect(lost.added.map((e) => e.kind)).to.deep.equal(['audit', 'comment']);
+    expect(templates(lost.added)).to.deep.equal(['action-failed']);
   });
 
   it('an extension whose provider update fails leaves the access as granted and says so', async () => {
