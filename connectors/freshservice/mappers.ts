@@ -1,3 +1,4 @@
+import { htmlToText } from '../kit/html-text';
 import { createHash } from 'node:crypto';
 import type { Actor, StatusChange, TicketReply, TicketSnapshot, WorkflowPosition } from '../../src/domain/ticket';
 import type { ParsedDelivery } from '../types';
@@ -18,30 +19,8 @@ const BUILT_IN: Record<number, string> = { 2: 'Open', 3: 'Pending', 4: 'Resolved
 
 const textOf = (v: unknown): string => (typeof v === 'string' || typeof v === 'number' ? String(v) : '');
 
-const ENTITIES: Record<string, string> = { amp: '&', lt: '<', gt: '>', quot: '"', apos: "'", nbsp: ' ' };
-
-/**
- * Plain text of Freshservice HTML (descriptions, notes): block ends and <br> become line breaks, so
- * "Label: value" lines survive (description_text joins them into one line), tags go, entities are
- * decoded.
- */
-export function htmlToText(html: string): string {
-  return html
-    .replace(/<br\s*\/?>/gi, '\n')
-    .replace(/<\/(p|div|li|h[1-6]|tr|blockquote|pre)>/gi, '\n')
-    .replace(/<(hr)\s*\/?>/gi, '\n')
-    .replace(/<[^>]*>/g, '')
-    .replace(/&(#x[0-9a-f]+|#\d+|[a-z]+);/gi, (m, e: string) => {
-      if (e[0] === '#') {
-        const code = e[1] === 'x' || e[1] === 'X' ? parseInt(e.slice(2), 16) : parseInt(e.slice(1), 10);
-        return Number.isFinite(code) && code >= 0 && code <= 0x10ffff ? String.fromCodePoint(code) : m;
-      }
-      return ENTITIES[e.toLowerCase()] ?? m;
-    })
-    .replace(/[ \t]+\n/g, '\n')
-    .replace(/\n{3,}/g, '\n\n')
-    .trim();
-}
+/** Shared with the other connectors that store comments as HTML. */
+export { htmlToText };
 
 /**
  * Reads the workflow's webhook body. `{{ticket.id_numeric}}` renders as a number, `{{ticket.id}}`

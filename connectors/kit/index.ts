@@ -15,6 +15,7 @@ export {
   type StatusNames,
 } from './positions';
 export { envSettings } from './env-settings';
+export { htmlToText } from './html-text';
 export { orNullIfNotFound } from './not-found';
 export { httpFailure, failureOf, plainHeaders, type FailureContext, type FailedResponse } from '../http-errors';
 export { configuredGroups } from '../configured-groups';
