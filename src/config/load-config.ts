@@ -107,8 +107,18 @@ function deepMerge(a: Record<string, unknown>, b: Record<string, unknown>): Reco
 }
 
 /** Every configured value whose key names a secret: the logger scrubs these from any output. */
+const SECRET_KEY = /secret|token|password|key$|pat$/i;
+/** Keys naming who a secret belongs to: Basic auth sends `user:secret` together, base64-encoded. */
+const USER_KEY = /^(email|user|username|login|bindDN|clientId|client_id|account)$/i;
+
 function collectSecrets(node: unknown, key = ''): string[] {
-  if (typeof node === 'string') return /secret|token|password|key$|pat$/i.test(key) && node.length >= 6 ? [node] : [];
+  if (typeof node === 'string') return SECRET_KEY.test(key) && node.length >= 6 ? [node] : [];
   if (!node || typeof node !== 'object') return [];
-  return Object.entries(node).flatMap(([k, v]) => collectSecrets(v, k));
+  const entries = Object.entries(node);
+  const own = entries.flatMap(([k, v]) => collectSecrets(v, k));
+  // A credential pair is a secret of its own: its base64 is what an Authorization header carries.
+  const users = entries.filter(([k, v]) => USER_KEY.test(k) && typeof v === 'string' && v) as [string, string][];
+  const secrets = entries.filter(([k, v]) => SECRET_KEY.test(k) && typeof v === 'string' && v.length >= 6);
+  const pairs = users.flatMap(([, user]) => secrets.map(([, secret]) => `${user}:${secret}`));
+  return [...own, ...pairs];
 }
