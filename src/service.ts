@@ -6,7 +6,7 @@ import type { Connector } from '../connectors/types';
 import { CONNECTORS } from '../connectors';
 import type { Policy } from './policy/policy';
 import { loadPolicy } from './policy/policy';
-import { openStore, type Store } from './store/open-store';
+import { openConfiguredStore, type Store } from './store/open-store';
 import { createCommentRenderer, type CommentMarkup, type CommentRenderer } from './render/comment-renderer';
 import { createAuditLog, type AuditLog } from './audit/audit-log';
 import { type AuditShipper, createAuditShipper, createAuditSinks } from './audit/sinks';
@@ -125,7 +125,7 @@ export async function createService(options: ServiceOptions): Promise<Service> {
       renderers.set(c.markup, createCommentRenderer({ markup: c.markup, templateDirs, required: REQUIRED_TEMPLATES }));
   }
 
-  const store = await openStore(config.store.url);
+  const store = await openConfiguredStore(config.store);
   const audit = createAuditLog(store.engine, config.audit.hmacKey, { scrub: scrubberOf(log)?.scrub, clock });
   const metrics = createMetrics({ requests: store.requests, clock });
   audit.observe((record) => metrics.observeAudit(record));

@@ -3,7 +3,7 @@ import { once } from 'node:events';
 import type { Writable } from 'node:stream';
 import type { Command } from 'commander';
 import { loadConfig } from '../config/load-config';
-import { openStore, type Store } from '../store/open-store';
+import { openConfiguredStore, type Store } from '../store/open-store';
 import { createAuditLog, type AuditLog } from '../audit/audit-log';
 import { exportAudit, EXPORT_FORMATS, type ExportFormat } from '../audit/audit-export';
 import { collectTimeline, formatTimeline } from '../audit/audit-timeline';
@@ -103,7 +103,7 @@ const print = (s: string) => void process.stdout.write(s + '\n');
 
 async function withAuditLog(work: (log: AuditLog, store: Store) => Promise<void>): Promise<void> {
   const config = loadConfig(process.env);
-  const store = await openStore(config.store.url);
+  const store = await openConfiguredStore(config.store);
   try {
     await work(createAuditLog(store.engine, config.audit.hmacKey), store);
   } finally {

@@ -1,6 +1,6 @@
 import { Command } from 'commander';
 import { loadConfig } from '../config/load-config';
-import { openStore } from '../store/open-store';
+import { openConfiguredStore } from '../store/open-store';
 import { DeliveryLog, formatDeliveries, type DeliveryStatus } from '../pipeline/delivery-log';
 import { parseDuration } from '../policy/parse-duration';
 import { CredgateError } from '../util/errors';
@@ -11,7 +11,7 @@ const STATUSES: DeliveryStatus[] = ['received', 'processed', 'ignored', 'waiting
 /** Opens the delivery log the service writes, with the service's own configuration. */
 export async function withDeliveryLog<T>(work: (log: DeliveryLog) => Promise<T>, now: () => Date): Promise<T> {
   const config = loadConfig(process.env);
-  const store = await openStore(config.store.url);
+  const store = await openConfiguredStore(config.store);
   try {
     return await work(new DeliveryLog(store.kv.delivery_log, parseDuration(config.deliveries.retention) ?? 0, now));
   } finally {

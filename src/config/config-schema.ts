@@ -26,7 +26,11 @@ export const coreConfigShape = {
     .strict()
     .prefault({}),
   store: z
-    .object({ url: z.string().min(1).default('sqlite://./data/credgate.sqlite') })
+    .object({
+      url: z.string().min(1).default('sqlite://./data/credgate.sqlite'),
+      /** How long a shared store (Redis, PostgreSQL) may take to answer at start before credgate gives up. */
+      connectTimeout: duration('10s'),
+    })
     .strict()
     .prefault({}),
   policy: z
@@ -106,6 +110,7 @@ export const coreConfigShape = {
 export const CORE_ENV: Record<string, string[]> = {
   PORT: ['server', 'port'],
   CREDGATE_STORE: ['store', 'url'],
+  CREDGATE_STORE_CONNECT_TIMEOUT: ['store', 'connectTimeout'],
   CREDGATE_POLICY: ['policy', 'path'],
   CREDGATE_TEMPLATES: ['templates', 'dir'],
   CREDGATE_LOG_LEVEL: ['log', 'level'],

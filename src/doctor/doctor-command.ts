@@ -5,7 +5,7 @@ import { CONNECTORS } from '../../connectors';
 import type { Connector } from '../../connectors/types';
 import { loadPolicy, type Policy } from '../policy/policy';
 import { createProviders } from '../providers/registry';
-import { openStore, type Store } from '../store/open-store';
+import { openConfiguredStore, type Store } from '../store/open-store';
 import { createLogger, registerSecret } from '../util/logger';
 import type { CheckResult } from './check';
 import { formatResults, runChecks } from './run-checks';
@@ -40,7 +40,7 @@ export async function runDoctor(env: NodeJS.ProcessEnv, clock: () => Date = () =
   }
   let store: Store | null = null;
   try {
-    store = await openStore(config.store.url);
+    store = await openConfiguredStore(config.store);
   } catch (err) {
     early.push(failed('store', err, 'check CREDGATE_STORE (store.url): the server, the credentials, the database'));
   }

@@ -12,7 +12,10 @@ type Query = (sql: string, values?: unknown[]) => Promise<Record<string, unknown
  * comes from single statements: a conditional UPDATE for compare-and-swap, INSERT ... ON CONFLICT
  * DO NOTHING for set-if-absent, and a conditional upsert on a lease row.
  */
-export async function openPostgresEngine(url: string): Promise<StoreEngine> {
+export async function openPostgresEngine(
+  url: string,
+  options: { connectTimeoutMs?: number } = {},
+): Promise<StoreEngine> {
   const parsed = new URL(url);
   const schema = parsed.searchParams.get('schema') ?? 'public';
   if (!/^[a-z_][a-z0-9_]*$/.test(schema))
@@ -20,7 +23,7 @@ export async function openPostgresEngine(url: string): Promise<StoreEngine> {
   parsed.searchParams.delete('schema');
   const uri = parsed.toString();
   const table = (ns: string) => `${schema}.credgate_${ns}`;
-  await createTables(uri, schema, table);
+  await createTables(uri, schema, table, options.connectTimeoutMs);
   const keyvs = new Map<Namespace, Keyv>();
   let query!: Query;
   for (const ns of NAMESPACES) {
@@ -95,8 +98,13 @@ export async function openPostgresEngine(url: string): Promise<StoreEngine> {
  * transaction behind an advisory lock. The keyv adapter's own `CREATE TABLE IF NOT EXISTS` then
  * finds the tables there. The columns match what @keyv/postgres creates.
  */
-async function createTables(uri: string, schema: string, table: (ns: string) => string): Promise<void> {
-  const client = new Client({ connectionString: uri });
+async function createTables(
+  uri: string,
+  schema: string,
+  table: (ns: string) => string,
+  connectTimeoutMs?: number,
+): Promise<void> {
+  const client = new Client({ connectionString: uri, connectionTimeoutMillis: connectTimeoutMs });
   await client.connect();
   try {
     await client.query('BEGIN');

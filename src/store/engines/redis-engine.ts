@@ -33,7 +33,7 @@ type RedisClient = {
 };
 
 /** Several replicas on one Redis, through @keyv/redis; `redis://host:port/db`. */
-export async function openRedisEngine(url: string): Promise<StoreEngine> {
+export async function openRedisEngine(url: string, options: { connectTimeoutMs?: number } = {}): Promise<StoreEngine> {
   const keyvs = new Map<Namespace, Keyv>();
   const adapters: KeyvRedis<unknown>[] = [];
   for (const ns of NAMESPACES) {
@@ -41,7 +41,9 @@ export async function openRedisEngine(url: string): Promise<StoreEngine> {
     adapters.push(adapter);
     keyvs.set(ns, new Keyv({ store: adapter, namespace: ns, throwOnErrors: true }));
   }
-  const client = (await adapters[0].getClient()) as unknown as RedisClient;
+  const client = (await withinConnectTimeout(adapters[0].getClient(), options.connectTimeoutMs ?? 10_000, () =>
+    Promise.all(adapters.map((a) => a.disconnect().catch(() => undefined))),
+  )) as unknown as RedisClient;
   const kv = (ns: Namespace) => keyvs.get(ns) as Keyv;
   // The key @keyv/redis writes for keyv key `ns:id`: keyv hands the adapter its namespace too.
   const redisKey = (ns: Namespace, id: string) => `${ns}::${ns}:${id}`;
@@ -79,4 +81,24 @@ export async function openRedisEngine(url: string): Promise<StoreEngine> {
       await Promise.all([...keyvs.values()].map((k) => k.disconnect().catch(() => undefined)));
     },
   };
+}
+
+/**
+ * The Redis client reconnects forever while the server does not answer, so without a bound the
+ * service would sit at start with no error and no listener. The message names no URL: openStore
+ * adds the store URL without its password.
+ */
+async function withinConnectTimeout<T>(connecting: Promise<T>, ms: number, giveUp: () => Promise<unknown>): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`no answer within ${ms} ms (store.connectTimeout)`)), ms);
+  });
+  try {
+    return await Promise.race([connecting, timeout]);
+  } catch (err) {
+    await giveUp();
+    throw err;
+  } finally {
+    clearTimeout(timer);
+  }
 }
