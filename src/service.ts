@@ -308,6 +308,7 @@ export async function createService(options: ServiceOptions): Promise<Service> {
     ready: (id) => readiness.get(id) ?? Promise.resolve(),
     log,
     retry: { baseMs: ms(config.effects.baseDelay), maxMs: ms(config.effects.maxDelay) },
+    maxAttempts: config.deliveries.maxAttempts,
   });
   worker.deliveryLog = deliveryLog;
 

@@ -19,3 +19,4 @@ export { htmlToText } from './html-text';
 export { orNullIfNotFound } from './not-found';
 export { httpFailure, failureOf, plainHeaders, type FailureContext, type FailedResponse } from '../http-errors';
 export { configuredGroups } from '../configured-groups';
+export { readVendorData } from './vendor-data';

@@ -79,6 +79,13 @@ export const coreConfigShape = {
     .object({
       /** How long the delivery log (`credgate deliveries`, the desk) keeps what became of each delivery. */
       retention: duration('14d'),
+      /**
+       * Attempts at a delivery whose ticketing system keeps failing (an outage, a rate limit)
+       * before it is given up and logged as failed; with the default backoff (1 s doubling to
+       * 10 min) 25 attempts span about two and a half hours, and the reconcile pass re-reads
+       * open tickets after that.
+       */
+      maxAttempts: z.number().int().min(1).max(1000).default(25),
     })
     .strict()
     .prefault({}),

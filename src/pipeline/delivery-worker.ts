@@ -16,6 +16,8 @@ export interface DeliveryWorkerOptions {
   log: Logger;
   /** Backoff between attempts at a delivery whose ticketing system is down or rate limiting. */
   retry?: { baseMs: number; maxMs: number };
+  /** Attempts before a delivery that keeps failing is given up (deliveries.maxAttempts). */
+  maxAttempts?: number;
 }
 
 /**
@@ -36,6 +38,7 @@ export class DeliveryWorker {
   private readonly ready: (connector: string) => Promise<void>;
   private readonly log: Logger;
   private readonly retry: { baseMs: number; maxMs: number };
+  private readonly maxAttempts: number;
 
   constructor(options: DeliveryWorkerOptions) {
     this.inbox = options.inbox;
@@ -44,6 +47,7 @@ export class DeliveryWorker {
     this.ready = options.ready ?? (() => Promise.resolve());
     this.log = options.log;
     this.retry = options.retry ?? { baseMs: 1_000, maxMs: 300_000 };
+    this.maxAttempts = options.maxAttempts ?? 25;
   }
 
   /** Processes one delivery unless it is already being processed. */
@@ -104,6 +108,17 @@ export class DeliveryWorker {
         return;
       }
       const attempts = await this.inbox.failedAttempt(key);
+      // No error is retried without end, whatever its kind: an outage that outlasts the attempts
+      // is the reconcile pass's to repair, and the log says the delivery was given up.
+      if (attempts >= this.maxAttempts) {
+        this.log.error(
+          { delivery: key, attempts, err: message, kind: errorKindOf(err) },
+          'delivery failed on every attempt; given up',
+        );
+        await this.inbox.done(key);
+        await this.record(() => this.deliveryLog?.failed(key, `given up after ${attempts} attempts: ${message}`));
+        return;
+      }
       const delay = backoffMs(attempts, this.retry.baseMs, this.retry.maxMs, retryAfterOf(err));
       const nextAttempt = new Date(Date.now() + delay);
       await this.inbox.retryAt(key, nextAttempt);
