@@ -319,6 +319,7 @@ export async function createService(options: ServiceOptions): Promise<Service> {
     onAccepted: (key) => void worker.process(key),
     log,
     bodyLimitBytes: config.server.bodyLimitBytes,
+    publicUrl: config.server.publicUrl,
     clock,
     health: async () => ({
       connectors: [...connectors.keys()],
@@ -397,12 +398,16 @@ export async function createService(options: ServiceOptions): Promise<Service> {
       // Not app.listen: express 5 hands a listen error to the callback, so a port in use looked
       // like a successful start and the process then served nothing.
       server = await new Promise<Server>((ok, fail) => {
-        const s = createServer(app);
+        // The request timeout is checked every connectionsCheckingInterval (30 s by default), so
+        // a slow body was cut at up to twice the configured bound; check every second instead.
+        const requestTimeout = ms(config.server.requestTimeout);
+        const s = createServer(
+          { requestTimeout, headersTimeout: Math.min(requestTimeout, 10_000), connectionsCheckingInterval: 1_000 },
+          app,
+        );
         s.once('error', (err: NodeJS.ErrnoException) => fail(listenError(err, port, host)));
         s.listen(port, host, () => ok(s));
       });
-      server.requestTimeout = ms(config.server.requestTimeout);
-      server.headersTimeout = Math.min(server.requestTimeout, 10_000);
       const found = await sweep();
       review.start();
       auditShipper.start();
