@@ -45,7 +45,7 @@ export function normalizeInline(text: string): string {
 // followed by whitespace is where every auto-linker looks for `scheme:`.
 // Both ends of the value count too, so adjacent placeholders `{{a}}{{b}}`
 // cannot be glued into a URL: a = "http:" + b = "//x", or a = "http" + b = "://x".
-const SCHEME_COLON = /(?<=^|[\p{L}\p{N}\p{M}+.\-])(?=:(?!\s))/gu;
+const SCHEME_COLON = /(?<=^|[\p{L}\p{N}\p{M}+.-])(?=:(?!\s))/gu;
 
 /**
  * Insert {@link WORD_JOINER} before every colon that could terminate a URL
@@ -60,4 +60,13 @@ const SCHEME_COLON = /(?<=^|[\p{L}\p{N}\p{M}+.\-])(?=:(?!\s))/gu;
  */
 export function defangSchemes(text: string): string {
   return text.replace(SCHEME_COLON, WORD_JOINER);
+}
+
+// Auto-linkers (GitHub's extended autolink, Jira's renderer, mail clients) link `www.host` with no
+// scheme at all. A trailing "www" counts too, against `{{a}}{{b}}` gluing.
+const WWW = /(?<![\p{L}\p{N}])(www)(?=\.|$)/giu;
+
+/** Insert {@link WORD_JOINER} after a `www` that would start a scheme-less link. */
+export function defangWww(text: string): string {
+  return text.replace(WWW, `$1${WORD_JOINER}`);
 }

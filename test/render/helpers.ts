@@ -18,7 +18,7 @@ export function visible(s: string): string {
 }
 
 /** A `scheme:` an auto-linker could see (letter/digit directly before `:x`). */
-export const BARE_SCHEME = /(?:^|[\p{L}\p{N}\p{M}+.\-])(?=:(?!\s))/u;
+export const BARE_SCHEME = /(?:^|[\p{L}\p{N}\p{M}+.-])(?=:(?!\s))/u;
 
 /**
  * Problems in Jira wiki produced from an untrusted value: any markup
