@@ -4,6 +4,7 @@ import type { TicketRef } from '../domain/ticket';
 import { createCommentRenderer, type CommentMarkup, type CommentRenderer } from '../render/comment-renderer';
 import { Leases } from '../store/leases';
 import { KeyMutex } from '../store/key-mutex';
+import { StoreRateLimiter } from '../store/rate-limiter';
 import { CredgateError } from '../util/errors';
 import { createReportRenderer } from './report-html';
 import { reportRouter } from './report-router';
@@ -171,7 +172,12 @@ export function createReviewJob(deps: ReviewJobDeps): ReviewJob {
       }
     },
 
-    router: reportRouter(reviews, report.csp),
+    // Like one-time links: the URL is the credential, so guessing is slowed per address.
+    router: reportRouter(
+      reviews,
+      report.csp,
+      new StoreRateLimiter(deps.store.engine, 'report-pages', 20, 20, () => clock().getTime()),
+    ),
   };
   return job;
 }
