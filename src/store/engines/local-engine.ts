@@ -3,7 +3,7 @@ import KeyvSqlite from '@keyv/sqlite';
 import { mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { KeyMutex } from '../key-mutex';
-import { NAMESPACES, type Namespace, type StoreEngine } from '../store-engine';
+import { type Fence, leaseLost, NAMESPACES, type Namespace, type StoreEngine } from '../store-engine';
 
 /**
  * The embedded default: one process on one SQLite file (or in memory, for `simulate`). One
@@ -33,13 +33,19 @@ export async function openLocalEngine(url: string): Promise<StoreEngine> {
   const leases = new Map<string, { owner: string; until: number; fence: number }>();
   let fence = 0;
   const kv = (ns: Namespace) => keyvs.get(ns) as Keyv;
+  const holds = (f: Fence) => {
+    const held = leases.get(f.lease);
+    return held !== undefined && held.fence === f.token && held.until > Date.now();
+  };
 
   return {
     name: memory ? 'memory' : 'sqlite',
     shared: false,
     keyv: kv,
-    compareAndSet: (ns, id, expected, doc) =>
+    compareAndSet: (ns, id, expected, doc, fence) =>
       mutex.run(`${ns}:${id}`, async () => {
+        // One process: nothing runs between this check and the write below but this write.
+        if (fence && !holds(fence)) throw leaseLost(fence);
         const current = (await kv(ns).get(id)) as { version?: number } | undefined;
         if ((current?.version ?? 0) !== expected) return false;
         await kv(ns).set(id, doc);
