@@ -15,6 +15,7 @@ import type { OutcomeEvent } from '../domain/event';
 import type { Policy } from '../policy/policy';
 import { decide } from '../engine/decide';
 import { commitDecision } from '../pipeline/commit-decision';
+import { systemClock } from '../util/clock';
 
 /** What the runner works with; its tuning is in EffectRunnerOptions. */
 export interface EffectRunnerParts {
@@ -77,7 +78,7 @@ export class EffectRunner {
     this.leases = parts.leases;
     this.targetsFor = parts.targetsFor;
     this.log = parts.log;
-    this.clock = parts.clock ?? (() => new Date());
+    this.clock = parts.clock ?? systemClock;
     parts.owed?.listen((requestId) => void this.kick(requestId));
   }
 

@@ -5,6 +5,7 @@ import type { Inbox } from './inbox';
 import type { TicketProcessor } from './ticket-processor';
 import type { Leases } from '../store/leases';
 import type { DeliveryLog, TicketResult } from './delivery-log';
+import { type Clock, systemClock } from '../util/clock';
 
 export interface DeliveryWorkerOptions {
   inbox: Inbox;
@@ -16,6 +17,7 @@ export interface DeliveryWorkerOptions {
   log: Logger;
   /** Backoff between attempts at a delivery whose ticketing system is down or rate limiting. */
   retry?: { baseMs: number; maxMs: number };
+  clock?: Clock;
 }
 
 /**
@@ -36,6 +38,7 @@ export class DeliveryWorker {
   private readonly ready: (connector: string) => Promise<void>;
   private readonly log: Logger;
   private readonly retry: { baseMs: number; maxMs: number };
+  private readonly clock: Clock;
 
   constructor(options: DeliveryWorkerOptions) {
     this.inbox = options.inbox;
@@ -44,6 +47,7 @@ export class DeliveryWorker {
     this.ready = options.ready ?? (() => Promise.resolve());
     this.log = options.log;
     this.retry = options.retry ?? { baseMs: 1_000, maxMs: 300_000 };
+    this.clock = options.clock ?? systemClock;
   }
 
   /** Processes one delivery unless it is already being processed. */
@@ -83,7 +87,7 @@ export class DeliveryWorker {
     if (!entry || this.stopped) return;
     // A sweep must not cut short the wait a rate-limited server asked for; the timer set with it
     // (or a later sweep) comes back.
-    if (entry.notBefore && Date.parse(entry.notBefore) > Date.now()) return;
+    if (entry.notBefore && Date.parse(entry.notBefore) > this.clock().getTime()) return;
     try {
       await this.ready(entry.connector);
       const results: TicketResult[] = [];
@@ -105,7 +109,7 @@ export class DeliveryWorker {
       }
       const attempts = await this.inbox.failedAttempt(key);
       const delay = backoffMs(attempts, this.retry.baseMs, this.retry.maxMs, retryAfterOf(err));
-      const nextAttempt = new Date(Date.now() + delay);
+      const nextAttempt = new Date(this.clock().getTime() + delay);
       await this.inbox.retryAt(key, nextAttempt);
       await this.record(() => this.deliveryLog?.waiting(key, message, attempts, nextAttempt));
       this.log.warn(

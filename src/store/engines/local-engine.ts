@@ -4,6 +4,7 @@ import { mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { KeyMutex } from '../key-mutex';
 import { type Fence, leaseLost, NAMESPACES, type Namespace, type StoreEngine } from '../store-engine';
+import { systemClock } from '../../util/clock';
 
 /**
  * The embedded default: one process on one SQLite file (or in memory, for `simulate`). One
@@ -35,7 +36,7 @@ export async function openLocalEngine(url: string): Promise<StoreEngine> {
   const kv = (ns: Namespace) => keyvs.get(ns) as Keyv;
   const holds = (f: Fence) => {
     const held = leases.get(f.lease);
-    return held !== undefined && held.fence === f.token && held.until > Date.now();
+    return held !== undefined && held.fence === f.token && held.until > systemClock().getTime();
   };
 
   return {
@@ -59,7 +60,7 @@ export async function openLocalEngine(url: string): Promise<StoreEngine> {
         return true;
       }),
     async acquireLease(name, owner, ttlMs) {
-      const now = Date.now();
+      const now = systemClock().getTime();
       const held = leases.get(name);
       if (held && held.owner !== owner && held.until > now) return null;
       const token = held && held.owner === owner && held.until > now ? held.fence : ++fence;

@@ -3,6 +3,7 @@ import KeyvPostgres from '@keyv/postgres';
 import { Client } from 'pg';
 import { leaseLost, NAMESPACES, type Namespace, type StoreEngine } from '../store-engine';
 import { CredgateError } from '../../util/errors';
+import { systemClock } from '../../util/clock';
 
 /** The stored document's version, out of keyv's serialization {"value": {...}}. */
 const VERSION = "((value::jsonb) -> 'value' ->> 'version')::bigint";
@@ -36,7 +37,7 @@ export async function openPostgresEngine(url: string): Promise<StoreEngine> {
   }
   const kv = (ns: Namespace) => keyvs.get(ns) as Keyv;
   const serialize = async (ns: Namespace, value: unknown, ttlMs?: number) =>
-    String(await kv(ns).serializeData({ value, expires: ttlMs ? Date.now() + ttlMs : undefined }));
+    String(await kv(ns).serializeData({ value, expires: ttlMs ? systemClock().getTime() + ttlMs : undefined }));
 
   return {
     name: 'postgres',
@@ -83,7 +84,7 @@ export async function openPostgresEngine(url: string): Promise<StoreEngine> {
          ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value
          WHERE ((t.value::jsonb) ->> 'expires')::bigint < $3
          RETURNING key`,
-        [`${ns}:${key}`, await serialize(ns, value, ttlMs), Date.now()],
+        [`${ns}:${key}`, await serialize(ns, value, ttlMs), systemClock().getTime()],
       );
       return rows.length === 1;
     },

@@ -1,6 +1,7 @@
 import Keyv from 'keyv';
 import KeyvRedis from '@keyv/redis';
 import { leaseLost, NAMESPACES, type Namespace, type StoreEngine } from '../store-engine';
+import { systemClock } from '../../util/clock';
 
 // Compare-and-swap in one round trip: Redis runs a script atomically. The stored value is keyv's
 // serialization, {"value": {...document...}}. With a fence (KEYS[2], ARGV[3]) the write also needs
@@ -50,7 +51,7 @@ export async function openRedisEngine(url: string): Promise<StoreEngine> {
   // The key @keyv/redis writes for keyv key `ns:id`: keyv hands the adapter its namespace too.
   const redisKey = (ns: Namespace, id: string) => `${ns}::${ns}:${id}`;
   const serialize = async (ns: Namespace, value: unknown, ttlMs?: number) =>
-    String(await kv(ns).serializeData({ value, expires: ttlMs ? Date.now() + ttlMs : undefined }));
+    String(await kv(ns).serializeData({ value, expires: ttlMs ? systemClock().getTime() + ttlMs : undefined }));
 
   return {
     name: 'redis',
