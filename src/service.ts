@@ -42,6 +42,7 @@ import { TEMPLATES_ROOT } from './templates-root';
 import { readinessRouter } from './doctor/readiness-router';
 import { setupChecks } from './doctor/setup-checks';
 import { DeliveryLog } from './pipeline/delivery-log';
+import { systemClock } from './util/clock';
 
 /** Templates every connector's markup must provide; a missing one fails the start. */
 export const REQUIRED_TEMPLATES = [
@@ -112,7 +113,7 @@ export interface Service {
 /** The composition root: wires config, store, policy, connectors and the pipeline together. */
 export async function createService(options: ServiceOptions): Promise<Service> {
   const { config, log } = options;
-  const clock = options.clock ?? (() => new Date());
+  const clock = options.clock ?? systemClock;
   const policy = options.policy ?? loadPolicy(config.policy.path);
 
   const connectors = new Map<string, Connector>();
@@ -279,6 +280,7 @@ export async function createService(options: ServiceOptions): Promise<Service> {
       sealer,
       grantDetails: store.kv.grant_details,
       registerSecret: (value) => registerSecret(log, value),
+      clock,
     };
   };
   const runner = new EffectRunner(
@@ -309,6 +311,7 @@ export async function createService(options: ServiceOptions): Promise<Service> {
     log,
     retry: { baseMs: ms(config.effects.baseDelay), maxMs: ms(config.effects.maxDelay) },
     maxAttempts: config.deliveries.maxAttempts,
+    clock,
   });
   worker.deliveryLog = deliveryLog;
 

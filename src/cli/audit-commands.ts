@@ -10,12 +10,13 @@ import { collectTimeline, formatTimeline } from '../audit/audit-timeline';
 import { parseDuration } from '../policy/parse-duration';
 import { CredgateError } from '../util/errors';
 import { DeliveryLog, formatDeliveries } from '../pipeline/delivery-log';
+import { type Clock, systemClock } from '../util/clock';
 
 /**
  * `credgate audit verify | export | show`. Each opens the store and the chain key exactly as the
  * service does (configuration file < environment), so it reads the log the service writes.
  */
-export function registerAuditCommands(program: Command, now: () => Date = () => new Date()): void {
+export function registerAuditCommands(program: Command, now: Clock = systemClock): void {
   const audit = program.command('audit').description('the tamper-evident audit log');
 
   audit

@@ -5,6 +5,7 @@ import { DeliveryLog, formatDeliveries, type DeliveryStatus } from '../pipeline/
 import { parseDuration } from '../policy/parse-duration';
 import { CredgateError } from '../util/errors';
 import { parseTime } from './audit-commands';
+import { type Clock, systemClock } from '../util/clock';
 
 const STATUSES: DeliveryStatus[] = ['received', 'processed', 'ignored', 'waiting', 'failed'];
 
@@ -20,7 +21,7 @@ export async function withDeliveryLog<T>(work: (log: DeliveryLog) => Promise<T>,
 }
 
 /** `credgate deliveries [--ticket KEY] [--since 24h] [--status waiting] [--json]`. */
-export function deliveriesCommand(now: () => Date = () => new Date()): Command {
+export function deliveriesCommand(now: Clock = systemClock): Command {
   return new Command('deliveries')
     .description(
       'every webhook delivery answered 202 and what became of it: processed, ignored (why), waiting for a retry, failed',

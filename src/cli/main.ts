@@ -19,6 +19,7 @@ import { CredgateError } from '../util/errors';
 import { createNinjaoneClient } from '../../connectors/ninjaone/client';
 import { registerNinjaoneWebhook } from '../../connectors/ninjaone/register-webhook';
 import { isNinjaoneConfigured, NINJAONE_ENABLE_HINT, type NinjaoneConfig } from '../../connectors/ninjaone/schema';
+import { systemClock } from '../util/clock';
 
 /** `credgate <command>`: policy check, simulate, audit verify / export / show. */
 const program = new Command('credgate').description(
@@ -57,7 +58,7 @@ program
   .option('-p, --policy <file>', 'policy file (default: the configured one)')
   .option('--first-only', 'only the first decision, not the whole lifecycle')
   .option('-m, --markup <markup>', 'comment markup: jira-wiki, markdown, html or text', 'jira-wiki')
-  .option('--at <iso>', 'simulated start time', new Date().toISOString())
+  .option('--at <iso>', 'simulated start time', systemClock().toISOString())
   .option('--fail <effect>', `replay the first such effect failing for good: ${FAILABLE_EFFECTS.join(', ')}`)
   .option('--error <text>', 'the error the failing effect reports', 'the provider refused (simulated)')
   .action(

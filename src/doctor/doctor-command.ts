@@ -10,13 +10,14 @@ import { createLogger, registerSecret } from '../util/logger';
 import type { CheckResult } from './check';
 import { formatResults, runChecks } from './run-checks';
 import { setupChecks } from './setup-checks';
+import { type Clock, systemClock } from '../util/clock';
 
 /**
  * `credgate doctor`: builds what the service would build from the same configuration, without
  * starting it, and runs every check. A part that cannot even be built (a policy that does not
  * load, a store that does not open) is reported as its own failed check, and the rest still runs.
  */
-export async function runDoctor(env: NodeJS.ProcessEnv, clock: () => Date = () => new Date()): Promise<CheckResult[]> {
+export async function runDoctor(env: NodeJS.ProcessEnv, clock: Clock = systemClock): Promise<CheckResult[]> {
   const failed = (name: string, err: unknown, fix: string): CheckResult => ({
     name,
     ok: false,

@@ -14,6 +14,7 @@ import { parseCommand, replyId } from '../engine/lifecycle-commands';
 import { commitDecision } from './commit-decision';
 import type { TicketResult } from './delivery-log';
 import { CredgateError } from '../util/errors';
+import { systemClock } from '../util/clock';
 
 /** Review tickets (src/review) are no credential requests: their deliveries go to the review job. */
 export interface ReviewTickets {
@@ -58,7 +59,7 @@ export class TicketProcessor {
     this.policy = options.policy;
     this.afterCommit = options.afterCommit;
     this.log = options.log;
-    this.clock = options.clock ?? (() => new Date());
+    this.clock = options.clock ?? systemClock;
     this.reviewTickets = options.reviewTickets;
   }
 

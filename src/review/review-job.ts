@@ -13,6 +13,7 @@ import { openTicket, runReview, type ReviewOutcome, type RunReviewOptions } from
 import { ReviewStore } from './review-store';
 import { handleReviewTicket } from './review-tickets';
 import { TEMPLATES_ROOT } from '../templates-root';
+import { systemClock } from '../util/clock';
 
 export type { ReviewJobDeps } from './review-runtime';
 export type { ReviewOutcome, RunReviewOptions } from './review-run';
@@ -46,7 +47,7 @@ export interface ReviewJob {
 const RETRIES = 5;
 
 export function createReviewJob(deps: ReviewJobDeps): ReviewJob {
-  const clock = deps.clock ?? (() => new Date());
+  const clock = deps.clock ?? systemClock;
   const reviews = new ReviewStore(deps.store.engine);
   const report = createReportRenderer();
   // Compiled now, for every markup a connector writes: a missing or broken template fails the start.
