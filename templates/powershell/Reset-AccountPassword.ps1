@@ -16,8 +16,8 @@
     Stdout (credgate's command provider, `pwsh -File`): one line {"secret":"..."} on stdout,
       which goes down a pipe to credgate only; credgate scrubs it from the output it audits.
 
-  Idempotent by -RunId: a run id already completed on this device (a twice-delivered run) does
-  nothing, so it cannot change the password again after credgate has taken the sealed one.
+  Idempotent by -RunId (NinjaField): a run id already completed on this device (a twice-delivered
+  run) does nothing, so it cannot change the password again after credgate took the sealed one.
 
   Exit codes (templates/powershell/README.md):
     0 done (or this run id already done)   1 unexpected error   2 bad parameters
@@ -54,12 +54,16 @@ if ($Handoff -eq 'NinjaField') {
   if (-not $SealModulus -or -not $SealExponent) { Exit-With 2 'missing -SealModulus / -SealExponent' }
   if ($Field -notmatch '^[A-Za-z][A-Za-z0-9]*$') { Exit-With 2 'bad or missing -Field' }
 }
-if ($RunId -and $RunId -notmatch '^[A-Za-z0-9-]{8,64}$') { Exit-With 2 'bad -RunId' }
 
 # Completed run ids, one empty file each: nothing secret, only "this run already rotated".
-$runs = Join-Path $env:ProgramData 'credgate\runs'
-if ($RunId -and (Test-Path -LiteralPath (Join-Path $runs $RunId))) {
-  Exit-With 0 "run $RunId already done on this device; nothing changed"
+# NinjaField only: with Stdout, credgate itself runs the script and needs a password from every
+# run it starts (a retry after a lost answer must hand over a new one), so no run is skipped.
+$runs = $null
+if ($Handoff -eq 'NinjaField') {
+  $runs = Join-Path $env:ProgramData 'credgate\runs'
+  if (Test-Path -LiteralPath (Join-Path $runs $RunId)) {
+    Exit-With 0 "run $RunId already done on this device; nothing changed"
+  }
 }
 
 function New-Password([int]$Length = 24) {
@@ -143,7 +147,7 @@ try {
     Write-Output (ConvertTo-Json -Compress -InputObject @{ secret = $password })
     $password = $null
   }
-  if ($RunId) {
+  if ($Handoff -eq 'NinjaField') {
     [void](New-Item -ItemType Directory -Force -Path $runs)
     [void](New-Item -ItemType File -Force -Path (Join-Path $runs $RunId))
   }
