@@ -67,12 +67,15 @@ try {
     Import-Module ActiveDirectory -ErrorAction Stop
     $user = Get-ADUser -Filter "SamAccountName -eq '$Account'"
     if (-not $user) { Exit-With 3 "account $Account not found" }
-    if ($Group -and -not (Get-ADGroup -Filter "Name -eq '$Group'")) { Exit-With 4 "AD group $Group not found" }
+    # Looked up by name once; the object, not the name, is what the member cmdlets take (their
+    # -Identity reads a SamAccountName, which can differ from the group's display name).
+    $adGroup = if ($Group) { Get-ADGroup -Filter "Name -eq '$Group'" }
+    if ($Group -and -not $adGroup) { Exit-With 4 "AD group $Group not found" }
     Set-ADAccountExpiration -Identity $user -DateTime $expiry.LocalDateTime
     Enable-ADAccount -Identity $user
     if ($Group) {
-      $members = Get-ADGroupMember -Identity $Group | Where-Object { $_.SamAccountName -eq $Account }
-      if (-not $members) { Add-ADGroupMember -Identity $Group -Members $user }
+      $members = Get-ADGroupMember -Identity $adGroup | Where-Object { $_.SamAccountName -eq $Account }
+      if (-not $members) { Add-ADGroupMember -Identity $adGroup -Members $user }
     }
   }
 } catch {
