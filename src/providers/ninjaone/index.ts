@@ -52,7 +52,16 @@ export function createNinjaoneProvider(
   let scriptNames: Map<number, string> | null = null;
 
   const settingsOf = (target: AccessTarget): NinjaoneBindingSettings => {
-    const s = ninjaoneBindingSettingsSchema.safeParse(target.settings ?? {});
+    // A revocation's settings carry the grant's detail (perform-access merges it in): its `device`
+    // and `role` pin the revocation to what was granted; the rest is audit detail, not settings.
+    const {
+      script: _script,
+      activity: _activity,
+      technician: _technician,
+      change: _change,
+      ...settings
+    } = target.settings ?? {};
+    const s = ninjaoneBindingSettingsSchema.safeParse(settings);
     if (!s.success)
       throw new CredgateError('config', formatZodError(s.error, `policy binding "${target.binding}" with`));
     return s.data;
