@@ -13,7 +13,7 @@ const DEFAULT_CONFIG_PATH = 'config/credgate.yaml';
 
 export type Env = Record<string, string | undefined>;
 
-function buildSchema() {
+export function configSchema() {
   const connectorShape: Record<string, z.ZodType> = {};
   for (const c of CONNECTORS) connectorShape[c.id] = (c.configSchema as unknown as z.ZodObject).prefault({});
   return z.object({ ...coreConfigShape, ...connectorShape }).strict();
@@ -54,7 +54,7 @@ export function loadConfig(env: Env): Config {
   }
 
   const merged = deepMerge(relativeToFile(fromFile, dirname(resolvePath(path))), fromEnv);
-  const parsed = buildSchema().safeParse(merged);
+  const parsed = configSchema().safeParse(merged);
   if (!parsed.success)
     throw new CredgateError(
       'config',
