@@ -15,6 +15,7 @@ import { createLogger } from '../util/logger';
 import { doctorCommand } from '../doctor/doctor-command';
 import { deliveriesCommand } from './deliveries-command';
 import { policyCheckReport } from './policy-check';
+import { initCommand } from './init-command';
 import { installScrip, installScripCommand } from '../../connectors/rt/install-scrip';
 import { CredgateError } from '../util/errors';
 import { createNinjaoneClient } from '../../connectors/ninjaone/client';
@@ -112,6 +113,7 @@ program.addCommand(
 
 program.addCommand(doctorCommand());
 program.addCommand(deliveriesCommand());
+program.addCommand(initCommand());
 
 program
   .command('ninjaone')
