@@ -43,6 +43,7 @@ import { readinessRouter } from './doctor/readiness-router';
 import { setupChecks } from './doctor/setup-checks';
 import { DeliveryLog } from './pipeline/delivery-log';
 import { systemClock } from './util/clock';
+import { describeProblems, policyConfigProblems } from './policy/config-checks';
 
 /** Templates every connector's markup must provide; a missing one fails the start. */
 export const REQUIRED_TEMPLATES = [
@@ -154,7 +155,13 @@ export async function createService(options: ServiceOptions): Promise<Service> {
     registerSecret: (value) => registerSecret(log, value),
   });
   for (const p of [...fromConfig, ...(options.providers ?? [])]) providers.set(p.id, p);
-  checkBindings(policy, providers);
+  // The same check `credgate policy check` makes: a binding naming a missing provider stops the start.
+  const bindingProblems = policyConfigProblems(policy.document, [...providers.keys()]);
+  if (bindingProblems.length)
+    throw new CredgateError(
+      'config',
+      describeProblems(options.policy ? 'policy' : `policy file ${config.policy.path}`, bindingProblems),
+    );
   const providerFor = (name: string | null): AccessProvider => {
     const found = name === null ? provider : providers.get(name);
     if (!found) throw new CredgateError('config', `policy names provider "${name}", which is not configured`);
@@ -500,15 +507,4 @@ function startConnectors(connectors: Map<string, Connector>, log: Logger): Map<s
     );
   }
   return ready;
-}
-
-/** Every provider a policy binding names must exist: found at start, not at the first grant. */
-function checkBindings(policy: Policy, providers: Map<string, AccessProvider>): void {
-  const missing = policy.document.providers.filter((b) => !providers.has(b.provider));
-  if (missing.length) {
-    throw new CredgateError(
-      'config',
-      `policy binding(s) ${missing.map((b) => `"${b.id}" → provider "${b.provider}"`).join(', ')} name providers that are not configured; configured: ${[...providers.keys()].join(', ')}`,
-    );
-  }
 }

@@ -14,6 +14,8 @@ import { createService } from '../service';
 import { createLogger } from '../util/logger';
 import { doctorCommand } from '../doctor/doctor-command';
 import { deliveriesCommand } from './deliveries-command';
+import { policyCheckReport } from './policy-check';
+import { initCommand } from './init-command';
 import { installScrip, installScripCommand } from '../../connectors/rt/install-scrip';
 import { CredgateError } from '../util/errors';
 import { createNinjaoneClient } from '../../connectors/ninjaone/client';
@@ -33,20 +35,9 @@ program
   .command('check [file]')
   .description('validate a policy file (default: the configured one) and summarise it')
   .action((file?: string) => {
-    const path = file ?? loadConfig(process.env).policy.path;
-    const policy = loadPolicy(path);
-    const doc = policy.document;
-    out(`${path}: valid`);
-    out(
-      `categories: ${doc.categories.map((c) => `${c.id} (requires ${c.required.join(', ') || 'nothing'}; path ${c.path})`).join('; ')}`,
-    );
-    out(
-      `risk rules: ${doc.risk.rules.map((r) => `${r.id} → ${r.risk}`).join(', ') || 'none (everything is low risk)'}`,
-    );
-    out(`approval paths: ${Object.keys(doc.approvals.paths).join(', ')}`);
-    out(
-      `durations: default ${doc.durations.default}, max low ${doc.durations.max.low}, max high ${doc.durations.max.high}`,
-    );
+    const config = loadConfig(process.env);
+    const path = file ?? config.policy.path;
+    for (const line of policyCheckReport(path, loadPolicy(path), config, new Date())) out(line);
   });
 
 program
@@ -123,6 +114,7 @@ program.addCommand(
 
 program.addCommand(doctorCommand());
 program.addCommand(deliveriesCommand());
+program.addCommand(initCommand());
 
 program
   .command('ninjaone')

@@ -1,4 +1,5 @@
 import { existsSync, readFileSync } from 'node:fs';
+import { dirname, isAbsolute, resolve as resolvePath } from 'node:path';
 import { z } from 'zod';
 import { parse as parseYaml } from 'yaml';
 import { describeYamlSyntaxError } from '../util/yaml-syntax-error';
@@ -12,7 +13,7 @@ const DEFAULT_CONFIG_PATH = 'config/credgate.yaml';
 
 export type Env = Record<string, string | undefined>;
 
-function buildSchema() {
+export function configSchema() {
   const connectorShape: Record<string, z.ZodType> = {};
   for (const c of CONNECTORS) connectorShape[c.id] = (c.configSchema as unknown as z.ZodObject).prefault({});
   return z.object({ ...coreConfigShape, ...connectorShape }).strict();
@@ -52,8 +53,8 @@ export function loadConfig(env: Env): Config {
     if (Object.keys(part).length) fromEnv[c.id] = part;
   }
 
-  const merged = deepMerge(fromFile, fromEnv);
-  const parsed = buildSchema().safeParse(merged);
+  const merged = deepMerge(relativeToFile(fromFile, dirname(resolvePath(path))), fromEnv);
+  const parsed = configSchema().safeParse(merged);
   if (!parsed.success)
     throw new CredgateError(
       'config',
@@ -85,6 +86,33 @@ function withSecretFiles(env: Env): Env {
       throw new CredgateError('config', `${name} points to ${value}, which cannot be read`);
     }
   }
+  return out;
+}
+
+/** Keys whose value is a file or directory: in the config file they are relative to the file. */
+const FILE_KEYS: string[][] = [
+  ['policy', 'path'],
+  ['templates', 'dir'],
+  ['handoff', 'keyFile'],
+];
+
+/**
+ * The config file's paths made absolute against its directory, so the service starts the same
+ * from any working directory. Values from the environment stay relative to the working directory,
+ * as a shell user expects; so do built-in defaults.
+ */
+function relativeToFile(fromFile: Record<string, unknown>, dir: string): Record<string, unknown> {
+  const out = structuredClone(fromFile);
+  const absolute = (p: string) => (isAbsolute(p) ? p : resolvePath(dir, p));
+  for (const keys of FILE_KEYS) {
+    const parent = keys.slice(0, -1).reduce<unknown>((n, k) => (n as Record<string, unknown> | undefined)?.[k], out);
+    const leaf = keys[keys.length - 1];
+    if (parent && typeof parent === 'object' && typeof (parent as Record<string, unknown>)[leaf] === 'string')
+      (parent as Record<string, string>)[leaf] = absolute((parent as Record<string, string>)[leaf]);
+  }
+  const store = out.store as Record<string, unknown> | undefined;
+  const sqlite = typeof store?.url === 'string' ? /^sqlite:\/\/(?!:memory:)(.+)$/.exec(store.url) : null;
+  if (store && sqlite) store.url = `sqlite://${absolute(sqlite[1])}`;
   return out;
 }
 

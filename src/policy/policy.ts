@@ -4,6 +4,8 @@ import { describeYamlSyntaxError } from '../util/yaml-syntax-error';
 import type { TopLevelCondition } from 'json-rules-engine';
 import { policySchema, type PolicyDocument } from './policy-schema';
 import { createRuleEngine } from './rule-engine';
+import { policyProblems } from './compile-checks';
+import { describeProblems } from './config-checks';
 import { parseDuration } from './parse-duration';
 import { formatZodError } from '../util/format-zod-error';
 import { CredgateError } from '../util/errors';
@@ -72,6 +74,8 @@ export function compilePolicy(raw: unknown, source = 'policy'): Policy {
   const parsed = policySchema.safeParse(raw);
   if (!parsed.success) throw new CredgateError('config', formatZodError(parsed.error, source));
   const doc = parsed.data;
+  const problems = policyProblems(doc);
+  if (problems.length) throw new CredgateError('config', describeProblems(source, problems));
   const ms = (d: string) => parseDuration(d) as number;
 
   const categories: Category[] = doc.categories.map((c) => ({

@@ -45,7 +45,10 @@ export function normalizeInline(text: string): string {
 // followed by whitespace is where every auto-linker looks for `scheme:`.
 // Both ends of the value count too, so adjacent placeholders `{{a}}{{b}}`
 // cannot be glued into a URL: a = "http:" + b = "//x", or a = "http" + b = "://x".
-const SCHEME_COLON = /(?<=^|[\p{L}\p{N}\p{M}+.-])(?=:(?!\s))/gu;
+// A run of digits alone is no scheme (a scheme starts with a letter, RFC 3986 §3.1) and no linker
+// sees one there: the colon of a time (`21:30`) or a port-less `8080:` stays as it is, so times
+// copy and search cleanly.
+const SCHEME_COLON = /(?<=^|[\p{L}\p{N}\p{M}+.-])(?<!(?:^|[^\p{L}\p{N}\p{M}+.-])\p{N}+)(?=:(?!\s))/gu;
 
 /**
  * Insert {@link WORD_JOINER} before every colon that could terminate a URL
