@@ -1,4 +1,6 @@
 import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { PROJECT_ROOT } from '../templates-root';
 import { Command } from 'commander';
 import { loadConfig } from '../config/load-config';
 import { loadPolicy } from '../policy/policy';
@@ -21,9 +23,12 @@ import { registerNinjaoneWebhook } from '../../connectors/ninjaone/register-webh
 import { isNinjaoneConfigured, NINJAONE_ENABLE_HINT, type NinjaoneConfig } from '../../connectors/ninjaone/schema';
 
 /** `credgate <command>`: policy check, simulate, audit verify / export / show. */
-const program = new Command('credgate').description(
-  'shared-credential requests under policy, inside your ticketing system',
-);
+const program = new Command('credgate')
+  .description('shared-credential requests under policy, inside your ticketing system')
+  .version(packageVersion(), '-V, --version', "print credgate's version (from package.json)");
+function packageVersion(): string {
+  return (JSON.parse(readFileSync(join(PROJECT_ROOT, 'package.json'), 'utf8')) as { version: string }).version;
+}
 const out = (s: string) => process.stdout.write(s + '\n');
 
 program
