@@ -129,6 +129,31 @@ program.addCommand(doctorCommand());
 program.addCommand(deliveriesCommand());
 
 program
+  .command('webhooks')
+  .description("the vendors' webhooks to credgate")
+  .command('register <connector>')
+  .description(
+    "create credgate's webhook in the vendor (GitHub repository hooks), or update the one already pointing at credgate",
+  )
+  .option('--url <publicUrl>', "credgate's public URL (default: server.publicUrl)")
+  .action(async (id: string, opts: { url?: string }) => {
+    const config = loadConfig(process.env);
+    const url = opts.url ?? config.server.publicUrl;
+    if (!url) throw new CredgateError('bad-input', 'give --url https://<credgate host> (or set server.publicUrl)');
+    const def = connectorDefinition(id);
+    const section = config[def.id] as never;
+    if (!def.isConfigured(section)) throw new CredgateError('config', `the ${def.id} connector is not configured`);
+    const log = createLogger({ level: 'warn', secrets: config.secrets });
+    const connector = def.create(section, { log, now: () => Date.now() });
+    if (!connector.registerWebhook)
+      throw new CredgateError(
+        'bad-input',
+        `credgate cannot register ${def.id} webhooks itself yet: set one up to ${url.replace(/\/+$/, '')}/webhooks/${def.id} as connectors/${def.id}/readme.md describes`,
+      );
+    for (const line of await connector.registerWebhook(url)) out(line);
+  });
+
+program
   .command('ninjaone')
   .description('NinjaOne tools')
   .command('register-webhook')
