@@ -1,4 +1,6 @@
 import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { PROJECT_ROOT } from '../templates-root';
 import { Command } from 'commander';
 import { loadConfig } from '../config/load-config';
 import { loadPolicy } from '../policy/policy';
@@ -24,9 +26,12 @@ import { isNinjaoneConfigured, NINJAONE_ENABLE_HINT, type NinjaoneConfig } from 
 import { systemClock } from '../util/clock';
 
 /** `credgate <command>`: policy check, simulate, audit verify / export / show. */
-const program = new Command('credgate').description(
-  'shared-credential requests under policy, inside your ticketing system',
-);
+const program = new Command('credgate')
+  .description('shared-credential requests under policy, inside your ticketing system')
+  .version(packageVersion(), '-V, --version', "print credgate's version (from package.json)");
+function packageVersion(): string {
+  return (JSON.parse(readFileSync(join(PROJECT_ROOT, 'package.json'), 'utf8')) as { version: string }).version;
+}
 const out = (s: string) => process.stdout.write(s + '\n');
 
 program
@@ -115,6 +120,31 @@ program.addCommand(
 program.addCommand(doctorCommand());
 program.addCommand(deliveriesCommand());
 program.addCommand(initCommand());
+
+program
+  .command('webhooks')
+  .description("the vendors' webhooks to credgate")
+  .command('register <connector>')
+  .description(
+    "create credgate's webhook in the vendor (GitHub repository hooks), or update the one already pointing at credgate",
+  )
+  .option('--url <publicUrl>', "credgate's public URL (default: server.publicUrl)")
+  .action(async (id: string, opts: { url?: string }) => {
+    const config = loadConfig(process.env);
+    const url = opts.url ?? config.server.publicUrl;
+    if (!url) throw new CredgateError('bad-input', 'give --url https://<credgate host> (or set server.publicUrl)');
+    const def = connectorDefinition(id);
+    const section = config[def.id] as never;
+    if (!def.isConfigured(section)) throw new CredgateError('config', `the ${def.id} connector is not configured`);
+    const log = createLogger({ level: 'warn', secrets: config.secrets });
+    const connector = def.create(section, { log, now: () => Date.now() });
+    if (!connector.registerWebhook)
+      throw new CredgateError(
+        'bad-input',
+        `credgate cannot register ${def.id} webhooks itself yet: set one up to ${url.replace(/\/+$/, '')}/webhooks/${def.id} as connectors/${def.id}/readme.md describes`,
+      );
+    for (const line of await connector.registerWebhook(url)) out(line);
+  });
 
 program
   .command('ninjaone')
