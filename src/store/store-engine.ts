@@ -49,5 +49,7 @@ export interface StoreEngine {
   /** Claims or renews a lease; returns its fencing token (increasing per claim), or null if held by another owner. */
   acquireLease(name: string, owner: string, ttlMs: number): Promise<number | null>;
   releaseLease(name: string, owner: string): Promise<void>;
+  /** Statements (SQLite) or round trips (Redis, PostgreSQL) run so far; counted for `npm run bench`. */
+  statements?(): number;
   close(): Promise<void>;
 }
