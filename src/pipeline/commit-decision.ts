@@ -22,9 +22,11 @@ export async function commitDecision(
   store: DecisionStore,
   requestId: string,
   decideOn: (current: CredentialRequest | null) => Promise<Decision | null>,
+  /** The document as the caller just read it, decided on first; a stale one costs only a retry. */
+  read?: { current: CredentialRequest | null },
 ): Promise<CredentialRequest | null> {
   for (let attempt = 1; ; attempt++) {
-    const current = await store.requests.get(requestId);
+    const current = attempt === 1 && read ? read.current : await store.requests.get(requestId);
     const decision = await decideOn(current);
     if (!decision?.changed) return null;
     // Index first: if the process dies right after the commit, a sweep still finds the outbox.

@@ -89,7 +89,7 @@ export class DeliveryWorker {
       const results: TicketResult[] = [];
       for (const ticket of entry.tickets) results.push(await this.processor.processTicket(ticket));
       await this.inbox.done(key);
-      await this.record(() => this.deliveryLog?.processed(key, results));
+      await this.record(() => this.deliveryLog?.processed(key, results, entry));
     } catch (err) {
       const message = (err as Error).message;
       // A ticket that is gone or a request Jira refuses outright will not improve with time; an

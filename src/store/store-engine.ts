@@ -46,6 +46,15 @@ export interface StoreEngine {
   compareAndSet(ns: Namespace, id: string, expected: number, doc: { version: number }): Promise<boolean>;
   /** Writes only if the key is absent; true when this call wrote it. */
   setIfAbsent(ns: Namespace, key: string, value: unknown, ttlMs?: number): Promise<boolean>;
+  /**
+   * Writes `put` only if `claim.key` is absent (an expired entry counts as absent), both or
+   * neither, in one atomic step (SQLite: one transaction; Redis: one script; PostgreSQL: one
+   * statement); true when this call claimed it. A delivery's dedupe marker and its inbox entry.
+   */
+  claimAndPut(
+    claim: { ns: Namespace; key: string; value: unknown; ttlMs?: number },
+    put: { ns: Namespace; key: string; value: unknown },
+  ): Promise<boolean>;
   /** Claims or renews a lease; returns its fencing token (increasing per claim), or null if held by another owner. */
   acquireLease(name: string, owner: string, ttlMs: number): Promise<number | null>;
   releaseLease(name: string, owner: string): Promise<void>;

@@ -35,6 +35,17 @@ export async function openLocalEngine(url: string): Promise<StoreEngine> {
   const serialize = async (ns: Namespace, value: unknown, ttlMs?: number) =>
     String(await kv(ns).serializeData({ value, expires: ttlMs ? Date.now() + ttlMs : undefined }));
   let closed = false;
+  const writes = (ns: Namespace) => cas.get(ns) as ReturnType<typeof prepareWrites>;
+  const claimThenPut = db.transaction(
+    (claim: { ns: Namespace; key: string; value: string }, put: { ns: Namespace; key: string; value: string }) => {
+      count.statements++;
+      if (writes(claim.ns).ifAbsent.run(`${claim.ns}:${claim.key}`, claim.value, Date.now()).changes !== 1)
+        return false;
+      count.statements++;
+      writes(put.ns).put.run(`${put.ns}:${put.key}`, put.value);
+      return true;
+    },
+  );
 
   return {
     name: memory ? 'memory' : 'sqlite',
@@ -57,6 +68,10 @@ export async function openLocalEngine(url: string): Promise<StoreEngine> {
         (cas.get(ns) as ReturnType<typeof prepareWrites>).ifAbsent.run(`${ns}:${key}`, serialized, Date.now())
           .changes === 1
       );
+    },
+    async claimAndPut(claim, put) {
+      const claimed = { ns: claim.ns, key: claim.key, value: await serialize(claim.ns, claim.value, claim.ttlMs) };
+      return claimThenPut(claimed, { ns: put.ns, key: put.key, value: await serialize(put.ns, put.value) });
     },
     async acquireLease(name, owner, ttlMs) {
       const now = Date.now();
@@ -88,6 +103,9 @@ function prepareWrites(db: Database.Database, table: string) {
     ),
     update: db.prepare<[string, string, number]>(
       `UPDATE ${table} SET value = ? WHERE key = ? AND json_extract(value, '$.value.version') = ?`,
+    ),
+    put: db.prepare<[string, string]>(
+      `INSERT INTO ${table} (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value`,
     ),
     ifAbsent: db.prepare<[string, string, number]>(
       `INSERT INTO ${table} (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value
