@@ -164,7 +164,8 @@ export class TicketProcessor {
       { requestId, ticket: stored.ticket.key, state: stored.state, owed: stored.outbox.length },
       'request updated',
     );
-    this.afterCommit(requestId);
+    // A commit that owes nothing has nothing to drain (the runner would only read it back).
+    if (stored.outbox.length) this.afterCommit(requestId);
     return stored;
   }
 }
