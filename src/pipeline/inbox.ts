@@ -86,6 +86,19 @@ export class Inbox {
     if (this.held.has(key) || this.held.size < HELD_MAX) this.held.set(key, entry);
   }
 
+  /** Keys of the entries whose retry time (if any) has come: what a sweep hands over. */
+  async *dueKeys(now: Date): AsyncGenerator<string> {
+    if (this.engine.listDue) {
+      yield* this.engine.listDue('inbox', 'notBefore', now);
+      return;
+    }
+    if (!this.pending.iterator) return;
+    for await (const [key, value] of this.pending.iterator(undefined)) {
+      const notBefore = (value as InboxEntry).notBefore;
+      if (!notBefore || Date.parse(notBefore) <= now.getTime()) yield String(key);
+    }
+  }
+
   async *keys(): AsyncGenerator<string> {
     if (!this.pending.iterator) return;
     for await (const [key] of this.pending.iterator(undefined)) yield String(key);

@@ -55,6 +55,11 @@ export interface StoreEngine {
     claim: { ns: Namespace; key: string; value: unknown; ttlMs?: number },
     put: { ns: Namespace; key: string; value: unknown },
   ): Promise<boolean>;
+  /**
+   * Keys of `ns` whose document has no `field`, or an ISO time in it not after `now`, in key order,
+   * filtered inside the store (SQLite); engines without it are listed through keyv and filtered here.
+   */
+  listDue?(ns: Namespace, field: string, now: Date): AsyncGenerator<string>;
   /** Claims or renews a lease; returns its fencing token (increasing per claim), or null if held by another owner. */
   acquireLease(name: string, owner: string, ttlMs: number): Promise<number | null>;
   releaseLease(name: string, owner: string): Promise<void>;

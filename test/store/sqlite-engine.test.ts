@@ -83,3 +83,28 @@ async function collect<T>(it: AsyncIterable<T>): Promise<T[]> {
   for await (const x of it) out.push(x);
   return out;
 }
+
+describe('the inbox sweep listing', function () {
+  this.timeout(20_000);
+  it('hands over the deliveries that are due and leaves those waiting for a retry time', async () => {
+    const store = await openStore(freshSqliteUrl());
+    try {
+      const kv = store.engine.keyv('inbox');
+      const now = new Date('2026-12-07T12:00:00.000Z');
+      const entry = (id: string, notBefore?: string) => ({
+        connector: 'jira',
+        deliveryId: id,
+        tickets: [],
+        receivedAt: now.toISOString(),
+        attempts: 1,
+        ...(notBefore ? { notBefore } : {}),
+      });
+      await kv.set('jira:fresh', entry('fresh'));
+      await kv.set('jira:due', entry('due', '2026-12-07T11:59:59.999Z'));
+      await kv.set('jira:waiting', entry('waiting', '2026-12-07T12:00:00.001Z'));
+      expect(await collect(new Inbox(store.engine).dueKeys(now))).to.deep.equal(['jira:due', 'jira:fresh']);
+    } finally {
+      await store.close();
+    }
+  });
+});

@@ -23,9 +23,11 @@ export async function openLocalEngine(url: string): Promise<StoreEngine> {
   db.pragma('synchronous = NORMAL');
   const count: StatementCount = { statements: 0 };
   const keyvs = new Map<Namespace, Keyv>();
+  const adapters = new Map<Namespace, SqliteKeyvAdapter>();
   const cas = new Map<Namespace, ReturnType<typeof prepareWrites>>();
   for (const table of NAMESPACES) {
     const adapter = new SqliteKeyvAdapter(db, table, count);
+    adapters.set(table, adapter);
     keyvs.set(table, new Keyv({ store: adapter, namespace: table, throwOnErrors: true }));
     cas.set(table, prepareWrites(db, table));
   }
@@ -52,6 +54,7 @@ export async function openLocalEngine(url: string): Promise<StoreEngine> {
     shared: false,
     keyv: kv,
     statements: () => count.statements,
+    listDue: (ns, field, now) => (adapters.get(ns) as SqliteKeyvAdapter).dueKeys(field, now.toISOString()),
     async compareAndSet(ns, id, expected, doc) {
       const value = await serialize(ns, doc);
       const w = cas.get(ns) as ReturnType<typeof prepareWrites>;

@@ -32,8 +32,10 @@ export class SqliteKeyvAdapter extends EventEmitter {
     clear: Database.Statement<[string, string]>;
   };
 
+  private readonly due = new Map<string, Database.Statement>();
+
   constructor(
-    db: Database.Database,
+    private readonly db: Database.Database,
     table: string,
     private readonly count: StatementCount,
   ) {
@@ -97,6 +99,31 @@ export class SqliteKeyvAdapter extends EventEmitter {
       this.count.statements++;
       const rows = this.sql.page.all(after, to, PAGE);
       for (const row of rows) yield [row.key, row.value];
+      if (rows.length < PAGE) return;
+      after = rows[rows.length - 1].key;
+    }
+  }
+
+  /**
+   * Keys (without the namespace) whose value has no `field` or one not after `now`, by key ranges;
+   * the filter runs in SQLite, so a backlog of waiting entries is skipped without parsing any in JS.
+   */
+  async *dueKeys(field: string, now: string): AsyncGenerator<string> {
+    if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(field)) throw new Error(`not a plain field name: ${field}`);
+    const [from, to] = this.range(this.namespace);
+    let statement = this.due.get(field);
+    if (!statement) {
+      statement = this.db.prepare(
+        `SELECT key, coalesce(json_extract(value, '$.value.${field}'), '') <= ? AS due FROM ${this.opts.table}
+         WHERE key > ? AND key < ? ORDER BY key LIMIT ?`,
+      );
+      this.due.set(field, statement);
+    }
+    let after = from;
+    for (;;) {
+      this.count.statements++;
+      const rows = statement.all(now, after, to, PAGE) as { key: string; due: number }[];
+      for (const row of rows) if (row.due) yield row.key.slice(from.length);
       if (rows.length < PAGE) return;
       after = rows[rows.length - 1].key;
     }
