@@ -145,6 +145,8 @@ export async function benchStore(settings: StoreSettings): Promise<BenchResult> 
       baseline: null,
       target: '<= 4',
       met: statements.update <= 4,
+      explain:
+        'What is left: dedupe marker and inbox entry (one transaction), the delivery log record at acceptance; the request read, its update (the comment is recorded as read), the inbox delete and the delivery log record at processing. Three durable records per delivery (the 14-day dedupe marker, the work item until processed, the operator log for its retention) are each written once and settled once; 4 needs the delivery log and the inbox merged into one record, a design change not made here.',
     },
     {
       metric: 'SQLite statements per new ticket (delivery, decision, comment, transition, audit)',
@@ -153,6 +155,8 @@ export async function benchStore(settings: StoreSettings): Promise<BenchResult> 
       baseline: null,
       target: '<= 15',
       met: statements.newTicket <= 15,
+      explain:
+        'Bounded by the audit chain: each audited effect (the comment, the transition) costs 5 statements (the effect marker read, the head read, the entry insert, the head compare-and-swap, the effect marker insert), and each effect step is one compare-and-swap on the request (attempt recorded, effect removed), besides the 7 of the delivery itself and the pending-timeout job.',
     },
   );
   const sweeps: {
