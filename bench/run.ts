@@ -2,7 +2,7 @@
  * `npm run bench`: runs every benchmark once, each figure beside its baseline from the same run,
  * and writes bench/results.json (raw numbers) and bench/RESULTS.md (tables, targets, misses).
  *
- * Knobs (environment): BENCH_ONLY=ingest,e2e,scheduler,replicas,desk,review,grants (a partial run writes to
+ * Knobs (environment): BENCH_ONLY=ingest,e2e,scheduler,replicas,desk,review,grants,store (a partial run writes to
  * $BENCH_OUT or a temp dir, never over RESULTS.md), BENCH_DURATION (s per load run, default 10),
  * BENCH_RESTORE_CAP (s allowed to the 100k restore and iteration, default 30), BENCH_GRANTS_CAP (s
  * allowed to each phase of a grants run, default 2), BENCH_GRANTS_REDIS (the Redis database it empties).
@@ -19,6 +19,7 @@ import { benchReplicas } from './replicas';
 import { benchDesk } from './desk';
 import { benchReview } from './review';
 import { benchGrants } from './grants';
+import { benchStore } from './store';
 
 const duration = envInt('BENCH_DURATION', 10);
 const settings = {
@@ -58,6 +59,7 @@ const settings = {
     capS: envInt('BENCH_GRANTS_CAP', 2),
     redisUrl: process.env.BENCH_GRANTS_REDIS ?? 'redis://127.0.0.1:6379/14',
   },
+  store: { sweepSizes: [10_000, 32_000, 125_000] },
 };
 
 const BENCHES: { id: string; title: string; run: () => Promise<BenchResult> }[] = [
@@ -72,6 +74,7 @@ const BENCHES: { id: string; title: string; run: () => Promise<BenchResult> }[] 
     title: '7. Grant and revoke through the overlapping-grants ledger',
     run: () => benchGrants(settings.grants),
   },
+  { id: 'store', title: '8. The store path: statements per delivery, sweeps', run: () => benchStore(settings.store) },
 ];
 
 async function main(): Promise<void> {

@@ -132,8 +132,12 @@ export class EffectRunner {
   }
 
   private async drainHeld(requestId: string, fence: Fence): Promise<void> {
+    // The document as this drain last stored it: the next step starts from it instead of reading
+    // it back (the compare-and-swap catches a decision committed meanwhile).
+    let held: CredentialRequest | null = null;
     while (!this.stopped) {
-      const request = await this.requests.get(requestId);
+      const request = held ?? (await this.requests.get(requestId));
+      held = null;
       const effect = request?.outbox[0];
       if (!request) return;
       if (!effect) {
@@ -152,11 +156,12 @@ export class EffectRunner {
       const attempts = (effect.attempts ?? 0) + 1;
       // Comments (and grants, which may post a one-time link) are what a repeat would double:
       // record the attempt before making it, so a retry knows to look for the first one.
-      if (
-        (effect.kind === 'comment' || effect.kind === 'grant') &&
-        !(await this.updateHead(requestId, effect.key, (e) => ({ ...e, attempts }), fence))
-      )
-        continue;
+      let latest: CredentialRequest = request;
+      if (effect.kind === 'comment' || effect.kind === 'grant') {
+        const marked = await this.updateHead(requestId, effect.key, (e) => ({ ...e, attempts }), request, fence);
+        if (!marked) continue;
+        latest = marked;
+      }
       let outcome: Awaited<ReturnType<typeof performEffect>>;
       try {
         const connector = request.ticket.connector;
@@ -178,7 +183,7 @@ export class EffectRunner {
             'effect failed; will retry',
           );
           const notBefore = new Date(this.clock().getTime() + delay).toISOString();
-          await this.updateHead(requestId, effect.key, (e) => ({ ...e, attempts, notBefore }), fence);
+          await this.updateHead(requestId, effect.key, (e) => ({ ...e, attempts, notBefore }), latest, fence);
           return this.retryLater(requestId, delay);
         }
         this.log.error(
@@ -186,49 +191,76 @@ export class EffectRunner {
           'effect failed for good',
         );
         // The reason reaches the ticket, the audit trail and the request document: no echoed secret may.
-        await this.report(requestId, { type: 'effect-failed', effect, error: scrubWith(this.log, message) }, fence);
+        held = await this.report(
+          requestId,
+          { type: 'effect-failed', effect, error: scrubWith(this.log, message) },
+          latest,
+          fence,
+        );
         continue;
       }
       // Performed: what follows is the outbox's bookkeeping, outside the catch above, so a store
       // failure (or a lost lease) here is not mistaken for the effect failing.
       this.options.observer?.performed(request, effect);
-      if (outcome?.kept) await this.report(requestId, { type: 'access-kept', effect, ...outcome.kept }, fence);
-      else await this.removeHead(requestId, effect.key, fence);
+      if (outcome?.kept)
+        held = await this.report(requestId, { type: 'access-kept', effect, ...outcome.kept }, latest, fence);
+      else held = await this.removeHead(requestId, effect.key, latest, fence);
     }
   }
 
-  /** Removes the performed effect from the head of the outbox. */
-  private async removeHead(requestId: string, key: string, fence: Fence): Promise<void> {
-    for (;;) {
-      const current = await this.requests.get(requestId);
-      if (!current || current.outbox[0]?.key !== key) return;
-      const next = { ...current, outbox: current.outbox.slice(1) };
-      if (await this.requests.compareAndSet(requestId, current.version, next, fence)) return;
+  /** Removes the performed effect from the head of the outbox; the stored document, or null when it was not the head. */
+  private async removeHead(
+    requestId: string,
+    key: string,
+    held: CredentialRequest,
+    fence: Fence,
+  ): Promise<CredentialRequest | null> {
+    for (let first = true; ; first = false) {
+      const current = first ? held : await this.requests.get(requestId);
+      if (!current || current.outbox[0]?.key !== key) return null;
+      const stored = await this.requests.compareAndSet(
+        requestId,
+        current.version,
+        {
+          ...current,
+          outbox: current.outbox.slice(1),
+        },
+        fence,
+      );
+      if (stored) return stored;
     }
   }
 
-  /** Tells the engine what became of the head effect and commits what it decides. */
-  private async report(requestId: string, event: OutcomeEvent, fence: Fence): Promise<void> {
-    await commitDecision(
+  /** Tells the engine what became of the head effect and commits what it decides; the stored document. */
+  private async report(
+    requestId: string,
+    event: OutcomeEvent,
+    held: CredentialRequest,
+    fence: Fence,
+  ): Promise<CredentialRequest | null> {
+    return commitDecision(
       { requests: this.requests, owing: this.owing },
       requestId,
       async (current) =>
         current ? decide(current, event, { policy: this.options.policy(), now: this.clock() }) : null,
-      fence,
+      { read: { current: held }, fence },
     );
   }
 
+  /** Changes the head effect; the stored document, or null when `key` is no longer the head. */
   private async updateHead(
     requestId: string,
     key: string,
     change: (e: Effect) => Effect,
+    held: CredentialRequest,
     fence: Fence,
-  ): Promise<boolean> {
-    for (;;) {
-      const current = await this.requests.get(requestId);
-      if (!current || current.outbox[0]?.key !== key) return false;
+  ): Promise<CredentialRequest | null> {
+    for (let first = true; ; first = false) {
+      const current = first ? held : await this.requests.get(requestId);
+      if (!current || current.outbox[0]?.key !== key) return null;
       const next = { ...current, outbox: [change(current.outbox[0]), ...current.outbox.slice(1)] };
-      if (await this.requests.compareAndSet(requestId, current.version, next, fence)) return true;
+      const stored = await this.requests.compareAndSet(requestId, current.version, next, fence);
+      if (stored) return stored;
     }
   }
 

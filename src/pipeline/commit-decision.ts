@@ -23,15 +23,25 @@ export async function commitDecision(
   store: DecisionStore,
   requestId: string,
   decideOn: (current: CredentialRequest | null) => Promise<Decision | null>,
-  fence?: Fence,
+  options: {
+    /** The document as the caller just read it, decided on first; a stale one costs only a retry. */
+    read?: { current: CredentialRequest | null };
+    /** A lease holder's fence (the effect runner): a stale holder's write is refused. */
+    fence?: Fence;
+  } = {},
 ): Promise<CredentialRequest | null> {
   for (let attempt = 1; ; attempt++) {
-    const current = await store.requests.get(requestId);
+    const current = attempt === 1 && options.read ? options.read.current : await store.requests.get(requestId);
     const decision = await decideOn(current);
     if (!decision?.changed) return null;
     // Index first: if the process dies right after the commit, a sweep still finds the outbox.
     if (decision.request.outbox.length) await store.owing.set(requestId, true);
-    const stored = await store.requests.compareAndSet(requestId, current?.version ?? 0, decision.request, fence);
+    const stored = await store.requests.compareAndSet(
+      requestId,
+      current?.version ?? 0,
+      decision.request,
+      options.fence,
+    );
     if (stored) return stored;
     if (attempt >= 20) throw new CredgateError('conflict', `request ${requestId} kept changing under a decision`);
   }

@@ -1,5 +1,6 @@
 import type Keyv from 'keyv';
 import type { TicketRef } from '../domain/ticket';
+import type { InboxEntry } from './inbox';
 
 /** What became of an accepted delivery, in the words an operator reads. */
 export type DeliveryStatus = 'received' | 'processed' | 'ignored' | 'waiting' | 'failed';
@@ -79,14 +80,31 @@ export class DeliveryLog {
     });
   }
 
-  async processed(id: string, results: TicketResult[]) {
+  /**
+   * `entry`, the inbox entry the worker holds: the record is rebuilt from it, so nothing is read
+   * back first (one statement instead of two).
+   */
+  async processed(id: string, results: TicketResult[], entry?: InboxEntry) {
     const allIgnored = results.length > 0 && results.every((r) => r.ignored);
-    await this.update(id, {
+    const change: Partial<DeliveryRecord> = {
       status: allIgnored ? 'ignored' : 'processed',
       results,
       reason: allIgnored ? results.map((r) => r.change).join('; ') : undefined,
       nextAttemptAt: undefined,
-    });
+    };
+    if (!entry) return this.update(id, change);
+    await this.write(
+      clean({
+        id,
+        connector: entry.connector,
+        deliveryId: entry.deliveryId,
+        tickets: entry.tickets.map((t) => t.key),
+        receivedAt: entry.receivedAt,
+        attempts: entry.attempts,
+        ...change,
+        updatedAt: this.clock().toISOString(),
+      } as DeliveryRecord),
+    );
   }
 
   async waiting(id: string, error: string, attempts: number, nextAttemptAt: Date) {
@@ -115,15 +133,18 @@ export class DeliveryLog {
   private async update(id: string, change: Partial<DeliveryRecord>) {
     const current = (await this.kv.get(id)) as DeliveryRecord | undefined;
     if (!current) return;
-    const next: DeliveryRecord = { ...current, ...change, updatedAt: this.clock().toISOString() };
-    for (const k of Object.keys(next) as (keyof DeliveryRecord)[]) if (next[k] === undefined) delete next[k];
-    await this.write(next);
+    await this.write(clean({ ...current, ...change, updatedAt: this.clock().toISOString() }));
   }
 
   private async write(record: DeliveryRecord) {
     await this.kv.set(record.id, record, this.retentionMs);
     this.onStatus?.(record.connector, record.status);
   }
+}
+
+function clean(record: DeliveryRecord): DeliveryRecord {
+  for (const k of Object.keys(record) as (keyof DeliveryRecord)[]) if (record[k] === undefined) delete record[k];
+  return record;
 }
 
 /** One line per delivery for a terminal: when, which, what became of it. */

@@ -69,10 +69,11 @@ export class DeliveryWorker {
 
   /** Everything still in the inbox: at start, and periodically. */
   async sweep(): Promise<number> {
-    // Keys first, work after: processing deletes entries, and keyv's SQLite iterator pages with
-    // LIMIT/OFFSET, so deleting while iterating would skip entries until a later sweep.
+    // Keys first, work after: processing deletes entries while the listing pages on. Entries
+    // still waiting for their retry time are left out (run() would only return for them; their
+    // timer or a later sweep comes back).
     const keys: string[] = [];
-    for await (const key of this.inbox.keys()) keys.push(key);
+    for await (const key of this.inbox.dueKeys(new Date())) keys.push(key);
     for (const key of keys) if (!this.stopped) void this.process(key);
     return keys.length;
   }
@@ -97,7 +98,7 @@ export class DeliveryWorker {
       const results: TicketResult[] = [];
       for (const ticket of entry.tickets) results.push(await this.processor.processTicket(ticket));
       await this.inbox.done(key);
-      await this.record(() => this.deliveryLog?.processed(key, results));
+      await this.record(() => this.deliveryLog?.processed(key, results, entry));
     } catch (err) {
       const message = (err as Error).message;
       // A ticket that is gone or a request Jira refuses outright will not improve with time; an

@@ -20,8 +20,17 @@ export const DEDUPE_TTL_MS = 14 * 86_400_000;
  * crash between the two loses nothing. Only ticket references are kept, never the payload: the
  * processor reads the ticket back from the API anyway.
  */
+/** Entries an embedded-store inbox keeps in memory after writing them, at most. */
+const HELD_MAX = 10_000;
+
 export class Inbox {
   private readonly pending: Keyv;
+  /**
+   * On a store one process holds (embedded SQLite), the entries this inbox wrote, so processing
+   * does not read back what it has just written. With replicas another one may have processed or
+   * retried an entry meanwhile, so there every read goes to the store.
+   */
+  private readonly held = new Map<string, InboxEntry>();
 
   constructor(private readonly engine: StoreEngine) {
     this.pending = engine.keyv('inbox');
@@ -30,21 +39,27 @@ export class Inbox {
   /** Persists a delivery; 'duplicate' when the same delivery id was accepted before, on any replica. */
   async accept(entry: Omit<InboxEntry, 'attempts'>): Promise<{ key: string; outcome: 'accepted' | 'duplicate' }> {
     const key = `${entry.connector}:${entry.deliveryId}`;
-    if ((await this.engine.keyv('deliveries').get(`delivery:${key}`)) !== undefined)
-      return { key, outcome: 'duplicate' };
-    // Pending entry first, dedupe marker second: a crash between them makes a redelivery
-    // overwrite the same entry, never lose it. Two replicas racing both write the same entry;
-    // the marker's set-if-absent lets exactly one of them call it accepted.
-    await this.pending.set(key, { ...entry, attempts: 0 });
-    const first = await this.engine.setIfAbsent('deliveries', `delivery:${key}`, entry.receivedAt, DEDUPE_TTL_MS);
+    // The dedupe marker and the pending entry in one atomic step: exactly one of racing replicas
+    // claims the marker, a redelivery writes nothing, and a crash leaves both or neither.
+    const held: InboxEntry = { ...entry, attempts: 0 };
+    const first = await this.engine.claimAndPut(
+      { ns: 'deliveries', key: `delivery:${key}`, value: entry.receivedAt, ttlMs: DEDUPE_TTL_MS },
+      { ns: 'inbox', key, value: held },
+    );
+    if (first) this.hold(key, held);
     return { key, outcome: first ? 'accepted' : 'duplicate' };
   }
 
-  get(key: string): Promise<InboxEntry | undefined> {
-    return this.pending.get(key) as Promise<InboxEntry | undefined>;
+  async get(key: string): Promise<InboxEntry | undefined> {
+    const held = this.held.get(key);
+    if (held) return held;
+    const entry = (await this.pending.get(key)) as InboxEntry | undefined;
+    if (entry) this.hold(key, entry);
+    return entry;
   }
 
   async done(key: string): Promise<void> {
+    this.held.delete(key);
     await this.pending.delete(key);
   }
 
@@ -52,13 +67,36 @@ export class Inbox {
   async failedAttempt(key: string): Promise<number> {
     const entry = await this.get(key);
     if (!entry) return 0;
-    await this.pending.set(key, { ...entry, attempts: entry.attempts + 1 });
+    await this.put(key, { ...entry, attempts: entry.attempts + 1 });
     return entry.attempts + 1;
   }
 
   async retryAt(key: string, notBefore: Date): Promise<void> {
     const entry = await this.get(key);
-    if (entry) await this.pending.set(key, { ...entry, notBefore: notBefore.toISOString() });
+    if (entry) await this.put(key, { ...entry, notBefore: notBefore.toISOString() });
+  }
+
+  private async put(key: string, entry: InboxEntry): Promise<void> {
+    await this.pending.set(key, entry);
+    this.hold(key, entry);
+  }
+
+  private hold(key: string, entry: InboxEntry): void {
+    if (this.engine.shared) return;
+    if (this.held.has(key) || this.held.size < HELD_MAX) this.held.set(key, entry);
+  }
+
+  /** Keys of the entries whose retry time (if any) has come: what a sweep hands over. */
+  async *dueKeys(now: Date): AsyncGenerator<string> {
+    if (this.engine.listDue) {
+      yield* this.engine.listDue('inbox', 'notBefore', now);
+      return;
+    }
+    if (!this.pending.iterator) return;
+    for await (const [key, value] of this.pending.iterator(undefined)) {
+      const notBefore = (value as InboxEntry).notBefore;
+      if (!notBefore || Date.parse(notBefore) <= now.getTime()) yield String(key);
+    }
   }
 
   async *keys(): AsyncGenerator<string> {

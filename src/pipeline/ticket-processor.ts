@@ -69,7 +69,10 @@ export class TicketProcessor {
     if (!connector) throw new CredgateError('config', `no connector "${ref.connector}" is configured`);
     const requestId = requestIdFor(ref.connector, ref.id);
     return this.mutex.run(requestId, async () => {
-      if (this.reviewTickets && (await this.reviewTickets.owns(ref))) {
+      // One read of the request for the whole delivery: the decision starts from it (the
+      // compare-and-swap catches a change meanwhile), and a ticket with a request is no review ticket.
+      const existing = await this.requests.get(requestId);
+      if (!existing && this.reviewTickets && (await this.reviewTickets.owns(ref))) {
         await this.reviewTickets.handleTicket(ref);
         return { ticket: ref.key, change: 'access review ticket read' };
       }
@@ -80,36 +83,42 @@ export class TicketProcessor {
           change: 'unknown ticket: it no longer exists, is out of the configured scope, or credgate may not read it',
           ignored: true,
         };
-      const before = (await this.requests.get(requestId))?.state ?? null;
+      const before = existing?.state ?? null;
       const changes = await connector.fetchStatusChanges(ref);
-      await this.commit(requestId, async (request) => {
-        const seen = new Set(request?.seenChanges ?? []);
-        const groupsByActor: Record<string, string[]> = {};
-        // Groups matter only for people whose transitions credgate has not judged yet.
-        if (request) {
-          for (const c of changes) {
-            if (seen.has(c.id) || c.bySelf || groupsByActor[c.actor.id]) continue;
-            if (c.position === 'approved' || c.position === 'declined')
-              groupsByActor[c.actor.id] = await connector.groupsOf(c.actor);
+      let last: CredentialRequest | null = existing;
+      const stored = await this.commit(
+        requestId,
+        async (request) => {
+          last = request;
+          const seen = new Set(request?.seenChanges ?? []);
+          const groupsByActor: Record<string, string[]> = {};
+          // Groups matter only for people whose transitions credgate has not judged yet.
+          if (request) {
+            for (const c of changes) {
+              if (seen.has(c.id) || c.bySelf || groupsByActor[c.actor.id]) continue;
+              if (c.position === 'approved' || c.position === 'declined')
+                groupsByActor[c.actor.id] = await connector.groupsOf(c.actor);
+            }
+            // And for authors of new lifecycle commands (/revoke, /extend need an approver or the requester).
+            const read = new Set(request.seenReplies ?? []);
+            for (const reply of snapshot.replies) {
+              if (request.seenReplies === undefined || read.has(replyId(reply)) || groupsByActor[reply.author.id])
+                continue;
+              if (parseCommand(reply.body)) groupsByActor[reply.author.id] = await connector.groupsOf(reply.author);
+            }
           }
-          // And for authors of new lifecycle commands (/revoke, /extend need an approver or the requester).
-          const read = new Set(request.seenReplies ?? []);
-          for (const reply of snapshot.replies) {
-            if (request.seenReplies === undefined || read.has(replyId(reply)) || groupsByActor[reply.author.id])
-              continue;
-            if (parseCommand(reply.body)) groupsByActor[reply.author.id] = await connector.groupsOf(reply.author);
-          }
-        }
-        const event: EngineEvent = {
-          type: 'ticket-observed',
-          snapshot,
-          changes,
-          groupsByActor,
-          connectorCommands: connector.commentCommands,
-        };
-        return decide(request, event, { policy: this.policy(), now: this.clock() });
-      });
-      const after = (await this.requests.get(requestId))?.state ?? null;
+          const event: EngineEvent = {
+            type: 'ticket-observed',
+            snapshot,
+            changes,
+            groupsByActor,
+            connectorCommands: connector.commentCommands,
+          };
+          return decide(request, event, { policy: this.policy(), now: this.clock() });
+        },
+        { current: existing },
+      );
+      const after = (stored ?? last)?.state ?? null;
       if (after === null)
         return {
           ticket: ref.key,
@@ -124,8 +133,8 @@ export class TicketProcessor {
    * What happened outside any ticket (a one-time link revealed) goes through the same engine and
    * is committed like any decision.
    */
-  handleEvent(requestId: string, event: OutcomeEvent): Promise<void> {
-    return this.mutex.run(requestId, () =>
+  async handleEvent(requestId: string, event: OutcomeEvent): Promise<void> {
+    await this.mutex.run(requestId, () =>
       this.commit(requestId, async (request) =>
         request ? decide(request, event, { policy: this.policy(), now: this.clock() }) : null,
       ),
@@ -133,8 +142,8 @@ export class TicketProcessor {
   }
 
   /** A due timer (pending timeout, reminder, expiry) goes through the same engine. */
-  handleTimer(job: ScheduledJob): Promise<void> {
-    return this.mutex.run(job.requestId, () =>
+  async handleTimer(job: ScheduledJob): Promise<void> {
+    await this.mutex.run(job.requestId, () =>
       this.commit(job.requestId, (request) =>
         decide(
           request,
@@ -148,13 +157,16 @@ export class TicketProcessor {
   private async commit(
     requestId: string,
     decideFn: (r: CredentialRequest | null) => Promise<Decision | null>,
-  ): Promise<void> {
-    const stored = await commitDecision({ requests: this.requests, owing: this.owing }, requestId, decideFn);
-    if (!stored) return;
+    read?: { current: CredentialRequest | null },
+  ): Promise<CredentialRequest | null> {
+    const stored = await commitDecision({ requests: this.requests, owing: this.owing }, requestId, decideFn, { read });
+    if (!stored) return null;
     this.log.info(
       { requestId, ticket: stored.ticket.key, state: stored.state, owed: stored.outbox.length },
       'request updated',
     );
-    this.afterCommit(requestId);
+    // A commit that owes nothing has nothing to drain (the runner would only read it back).
+    if (stored.outbox.length) this.afterCommit(requestId);
+    return stored;
   }
 }

@@ -51,9 +51,25 @@ export interface StoreEngine {
   compareAndSet(ns: Namespace, id: string, expected: number, doc: { version: number }, fence?: Fence): Promise<boolean>;
   /** Writes only if the key is absent; true when this call wrote it. */
   setIfAbsent(ns: Namespace, key: string, value: unknown, ttlMs?: number): Promise<boolean>;
+  /**
+   * Writes `put` only if `claim.key` is absent (an expired entry counts as absent), both or
+   * neither, in one atomic step (SQLite: one transaction; Redis: one script; PostgreSQL: one
+   * statement); true when this call claimed it. A delivery's dedupe marker and its inbox entry.
+   */
+  claimAndPut(
+    claim: { ns: Namespace; key: string; value: unknown; ttlMs?: number },
+    put: { ns: Namespace; key: string; value: unknown },
+  ): Promise<boolean>;
+  /**
+   * Keys of `ns` whose document has no `field`, or an ISO time in it not after `now`, in key order,
+   * filtered inside the store (SQLite); engines without it are listed through keyv and filtered here.
+   */
+  listDue?(ns: Namespace, field: string, now: Date): AsyncGenerator<string>;
   /** Claims or renews a lease; returns its fencing token (increasing per claim), or null if held by another owner. */
   acquireLease(name: string, owner: string, ttlMs: number): Promise<number | null>;
   releaseLease(name: string, owner: string): Promise<void>;
+  /** Statements (SQLite) or round trips (Redis, PostgreSQL) run so far; counted for `npm run bench`. */
+  statements?(): number;
   close(): Promise<void>;
 }
 

@@ -91,6 +91,27 @@ export async function openPostgresEngine(
       );
       return rows.length === 1;
     },
+    async claimAndPut(claim, put) {
+      // One statement, so one round trip and atomic: the put runs only when the claim's row was written.
+      const rows = await query(
+        `WITH claimed AS (
+           INSERT INTO ${table(claim.ns)} AS t (key, value) VALUES ($1, $2)
+           ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value
+           WHERE ((t.value::jsonb) ->> 'expires')::bigint < $3
+           RETURNING key)
+         INSERT INTO ${table(put.ns)} AS p (key, value) SELECT $4, $5 FROM claimed
+         ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value
+         RETURNING key`,
+        [
+          `${claim.ns}:${claim.key}`,
+          await serialize(claim.ns, claim.value, claim.ttlMs),
+          Date.now(),
+          `${put.ns}:${put.key}`,
+          await serialize(put.ns, put.value),
+        ],
+      );
+      return rows.length === 1;
+    },
     async acquireLease(name, owner, ttlMs) {
       const rows = await query(
         `INSERT INTO ${table('leases')} AS l (name, owner, fence, expires_at)

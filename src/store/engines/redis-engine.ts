@@ -31,6 +31,14 @@ if redis.call('HGET', KEYS[1], 'owner') == ARGV[1] then return redis.call('DEL',
 return 0`;
 
 const leaseKey = (name: string) => `credgate-lease:${name}`;
+// Set-if-absent on the claim, then the put, in one round trip; nothing runs between them.
+const CLAIM_AND_PUT = `
+local claimed
+if ARGV[2] == '' then claimed = redis.call('SET', KEYS[1], ARGV[1], 'NX')
+else claimed = redis.call('SET', KEYS[1], ARGV[1], 'NX', 'PX', ARGV[2]) end
+if not claimed then return 0 end
+redis.call('SET', KEYS[2], ARGV[3])
+return 1`;
 
 type RedisClient = {
   eval(script: string, options: { keys: string[]; arguments: string[] }): Promise<unknown>;
@@ -72,6 +80,17 @@ export async function openRedisEngine(url: string, options: { connectTimeoutMs?:
     async setIfAbsent(ns, key, value, ttlMs) {
       const options = ttlMs ? { NX: true, PX: ttlMs } : { NX: true };
       return (await client.set(redisKey(ns, key), await serialize(ns, value, ttlMs), options)) === 'OK';
+    },
+    async claimAndPut(claim, put) {
+      const done = await client.eval(CLAIM_AND_PUT, {
+        keys: [redisKey(claim.ns, claim.key), redisKey(put.ns, put.key)],
+        arguments: [
+          await serialize(claim.ns, claim.value, claim.ttlMs),
+          claim.ttlMs ? String(claim.ttlMs) : '',
+          await serialize(put.ns, put.value),
+        ],
+      });
+      return Number(done) === 1;
     },
     async acquireLease(name, owner, ttlMs) {
       const fence = Number(
