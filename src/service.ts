@@ -308,6 +308,8 @@ export async function createService(options: ServiceOptions): Promise<Service> {
     ready: (id) => readiness.get(id) ?? Promise.resolve(),
     log,
     retry: { baseMs: ms(config.effects.baseDelay), maxMs: ms(config.effects.maxDelay) },
+    concurrency: config.deliveries.concurrency,
+    queueLimit: config.deliveries.queueLimit,
   });
   worker.deliveryLog = deliveryLog;
 

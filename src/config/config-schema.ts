@@ -75,6 +75,13 @@ export const coreConfigShape = {
     .object({
       /** How long the delivery log (`credgate deliveries`, the desk) keeps what became of each delivery. */
       retention: duration('14d'),
+      /**
+       * Deliveries read back and decided at once. Processing shares the event loop that answers
+       * webhooks: the limit keeps acknowledgements prompt during a burst.
+       */
+      concurrency: z.number().int().min(1).max(64).default(4),
+      /** Deliveries waiting for a slot in memory; the rest wait in the inbox for the next sweep. */
+      queueLimit: z.number().int().min(0).max(1_000_000).default(10_000),
     })
     .strict()
     .prefault({}),
