@@ -7,7 +7,7 @@ import type { TicketSnapshot } from '../../src/domain/ticket';
 const snapshot = (over: Partial<TicketSnapshot> = {}): TicketSnapshot => ({
   ref: { connector: 'jira', id: '10001', key: 'CRED-1' },
   status: 'Open',
-  position: 'open',
+  position: 'other',
   summary: 'Access to the reporting database',
   description: [
     'Target systems: reporting-db',
