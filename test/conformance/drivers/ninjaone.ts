@@ -128,6 +128,7 @@ export const ninjaoneDriver: ConformanceDriver = {
       redeliverLast: () => fake.redeliverLast(),
       deliverForged: (ticket) => fake.deliverForged(Number(ticket)),
       violations: fake.violations,
+      restCalls: () => fake.requests.length,
       stop: () => fake.stop(),
     };
   },
