@@ -5,7 +5,8 @@
  * Knobs (environment): BENCH_ONLY=ingest,e2e,scheduler,replicas,desk,review,grants,store (a partial run writes to
  * $BENCH_OUT or a temp dir, never over RESULTS.md), BENCH_DURATION (s per load run, default 10),
  * BENCH_RESTORE_CAP (s allowed to the 100k restore and iteration, default 30), BENCH_GRANTS_CAP (s
- * allowed to each phase of a grants run, default 2), BENCH_GRANTS_REDIS (the Redis database it empties).
+ * allowed to each phase of a grants run, default 2), BENCH_GRANTS_REDIS (the Redis database it empties),
+ * BENCH_INGEST_REDIS (the Redis database the ingest benchmark empties: credgate on Redis and BullMQ).
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
@@ -30,6 +31,7 @@ const settings = {
     tickets: 200,
     drainTimeoutS: 60,
     diagnosticS: Math.max(3, Math.round(duration / 2)),
+    redisUrl: process.env.BENCH_INGEST_REDIS ?? 'redis://127.0.0.1:6379/13',
   },
   e2e: { durationS: duration, ratePerS: 20 },
   scheduler: { jobs: 100_000, capS: envInt('BENCH_RESTORE_CAP', 30), burst: 1_000 },

@@ -8,6 +8,8 @@ import { join } from 'node:path';
 import type { Server } from 'node:http';
 import { Writable } from 'node:stream';
 import express from 'express';
+import Database from 'better-sqlite3';
+import { Queue } from 'bullmq';
 import { loadConfig } from '../src/config/load-config';
 import { createLogger } from '../src/util/logger';
 import { createService, type Service } from '../src/service';
@@ -16,6 +18,9 @@ import { SECRETS, countKeys, credgateEnv, round, sleep, tempDir, writeCredgateCo
 
 let service: Service | undefined;
 let baseline: Server | undefined;
+/** The durable hand-written receivers (express + better-sqlite3, express + BullMQ). */
+const durable: Server[] = [];
+let durableClose: (() => Promise<void>) | undefined;
 let pausedProcess: ((key: string) => Promise<void>) | undefined;
 const dir = tempDir('target');
 /** Periodic background passes (instrumented bench-side): how often each ran and what it cost. */
@@ -39,24 +44,85 @@ function instrument(owner: unknown, method: string, name: string): void {
   };
 }
 
-function baselineApp(secret: string, limit: number) {
+function signed(secret: string, raw: Buffer, header: unknown): boolean {
+  const given = Buffer.from(
+    String(header ?? '')
+      .trim()
+      .toLowerCase(),
+  );
+  const expected = Buffer.from(`sha256=${createHmac('sha256', secret).update(raw).digest('hex')}`);
+  return given.length === expected.length && timingSafeEqual(given, expected);
+}
+
+/**
+ * A receiver as a Node engineer writes it by hand: express, the HMAC check, then `keep` (nothing,
+ * a SQLite insert, a BullMQ add) before answering.
+ */
+function baselineApp(secret: string, limit: number, keep?: (id: string, raw: Buffer) => unknown) {
   const app = express();
   app.disable('x-powered-by');
-  app.post('/webhooks/jira', express.raw({ type: () => true, limit }), (req, res) => {
+  app.post('/webhooks/jira', express.raw({ type: () => true, limit }), async (req, res) => {
     const raw = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
-    const given = Buffer.from(
-      String(req.headers['x-hub-signature'] ?? '')
-        .trim()
-        .toLowerCase(),
-    );
-    const expected = Buffer.from(`sha256=${createHmac('sha256', secret).update(raw).digest('hex')}`);
-    if (given.length !== expected.length || !timingSafeEqual(given, expected)) {
+    if (!signed(secret, raw, req.headers['x-hub-signature'])) {
       res.status(401).end();
       return;
     }
-    res.status(200).end();
+    if (!keep) {
+      res.status(200).end();
+      return;
+    }
+    try {
+      await keep(String(req.headers['x-atlassian-webhook-identifier'] ?? ''), raw);
+      res.status(202).end();
+    } catch {
+      res.status(500).end();
+    }
   });
   return app;
+}
+
+/**
+ * express + better-sqlite3 (WAL, synchronous=NORMAL) inserting the raw delivery before answering,
+ * deduped on the delivery id; express + BullMQ `queue.add` (jobId = delivery id) on Redis.
+ */
+async function startDurableBaselines(limit: number, redisUrl: string) {
+  const db = new Database(join(dir.path, 'baseline.sqlite'));
+  db.pragma('journal_mode = WAL');
+  db.pragma('synchronous = NORMAL');
+  db.exec('CREATE TABLE IF NOT EXISTS deliveries (id TEXT PRIMARY KEY, body BLOB NOT NULL, received_at INTEGER)');
+  const insert = db.prepare('INSERT INTO deliveries (id, body, received_at) VALUES (?, ?, ?) ON CONFLICT DO NOTHING');
+  const url = new URL(redisUrl);
+  const queue = new Queue('bench-ingest', {
+    connection: { host: url.hostname, port: Number(url.port || 6379), db: Number(url.pathname.slice(1) || 0) },
+  });
+  await queue.waitUntilReady();
+  const listen = (app: express.Express) =>
+    new Promise<Server>((ok, fail) => {
+      const s = app.listen(0, '127.0.0.1', () => ok(s));
+      s.once('error', fail);
+    });
+  const sqlite = await listen(baselineApp(SECRETS.webhookSecret, limit, (id, raw) => insert.run(id, raw, Date.now())));
+  const bullmq = await listen(
+    baselineApp(SECRETS.webhookSecret, limit, (id, raw) =>
+      queue.add('delivery', { id, body: raw.toString('utf8') }, { jobId: id || undefined }),
+    ),
+  );
+  durable.push(sqlite, bullmq);
+  durableClose = async () => {
+    for (const s of durable) {
+      s.closeAllConnections();
+      await new Promise<void>((ok) => s.close(() => ok()));
+    }
+    await queue.obliterate({ force: true }).catch(() => undefined);
+    await queue.close();
+    db.close();
+  };
+  return { sqliteUrl: urlOf(sqlite), bullmqUrl: urlOf(bullmq) };
+}
+
+function urlOf(server: Server): string {
+  const address = server.address();
+  return `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;
 }
 
 /** credgate's log lines (warn and above) counted by message, then dropped: a null sink that keeps a tally. */
@@ -133,11 +199,10 @@ async function stats() {
 }
 
 serve({
-  async start(args: { jiraUrl: string; baseline: boolean }) {
+  async start(args: { jiraUrl: string; baseline: boolean; storeUrl?: string; durableBaselines?: string }) {
     const configPath = writeCredgateConfig(dir.path);
-    const config = loadConfig(
-      credgateEnv({ configPath, storeUrl: `sqlite://${join(dir.path, 'store.sqlite')}`, jiraUrl: args.jiraUrl }),
-    );
+    const storeUrl = args.storeUrl ?? `sqlite://${join(dir.path, 'store.sqlite')}`;
+    const config = loadConfig(credgateEnv({ configPath, storeUrl, jiraUrl: args.jiraUrl }));
     const log = createLogger({ level: 'warn', secrets: config.secrets, destination: countingSink() });
     service = await createService({ config, log });
     countStatements(service);
@@ -155,9 +220,13 @@ serve({
       const address = baseline.address();
       baselinePort = typeof address === 'object' && address ? address.port : undefined;
     }
+    const durableUrls = args.durableBaselines
+      ? await startDurableBaselines(config.server.bodyLimitBytes, args.durableBaselines)
+      : undefined;
     return {
       url: `http://127.0.0.1:${port}`,
       baselineUrl: baselinePort ? `http://127.0.0.1:${baselinePort}` : undefined,
+      ...durableUrls,
     };
   },
 
@@ -200,6 +269,9 @@ serve({
     let pending = NaN;
     while (Date.now() < end) {
       pending = await countKeys(service!.store.kv.inbox);
+      // Deliveries beyond the worker's queue wait for its periodic sweep; do not wait that long.
+      const load = service!.worker.load();
+      if (pending > 0 && load.active === 0 && load.queued === 0) await service!.worker.sweep();
       if (pending === 0) {
         const idle = await Promise.race([
           service!.idle().then(() => true),
@@ -216,6 +288,7 @@ serve({
     await Promise.race([service?.stop(), sleep(10_000)]);
     await new Promise<void>((ok) => (baseline ? baseline.close(() => ok()) : ok()));
     baseline?.closeAllConnections();
+    await durableClose?.().catch(() => undefined);
     dir.remove();
     setImmediate(() => process.exit(0));
     return true;

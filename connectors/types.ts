@@ -49,6 +49,12 @@ export interface Connector {
   fetchTicket(ref: TicketRef): Promise<TicketSnapshot | null>;
   /** The ticket's status history, oldest first, read through the API. */
   fetchStatusChanges(ref: TicketRef): Promise<StatusChange[]>;
+  /**
+   * The ticket and its status history together, in as few API calls as the system allows (one GET
+   * for Jira); null when fetchTicket would be null. Without it the core calls fetchTicket, then
+   * fetchStatusChanges. Every call saved is rate-limit quota the customer keeps.
+   */
+  readTicket?(ref: TicketRef): Promise<ObservedTicket | null>;
   /** The groups a person belongs to (cached by the connector). */
   groupsOf(actor: Actor): Promise<string[]>;
   /**
@@ -75,6 +81,12 @@ export interface Connector {
   registerWebhook?(publicUrl: string): Promise<string[]>;
   /** Opens a ticket of credgate's own (a periodic access review). Not idempotent: callers guard it. */
   createTicket?(input: NewTicket): Promise<TicketRef>;
+}
+
+/** A ticket as read back for one delivery: what it says now and how its status got there. */
+export interface ObservedTicket {
+  snapshot: TicketSnapshot;
+  changes: StatusChange[];
 }
 
 /** A ticket credgate opens itself. */

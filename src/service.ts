@@ -319,6 +319,8 @@ export async function createService(options: ServiceOptions): Promise<Service> {
     retry: { baseMs: ms(config.effects.baseDelay), maxMs: ms(config.effects.maxDelay) },
     maxAttempts: config.deliveries.maxAttempts,
     clock,
+    concurrency: config.deliveries.concurrency,
+    queueLimit: config.deliveries.queueLimit,
   });
   worker.deliveryLog = deliveryLog;
 

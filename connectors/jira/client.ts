@@ -1,3 +1,5 @@
+import { Agent as HttpAgent, request as httpRequest } from 'node:http';
+import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 import { ServiceDeskClient, Version2Client, Version3Client } from 'jira.js';
 import { CredgateError } from '../../src/util/errors';
 import { parseDuration } from '../../src/policy/parse-duration';
@@ -15,11 +17,19 @@ import type { JiraComment, JiraHistory, JiraIssue, JsmApproval } from './types';
 export interface JiraClient {
   myself(): Promise<{ accountId?: string; name?: string }>;
   getIssue(idOrKey: string, fields: string[]): Promise<JiraIssue>;
+  /**
+   * The issue with its comments and status history in one GET (`fields` plus `comment`,
+   * `expand=changelog`); the comments or the changelog are paged through their own resources only
+   * when Jira left some out of that answer.
+   */
+  readIssue(idOrKey: string, fields: string[]): Promise<IssueRead>;
   getChangelog(idOrKey: string): Promise<JiraHistory[]>;
   getComments(idOrKey: string): Promise<JiraComment[]>;
   /** `internal`: a Jira Service Management internal note, which the customer does not see. */
   addComment(idOrKey: string, body: string | AdfDoc, options?: { internal?: boolean }): Promise<void>;
-  getTransitions(idOrKey: string): Promise<{ id: string; name: string; to: string }[]>;
+  getTransitions(idOrKey: string): Promise<JiraTransition[]>;
+  /** The issue's status and the transitions available from it, in one GET (`expand=transitions`). */
+  getStatusAndTransitions(idOrKey: string): Promise<{ status: string; transitions: JiraTransition[] }>;
   doTransition(idOrKey: string, transitionId: string): Promise<void>;
   getUserGroups(userId: string): Promise<string[]>;
   searchIssues(jql: string): Promise<{ id: string; key: string }[]>;
@@ -42,7 +52,33 @@ export interface JiraClient {
   groupSize(group: string): Promise<number>;
 }
 
+/** An issue as one read returns it: the fields asked for, every comment, every history. */
+export interface IssueRead {
+  issue: JiraIssue;
+  comments: JiraComment[];
+  histories: JiraHistory[];
+}
+
+/** A paged list inside an issue: the `comment` field and the changelog expansion. */
+interface Embedded {
+  total?: number;
+  comments?: JiraComment[];
+  histories?: JiraHistory[];
+}
+
 const PAGE = 100;
+
+export interface JiraTransition {
+  id: string;
+  name: string;
+  to: string;
+}
+
+const transitionOf = (t: { id?: string | number; name?: string; to?: { name?: string } }): JiraTransition => ({
+  id: String(t.id),
+  name: t.name ?? '',
+  to: t.to?.name ?? '',
+});
 
 export function createJiraClient(config: JiraConfig): JiraClient {
   const timeout = parseDuration(config.requestTimeout) ?? 10_000;
@@ -54,6 +90,7 @@ export function createJiraClient(config: JiraConfig): JiraClient {
   const v3 = new Version3Client(options);
   const sd = new ServiceDeskClient(options);
   const dc = config.flavor === 'datacenter';
+  const leanGet = keepAliveGet(config, timeout);
 
   const call = async <T>(what: string, fn: () => Promise<T>): Promise<T> => {
     try {
@@ -63,41 +100,62 @@ export function createJiraClient(config: JiraConfig): JiraClient {
     }
   };
 
+  async function getChangelog(idOrKey: string): Promise<JiraHistory[]> {
+    if (dc) {
+      // Data Center has no /changelog resource; the issue's changelog expansion holds it.
+      const issue = await call(`GET issue ${idOrKey} changelog`, () =>
+        v2.issues.getIssue({ issueIdOrKey: idOrKey, fields: ['status'], expand: 'changelog' }),
+      );
+      return ((issue as { changelog?: { histories?: JiraHistory[] } }).changelog?.histories ?? []) as JiraHistory[];
+    }
+    const all: JiraHistory[] = [];
+    for (let startAt = 0; ; startAt += PAGE) {
+      const page = await call(`GET changelog ${idOrKey}`, () =>
+        v2.issues.getChangeLogs({ issueIdOrKey: idOrKey, startAt, maxResults: PAGE }),
+      );
+      const values = (page.values ?? []) as unknown as JiraHistory[];
+      all.push(...values);
+      if (page.isLast !== false || values.length === 0) return all;
+    }
+  }
+
+  async function getComments(idOrKey: string): Promise<JiraComment[]> {
+    const all: JiraComment[] = [];
+    for (let startAt = 0; ; startAt += PAGE) {
+      const page = await call(`GET comments ${idOrKey}`, () =>
+        v2.issueComments.getComments({ issueIdOrKey: idOrKey, startAt, maxResults: PAGE, orderBy: 'created' }),
+      );
+      const comments = (page.comments ?? []) as JiraComment[];
+      all.push(...comments);
+      if (comments.length === 0 || startAt + comments.length >= (page.total ?? 0)) return all;
+    }
+  }
+
   return {
     myself: () => call('GET myself', () => v2.myself.getCurrentUser()),
 
     getIssue: (idOrKey, fields) =>
       call(`GET issue ${idOrKey}`, () => v2.issues.getIssue({ issueIdOrKey: idOrKey, fields }) as Promise<JiraIssue>),
 
-    async getChangelog(idOrKey) {
-      if (dc) {
-        // Data Center has no /changelog resource; the issue's changelog expansion holds it.
-        const issue = await call(`GET issue ${idOrKey} changelog`, () =>
-          v2.issues.getIssue({ issueIdOrKey: idOrKey, fields: ['status'], expand: 'changelog' }),
-        );
-        return ((issue as { changelog?: { histories?: JiraHistory[] } }).changelog?.histories ?? []) as JiraHistory[];
-      }
-      const all: JiraHistory[] = [];
-      for (let startAt = 0; ; startAt += PAGE) {
-        const page = await call(`GET changelog ${idOrKey}`, () =>
-          v2.issues.getChangeLogs({ issueIdOrKey: idOrKey, startAt, maxResults: PAGE }),
-        );
-        const values = (page.values ?? []) as unknown as JiraHistory[];
-        all.push(...values);
-        if (page.isLast !== false || values.length === 0) return all;
-      }
-    },
+    getChangelog,
+    getComments,
 
-    async getComments(idOrKey) {
-      const all: JiraComment[] = [];
-      for (let startAt = 0; ; startAt += PAGE) {
-        const page = await call(`GET comments ${idOrKey}`, () =>
-          v2.issueComments.getComments({ issueIdOrKey: idOrKey, startAt, maxResults: PAGE, orderBy: 'created' }),
-        );
-        const comments = (page.comments ?? []) as JiraComment[];
-        all.push(...comments);
-        if (comments.length === 0 || startAt + comments.length >= (page.total ?? 0)) return all;
-      }
+    async readIssue(idOrKey, fields) {
+      // The one call every delivery makes: a plain keep-alive GET, without jira.js/axios's per-call
+      // cost (measured in the commit that added it); jira.js stays the client for everything else.
+      const issue = (await call(`GET issue ${idOrKey}`, () =>
+        leanGet(`/rest/api/2/issue/${encodeURIComponent(idOrKey)}`, {
+          fields: [...fields, 'comment'].join(','),
+          expand: 'changelog',
+        }),
+      )) as JiraIssue & { changelog?: Embedded };
+      const { comment, ...rest } = issue.fields as JiraIssue['fields'] & { comment?: Embedded };
+      let comments = comment?.comments ?? [];
+      if ((comment?.total ?? 0) > comments.length) comments = await getComments(issue.id);
+      // Cloud's expansion holds the newest 100 histories; Data Center's holds them all.
+      let histories = issue.changelog?.histories ?? [];
+      if (!dc && (issue.changelog?.total ?? 0) > histories.length) histories = await getChangelog(issue.id);
+      return { issue: { id: issue.id, key: issue.key, self: issue.self, fields: rest }, comments, histories };
     },
 
     addComment: (idOrKey, body, options = {}) =>
@@ -116,7 +174,20 @@ export function createJiraClient(config: JiraConfig): JiraClient {
     getTransitions: (idOrKey) =>
       call(`GET transitions ${idOrKey}`, async () => {
         const res = await v2.issues.getTransitions({ issueIdOrKey: idOrKey });
-        return (res.transitions ?? []).map((t) => ({ id: String(t.id), name: t.name ?? '', to: t.to?.name ?? '' }));
+        return (res.transitions ?? []).map(transitionOf);
+      }),
+
+    getStatusAndTransitions: (idOrKey) =>
+      call(`GET issue ${idOrKey} transitions`, async () => {
+        const issue = (await v2.issues.getIssue({
+          issueIdOrKey: idOrKey,
+          fields: ['status'],
+          expand: 'transitions',
+        })) as {
+          fields?: { status?: { name?: string } };
+          transitions?: Parameters<typeof transitionOf>[0][];
+        };
+        return { status: issue.fields?.status?.name ?? '', transitions: (issue.transitions ?? []).map(transitionOf) };
       }),
 
     doTransition: (idOrKey, transitionId) =>
@@ -221,6 +292,61 @@ export function createJiraClient(config: JiraConfig): JiraClient {
       }
     },
   };
+}
+
+/**
+ * GET through node:http(s) on a keep-alive agent, with the same authentication as jira.js. A
+ * failure is shaped like jira.js's (status, response headers and data) for toCredgateError.
+ */
+function keepAliveGet(config: JiraConfig, timeout: number) {
+  const base = new URL(config.baseUrl as string);
+  const secure = base.protocol === 'https:';
+  const agent = secure ? new HttpsAgent({ keepAlive: true }) : new HttpAgent({ keepAlive: true });
+  const send = secure ? httpsRequest : httpRequest;
+  const authorization = config.apiToken
+    ? `Basic ${Buffer.from(`${config.email ?? ''}:${config.apiToken}`).toString('base64')}`
+    : `Bearer ${config.personalAccessToken}`;
+  const prefix = base.pathname.replace(/\/$/, '');
+  return (path: string, query: Record<string, string>) =>
+    new Promise<unknown>((resolve, reject) => {
+      const req = send(
+        {
+          protocol: base.protocol,
+          hostname: base.hostname,
+          port: base.port,
+          path: `${prefix}${path}?${new URLSearchParams(query).toString()}`,
+          method: 'GET',
+          agent,
+          timeout,
+          headers: { Authorization: authorization, Accept: 'application/json' },
+        },
+        (res) => {
+          const chunks: Buffer[] = [];
+          res.on('data', (c: Buffer) => chunks.push(c));
+          res.on('error', reject);
+          res.on('end', () => {
+            const text = Buffer.concat(chunks).toString('utf8');
+            let data: unknown;
+            try {
+              data = text ? JSON.parse(text) : undefined;
+            } catch {
+              data = undefined;
+            }
+            const status = res.statusCode ?? 0;
+            if (status >= 200 && status < 300) resolve(data);
+            else
+              reject({
+                status,
+                response: { headers: res.headers },
+                cause: { response: { headers: res.headers, data } },
+              });
+          });
+        },
+      );
+      req.on('timeout', () => req.destroy(Object.assign(new Error('request timed out'), { code: 'ETIMEDOUT' })));
+      req.on('error', reject);
+      req.end();
+    });
 }
 
 /** Maps a failed jira.js call to an error kind: its HttpException holds the status, the axios error its cause. */

@@ -1,7 +1,7 @@
-import type { CommentAudience, Connector, ConnectorContext, NewTicket } from '../types';
+import type { CommentAudience, Connector, ConnectorContext, NewTicket, ObservedTicket } from '../types';
 import { cachedLookup, configuredGroups, header, orNullIfNotFound, readVendorData } from '../kit';
 import { jiraCommentsSchema, jiraHistoriesSchema, jiraIssueSchema } from './rest-schema';
-import type { Actor, TicketRef, WorkflowPosition } from '../../src/domain/ticket';
+import type { Actor, StatusChange, TicketRef, WorkflowPosition } from '../../src/domain/ticket';
 import { CredgateError } from '../../src/util/errors';
 import { parseDuration } from '../../src/policy/parse-duration';
 import { wikiToAdf, type AdfInline, type AdfParagraph } from '../../src/render/wiki-to-adf';
@@ -32,6 +32,7 @@ export function createJiraConnector(
   client: JiraClient = createJiraClient(config),
 ): Connector {
   let selfId: string | null = null;
+  const issueFields = [...BASE_FIELDS, ...Object.values(config.fields).filter((f): f is string => Boolean(f))];
   const groups = cachedLookup<string[]>(parseDuration(config.groupCacheTtl) ?? 300_000, ctx.now);
 
   /** JSM approvals of a request. An issue of a project that is no service desk has none: JSM answers 404. */
@@ -43,6 +44,26 @@ export function createJiraConnector(
       'not a Jira Service Management request: no JSM approvals to read',
     );
     return [];
+  };
+
+  const withApprovals = async (ref: TicketRef, transitions: StatusChange[]) =>
+    config.serviceManagement.approvals
+      ? withApprovalChanges(transitions, await approvalsOf(ref), selfId, config.statuses)
+      : transitions;
+
+  /** One GET: the fields credgate maps, the comments and the changelog (paged only past one page). */
+  const readTicket = async (ref: TicketRef): Promise<ObservedTicket | null> => {
+    const read = await orNullIfNotFound(() => client.readIssue(ref.id, issueFields));
+    if (!read) return null;
+    // Checked where it enters: a mismatch is a permanent error naming the field, not a TypeError.
+    readVendorData(jiraIssueSchema, read.issue, `Jira GET issue ${ref.key}`);
+    if (!inScope(read.issue, config)) return null;
+    const comments = readVendorData(jiraCommentsSchema, read.comments, `Jira GET comments ${ref.key}`);
+    const histories = readVendorData(jiraHistoriesSchema, read.histories, `Jira GET changelog ${ref.key}`);
+    return {
+      snapshot: toSnapshot(read.issue, comments, config),
+      changes: await withApprovals(ref, toStatusChanges(histories, selfId, config.statuses)),
+    };
   };
 
   return {
@@ -67,21 +88,7 @@ export function createJiraConnector(
       parseWebhook(delivery.rawBody, header(delivery.headers, 'x-atlassian-webhook-identifier'), selfId, config),
 
     async fetchTicket(ref) {
-      const issue = await orNullIfNotFound(() =>
-        client.getIssue(ref.id, [
-          ...BASE_FIELDS,
-          ...Object.values(config.fields).filter((f): f is string => Boolean(f)),
-        ]),
-      );
-      if (!issue) return null;
-      readVendorData(jiraIssueSchema, issue, `Jira GET issue ${ref.key}`);
-      if (!inScope(issue, config)) return null;
-      const comments = readVendorData(
-        jiraCommentsSchema,
-        await client.getComments(issue.id),
-        `Jira GET comments ${issue.key}`,
-      );
-      return toSnapshot(issue, comments, config);
+      return (await readTicket(ref))?.snapshot ?? null;
     },
 
     async fetchStatusChanges(ref) {
@@ -90,10 +97,10 @@ export function createJiraConnector(
         await client.getChangelog(ref.id),
         `Jira GET changelog ${ref.key}`,
       );
-      const transitions = toStatusChanges(histories, selfId, config.statuses);
-      if (!config.serviceManagement.approvals) return transitions;
-      return withApprovalChanges(transitions, await approvalsOf(ref), selfId, config.statuses);
+      return withApprovals(ref, toStatusChanges(histories, selfId, config.statuses));
     },
+
+    readTicket,
 
     async groupsOf(actor: Actor) {
       if (config.groupMembers) return configuredGroups(config.groupMembers, actor);
@@ -124,16 +131,16 @@ export function createJiraConnector(
     async setStatus(ref: TicketRef, position: WorkflowPosition) {
       const name = statusNameFor(position, config.statuses);
       if (!name) return;
-      const issue = await client.getIssue(ref.id, ['status']);
-      if ((issue.fields.status?.name ?? '').toLowerCase() === name.toLowerCase()) return;
-      const transitions = await client.getTransitions(ref.id);
+      // Status and transitions in one GET: a retried effect finds the issue already moved.
+      const { status, transitions } = await client.getStatusAndTransitions(ref.id);
+      if (status.toLowerCase() === name.toLowerCase()) return;
       const match =
         transitions.find((t) => t.to.toLowerCase() === name.toLowerCase()) ??
         transitions.find((t) => t.name.toLowerCase() === name.toLowerCase());
       if (!match) {
         throw new CredgateError(
           'permanent',
-          `the Jira workflow has no transition from "${issue.fields.status?.name}" to "${name}" for ${ref.key}; available: ${transitions.map((t) => t.to).join(', ') || 'none'}`,
+          `the Jira workflow has no transition from "${status}" to "${name}" for ${ref.key}; available: ${transitions.map((t) => t.to).join(', ') || 'none'}`,
         );
       }
       await client.doTransition(ref.id, match.id);

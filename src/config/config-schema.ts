@@ -117,6 +117,24 @@ export const coreConfigShape = {
         .describe(
           'Attempts at a delivery whose ticketing system keeps failing before it is given up and logged as failed.',
         ),
+      /**
+       * Deliveries read back and decided at once. Processing shares the event loop that answers
+       * webhooks: the limit keeps acknowledgements prompt during a burst.
+       */
+      concurrency: z
+        .number()
+        .int()
+        .min(1)
+        .max(64)
+        .default(4)
+        .describe('Deliveries read back and decided at once; the limit keeps acknowledgements prompt during a burst.'),
+      queueLimit: z
+        .number()
+        .int()
+        .min(0)
+        .max(1_000_000)
+        .default(10_000)
+        .describe('Deliveries waiting in memory for a slot; the rest wait in the inbox for the next sweep.'),
     })
     .strict()
     .prefault({}),

@@ -20,6 +20,13 @@ export interface DeliveryWorkerOptions {
   /** Attempts before a delivery that keeps failing is given up (deliveries.maxAttempts). */
   maxAttempts?: number;
   clock?: Clock;
+  /**
+   * Deliveries processed at once (default 4). The rest wait in a queue of at most `queueLimit`
+   * (default 10,000); beyond it a delivery is left to the next sweep, which reads it from the inbox.
+   * The limit keeps the event loop free to acknowledge new deliveries during a burst.
+   */
+  concurrency?: number;
+  queueLimit?: number;
 }
 
 /**
@@ -28,7 +35,13 @@ export interface DeliveryWorkerOptions {
  * but a delivery whose ticket cannot be read for good (deleted, out of scope, no permission).
  */
 export class DeliveryWorker {
+  /** Deliveries handed over and not finished: processing now, or queued for a slot. */
   private readonly running = new Map<string, Promise<void>>();
+  /** Waiting for a slot, oldest first. */
+  private readonly queue: (() => void)[] = [];
+  private active = 0;
+  /** Handed over while the queue was full: left in the inbox for the sweep. */
+  private deferred = 0;
   private readonly timers = new Set<NodeJS.Timeout>();
   private stopped = false;
   /** Where each delivery's outcome is written for operators (`credgate deliveries`, the desk). */
@@ -42,6 +55,8 @@ export class DeliveryWorker {
   private readonly retry: { baseMs: number; maxMs: number };
   private readonly maxAttempts: number;
   private readonly clock: Clock;
+  private readonly concurrency: number;
+  private readonly queueLimit: number;
 
   constructor(options: DeliveryWorkerOptions) {
     this.inbox = options.inbox;
@@ -52,19 +67,48 @@ export class DeliveryWorker {
     this.retry = options.retry ?? { baseMs: 1_000, maxMs: 300_000 };
     this.maxAttempts = options.maxAttempts ?? 25;
     this.clock = options.clock ?? systemClock;
+    this.concurrency = Math.max(1, options.concurrency ?? 4);
+    this.queueLimit = Math.max(0, options.queueLimit ?? 10_000);
   }
 
-  /** Processes one delivery unless it is already being processed. */
+  /**
+   * Processes one delivery unless it is already being processed or queued. Returns at once when
+   * the queue is full: the delivery stays in the inbox and the next sweep hands it over again.
+   */
   process(key: string): Promise<void> {
     const running = this.running.get(key);
     if (running) return running;
+    if (this.running.size >= this.concurrency + this.queueLimit) {
+      this.deferred++;
+      return Promise.resolve();
+    }
     // One replica processes a delivery; a replica that dies leaves it to another's sweep.
-    const p = this.leases
-      .run(`delivery:${key}`, () => this.run(key))
+    const p = this.slot()
+      .then(() => this.leases.run(`delivery:${key}`, () => this.run(key)).finally(() => this.release()))
       .then(() => undefined)
       .finally(() => this.running.delete(key));
     this.running.set(key, p);
     return p;
+  }
+
+  /** Processing now, waiting for a slot, and handed over to a full queue (left to the sweep) so far. */
+  load(): { active: number; queued: number; deferred: number } {
+    return { active: this.active, queued: this.queue.length, deferred: this.deferred };
+  }
+
+  private slot(): Promise<void> {
+    if (this.active < this.concurrency) {
+      this.active++;
+      return Promise.resolve();
+    }
+    return new Promise((resolve) => this.queue.push(resolve));
+  }
+
+  /** A finished delivery passes its slot to the oldest waiting one. */
+  private release(): void {
+    const next = this.queue.shift();
+    if (next) next();
+    else this.active--;
   }
 
   /** Everything still in the inbox: at start, and periodically. */

@@ -1,6 +1,6 @@
 import type { CredentialRequest } from '../domain/request';
 import type { TicketRef } from '../domain/ticket';
-import type { Connector } from '../../connectors/types';
+import type { Connector, ObservedTicket } from '../../connectors/types';
 import type { DocumentCollection } from '../store/document-collection';
 import type Keyv from 'keyv';
 import type { Policy } from '../policy/policy';
@@ -15,6 +15,13 @@ import { commitDecision } from './commit-decision';
 import type { TicketResult } from './delivery-log';
 import { CredgateError } from '../util/errors';
 import { systemClock } from '../util/clock';
+
+/** The ticket and its history: in one read where the connector can, else its two reads. */
+async function readTicket(connector: Connector, ref: TicketRef): Promise<ObservedTicket | null> {
+  if (connector.readTicket) return connector.readTicket(ref);
+  const snapshot = await connector.fetchTicket(ref);
+  return snapshot ? { snapshot, changes: await connector.fetchStatusChanges(ref) } : null;
+}
 
 /** Review tickets (src/review) are no credential requests: their deliveries go to the review job. */
 export interface ReviewTickets {
@@ -76,15 +83,15 @@ export class TicketProcessor {
         await this.reviewTickets.handleTicket(ref);
         return { ticket: ref.key, change: 'access review ticket read' };
       }
-      const snapshot = await connector.fetchTicket(ref);
-      if (!snapshot)
+      const observed = await readTicket(connector, ref);
+      if (!observed)
         return {
           ticket: ref.key,
           change: 'unknown ticket: it no longer exists, is out of the configured scope, or credgate may not read it',
           ignored: true,
         };
+      const { snapshot, changes } = observed;
       const before = existing?.state ?? null;
-      const changes = await connector.fetchStatusChanges(ref);
       let last: CredentialRequest | null = existing;
       const stored = await this.commit(
         requestId,

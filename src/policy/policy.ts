@@ -102,6 +102,10 @@ export function compilePolicy(raw: unknown, source = 'policy'): Policy {
       event: { type: 'risk', params: { id: r.id } },
     });
   }
+  // Rules are pure functions of what they read: the engines run once per distinct input, not on
+  // every delivery that re-reads an unchanged ticket (an approval, a comment, a redelivery).
+  const classified = memo<number | null>(RULE_MEMO_SIZE);
+  const assessed = memo<Set<string>>(RULE_MEMO_SIZE);
 
   return {
     document: doc,
@@ -111,14 +115,21 @@ export function compilePolicy(raw: unknown, source = 'policy'): Policy {
     reminderBeforeMs: ms(doc.lifecycle.reminderBefore),
 
     async classify(snapshot, facts) {
-      const { events } = await categoryEngine.run(ruleFacts(snapshot, facts));
-      const orders = events.map((e) => Number(e.params?.order));
-      return orders.length ? categories[Math.min(...orders)] : null;
+      const input = ruleFacts(snapshot, facts);
+      const order = await classified(JSON.stringify(input), async () => {
+        const { events } = await categoryEngine.run(input);
+        const orders = events.map((e) => Number(e.params?.order));
+        return orders.length ? Math.min(...orders) : null;
+      });
+      return order === null ? null : categories[order];
     },
 
     async assessRisk(snapshot, facts, category) {
-      const { events } = await riskEngine.run({ ...ruleFacts(snapshot, facts), category: category.id });
-      const fired = new Set(events.map((e) => String(e.params?.id)));
+      const input = { ...ruleFacts(snapshot, facts), category: category.id };
+      const fired = await assessed(JSON.stringify(input), async () => {
+        const { events } = await riskEngine.run(input);
+        return new Set(events.map((e) => String(e.params?.id)));
+      });
       const rules = doc.risk.rules.filter((r) => fired.has(r.id));
       const high = rules.filter((r) => r.risk === 'high');
       return {
@@ -157,6 +168,21 @@ export function compilePolicy(raw: unknown, source = 'policy'): Policy {
         share: binding.share,
       };
     },
+  };
+}
+
+/** Distinct rule inputs remembered per engine: open requests times the edits they see, roughly. */
+const RULE_MEMO_SIZE = 2_000;
+
+/** Results of a pure async function by key, the oldest forgotten past `size`. */
+function memo<T>(size: number): (key: string, compute: () => Promise<T>) => Promise<T> {
+  const results = new Map<string, T>();
+  return async (key, compute) => {
+    if (results.has(key)) return results.get(key) as T;
+    const value = await compute();
+    if (results.size >= size) results.delete(results.keys().next().value as string);
+    results.set(key, value);
+    return value;
   };
 }
 

@@ -1,3 +1,4 @@
+import { appendFileSync } from 'node:fs';
 import { expect } from 'chai';
 import { DRIVERS } from './drivers';
 import type { AsyncVendorFake, VendorFake } from './driver';
@@ -51,6 +52,26 @@ for (const driver of DRIVERS) {
       await sut.settle();
       return ticket;
     };
+
+    it('reads the ticket back through the API for each delivery, with few calls (counted in the fake)', async function () {
+      if (!fake.restCalls) this.skip();
+      const count = fake.restCalls!;
+      const start = count();
+      const ticket = await file();
+      const filed = count();
+      await fake.approve('approver', ticket);
+      await eventually(async () => expect(await fake.position(ticket)).to.equal('granted'), stepMs);
+      await sut.settle();
+      const approved = count();
+      // A webhook alone never grants: the approval delivery made credgate read the ticket back.
+      expect(approved - filed).to.be.greaterThan(0);
+      const out = process.env.CREDGATE_REST_CALLS_OUT;
+      if (out)
+        appendFileSync(
+          out,
+          `${JSON.stringify({ connector: driver.id, newTicket: filed - start, approval: approved - filed })}\n`,
+        );
+    });
 
     it('request → approval → grant → expiry → revocation', async () => {
       const ticket = await file();

@@ -45,6 +45,8 @@ export interface VendorFake {
   deliverForged(ticket: string): Promise<DeliveryResult | undefined>;
   /** Requests credgate made that the real API would have rejected. */
   readonly violations: readonly string[];
+  /** REST calls credgate made to the fake so far (a real system counts none). */
+  restCalls?(): number;
   stop(): Promise<void>;
 }
 

@@ -41,4 +41,55 @@ describe('delivery worker', () => {
       await store.close();
     }
   });
+
+  it('processes a burst a few at a time and leaves what overflows the queue to the sweep', async () => {
+    const store = await openStore(freshSqliteUrl());
+    try {
+      const inbox = new Inbox(store.engine);
+      const keys: string[] = [];
+      for (let i = 0; i < 10; i++) {
+        const { key } = await inbox.accept({
+          connector: 'jira',
+          deliveryId: `b${i}`,
+          tickets: [{ connector: 'jira', id: String(i), key: `CRED-${i}` }],
+          receivedAt: new Date().toISOString(),
+        });
+        keys.push(key);
+      }
+      let inFlight = 0;
+      let most = 0;
+      const seen: string[] = [];
+      const processor = {
+        processTicket: async (ref: TicketRef) => {
+          most = Math.max(most, ++inFlight);
+          await new Promise((r) => setTimeout(r, 10));
+          inFlight--;
+          seen.push(ref.id);
+        },
+      } as unknown as TicketProcessor;
+      const worker = new DeliveryWorker({
+        inbox,
+        processor,
+        leases: new Leases(store.engine),
+        log: createLogger({ level: 'silent' }),
+        concurrency: 2,
+        queueLimit: 3,
+      });
+      for (const key of keys) void worker.process(key);
+      expect(worker.load()).to.include({ queued: 3, deferred: 5 });
+      await worker.idle();
+      expect(most).to.equal(2);
+      expect(seen).to.have.length(5);
+      // The five that did not fit are still in the inbox; the sweep hands them over.
+      const left: string[] = [];
+      for await (const k of inbox.keys()) left.push(k);
+      expect(left).to.have.length(5);
+      await worker.sweep();
+      await worker.idle();
+      expect(new Set(seen).size).to.equal(10);
+      expect(most).to.equal(2);
+    } finally {
+      await store.close();
+    }
+  });
 });

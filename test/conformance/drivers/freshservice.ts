@@ -85,6 +85,7 @@ export const freshserviceDriver: ConformanceDriver = {
       redeliverLast: () => fake.redeliverLast(),
       deliverForged: (ticket) => fake.deliver({ ticket_id: Number(ticket) }, { badSecret: true }),
       violations: fake.violations,
+      restCalls: () => fake.requests.length,
       stop: () => fake.stop(),
     };
   },

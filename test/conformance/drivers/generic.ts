@@ -52,6 +52,7 @@ export function deskVendor(fake: FakeDesk, extra: Record<string, unknown> = {}):
     redeliverLast: () => fake.redeliverLast(),
     deliverForged: (ticket) => fake.deliverForged(Number(ticket)),
     violations: fake.violations,
+    restCalls: () => fake.requests.length,
     stop: () => fake.stop(),
   };
 }

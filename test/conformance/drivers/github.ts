@@ -90,6 +90,7 @@ export const githubDriver: ConformanceDriver = {
       deliverForged: (ticket) =>
         fake.deliver('issues', fake.issuesPayload(ticket, 'edited', ACCOUNTS.requester), { badSignature: true }),
       violations: fake.violations,
+      restCalls: () => fake.requests.length,
       stop: () => fake.stop(),
     };
   },

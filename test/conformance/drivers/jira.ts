@@ -53,6 +53,7 @@ export const jiraDriver: ConformanceDriver = {
       deliverForged: (ticket) =>
         fake.deliver({ webhookEvent: 'jira:issue_updated', issue: fake.issueJson(ticket) }, { badSignature: true }),
       violations: fake.violations,
+      restCalls: () => fake.requests.length,
       stop: () => fake.stop(),
     };
   },

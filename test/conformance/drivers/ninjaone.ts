@@ -138,6 +138,7 @@ export async function startNinjaoneVendor(
     redeliverLast: () => fake.redeliverLast(),
     deliverForged: (ticket) => fake.deliverForged(Number(ticket)),
     violations: fake.violations,
+    restCalls: () => fake.requests.length,
     stop: () => fake.stop(),
   };
   return { vendor, fake };

@@ -72,6 +72,7 @@ export const servicenowDriver: ConformanceDriver = {
       redeliverLast: () => fake.redeliverLast(),
       deliverForged: (ticket) => fake.deliver(fake.webhookBody(ticket), { badSignature: true }),
       violations: fake.violations,
+      restCalls: () => fake.requests.length,
       stop: () => fake.stop(),
     };
   },

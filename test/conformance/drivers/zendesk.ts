@@ -69,6 +69,7 @@ export function zendeskVendor(fake: FakeZendesk, section: Record<string, unknown
         { badSignature: true },
       ),
     violations: fake.violations,
+    restCalls: () => fake.requests.length,
     stop: () => fake.stop(),
   };
 }

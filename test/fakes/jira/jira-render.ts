@@ -176,6 +176,9 @@ export function selectFields(
   return out;
 }
 
+/** How many histories Jira Cloud puts in an issue's `expand=changelog`. */
+export const CHANGELOG_EXPAND_LIMIT = 100;
+
 export interface IssueRenderOptions {
   fields?: string[];
   defaultFields?: string[];
@@ -196,12 +199,14 @@ export function issueJson(
     fields: selectFields(allFields(state, issue, version), options.fields, options.defaultFields ?? ['*all']),
   };
   if (options.expand?.includes('changelog')) {
+    // Jira Cloud lists the newest histories first here (unlike GET .../changelog), at most 100 of
+    // them, with the full count in `total`: a longer history is paged through GET .../changelog.
+    const histories = [...issue.histories].reverse().slice(0, CHANGELOG_EXPAND_LIMIT);
     out.changelog = {
       startAt: 0,
-      maxResults: issue.histories.length,
+      maxResults: histories.length,
       total: issue.histories.length,
-      // Jira lists the newest history first here (unlike GET .../changelog).
-      histories: [...issue.histories].reverse().map((h) => historyJson(state, h, version)),
+      histories: histories.map((h) => historyJson(state, h, version)),
     };
   }
   return out;

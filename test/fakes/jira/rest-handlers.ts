@@ -146,6 +146,24 @@ function enhancedSearch(ctx: RestContext, params: Record<string, unknown>): Rest
   }
 }
 
+/** The transitions available from the issue's status, as GET .../transitions and expand=transitions list them. */
+function transitionsJson(ctx: RestContext, issue: IssueState, only?: string): unknown[] {
+  return ctx.state
+    .availableTransitions(issue.status)
+    .filter((t) => only === undefined || t.id === only)
+    .map((t) => ({
+      id: t.id,
+      name: t.to,
+      to: statusJson(ctx.state, t.to, ctx.version),
+      hasScreen: false,
+      isGlobal: ctx.state.globalWorkflow,
+      isInitial: false,
+      isAvailable: true,
+      isConditional: false,
+      isLooped: false,
+    }));
+}
+
 export const handlers: Record<string, Handler> = {
   getCurrentUser: (ctx) => ({
     status: 200,
@@ -158,10 +176,13 @@ export const handlers: Record<string, Handler> = {
     },
   }),
 
-  getIssue: withIssue((ctx, issue) => ({
-    status: 200,
-    body: issueJson(ctx.state, issue, ctx.version, { fields: list(ctx.query.fields), expand: list(ctx.query.expand) }),
-  })),
+  getIssue: withIssue((ctx, issue) => {
+    const expand = list(ctx.query.expand);
+    const body = issueJson(ctx.state, issue, ctx.version, { fields: list(ctx.query.fields), expand });
+    // expand=transitions: the transitions GET .../transitions would list, inside the issue.
+    if (expand?.includes('transitions')) body.transitions = transitionsJson(ctx, issue);
+    return { status: 200, body };
+  }),
 
   editIssue: withIssue((ctx, issue) => {
     const { fields, comments } = applyUpdate(ctx, issue, record(ctx.body));
@@ -225,24 +246,10 @@ export const handlers: Record<string, Handler> = {
     return { status: 201, body: commentJson(ctx.state, issue, mutation.comment, ctx.version) };
   }),
 
-  getTransitions: withIssue((ctx, issue) => {
-    const only = one(ctx, 'transitionId');
-    const transitions = ctx.state
-      .availableTransitions(issue.status)
-      .filter((t) => only === undefined || t.id === only)
-      .map((t) => ({
-        id: t.id,
-        name: t.to,
-        to: statusJson(ctx.state, t.to, ctx.version),
-        hasScreen: false,
-        isGlobal: ctx.state.globalWorkflow,
-        isInitial: false,
-        isAvailable: true,
-        isConditional: false,
-        isLooped: false,
-      }));
-    return { status: 200, body: { expand: 'transitions', transitions } };
-  }),
+  getTransitions: withIssue((ctx, issue) => ({
+    status: 200,
+    body: { expand: 'transitions', transitions: transitionsJson(ctx, issue, one(ctx, 'transitionId')) },
+  })),
 
   doTransition: withIssue((ctx, issue) => {
     const body = record(ctx.body);
