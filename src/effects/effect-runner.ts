@@ -122,7 +122,9 @@ export class EffectRunner {
       await this.leases.run(`outbox:${requestId}`, (fence) => this.drainHeld(requestId, fence));
     } catch (err) {
       if (isLeaseLost(err)) {
-        this.log.warn({ requestId, err: (err as Error).message }, 'outbox lease lost to another holder; stopping');
+        // Look again shortly: the new holder drains it, or (the lease only lapsed) this process does.
+        this.log.warn({ requestId, err: (err as Error).message }, 'outbox lease lost; drain stopped');
+        this.retryLater(requestId, backoffMs(1, this.options.baseDelayMs, this.options.maxDelayMs));
         return;
       }
       // The store itself failed (read, bookkeeping): the outbox stays as it is, so drain it later.
