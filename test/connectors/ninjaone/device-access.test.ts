@@ -1,4 +1,6 @@
+import axios from 'axios';
 import { expect } from 'chai';
+import { generateKeyPairSync } from 'node:crypto';
 import { NINJAONE_IDS, startNinjaoneVendor } from '../../conformance/drivers/ninjaone';
 import type { VendorFake } from '../../conformance/driver';
 import { ServiceUnderTest } from '../../conformance/service-under-test';
@@ -36,19 +38,18 @@ describe('NinjaOne ticket → device account by script → expiry', function () 
       scripts: device.scripts(SCRIPTS),
       scriptDelayMs: 20,
     }));
+  });
+
+  /** credgate on the fake, with the injected clock and one policy binding to the ninjaone provider. */
+  const start = async (binding: Record<string, unknown>, provider: Record<string, unknown> = {}, config = {}) => {
     sut = await ServiceUnderTest.start(
       vendor,
       'ninjaone',
-      quickPolicy({
-        max: '8h',
-        providers: [
-          // No device named: it comes from the NinjaOne ticket's nodeId.
-          { id: 'device-admins', provider: 'msp-rmm', match: {}, with: { group: 'Administrators' } },
-        ],
-      }),
+      quickPolicy({ max: '8h', providers: [{ id: 'device-admins', provider: 'msp-rmm', match: {}, ...binding }] }),
       {
         clock: () => new Date(now),
         config: {
+          ...config,
           providers: {
             'msp-rmm': {
               type: 'ninjaone',
@@ -58,12 +59,13 @@ describe('NinjaOne ticket → device account by script → expiry', function () 
               scripts: SCRIPTS,
               pollInterval: '20ms',
               pollTimeout: '5s',
+              ...provider,
             },
           },
         },
       },
     );
-  });
+  };
   afterEach(async function () {
     if (this.currentTest?.state === 'failed' && process.env.DUMP_LOGS)
       console.log(sut?.logs.map((l) => l.slice(0, 400)).join(''));
@@ -81,6 +83,8 @@ describe('NinjaOne ticket → device account by script → expiry', function () 
     }));
 
   it('approval runs Enable on the ticket device; the expiry runs Disable, not before; both said on the ticket', async () => {
+    // No device named: it comes from the NinjaOne ticket's nodeId.
+    await start({ with: { group: 'Administrators' } });
     const { id, delivery } = await fake.createTicket(UIDS.requester, {
       subject: 'Backup account on ACME-FS01',
       description:
@@ -134,5 +138,45 @@ describe('NinjaOne ticket → device account by script → expiry', function () 
     ]);
     expect(device.accounts.get('svc_backup')).to.deep.include({ enabled: false, expires: null, groups: [] });
     expect((await vendor.comments(ticket)).filter((c) => c.includes('Access revoked'))).to.have.length(1);
+  });
+
+  it('a shared account: Reset runs at grant, the sealed password reaches the requester by link, Reset again at expiry', async () => {
+    const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
+    await start(
+      { share: 'rotate' },
+      { sealingKey: privateKey.export({ type: 'pkcs8', format: 'pem' }).toString() },
+      { handoff: { key: Buffer.alloc(32, 5).toString('base64') } },
+    );
+    const { id } = await fake.createTicket(UIDS.requester, {
+      subject: 'Backup account on ACME-FS01',
+      description:
+        'Target systems: ACME-FS01\nAccount: svc_backup\nAccess: admin\nJustification: restore\nDuration: 2h',
+      clientId: ORGANIZATION,
+      ticketFormId: FORM,
+      nodeId: DEVICE,
+    });
+    const ticket = String(id);
+    await eventually(async () => expect(await vendor.position(ticket)).to.equal('pending-approval'));
+    await vendor.approve('approver', ticket);
+    await eventually(async () => expect(await vendor.position(ticket)).to.equal('granted'));
+    await sut!.settle();
+    expect(runs().map((r) => r.script)).to.deep.equal(['303']);
+    const password = device.accounts.get('svc_backup')!.password;
+    expect(fake.state.deviceFields.get(DEVICE), 'the hand-off field is cleared').to.deep.equal({});
+    const comments = await vendor.comments(ticket);
+    for (const c of comments) expect(c).not.to.include(password);
+    const link = /(http:\/\/127\.0\.0\.1:\d+\/s\/[A-Za-z0-9_-]+)/.exec(comments.join('\n'))?.[1];
+    expect(link, 'a one-time link on the ticket').to.be.a('string');
+    const revealed = await axios.post(`${link}/reveal`, '', { validateStatus: () => true });
+    expect(revealed.status).to.equal(200);
+    expect(revealed.data).to.include(password);
+
+    now = T0 + 120 * MINUTE + 1000;
+    await sut!.service.scheduler.restore();
+    await eventually(async () => expect(await vendor.position(ticket)).to.equal('revoked'));
+    await sut!.settle();
+    expect(runs().map((r) => r.script)).to.deep.equal(['303', '303']);
+    expect(device.accounts.get('svc_backup')!.password, 'the password people saw stops working').not.to.equal(password);
+    expect(sut!.logs.join('')).not.to.include(password);
   });
 });
