@@ -50,7 +50,8 @@ export interface AuditLog {
   /** Every record in chain order, request and system alike. */
   records(fromSeq?: number): AsyncGenerator<AuditRecord>;
   /** Checks the whole chain; names the first record that was edited, removed or reordered. */
-  verify(): Promise<VerifyResult>;
+  /** `onProgress` hears each entry checked (the CLI's progress line). */
+  verify(onProgress?: (seq: number, total: number) => void): Promise<VerifyResult>;
   /** Adds an observer (metrics); returns a function that removes it. Observers never fail an append. */
   observe(observer: AuditObserver): () => void;
 }
@@ -164,9 +165,9 @@ export function createAuditLog(
       for await (const record of this.records(fromSeq)) if (!isSystemEntry(record)) yield record;
     },
 
-    async verify() {
+    async verify(onProgress) {
       const head = await readHead();
-      return checkChain(head, walk, (prevHash, body) => digest(prevHash, body));
+      return checkChain(head, walk, (prevHash, body) => digest(prevHash, body), onProgress);
     },
 
     observe(observer) {

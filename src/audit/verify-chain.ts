@@ -23,9 +23,11 @@ export async function checkChain(
   head: { seq: number; hash: string },
   walk: Walk,
   digest: (prevHash: string, body: object) => string,
+  onProgress?: (seq: number, total: number) => void,
 ): Promise<VerifyResult> {
   let prev = GENESIS;
   for await (const [seq, record] of walk(1, head.seq)) {
+    onProgress?.(seq, head.seq);
     if (!record)
       return { ok: false, seq, kind: 'missing', problem: `entry ${seq} is missing: it was deleted from the store` };
     const { hash, prevHash, ...body } = record;

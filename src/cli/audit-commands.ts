@@ -11,6 +11,7 @@ import { parseDuration } from '../policy/parse-duration';
 import { CredgateError } from '../util/errors';
 import { DeliveryLog, formatDeliveries } from '../pipeline/delivery-log';
 import { type Clock, systemClock } from '../util/clock';
+import { counted, progress } from '../util/progress';
 
 /**
  * `credgate audit verify | export | show`. Each opens the store and the chain key exactly as the
@@ -24,7 +25,9 @@ export function registerAuditCommands(program: Command, now: Clock = systemClock
     .description('check the whole hash chain; exit 1 naming the first broken entry and how it broke')
     .action(() =>
       withAuditLog(async (log) => {
-        const result = await log.verify();
+        const line = progress('verifying the audit chain');
+        const result = await log.verify((seq, total) => line.update(seq, total));
+        line.end();
         if (result.ok) return print(`audit chain intact: ${result.count} entries`);
         print(`audit chain broken at entry ${result.seq} (${result.kind}): ${result.problem}`);
         process.exitCode = 1;
@@ -54,7 +57,11 @@ export function registerAuditCommands(program: Command, now: Clock = systemClock
       return withAuditLog(async (log) => {
         // Owner-only: an audit trail names people and systems.
         const target: Writable = opts.out ? createWriteStream(opts.out, { mode: 0o600 }) : process.stdout;
-        const count = await exportAudit(log.records(), target, { format: opts.format as ExportFormat, since, until });
+        const count = await exportAudit(counted(log.records(), progress('exporting audit entries')), target, {
+          format: opts.format as ExportFormat,
+          since,
+          until,
+        });
         if (opts.out) {
           target.end();
           await once(target, 'finish');

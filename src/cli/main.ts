@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { PROJECT_ROOT } from '../templates-root';
 import { Command } from 'commander';
+import pino from 'pino';
 import { loadConfig } from '../config/load-config';
 import { loadPolicy } from '../policy/policy';
 import { createCommentRenderer, type CommentMarkup } from '../render/comment-renderer';
@@ -112,7 +113,13 @@ process.stdout.on('error', (err: NodeJS.ErrnoException) => {
 program.addCommand(
   reviewCommand(async () => {
     const config = loadConfig(process.env);
-    const service = await createService({ config, log: createLogger({ level: 'warn', secrets: config.secrets }) });
+    // Logs to stderr: stdout carries the review's figures, for a pipe or a file.
+    const log = createLogger({
+      level: 'warn',
+      secrets: config.secrets,
+      destination: pino.destination({ dest: 2, sync: true }),
+    });
+    const service = await createService({ config, log });
     return { job: service.review, close: () => service.stop() };
   }),
 );
@@ -158,7 +165,11 @@ program
     if (!isNinjaoneConfigured(ninjaone)) throw new CredgateError('config', NINJAONE_ENABLE_HINT);
     const url = opts.url ?? config.server.publicUrl;
     if (!url) throw new CredgateError('bad-input', 'give --url https://<credgate host> (or set server.publicUrl)');
-    const log = createLogger({ level: 'warn', secrets: config.secrets });
+    const log = createLogger({
+      level: 'warn',
+      secrets: config.secrets,
+      destination: pino.destination({ dest: 2, sync: true }),
+    });
     const registered = await registerNinjaoneWebhook(ninjaone, createNinjaoneClient(ninjaone, log), url);
     out(`NinjaOne webhook set: ${registered} (header ${ninjaone.webhookHeader})`);
   });

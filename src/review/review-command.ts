@@ -1,3 +1,4 @@
+import { progress } from '../util/progress';
 import { writeFileSync } from 'node:fs';
 import { Command } from 'commander';
 import { CredgateError } from '../util/errors';
@@ -41,9 +42,13 @@ export function reviewCommand(
     .option('--until <time>', 'end of the period (default: now)', parseDate('--until'))
     .option('--out <file>', 'also write the HTML report to this file (dry runs)')
     .action(async (opts: { dryRun?: boolean; since?: Date; until?: Date; out?: string }) => {
+      const line = progress('access review');
+      line.note('opening the store');
       const runtime = await open();
       try {
+        line.note('collecting requests, grants and accounts');
         const o = await runtime.job.runReview({ dryRun: opts.dryRun, since: opts.since, until: opts.until });
+        line.end();
         out(`access review ${periodLabel(o.period)} (${o.reviewId})${o.dryRun ? ': dry run, nothing changed' : ''}`);
         if (o.summary) {
           const s = o.summary;
@@ -69,6 +74,7 @@ export function reviewCommand(
           out(`report written to ${opts.out}`);
         }
       } finally {
+        line.end();
         await runtime.close();
       }
     });
