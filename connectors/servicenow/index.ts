@@ -6,6 +6,7 @@ import { CredgateError } from '../../src/util/errors';
 import { parseDuration } from '../../src/policy/parse-duration';
 import { createServiceNowClient, type ServiceNowClient } from './client';
 import { verifyServiceNowDelivery } from './verify';
+import { servicenowChecks } from './doctor-checks';
 import {
   CONNECTOR_ID,
   fieldValue,
@@ -85,6 +86,7 @@ export function createServiceNowConnector(
     },
 
     verify: (delivery) => verifyServiceNowDelivery(delivery, config, ctx.now()),
+    checks: (needs) => servicenowChecks(config, client, needs),
 
     parse: (delivery) => parseWebhook(delivery.rawBody, selfUser, config),
 

@@ -1,7 +1,7 @@
 import { type ChildProcess, execSync, spawn, spawnSync } from 'node:child_process';
-import { cpSync, existsSync, mkdirSync, mkdtempSync, renameSync, symlinkSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, renameSync, rmSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { expect } from 'chai';
 
 const ROOT = resolve(__dirname, '../..');
@@ -77,6 +77,8 @@ describe('the image layout, built into a directory from a clean copy', function 
   before(() => {
     app = buildLayout();
   });
+  // The layout holds a whole node_modules: not left behind in the temp dir.
+  after(() => rmSync(dirname(app), { recursive: true, force: true }));
 
   it('holds production dependencies only and the build, and no sources or tests', () => {
     expect(existsSync(join(app, 'node_modules/express'))).to.equal(true);
