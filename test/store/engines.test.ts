@@ -48,6 +48,13 @@ for (const engine of ENGINES) {
       expect(await b.requests.compareAndSet('r3', 7, { version: 0 } as never)).to.deep.equal({ version: 8 });
     });
 
+    it('a delete removes the entry for every replica and says whether there was one', async () => {
+      await a.engine.keyv('inbox').set('jira:d1', { attempts: 0 });
+      expect(await b.engine.keyv('inbox').delete('jira:d1')).to.equal(true);
+      expect(await a.engine.keyv('inbox').get('jira:d1')).to.equal(undefined);
+      expect(await a.engine.keyv('inbox').delete('jira:d1')).to.equal(false);
+    });
+
     it('set-if-absent lets exactly one of many racing writers win, and honours its TTL', async () => {
       const wins = await Promise.all(
         [...Array(10)].map((_, i) => (i % 2 ? a : b).engine.setIfAbsent('deliveries', 'delivery:x', i, 300)),
