@@ -50,6 +50,35 @@ for (const engine of ENGINES) {
       expect(await b.requests.compareAndSet('r3', 7, { version: 0 } as never)).to.deep.equal({ version: 8 });
     });
 
+    it('claim-and-put: one of racing replicas claims the marker and writes the entry; redeliveries write nothing', async () => {
+      const wins = await Promise.all(
+        [...Array(6)].map((_, i) =>
+          (i % 2 ? a : b).engine.claimAndPut(
+            { ns: 'deliveries', key: 'delivery:jira:d9', value: 'at', ttlMs: 60_000 },
+            { ns: 'inbox', key: 'jira:d9', value: { n: i } },
+          ),
+        ),
+      );
+      expect(wins.filter(Boolean)).to.have.length(1);
+      expect(await a.engine.keyv('inbox').get('jira:d9')).to.deep.equal({ n: wins.indexOf(true) });
+      expect(await b.engine.keyv('deliveries').get('delivery:jira:d9')).to.equal('at');
+      await a.engine.keyv('inbox').delete('jira:d9');
+      expect(
+        await b.engine.claimAndPut(
+          { ns: 'deliveries', key: 'delivery:jira:d9', value: 'again' },
+          { ns: 'inbox', key: 'jira:d9', value: {} },
+        ),
+      ).to.equal(false);
+      expect(await a.engine.keyv('inbox').get('jira:d9')).to.equal(undefined);
+    });
+
+    it('a delete removes the entry for every replica and says whether there was one', async () => {
+      await a.engine.keyv('inbox').set('jira:d1', { attempts: 0 });
+      expect(await b.engine.keyv('inbox').delete('jira:d1')).to.equal(true);
+      expect(await a.engine.keyv('inbox').get('jira:d1')).to.equal(undefined);
+      expect(await a.engine.keyv('inbox').delete('jira:d1')).to.equal(false);
+    });
+
     it('set-if-absent lets exactly one of many racing writers win, and honours its TTL', async () => {
       const wins = await Promise.all(
         [...Array(10)].map((_, i) => (i % 2 ? a : b).engine.setIfAbsent('deliveries', 'delivery:x', i, 300)),

@@ -34,6 +34,9 @@ export async function openPostgresEngine(
     // iterationLimit: the adapter pages its iterator 10 rows at a time by default, one nested generator per page.
     const adapter = new KeyvPostgres({ uri, schema, table: `credgate_${ns}`, iterationLimit: 1_000 });
     if (!query) query = adapter.query.bind(adapter) as unknown as Query;
+    // The adapter's delete runs a SELECT first: one statement does, and says whether a row went.
+    adapter.delete = async (key: string) =>
+      (await query(`DELETE FROM ${table(ns)} WHERE key = $1 RETURNING key`, [key])).length > 0;
     const k = new Keyv({ store: adapter, namespace: ns, throwOnErrors: true });
     await k.has('__warmup__'); // creates the table now, not in the middle of a request
     keyvs.set(ns, k);
