@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { Command } from 'commander';
 import { loadConfig } from '../config/load-config';
-import { loadPolicy } from '../policy/policy';
+import { loadPolicy, policyWarnings } from '../policy/policy';
 import { createCommentRenderer, type CommentMarkup } from '../render/comment-renderer';
 import { connectorDefinition } from '../../connectors';
 import { BUILTIN_TEMPLATES, REQUIRED_TEMPLATES } from '../service';
@@ -46,6 +46,16 @@ program
     out(
       `durations: default ${doc.durations.default}, max low ${doc.durations.max.low}, max high ${doc.durations.max.high}`,
     );
+    const auto = doc.autoApprove?.rules ?? [];
+    if (auto.length)
+      out(
+        `auto-approval rules: ${auto.map((r) => `${r.id}${r.allowHighRisk ? ' (low and HIGH risk)' : ' (low risk)'}`).join(', ')}`,
+      );
+    if (doc.breakGlass)
+      out(
+        `break-glass: ${[...doc.breakGlass.categories.map((c) => `category ${c}`), ...doc.breakGlass.labels.map((l) => `label ${l}`)].join(', ')}; at most ${doc.breakGlass.maxDuration}, ${doc.breakGlass.approvals} confirmation(s) within ${doc.breakGlass.confirmWithin}`,
+      );
+    for (const w of policyWarnings(doc)) out(`warning: ${w}`);
   });
 
 program
