@@ -1,5 +1,12 @@
 import type { IncomingHttpHeaders } from 'node:http';
-import type { Actor, StatusChange, TicketRef, TicketSnapshot, WorkflowPosition } from '../src/domain/ticket';
+import type {
+  Actor,
+  LinkedTicket,
+  StatusChange,
+  TicketRef,
+  TicketSnapshot,
+  WorkflowPosition,
+} from '../src/domain/ticket';
 import type { CommentMarkup } from '../src/render/comment-renderer';
 import type { Logger } from '../src/util/logger';
 import type { SetupCheck, SetupNeeds } from '../src/doctor/check';
@@ -47,6 +54,12 @@ export interface Connector {
   parse(delivery: InboundDelivery): ParsedDelivery;
   /** The ticket as it is now, read through the API; null when it no longer exists or is out of scope. */
   fetchTicket(ref: TicketRef): Promise<TicketSnapshot | null>;
+  /**
+   * Another ticket a request names (a change or an incident, by the key people write), read
+   * through the API; `found: false` when there is no such ticket or credgate may not read it.
+   * Absent: this connector cannot check linked tickets, and categories that need one ask again.
+   */
+  fetchLinkedTicket?(key: string): Promise<LinkedTicket>;
   /** The ticket's status history, oldest first, read through the API. */
   fetchStatusChanges(ref: TicketRef): Promise<StatusChange[]>;
   /**

@@ -69,6 +69,8 @@ export const REQUIRED_TEMPLATES = [
   'secret-link',
   'secret-revealed',
   'secret-link-refused',
+  'break-glass-granted',
+  'break-glass-confirmed',
 ];
 
 export const BUILTIN_TEMPLATES = TEMPLATES_ROOT;

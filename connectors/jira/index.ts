@@ -18,6 +18,7 @@ import {
   withApprovalChanges,
 } from './mappers';
 import type { JiraConfig } from './schema';
+import type { JiraUser } from './types';
 import { jiraChecks } from './doctor-checks';
 
 const BASE_FIELDS = ['summary', 'description', 'status', 'reporter', 'issuetype', 'project', 'labels'];
@@ -89,6 +90,25 @@ export function createJiraConnector(
 
     async fetchTicket(ref) {
       return (await readTicket(ref))?.snapshot ?? null;
+    },
+
+    async fetchLinkedTicket(key) {
+      const wanted = key.trim().toUpperCase();
+      const absent = { key: wanted, found: false, open: false, status: '', assignee: null };
+      // Only something that looks like an issue key is asked for: the fact is requester text.
+      if (!/^[A-Z][A-Z0-9_]*-\d+$/.test(wanted)) return absent;
+      const issue = await orNullIfNotFound(() => client.getIssue(wanted, ['status', 'assignee']));
+      if (!issue) return absent;
+      const assignee = issue.fields.assignee as JiraUser | null | undefined;
+      const id = assignee?.accountId ?? assignee?.name;
+      return {
+        key: issue.key,
+        found: true,
+        // Jira's status category says what its status names do not: "done" is resolved or closed.
+        open: issue.fields.status?.statusCategory?.key !== 'done',
+        status: issue.fields.status?.name ?? '',
+        assignee: id ? { id, displayName: assignee?.displayName ?? id } : null,
+      };
     },
 
     async fetchStatusChanges(ref) {

@@ -8,6 +8,7 @@ import { createRtClient, type RtClient } from './client';
 import { verifyRtDelivery } from './verify';
 import {
   CONNECTOR_ID,
+  actorOf,
   attachmentText,
   capHtml,
   htmlToText,
@@ -108,6 +109,25 @@ export function createRtConnector(
       const [txns, attachments] = await Promise.all([history(ref.id), client.getAttachments(ref.id)]);
       const names = await peopleOf([ticket.Creator, ...(ticket.Requestor ?? []), ...txns.map((x) => x.Creator)]);
       return toSnapshot({ ticket, queueName: queue, history: txns, attachments, people: names, selfName }, config);
+    },
+
+    async fetchLinkedTicket(key) {
+      // People write RT tickets as "#123", "RT#123" or "123".
+      const id = /^(?:rt)?\s*#?\s*(\d+)$/i.exec(key.trim())?.[1];
+      const absent = { key: key.trim(), found: false, open: false, status: '', assignee: null };
+      if (!id) return absent;
+      const ticket = await orNullIfNotFound(() => client.getTicket(id));
+      if (!ticket) return absent;
+      const owner = ticket.Owner?.type === 'user' && ticket.Owner.id !== 'Nobody' ? ticket.Owner : undefined;
+      const names = await peopleOf([owner]);
+      return {
+        key: `#${ticket.id}`,
+        found: true,
+        // RT's default lifecycle: these statuses are inactive (the ticket is over).
+        open: !['resolved', 'rejected', 'deleted'].includes(ticket.Status.toLowerCase()),
+        status: ticket.Status,
+        assignee: owner ? actorOf(owner, names) : null,
+      };
     },
 
     async fetchStatusChanges(ref) {

@@ -24,6 +24,8 @@ export interface RtTicket {
   Queue: RtLink;
   Creator?: RtLink;
   Requestor?: RtLink[];
+  /** The user the ticket is assigned to; RT's "Nobody" when none is. */
+  Owner?: RtLink;
   Created?: string;
   LastUpdated?: string;
   CustomFields?: RtCustomFieldValue[];

@@ -4,7 +4,7 @@ import { PROJECT_ROOT } from '../templates-root';
 import { Command } from 'commander';
 import pino from 'pino';
 import { loadConfig } from '../config/load-config';
-import { loadPolicy } from '../policy/policy';
+import { loadPolicy, policyWarnings } from '../policy/policy';
 import { createCommentRenderer, type CommentMarkup } from '../render/comment-renderer';
 import { connectorDefinition } from '../../connectors';
 import { BUILTIN_TEMPLATES, REQUIRED_TEMPLATES } from '../service';
@@ -43,7 +43,19 @@ program
   .action((file?: string) => {
     const config = loadConfig(process.env);
     const path = file ?? config.policy.path;
-    for (const line of policyCheckReport(path, loadPolicy(path), config, new Date())) out(line);
+    const policy = loadPolicy(path);
+    for (const line of policyCheckReport(path, policy, config, new Date())) out(line);
+    const doc = policy.document;
+    const auto = doc.autoApprove?.rules ?? [];
+    if (auto.length)
+      out(
+        `auto-approval rules: ${auto.map((r) => `${r.id}${r.allowHighRisk ? ' (low and HIGH risk)' : ' (low risk)'}`).join(', ')}`,
+      );
+    if (doc.breakGlass)
+      out(
+        `break-glass: ${[...doc.breakGlass.categories.map((c) => `category ${c}`), ...doc.breakGlass.labels.map((l) => `label ${l}`)].join(', ')}; at most ${doc.breakGlass.maxDuration}, ${doc.breakGlass.approvals} confirmation(s) within ${doc.breakGlass.confirmWithin}`,
+      );
+    for (const w of policyWarnings(doc)) out(`warning: ${w}`);
   });
 
 program

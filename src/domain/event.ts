@@ -1,4 +1,4 @@
-import type { StatusChange, TicketSnapshot } from './ticket';
+import type { LinkedTicket, StatusChange, TicketSnapshot } from './ticket';
 import type { TimerKind } from './request';
 import type { Effect } from './effect';
 
@@ -19,6 +19,25 @@ export interface TicketObserved {
   groupsByActor: Record<string, string[]>;
   /** Slash commands the connector itself turns into status changes (GitHub's /approve, /deny). */
   connectorCommands?: string[];
+  /** Facts looked up before deciding for auto-approval and linked-ticket checks. */
+  context?: ObservedContext;
+}
+
+/** An earlier grant to the same requester, from the store (auto-approval renewals). */
+export interface PriorGrant {
+  requestId: string;
+  category: string;
+  account: string;
+  systems: string[];
+  /** When that access ended or ends. */
+  endsAt: string;
+}
+
+export interface ObservedContext {
+  requesterGroups?: string[];
+  priorGrants?: PriorGrant[];
+  /** The ticket the `linked` fact names, as read now; null when it cannot be read. */
+  linked?: LinkedTicket | null;
 }
 
 export interface TimerFired {

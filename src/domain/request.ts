@@ -1,4 +1,4 @@
-import type { Actor, TicketRef } from './ticket';
+import type { Actor, LinkedTicket, TicketRef } from './ticket';
 import type { Effect } from './effect';
 import type { AccessTarget } from './access-target';
 
@@ -26,6 +26,11 @@ export interface Facts {
   duration: string;
   company: string;
   client: string;
+  /**
+   * The key of a change or incident the request refers to (categories with `linkedTicket`). Only
+   * present when given, so requests stored before it existed keep their facts fingerprint.
+   */
+  linked?: string;
 }
 
 export type FactName = keyof Facts;
@@ -38,6 +43,7 @@ export const FACT_NAMES: readonly FactName[] = [
   'duration',
   'company',
   'client',
+  'linked',
 ];
 
 /** A rule of the policy that fired, named so a decision can say why. */
@@ -71,7 +77,30 @@ export interface PendingExtension {
   approvals: Approval[];
 }
 
-export type TimerKind = 'pending-timeout' | 'reminder' | 'expiry';
+export type TimerKind = 'pending-timeout' | 'reminder' | 'expiry' | 'break-glass-deadline';
+
+/**
+ * What was looked up before deciding and judged with the request, recorded so the decision can be
+ * explained later even when the directory or the linked ticket has changed since.
+ */
+export interface RecordedContext {
+  /** The requester's groups as the ticketing system answered (auto-approval rules test them). */
+  requesterGroups?: string[];
+  /** The earlier, approved grant this one renews (auto-approval `renewalWithin`). */
+  renewalOf?: string | null;
+  /** The linked change or incident as read through the connector. */
+  linked?: LinkedTicket | null;
+}
+
+/** Emergency access granted before approval: approvers must confirm it by the deadline. */
+export interface BreakGlass {
+  /** Distinct approvers needed after the grant. */
+  needed: number;
+  deadline: string;
+  approvals: Approval[];
+  /** When the last approval needed arrived; null while it is still owed. */
+  confirmedAt: string | null;
+}
 
 /**
  * One shared-credential request: the single document a state change and its pending effects are
@@ -115,6 +144,12 @@ export interface CredentialRequest {
   extension?: PendingExtension | null;
   /** Reply ids already read for lifecycle commands (/revoke, /extend, /status). */
   seenReplies?: string[];
+  /** What was looked up before deciding (groups, renewal, linked ticket), as judged. */
+  context?: RecordedContext;
+  /** The policy rule that approved this request without people, when one did. */
+  autoApprovedBy?: string | null;
+  /** Set when the request was granted as break-glass access. */
+  breakGlass?: BreakGlass | null;
   /** Effects decided but not yet performed, in order: the request's outbox. */
   outbox: Effect[];
   effectSeq: number;

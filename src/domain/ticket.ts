@@ -72,3 +72,14 @@ export interface StatusChange {
   /** True when credgate's own account made the change: credgate never reacts to itself. */
   bySelf: boolean;
 }
+
+/** Another ticket a request refers to (a change or an incident), as read through the connector. */
+export interface LinkedTicket {
+  key: string;
+  /** False when the ticketing system has no such ticket (or credgate may not read it). */
+  found: boolean;
+  /** True while the ticket is not resolved, closed or cancelled. */
+  open: boolean;
+  status: string;
+  assignee: Actor | null;
+}

@@ -4,6 +4,9 @@ import type { DecideContext } from './decide';
 import { evaluateTicket, type Evaluation } from './evaluate-ticket';
 import { factLabel, requestView } from './views';
 import { schedule } from './timers';
+import { grantAccess } from './grant-access';
+import { grantBreakGlass } from './break-glass';
+import type { ObservedContext } from '../domain/event';
 
 /** Copies a fresh evaluation onto the request. */
 function adopt(draft: Draft, ev: Evaluation): void {
@@ -20,6 +23,7 @@ function adopt(draft: Draft, ev: Evaluation): void {
     requestedMs: ev.requestedMs,
     grantMs: ev.grantMs,
     capRule: ev.capRule,
+    context: ev.context,
   });
   draft.touch();
 }
@@ -72,13 +76,34 @@ export function enterEvaluatedState(
     r.pendingSince = ctx.now.toISOString();
     schedule(draft, 'pending-timeout', new Date(ctx.now.getTime() + policy.pendingTimeoutMs));
   }
+  if (r.state !== 'pending-approval') return;
+  // People need not decide: a policy rule approves, or an emergency is granted first, reviewed after.
+  if (ev.autoApproval) {
+    const { rule } = ev.autoApproval;
+    r.autoApprovedBy = rule.id;
+    draft.audit({
+      action: 'auto-approved',
+      actor: null,
+      outcome: rule.id,
+      rules: [rule.id, 'auto-approval'],
+      detail: { risk: ev.risk, renewalOf: ev.autoApproval.renewalOf, requesterGroups: ev.context.requesterGroups },
+    });
+    grantAccess(draft, ctx, { approver: `policy rule ${rule.id}`, actorId: null, rules: [rule.id], autoRule: rule });
+  } else if (ev.breakGlass) {
+    grantBreakGlass(draft, ev.breakGlass, ctx);
+  }
 }
 
 /** Re-reads the facts after an edit or a reply, while the request can still change. */
-export async function reevaluate(draft: Draft, snapshot: TicketSnapshot, ctx: DecideContext): Promise<void> {
+export async function reevaluate(
+  draft: Draft,
+  snapshot: TicketSnapshot,
+  ctx: DecideContext,
+  context?: ObservedContext,
+): Promise<void> {
   const r = draft.request;
   if (!['awaiting-info', 'pending-approval', 'granted'].includes(r.state)) return;
-  const ev = await evaluateTicket(snapshot, ctx.policy);
+  const ev = await evaluateTicket(snapshot, ctx.policy, { now: ctx.now, context });
   // Edited so it no longer looks like a credential request: keep judging it as what was filed.
   if (!ev) return;
   // Categories and risk rules also read labels, summary, description, issue type and project, so an
@@ -86,7 +111,9 @@ export async function reevaluate(draft: Draft, snapshot: TicketSnapshot, ctx: De
   // requires: while the request is open that is assessed again like a change of facts. Once
   // granted, only a change of facts is reported (and ignored): access stays as approved.
   const reassessed = ev.category.id !== r.category.id || ev.risk !== r.risk;
-  if (ev.fingerprint === r.factsFingerprint && (r.state === 'granted' || !reassessed)) return;
+  // A linked ticket that now qualifies (assigned, reopened) completes a request with unchanged facts.
+  const nowComplete = r.state === 'awaiting-info' && !ev.missing.length && !ev.invalid.length;
+  if (ev.fingerprint === r.factsFingerprint && (r.state === 'granted' || !reassessed) && !nowComplete) return;
 
   if (r.state === 'granted') {
     // Access was approved for the facts as they were; a later edit cannot widen it.

@@ -1,7 +1,9 @@
 import { createHash } from 'node:crypto';
 import type { TicketSnapshot } from '../domain/ticket';
-import type { ApprovalStep, FactName, Facts, FiredRule, Risk } from '../domain/request';
-import type { Category, Policy } from '../policy/policy';
+import type { ApprovalStep, FactName, Facts, FiredRule, RecordedContext, Risk } from '../domain/request';
+import type { AutoApproval, BreakGlassTerms, Category, Policy } from '../policy/policy';
+import type { ObservedContext } from '../domain/event';
+import type { LinkedTicket } from '../domain/ticket';
 import { extractFacts, missingFacts } from '../policy/extract-facts';
 import { parseDuration } from '../policy/parse-duration';
 
@@ -19,10 +21,26 @@ export interface Evaluation {
   requestedMs: number | null;
   grantMs: number;
   capRule: string | null;
+  /** The auto-approval rule that approves the request as it stands, if any. */
+  autoApproval: AutoApproval | null;
+  /** Break-glass terms when the request is an emergency. */
+  breakGlass: BreakGlassTerms | null;
+  /** What was looked up and judged, to be recorded with the request. */
+  context: RecordedContext;
+}
+
+/** Looked up before deciding: absent, the checks that need it find nothing. */
+export interface Observed {
+  now: Date;
+  context?: ObservedContext;
 }
 
 /** Classifies and assesses a ticket; null when it is not a shared-credential request. */
-export async function evaluateTicket(snapshot: TicketSnapshot, policy: Policy): Promise<Evaluation | null> {
+export async function evaluateTicket(
+  snapshot: TicketSnapshot,
+  policy: Policy,
+  observed: Observed = { now: new Date(0) },
+): Promise<Evaluation | null> {
   const facts = extractFacts(snapshot, policy.factLabels);
   const category = await policy.classify(snapshot, facts);
   if (!category) return null;
@@ -34,7 +52,26 @@ export async function evaluateTicket(snapshot: TicketSnapshot, policy: Policy): 
     invalid.push({ fact: 'duration', problem: 'is not a duration (write e.g. "4h", "90m" or "2d")' });
   }
 
+  const seen = observed.context ?? {};
+  const context: RecordedContext = {};
+  if (category.linkedTicket && facts.linked?.trim()) {
+    const linked = seen.linked && sameKey(seen.linked.key, facts.linked) ? seen.linked : null;
+    context.linked = linked;
+    const problem = linkedProblem(facts.linked.trim(), linked, category.linkedTicket, snapshot);
+    if (problem) invalid.push({ fact: 'linked', problem });
+  }
+
   const { risk, riskRules } = await policy.assessRisk(snapshot, facts, category);
+  let autoApproval: AutoApproval | null = null;
+  if (seen.requesterGroups !== undefined || seen.priorGrants !== undefined) {
+    context.requesterGroups = seen.requesterGroups ?? [];
+    autoApproval = await policy.autoApproval(snapshot, facts, category, risk, {
+      now: observed.now,
+      requesterGroups: seen.requesterGroups ?? [],
+      priorGrants: seen.priorGrants ?? [],
+    });
+    if (autoApproval?.renewalOf) context.renewalOf = autoApproval.renewalOf;
+  }
   const cap = policy.maxDurationMs(category, risk);
   const wanted = requestedMs ?? policy.defaultDurationMs;
   const capped = wanted > cap.ms;
@@ -51,7 +88,28 @@ export async function evaluateTicket(snapshot: TicketSnapshot, policy: Policy): 
     requestedMs,
     grantMs: capped ? cap.ms : wanted,
     capRule: capped ? cap.rule : null,
+    autoApproval,
+    breakGlass: policy.breakGlassFor(category, snapshot.labels),
+    context,
   };
+}
+
+const sameKey = (a: string, b: string) => a.trim().toLowerCase() === b.trim().toLowerCase();
+
+/** Why the linked ticket does not qualify, in words for the requester; null when it does. */
+function linkedProblem(
+  key: string,
+  linked: LinkedTicket | null,
+  rule: NonNullable<Category['linkedTicket']>,
+  snapshot: TicketSnapshot,
+): string | null {
+  if (!linked) return `names ${key}, which credgate cannot read here`;
+  if (!linked.found) return `names ${key}, which does not exist`;
+  if (rule.open && !linked.open) return `names ${key}, which is no longer open (${linked.status})`;
+  if (rule.assignedToRequester && (!linked.assignee || linked.assignee.id !== snapshot.reporter?.id)) {
+    return `names ${key}, which is not assigned to the requester`;
+  }
+  return null;
 }
 
 /** A digest of the facts: approvals are given to these facts, so any change resets them. */

@@ -6,6 +6,7 @@ import type { DecideContext } from './decide';
 import { approvalsView, formatTime, grantTime, remainingView, requestView } from './views';
 import { schedule, unschedule } from './timers';
 import { stepFor } from './approval-step';
+import { grantAccess } from './grant-access';
 import { formatDuration } from '../policy/parse-duration';
 
 /** Where the ticket belongs for each request state; a reverted transition goes back there. */
@@ -47,6 +48,8 @@ export function onStatusChange(
   switch (change.position) {
     case 'approved':
       if (r.state === 'pending-approval') return approve(draft, change, groups, ctx, reporter);
+      if (r.state === 'granted' && r.breakGlass && !r.breakGlass.confirmedAt)
+        return confirmBreakGlass(draft, change, groups, reporter);
       if (r.state === 'granted' && r.extension) return approveExtension(draft, change, groups, ctx, reporter);
       return refuse(draft, change, 'approval-state', stateReason(r.state));
     case 'declined':
@@ -123,34 +126,50 @@ function approve(
 }
 
 function grant(draft: Draft, change: StatusChange, ctx: DecideContext): void {
+  grantAccess(draft, ctx, { approver: change.actor.displayName, actorId: change.actor.id, rules: [] });
+}
+
+/** An approver confirms break-glass access after the fact; enough of them keep it until its expiry. */
+function confirmBreakGlass(draft: Draft, change: StatusChange, groups: string[], reporter: Actor | null): void {
   const r = draft.request;
-  const expiresAt = new Date(ctx.now.getTime() + r.grantMs);
-  r.state = 'granted';
-  r.grantedAt = ctx.now.toISOString();
-  // Chosen once, at grant: a later policy change must not move where this access is revoked.
-  r.access = ctx.policy.accessTargetFor(r.category.id, r.facts);
-  r.expiresAt = expiresAt.toISOString();
-  unschedule(draft, 'pending-timeout');
-  // The revocation is made durable before the access exists, so it can never be missed.
-  schedule(draft, 'expiry', expiresAt);
-  if (r.grantMs > ctx.policy.reminderBeforeMs) {
-    schedule(draft, 'reminder', new Date(expiresAt.getTime() - ctx.policy.reminderBeforeMs));
+  const bg = r.breakGlass!;
+  if ((r.requester && change.actor.id === r.requester.id) || (reporter && change.actor.id === reporter.id)) {
+    return refuse(draft, change, 'separation-of-duties', 'nobody confirms their own break-glass access');
   }
-  draft.add({ kind: 'grant', expiresAt: r.expiresAt });
+  if (bg.approvals.some((a) => a.actor.id === change.actor.id)) {
+    return refuse(
+      draft,
+      change,
+      'distinct-approvers',
+      `${change.actor.displayName} has already confirmed; another approver must confirm`,
+    );
+  }
+  // Any approver of the request's steps may confirm; each person counts once.
+  const step = stepFor(r, change.actor, groups, false);
+  if (!step) {
+    return refuse(draft, change, 'approver-group', `${change.actor.displayName} is not an approver of this request`);
+  }
+  bg.approvals.push({ actor: change.actor, step: step.id, at: change.at, historyId: change.id });
+  const confirmed = bg.approvals.length >= bg.needed;
+  if (confirmed) {
+    bg.confirmedAt = draft.request.updatedAt;
+    unschedule(draft, 'break-glass-deadline');
+  }
   draft.add({ kind: 'set-status', position: 'granted' });
-  draft.comment('access-granted', {
-    ...requestView(r, ctx.policy),
+  draft.comment('break-glass-confirmed', {
     approver: change.actor.displayName,
-    approvals: approvalsView(r),
+    given: bg.approvals.length,
+    needed: bg.needed,
+    confirmed,
+    deadline: formatTime(bg.deadline),
     expiresAt: grantTime(r, r.expiresAt),
-    reminder: r.timers.reminder ? formatDuration(ctx.policy.reminderBeforeMs) : null,
   });
   draft.audit({
-    action: 'access-granted',
+    action: confirmed ? 'break-glass-confirmed' : 'break-glass-approval-accepted',
     actor: change.actor.id,
-    outcome: 'granted',
-    rules: [...(r.capRule ? [r.capRule] : []), ...(r.access ? [`provider-${r.access.binding}`] : [])],
-    detail: { expiresAt: r.expiresAt, provider: r.access?.provider ?? 'builtin' },
+    outcome: step.id,
+    rules: ['break-glass', 'approver-group', 'separation-of-duties'],
+    detail: { given: bg.approvals.length, needed: bg.needed },
   });
 }
 

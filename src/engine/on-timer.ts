@@ -3,6 +3,7 @@ import type { Draft } from './draft';
 import type { DecideContext } from './decide';
 import { formatDuration } from '../policy/parse-duration';
 import { unschedule } from './timers';
+import { breakGlassDeadline } from './break-glass';
 import { formatTime, grantTime } from './views';
 
 /** A due job. Stale jobs (rescheduled or cleared since) change nothing. */
@@ -31,8 +32,11 @@ export function onTimer(draft: Draft, event: TimerFired, ctx: DecideContext): vo
       });
       draft.audit({ action: 'expiry-reminder', actor: null, outcome: 'sent', rules: ['reminder-before-expiry'] });
       return;
+    case 'break-glass-deadline':
+      return breakGlassDeadline(draft);
     case 'expiry':
       if (r.state !== 'granted') return;
+      unschedule(draft, 'break-glass-deadline');
       r.state = 'revoked';
       r.endedAt = r.updatedAt;
       r.endReason = 'expired';

@@ -28,6 +28,7 @@ const DEFAULT_LABELS: Record<FactName, string> = {
   duration: 'Duration',
   company: 'Company',
   client: 'Client',
+  linked: 'Linked ticket',
 };
 
 export const factLabel = (policy: Policy, fact: FactName): string =>
@@ -51,7 +52,7 @@ export function requestView(r: CredentialRequest, policy: Policy) {
     facts: (Object.keys(DEFAULT_LABELS) as FactName[])
       .map((f) => ({
         label: factLabel(policy, f),
-        value: Array.isArray(r.facts[f]) ? r.facts[f].join(', ') : r.facts[f],
+        value: Array.isArray(r.facts[f]) ? r.facts[f].join(', ') : (r.facts[f] ?? ''),
       }))
       .filter((f) => f.value !== ''),
     steps: stepsView(r.steps),

@@ -1,5 +1,6 @@
 import type { CredentialRequest } from '../domain/request';
-import type { TicketRef } from '../domain/ticket';
+import type { TicketRef, TicketSnapshot } from '../domain/ticket';
+import { extractFacts } from '../policy/extract-facts';
 import type { Connector, ObservedTicket } from '../../connectors/types';
 import type { DocumentCollection } from '../store/document-collection';
 import type Keyv from 'keyv';
@@ -9,7 +10,7 @@ import type { Logger } from '../util/logger';
 import { KeyMutex } from '../store/key-mutex';
 import { decide, type Decision } from '../engine/decide';
 import { requestIdFor } from '../engine/evaluate-ticket';
-import type { EngineEvent, OutcomeEvent } from '../domain/event';
+import type { EngineEvent, ObservedContext, OutcomeEvent, PriorGrant } from '../domain/event';
 import { parseCommand, replyId } from '../engine/lifecycle-commands';
 import { commitDecision } from './commit-decision';
 import type { TicketResult } from './delivery-log';
@@ -92,6 +93,7 @@ export class TicketProcessor {
         };
       const { snapshot, changes } = observed;
       const before = existing?.state ?? null;
+      const context = await this.lookUpContext(connector, snapshot, requestId, before);
       let last: CredentialRequest | null = existing;
       const stored = await this.commit(
         requestId,
@@ -120,6 +122,7 @@ export class TicketProcessor {
             changes,
             groupsByActor,
             connectorCommands: connector.commentCommands,
+            context,
           };
           return decide(request, event, { policy: this.policy(), now: this.clock() });
         },
@@ -134,6 +137,53 @@ export class TicketProcessor {
         };
       return { ticket: ref.key, requestId, change: before === after ? 'no change' : `${before ?? 'new'} → ${after}` };
     });
+  }
+
+  /**
+   * Facts policy needs that the ticket does not hold, looked up before deciding and recorded by
+   * it: the requester's groups and earlier approved grants (auto-approval rules), the linked
+   * change or incident. Only while the request is new or still awaiting its facts.
+   */
+  private async lookUpContext(
+    connector: Connector,
+    snapshot: TicketSnapshot,
+    requestId: string,
+    state: string | null,
+  ): Promise<ObservedContext | undefined> {
+    if (state !== null && state !== 'awaiting-info') return undefined;
+    const policy = this.policy();
+    const context: ObservedContext = {};
+    const linkedKey = extractFacts(snapshot, policy.factLabels).linked?.trim();
+    if (linkedKey && policy.document.categories.some((c) => c.linkedTicket)) {
+      context.linked = connector.fetchLinkedTicket ? await connector.fetchLinkedTicket(linkedKey) : null;
+    }
+    const requester = state === null ? snapshot.reporter : (await this.requests.get(requestId))?.requester;
+    if (policy.document.autoApprove?.rules.length && requester) {
+      context.requesterGroups = await connector.groupsOf(requester);
+      if (policy.document.autoApprove.rules.some((r) => r.renewalWithin)) {
+        context.priorGrants = await this.priorGrants(requester.id, requestId);
+      }
+    }
+    return context;
+  }
+
+  /** Earlier grants to this requester that people approved: what a renewal rule may renew. */
+  private async priorGrants(requesterId: string, exceptId: string): Promise<PriorGrant[]> {
+    const out: PriorGrant[] = [];
+    for await (const r of this.requests.all()) {
+      if (r.id === exceptId || r.requester?.id !== requesterId || !r.grantedAt) continue;
+      // Renewing a renewal would let one approval last forever; unconfirmed break-glass was never approved.
+      const byPeople = r.breakGlass ? Boolean(r.breakGlass.confirmedAt) : !r.autoApprovedBy && r.approvals.length > 0;
+      if (!byPeople) continue;
+      out.push({
+        requestId: r.id,
+        category: r.category.id,
+        account: r.facts.account,
+        systems: r.facts.systems,
+        endsAt: r.endedAt ?? r.expiresAt ?? r.grantedAt,
+      });
+    }
+    return out;
   }
 
   /**

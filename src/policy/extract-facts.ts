@@ -12,6 +12,7 @@ const DEFAULT_ALIASES: Record<FactName, string[]> = {
   duration: ['duration', 'for how long', 'access duration'],
   company: ['company', 'vendor', 'requester company', 'contractor'],
   client: ['client', 'customer', 'tenant'],
+  linked: ['linked ticket', 'change', 'change ticket', 'change request', 'incident', 'related ticket'],
 };
 
 // A "Label: value" line, tolerating list bullets, table pipes and a bold label ("*Account:* x",
@@ -87,6 +88,7 @@ export function extractFacts(snapshot: TicketSnapshot, labels: FactLabels): Fact
     duration: merged.duration ?? '',
     company: merged.company ?? '',
     client: merged.client ?? '',
+    ...(merged.linked ? { linked: merged.linked } : {}),
   };
 }
 
@@ -102,7 +104,7 @@ const NONE = /^(n\/?a|none|-|_no response_)$/i;
 /** Facts the category requires that are empty (a placeholder like "N/A" counts as empty). */
 export function missingFacts(facts: Facts, required: readonly FactName[]): FactName[] {
   return required.filter((name) => {
-    const v = facts[name];
+    const v = facts[name] ?? '';
     return Array.isArray(v) ? v.length === 0 : v.trim() === '' || NONE.test(v.trim());
   });
 }

@@ -75,6 +75,52 @@ const providerBinding = z
   })
   .strict();
 
+/**
+ * A rule that approves a request without people: its conditions (as for risk rules, plus
+ * `risk`, `requesterGroups`, `hourUtc`, `weekdayUtc`) hold, and with `renewalWithin` the same
+ * requester had the same access approved by people, ended no longer ago than that.
+ */
+const autoApproveRule = z
+  .object({
+    id: ruleId,
+    description: z.string().min(1),
+    when: topCondition.optional(),
+    renewalWithin: duration.optional(),
+    /** A rule never approves high risk unless it says so here (`policy check` warns about it). */
+    allowHighRisk: z.boolean().default(false),
+  })
+  .strict()
+  .refine((r) => r.when !== undefined || r.renewalWithin !== undefined, {
+    message: 'an auto-approval rule needs `when`, `renewalWithin` or both',
+  });
+
+/** Emergency access: granted at once, short, and revoked unless approvers confirm it in time. */
+const breakGlass = z
+  .object({
+    categories: z.array(ruleId).default([]),
+    labels: z.array(z.string().min(1)).default([]),
+    /** The longest a break-glass grant lasts, whatever was asked for. */
+    maxDuration: duration,
+    /** Distinct approvers of the request's approval steps who must confirm it afterwards. */
+    approvals: z.number().int().min(1).max(10).default(1),
+    /** How long after the grant they have; then the access is revoked. */
+    confirmWithin: duration,
+  })
+  .strict()
+  .refine((b) => b.categories.length + b.labels.length > 0, {
+    message: 'break-glass needs at least one category or label',
+  });
+
+/** A category that needs a referenced change or incident (the `linked` fact). */
+const linkedTicket = z
+  .object({
+    /** The ticket must not be resolved or closed (default true). */
+    open: z.boolean().default(true),
+    /** The ticket must be assigned to the requester. */
+    assignedToRequester: z.boolean().default(false),
+  })
+  .strict();
+
 const approvalPath = z.object({ low: z.array(approvalStep).min(1), high: z.array(approvalStep).min(1) }).strict();
 
 export const policySchema = z
@@ -103,6 +149,8 @@ export const policySchema = z
              * in (`signed-in`, the default); `unbound` for vendors with no account there.
              */
             oneTimeLink: z.enum(['signed-in', 'unbound']).optional(),
+            /** Requires the `linked` fact to name a ticket that exists (and is open, ...). */
+            linkedTicket: linkedTicket.optional(),
           })
           .strict(),
       )
@@ -126,6 +174,11 @@ export const policySchema = z
       .strict(),
     approvals: z.object({ paths: z.record(z.string(), approvalPath) }).strict(),
     providers: z.array(providerBinding).default([]),
+    autoApprove: z
+      .object({ rules: z.array(autoApproveRule).default([]) })
+      .strict()
+      .optional(),
+    breakGlass: breakGlass.optional(),
     /** Periodic access reviews (src/review); absent: none is scheduled. */
     review: reviewPolicySchema.optional(),
     lifecycle: z
@@ -155,7 +208,15 @@ export const policySchema = z
         path: ['providers'],
         message: `provider binding id "${dupBinding}" is used twice`,
       });
-    const ids = [...p.categories.map((c) => c.id), ...p.risk.rules.map((r) => r.id)];
+    for (const [i, id] of (p.breakGlass?.categories ?? []).entries()) {
+      if (!p.categories.some((c) => c.id === id))
+        ctx.addIssue({ code: 'custom', path: ['breakGlass', 'categories', i], message: `unknown category "${id}"` });
+    }
+    const ids = [
+      ...p.categories.map((c) => c.id),
+      ...p.risk.rules.map((r) => r.id),
+      ...(p.autoApprove?.rules ?? []).map((r) => r.id),
+    ];
     const dup = ids.find((id, i) => ids.indexOf(id) !== i);
     if (dup) ctx.addIssue({ code: 'custom', path: ['risk'], message: `rule id "${dup}" is used twice` });
   });

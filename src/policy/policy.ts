@@ -13,6 +13,7 @@ import type { ApprovalStep, FactName, Facts, FiredRule, Risk } from '../domain/r
 import type { TicketSnapshot } from '../domain/ticket';
 import type { FactLabels } from './extract-facts';
 import type { AccessTarget } from '../domain/access-target';
+import type { PriorGrant } from '../domain/event';
 
 export interface Category {
   id: string;
@@ -20,6 +21,27 @@ export interface Category {
   required: FactName[];
   path: string;
   maxDurationMs: number | null;
+  /** What the linked ticket (the `linked` fact, then required) must be; null: none is needed. */
+  linkedTicket: { open: boolean; assignedToRequester: boolean } | null;
+}
+
+/** What decide looks up before judging auto-approval (resolved by the processor, recorded). */
+export interface AutoApprovalContext {
+  now: Date;
+  requesterGroups: string[];
+  priorGrants: PriorGrant[];
+}
+
+export interface AutoApproval {
+  rule: FiredRule;
+  /** The earlier grant a `renewalWithin` rule found; null for other rules. */
+  renewalOf: string | null;
+}
+
+export interface BreakGlassTerms {
+  maxMs: number;
+  approvals: number;
+  confirmWithinMs: number;
 }
 
 export interface Assessment {
@@ -51,6 +73,23 @@ export interface Policy {
   maxGrantMs(categoryId: string, risk: Risk): number;
   /** Which provider holds this request's access; null when no binding matches (builtin ledger). */
   accessTargetFor(categoryId: string, facts: Facts): AccessTarget | null;
+  /** The first auto-approval rule that approves this request, or null (people decide). */
+  autoApproval(
+    snapshot: TicketSnapshot,
+    facts: Facts,
+    category: Category,
+    risk: Risk,
+    context: AutoApprovalContext,
+  ): Promise<AutoApproval | null>;
+  /** Break-glass terms when the category or a label marks the request as an emergency. */
+  breakGlassFor(category: Category, labels: string[]): BreakGlassTerms | null;
+}
+
+/** What `policy check` warns about: valid, but probably not what the author meant. */
+export function policyWarnings(doc: PolicyDocument): string[] {
+  return (doc.autoApprove?.rules ?? [])
+    .filter((r) => r.allowHighRisk)
+    .map((r) => `auto-approval rule "${r.id}" may approve HIGH risk requests without any person (allowHighRisk: true)`);
 }
 
 export function loadPolicy(path: string): Policy {
@@ -84,7 +123,10 @@ export function compilePolicy(raw: unknown, source = 'policy'): Policy {
     required: c.required as FactName[],
     path: c.path,
     maxDurationMs: c.maxDuration ? ms(c.maxDuration) : null,
+    linkedTicket: c.linkedTicket ?? null,
   }));
+  // A category that checks a linked ticket needs one named.
+  for (const c of categories) if (c.linkedTicket && !c.required.includes('linked')) c.required.push('linked');
 
   const categoryEngine = createRuleEngine();
   doc.categories.forEach((c, order) =>
@@ -106,6 +148,17 @@ export function compilePolicy(raw: unknown, source = 'policy'): Policy {
   // every delivery that re-reads an unchanged ticket (an approval, a comment, a redelivery).
   const classified = memo<number | null>(RULE_MEMO_SIZE);
   const assessed = memo<Set<string>>(RULE_MEMO_SIZE);
+
+  const autoRules = doc.autoApprove?.rules ?? [];
+  const autoEngine = createRuleEngine();
+  for (const r of autoRules) {
+    if (!r.when) continue;
+    autoEngine.addRule({
+      name: r.id,
+      conditions: r.when as TopLevelCondition,
+      event: { type: 'auto-approve', params: { id: r.id } },
+    });
+  }
 
   return {
     document: doc,
@@ -168,6 +221,43 @@ export function compilePolicy(raw: unknown, source = 'policy'): Policy {
         share: binding.share,
       };
     },
+
+    async autoApproval(snapshot, facts, category, risk, context) {
+      if (!autoRules.length) return null;
+      const now = context.now;
+      const { events } = await autoEngine.run({
+        ...ruleFacts(snapshot, facts),
+        category: category.id,
+        risk,
+        requesterGroups: context.requesterGroups,
+        hourUtc: now.getUTCHours(),
+        weekdayUtc: now.getUTCDay(),
+      });
+      const fired = new Set(events.map((e) => String(e.params?.id)));
+      for (const r of autoRules) {
+        if (risk === 'high' && !r.allowHighRisk) continue;
+        if (r.when && !fired.has(r.id)) continue;
+        let renewalOf: string | null = null;
+        if (r.renewalWithin) {
+          const since = now.getTime() - ms(r.renewalWithin);
+          const prior = context.priorGrants.find(
+            (g) => g.category === category.id && sameAccess(g, facts) && Date.parse(g.endsAt) >= since,
+          );
+          if (!prior) continue;
+          renewalOf = prior.requestId;
+        }
+        return { rule: { id: r.id, description: r.description }, renewalOf };
+      }
+      return null;
+    },
+
+    breakGlassFor(category, labels) {
+      const bg = doc.breakGlass;
+      if (!bg) return null;
+      const wanted = new Set(bg.labels.map((l) => l.toLowerCase()));
+      if (!bg.categories.includes(category.id) && !labels.some((l) => wanted.has(l.toLowerCase()))) return null;
+      return { maxMs: ms(bg.maxDuration), approvals: bg.approvals, confirmWithinMs: ms(bg.confirmWithin) };
+    },
   };
 }
 
@@ -184,6 +274,18 @@ function memo<T>(size: number): (key: string, compute: () => Promise<T>) => Prom
     results.set(key, value);
     return value;
   };
+}
+
+/** The same account on the same systems (case-insensitive, in any order). */
+function sameAccess(g: PriorGrant, facts: Facts): boolean {
+  const norm = (xs: string[]) =>
+    xs
+      .map((x) => x.trim().toLowerCase())
+      .sort()
+      .join('\n');
+  return (
+    g.account.trim().toLowerCase() === facts.account.trim().toLowerCase() && norm(g.systems) === norm(facts.systems)
+  );
 }
 
 /** The facts rules can test, flattened so conditions read naturally ("systems matches prod"). */

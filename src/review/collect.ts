@@ -6,6 +6,7 @@ import {
   OUTCOMES,
   type AccountObservation,
   type ActiveGrantRow,
+  type BreakGlassRow,
   type ApproverFigures,
   type CategoryFigures,
   type DurationRow,
@@ -114,6 +115,23 @@ export function collectReview(input: CollectInput): ReviewSummary {
       expiresAt: r.expiresAt,
     }))
     .sort((a, b) => (a.expiresAt ?? '').localeCompare(b.expiresAt ?? '') || a.requestId.localeCompare(b.requestId));
+  const breakGlass: BreakGlassRow[] = granted.flatMap((r) =>
+    r.breakGlass
+      ? [
+          {
+            requestId: r.id,
+            ticket: r.ticket.key,
+            requester: r.requester?.displayName ?? 'unknown',
+            account: r.facts.account,
+            systems: r.facts.systems,
+            grantedAt: r.grantedAt as string,
+            confirmedBy: r.breakGlass.approvals.map((a) => a.actor.displayName),
+            needed: r.breakGlass.needed,
+            status: r.breakGlass.confirmedAt ? 'confirmed' : r.state === 'granted' ? 'pending' : 'unconfirmed',
+          },
+        ]
+      : [],
+  );
   const bySystem = new Map<string, number>();
   for (const g of activeGrants)
     for (const s of new Set(g.systems.map((x) => x.trim()).filter(Boolean)))
@@ -148,6 +166,7 @@ export function collectReview(input: CollectInput): ReviewSummary {
       rows: revocations,
     },
     activeGrants,
+    breakGlass,
     activeBySystem: [...bySystem]
       .map(([system, count]) => ({ system, count }))
       .sort((a, b) => b.count - a.count || a.system.localeCompare(b.system)),

@@ -61,6 +61,10 @@ export function reviewCommand(
             `revocations: ${s.revocations.onTime} on time, ${s.revocations.late} late, ${s.revocations.failed} failed`,
           );
           out(`grants still active: ${s.activeGrants.length}`);
+          if (s.breakGlass.length)
+            out(
+              `break-glass grants: ${s.breakGlass.map((b) => `${b.ticket} (${b.status}${b.confirmedBy.length ? ` by ${b.confirmedBy.join(', ')}` : ''})`).join(', ')}`,
+            );
         }
         out(
           o.plan.length

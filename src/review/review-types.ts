@@ -82,6 +82,21 @@ export interface RevocationRow {
   status: RevocationStatus;
 }
 
+/** A break-glass grant of the period: access given before approval, and what the approvers did. */
+export interface BreakGlassRow {
+  requestId: string;
+  ticket: string;
+  requester: string;
+  account: string;
+  systems: string[];
+  grantedAt: string;
+  /** Who confirmed it afterwards, in order. */
+  confirmedBy: string[];
+  needed: number;
+  /** confirmed: enough approvers in time; unconfirmed: revoked at the deadline; pending: still due. */
+  status: 'confirmed' | 'unconfirmed' | 'pending';
+}
+
 export interface ActiveGrantRow {
   requestId: string;
   ticket: string;
@@ -145,6 +160,8 @@ export interface ReviewSummary {
   };
   revocations: { onTime: number; late: number; failed: number; rows: RevocationRow[] };
   activeGrants: ActiveGrantRow[];
+  /** Every break-glass grant of the period, confirmed or not. */
+  breakGlass: BreakGlassRow[];
   activeBySystem: { system: string; count: number }[];
   requestsOverTime: { unit: 'day' | 'week' | 'month'; buckets: TimeBucket[] };
   accounts: { inspected: number; uninspected: number };

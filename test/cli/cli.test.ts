@@ -1,4 +1,5 @@
 import { expect } from 'chai';
+import { quickPolicy } from '../helpers/policy';
 import { spawnSync, spawn } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -21,6 +22,37 @@ describe('credgate CLI', function () {
     expect(r.status).to.equal(0);
     expect(r.stdout).to.include('config/policy.yaml: valid');
     expect(r.stdout).to.include('vendor-access');
+  });
+
+  it('policy check warns about an auto-approval rule allowed to approve high risk', () => {
+    const file = join(dir, 'auto-policy.yaml');
+    const base = quickPolicy().document;
+    writeFileSync(
+      file,
+      JSON.stringify({
+        ...base,
+        autoApprove: {
+          rules: [
+            { id: 'renewal', description: 'renewal', renewalWithin: '7d' },
+            {
+              id: 'anything-goes',
+              description: 'on call',
+              allowHighRisk: true,
+              when: { all: [{ fact: 'hourUtc', operator: 'lessThan', value: 7 }] },
+            },
+          ],
+        },
+        breakGlass: { labels: ['break-glass'], maxDuration: '2h', approvals: 2, confirmWithin: '30m' },
+      }),
+    );
+    const r = cli('policy', 'check', file);
+    expect(r.status, r.stderr).to.equal(0);
+    expect(r.stdout).to.include('auto-approval rules: renewal (low risk), anything-goes (low and HIGH risk)');
+    expect(r.stdout).to.include('break-glass: label break-glass; at most 2h, 2 confirmation(s) within 30m');
+    expect(r.stdout).to.include(
+      'warning: auto-approval rule "anything-goes" may approve HIGH risk requests without any person (allowHighRisk: true)',
+    );
+    expect(r.stdout).not.to.include('warning: auto-approval rule "renewal"');
   });
 
   it('policy check names the bad keys of a broken policy and exits 1', () => {

@@ -3,7 +3,8 @@ import { collectReview, stats } from '../../src/review/collect';
 import { knownAccounts } from '../../src/review/account-findings';
 import type { AccountObservation } from '../../src/review/review-types';
 import type { AccountState } from '../../src/providers/types';
-import { SINCE, UNTIL, seededAudit, seededRequests } from './seed';
+import { SINCE, UNTIL, alice, seededAudit, seededRequests } from './seed';
+import type { CredentialRequest } from '../../src/domain/request';
 
 const H = 3_600_000;
 const M = 60_000;
@@ -127,5 +128,40 @@ describe('review collection (pure, over a seeded history)', () => {
     expect(stats([])).to.deep.equal({ count: 0, medianMs: null, p90Ms: null });
     expect(stats([5])).to.deep.equal({ count: 1, medianMs: 5, p90Ms: 5 });
     expect(stats([10, 1, 4, 3, 2, 9, 8, 7, 6, 5])).to.deep.equal({ count: 10, medianMs: 5.5, p90Ms: 9 });
+  });
+
+  it('lists every break-glass grant of the period with who confirmed it and what became of it', () => {
+    const [template] = seededRequests().filter((r) => r.grantedAt && r.grantedAt >= SINCE);
+    const glass = (id: string, key: string, state: CredentialRequest['state'], confirmed: boolean) => ({
+      ...template,
+      id,
+      ticket: { ...template.ticket, id, key },
+      state,
+      breakGlass: {
+        needed: 2,
+        deadline: template.grantedAt!,
+        approvals: [{ actor: alice, step: 'it-approver', at: template.grantedAt!, historyId: `${id}-1` }],
+        confirmedAt: confirmed ? template.grantedAt : null,
+      },
+    });
+    const s = collectReview({
+      requests: [
+        ...seededRequests(),
+        glass('bg-1', 'CRED-91', 'revoked', false),
+        glass('bg-2', 'CRED-92', 'granted', true),
+        glass('bg-3', 'CRED-93', 'granted', false),
+      ],
+      audit: seededAudit(),
+      accounts: observe(),
+      period: { id: 'may', since: SINCE, until: UNTIL },
+      now: new Date(UNTIL),
+      staleAfterDays: 30,
+    });
+    expect(s.breakGlass.map((b) => [b.ticket, b.status, b.confirmedBy.join(',')])).to.deep.equal([
+      ['CRED-91', 'unconfirmed', 'Alice Approver'],
+      ['CRED-92', 'confirmed', 'Alice Approver'],
+      ['CRED-93', 'pending', 'Alice Approver'],
+    ]);
+    expect(collect().breakGlass, 'ordinary grants are not break-glass').to.deep.equal([]);
   });
 });
