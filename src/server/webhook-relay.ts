@@ -1,3 +1,4 @@
+import { CredgateError } from '../util/errors';
 import type { Logger } from '../util/logger';
 
 /**
@@ -64,7 +65,7 @@ export function startWebhookRelay(options: {
           headers: { Accept: 'text/event-stream' },
           signal: abort.signal,
         });
-        if (!res.ok || !res.body) throw new Error(`the relay answered ${res.status}`);
+        if (!res.ok || !res.body) throw new CredgateError('transient', `the relay answered ${res.status}`);
         options.log.info({ source: options.source, target: options.target }, 'webhook relay connected');
         await readEvents(res.body, relay, (ms) => (retryMs = ms));
       } catch (err) {
@@ -126,11 +127,13 @@ export function relayTarget(
   if (!source) return undefined;
   const connector = env.WEBHOOK_PROXY_CONNECTOR ?? (connectorIds.length === 1 ? connectorIds[0] : undefined);
   if (!connector)
-    throw new Error(
+    throw new CredgateError(
+      'config',
       `WEBHOOK_PROXY_URL is set, but ${connectorIds.length ? `${connectorIds.length} connectors are configured (${connectorIds.join(', ')})` : 'no connector is configured'}: set WEBHOOK_PROXY_CONNECTOR to the one whose webhooks the channel receives`,
     );
   if (!connectorIds.includes(connector))
-    throw new Error(
+    throw new CredgateError(
+      'config',
       `WEBHOOK_PROXY_CONNECTOR is "${connector}", which is not configured (configured: ${connectorIds.join(', ') || 'none'})`,
     );
   return { source, target: `http://127.0.0.1:${port}/webhooks/${connector}` };

@@ -34,7 +34,9 @@ export function webhookRouter(deps: WebhookDeps): Router {
 
   router.post(
     '/webhooks/:connector',
-    refuseDeclaredOversize(deps.bodyLimitBytes),
+    refuseDeclaredOversize(deps.bodyLimitBytes, (id) =>
+      deps.onDelivery?.(deps.knownIds.includes(id) ? id : 'unknown', 'too-large'),
+    ),
     raw,
     async (req: Request, res: Response, next: NextFunction) => {
       try {
@@ -98,12 +100,13 @@ export function webhookRouter(deps: WebhookDeps): Router {
  * body-parser would read (and discard) all of it first, so a 100 MB upload held the connection for
  * seconds. The connection closes with the answer, so the rest of the upload is never taken in.
  */
-function refuseDeclaredOversize(limit: number) {
+function refuseDeclaredOversize(limit: number, refused: (connector: string) => void) {
   return (req: Request, res: Response, next: NextFunction) => {
     const declared = Number(req.headers['content-length']);
     if (!Number.isFinite(declared) || declared <= limit) return next();
     res.setHeader('Connection', 'close');
-    res.status(413).json({ error: 'payload-too-large', message: `the body exceeds the limit of ${limit} bytes` });
     res.on('finish', () => req.socket.destroySoon());
+    refused(String(req.params.connector));
+    res.status(413).json({ error: 'payload-too-large', message: `the body exceeds the limit of ${limit} bytes` });
   };
 }

@@ -48,7 +48,8 @@ export async function openStore(url: string, options: OpenStoreOptions = {}): Pr
         `store URL scheme "${scheme}" is not supported; expected sqlite://, redis:// or postgres://`,
       );
   } catch (err) {
-    if (err instanceof CredgateError) throw err;
+    // A configuration mistake says what to fix; anything else (no answer, refused) names the store.
+    if (err instanceof CredgateError && err.kind === 'config') throw err;
     throw new CredgateError('config', `the store at ${redact(url)} cannot be opened: ${(err as Error).message}`);
   }
   // Records a store written before the split still holds in `meta` move to their own namespaces.

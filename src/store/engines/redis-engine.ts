@@ -1,4 +1,5 @@
 import Keyv from 'keyv';
+import { CredgateError } from '../../util/errors';
 import KeyvRedis from '@keyv/redis';
 import { leaseLost, NAMESPACES, type Namespace, type StoreEngine } from '../store-engine';
 import { systemClock } from '../../util/clock';
@@ -118,7 +119,10 @@ export async function openRedisEngine(url: string, options: { connectTimeoutMs?:
 async function withinConnectTimeout<T>(connecting: Promise<T>, ms: number, giveUp: () => Promise<unknown>): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`no answer within ${ms} ms (store.connectTimeout)`)), ms);
+    timer = setTimeout(
+      () => reject(new CredgateError('transient', `no answer within ${ms} ms (store.connectTimeout)`)),
+      ms,
+    );
   });
   try {
     return await Promise.race([connecting, timeout]);

@@ -1,3 +1,4 @@
+import { CredgateError } from '../../util/errors';
 import { EventEmitter } from 'node:events';
 import type Database from 'better-sqlite3';
 
@@ -109,7 +110,7 @@ export class SqliteKeyvAdapter extends EventEmitter {
    * the filter runs in SQLite, so a backlog of waiting entries is skipped without parsing any in JS.
    */
   async *dueKeys(field: string, now: string): AsyncGenerator<string> {
-    if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(field)) throw new Error(`not a plain field name: ${field}`);
+    if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(field)) throw new CredgateError('config', `not a plain field name: ${field}`);
     const [from, to] = this.range(this.namespace);
     let statement = this.due.get(field);
     if (!statement) {
