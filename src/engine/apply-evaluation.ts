@@ -1,9 +1,10 @@
 import type { TicketSnapshot } from '../domain/ticket';
 import type { Draft } from './draft';
 import type { DecideContext } from './decide';
-import { evaluateTicket, type Evaluation } from './evaluate-ticket';
+import { evaluateTicket, type Evaluation, type ResolvedPeople } from './evaluate-ticket';
 import { factLabel, requestView } from './views';
 import { schedule } from './timers';
+import { armApprovalTimers, clearApprovalTimers } from './escalation';
 
 /** Copies a fresh evaluation onto the request. */
 function adopt(draft: Draft, ev: Evaluation): void {
@@ -20,6 +21,7 @@ function adopt(draft: Draft, ev: Evaluation): void {
     requestedMs: ev.requestedMs,
     grantMs: ev.grantMs,
     capRule: ev.capRule,
+    overlay: ev.overlay,
   });
   draft.touch();
 }
@@ -36,10 +38,11 @@ export function enterEvaluatedState(
 ): void {
   adopt(draft, ev);
   const r = draft.request;
-  const { policy } = ctx;
+  const policy = ctx.policy.overlay(r.overlay);
   if (ev.missing.length || ev.invalid.length) {
     r.state = 'awaiting-info';
     r.approvals = [];
+    clearApprovalTimers(draft);
     draft.comment('missing-facts', {
       ...requestView(r, policy),
       missing: ev.missing.map((f) => ({ label: factLabel(policy, f) })),
@@ -71,13 +74,19 @@ export function enterEvaluatedState(
     r.pendingSince = ctx.now.toISOString();
     schedule(draft, 'pending-timeout', new Date(ctx.now.getTime() + policy.pendingTimeoutMs));
   }
+  if (r.state === 'pending-approval') armApprovalTimers(draft, ctx);
 }
 
 /** Re-reads the facts after an edit or a reply, while the request can still change. */
-export async function reevaluate(draft: Draft, snapshot: TicketSnapshot, ctx: DecideContext): Promise<void> {
+export async function reevaluate(
+  draft: Draft,
+  snapshot: TicketSnapshot,
+  ctx: DecideContext,
+  people?: ResolvedPeople,
+): Promise<void> {
   const r = draft.request;
   if (!['awaiting-info', 'pending-approval', 'granted'].includes(r.state)) return;
-  const ev = await evaluateTicket(snapshot, ctx.policy);
+  const ev = await evaluateTicket(snapshot, ctx.policy, people);
   // Edited so it no longer looks like a credential request: keep judging it as what was filed.
   if (!ev) return;
   // Categories and risk rules also read labels, summary, description, issue type and project, so an

@@ -49,7 +49,7 @@ async function onNewTicket(event: TicketObserved, ctx: DecideContext): Promise<D
   const { snapshot } = event;
   // A ticket first seen already closed is history, not a request.
   if (['closed', 'revoked', 'declined', 'expired'].includes(snapshot.position)) return null;
-  const evaluation = await evaluateTicket(snapshot, ctx.policy);
+  const evaluation = await evaluateTicket(snapshot, ctx.policy, event.people);
   if (!evaluation) return null;
 
   const now = ctx.now.toISOString();
@@ -73,6 +73,7 @@ async function onNewTicket(event: TicketObserved, ctx: DecideContext): Promise<D
     requestedMs: evaluation.requestedMs,
     grantMs: evaluation.grantMs,
     capRule: evaluation.capRule,
+    overlay: evaluation.overlay,
     createdAt: now,
     updatedAt: now,
     pendingSince: now,
@@ -120,7 +121,7 @@ async function onTicketEvent(request: CredentialRequest, event: TicketObserved, 
   }
   // The requester is who filed the request: editing the reporter field later neither lets someone
   // else supply facts through replies nor changes whose approval counts as self-approval.
-  await reevaluate(draft, { ...event.snapshot, reporter: request.requester }, ctx);
+  await reevaluate(draft, { ...event.snapshot, reporter: request.requester }, ctx, event.people);
   return { request: draft.request, changed: draft.changed };
 }
 

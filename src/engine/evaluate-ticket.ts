@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { TicketSnapshot } from '../domain/ticket';
+import type { Actor, TicketSnapshot } from '../domain/ticket';
 import type { ApprovalStep, FactName, Facts, FiredRule, Risk } from '../domain/request';
 import type { Category, Policy } from '../policy/policy';
 import { extractFacts, missingFacts } from '../policy/extract-facts';
@@ -19,11 +19,24 @@ export interface Evaluation {
   requestedMs: number | null;
   grantMs: number;
   capRule: string | null;
+  /** The client overlay applied (policy `clients`), or null. */
+  overlay: string | null;
+}
+
+/** People found outside the ticket before deciding (the requester's manager from the directory). */
+export interface ResolvedPeople {
+  managers?: string[];
 }
 
 /** Classifies and assesses a ticket; null when it is not a shared-credential request. */
-export async function evaluateTicket(snapshot: TicketSnapshot, policy: Policy): Promise<Evaluation | null> {
-  const facts = extractFacts(snapshot, policy.factLabels);
+export async function evaluateTicket(
+  snapshot: TicketSnapshot,
+  basePolicy: Policy,
+  people: ResolvedPeople = {},
+): Promise<Evaluation | null> {
+  const facts = extractFacts(snapshot, basePolicy.factLabels);
+  // The client's overlay, when one matches, decides everything that follows.
+  const policy = basePolicy.overlayFor(facts);
   const category = await policy.classify(snapshot, facts);
   if (!category) return null;
 
@@ -47,11 +60,42 @@ export async function evaluateTicket(snapshot: TicketSnapshot, policy: Policy): 
     invalid,
     risk,
     riskRules,
-    steps: policy.approvalSteps(category, risk),
+    steps: resolveSteps(policy.approvalSteps(category, risk), policy, facts, snapshot.reporter, people),
     requestedMs,
     grantMs: capped ? cap.ms : wanted,
     capRule: capped ? cap.rule : null,
+    overlay: policy.overlayId,
   };
+}
+
+/**
+ * Fills steps that name a source with the people it names now, never the requester. A step whose
+ * source names nobody and that has a fallback gets the fallback at once.
+ */
+export function resolveSteps(
+  steps: ApprovalStep[],
+  policy: Policy,
+  facts: Facts,
+  requester: Actor | null,
+  people: ResolvedPeople,
+): ApprovalStep[] {
+  const self = [requester?.id, requester?.email].filter(Boolean).map((s) => String(s).toLowerCase());
+  return steps.map((s) => {
+    if (!s.source) return s;
+    const found =
+      s.source === 'manager'
+        ? (people.managers ?? [])
+        : s.source === 'client-owner'
+          ? policy.clientOwners
+          : policy.systemOwners(facts.systems);
+    const resolved = [...new Set(found)].filter((p) => !self.includes(p.toLowerCase()));
+    const step: ApprovalStep = { ...s, users: [...new Set([...s.users, ...resolved])], resolved };
+    if (!step.groups.length && !step.users.length && step.escalateTo) {
+      const { groups, users } = step.escalateTo;
+      Object.assign(step, { groups: [...groups], users: [...users], escalated: true });
+    }
+    return step;
+  });
 }
 
 /** A digest of the facts: approvals are given to these facts, so any change resets them. */

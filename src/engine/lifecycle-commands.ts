@@ -166,7 +166,7 @@ function extend(
   const ms = parseDuration(args.split(/\s+/)[0] ?? '');
   if (ms === null || ms <= 0) return reply('bad-input', 'say how much longer, for example /extend 2h or /extend 30m.');
 
-  const cap = ctx.policy.maxGrantMs(r.category.id, r.risk);
+  const cap = ctx.policy.overlay(r.overlay).maxGrantMs(r.category.id, r.risk);
   const total = Date.parse(r.expiresAt) + ms - Date.parse(r.grantedAt);
   if (total <= cap) return applyExtension(draft, ms, actor, ['extend-within-policy'], ctx);
 

@@ -6,6 +6,7 @@ import type { DecideContext } from './decide';
 import { approvalsView, formatTime, remainingView, requestView } from './views';
 import { schedule, unschedule } from './timers';
 import { stepFor } from './approval-step';
+import { clearApprovalTimers, rearmApprovalTimers } from './escalation';
 import { formatDuration } from '../policy/parse-duration';
 
 /** Where the ticket belongs for each request state; a reverted transition goes back there. */
@@ -117,6 +118,8 @@ function approve(
     });
     // Back to pending so the next approver can transition it again.
     draft.add({ kind: 'set-status', position: 'pending-approval' });
+    // A step now complete needs no reminder or fallback any more.
+    rearmApprovalTimers(draft);
     return;
   }
   grant(draft, change, ctx);
@@ -128,9 +131,10 @@ function grant(draft: Draft, change: StatusChange, ctx: DecideContext): void {
   r.state = 'granted';
   r.grantedAt = ctx.now.toISOString();
   // Chosen once, at grant: a later policy change must not move where this access is revoked.
-  r.access = ctx.policy.accessTargetFor(r.category.id, r.facts);
+  r.access = ctx.policy.overlay(r.overlay).accessTargetFor(r.category.id, r.facts);
   r.expiresAt = expiresAt.toISOString();
   unschedule(draft, 'pending-timeout');
+  clearApprovalTimers(draft);
   // The revocation is made durable before the access exists, so it can never be missed.
   schedule(draft, 'expiry', expiresAt);
   if (r.grantMs > ctx.policy.reminderBeforeMs) {
@@ -164,6 +168,7 @@ function decline(draft: Draft, change: StatusChange, groups: string[]): void {
   r.endedAt = draft.request.updatedAt;
   r.endReason = byRequester ? 'withdrawn by requester' : `declined by ${change.actor.displayName}`;
   unschedule(draft, 'pending-timeout');
+  clearApprovalTimers(draft);
   // Where a decision is a comment (GitHub's /deny), nothing moved the ticket yet: credgate does.
   draft.add({ kind: 'set-status', position: 'declined' });
   draft.comment(byRequester ? 'request-cancelled' : 'request-declined', {
@@ -184,6 +189,7 @@ function cancel(draft: Draft, change: StatusChange): void {
   r.endedAt = r.updatedAt;
   r.endReason = `ticket moved to "${change.to}" by ${change.actor.displayName}`;
   unschedule(draft, 'pending-timeout');
+  clearApprovalTimers(draft);
   draft.comment('request-cancelled', { actor: change.actor.displayName, reason: r.endReason });
   draft.audit({ action: 'request-cancelled', actor: change.actor.id, outcome: 'cancelled', rules: [] });
 }
