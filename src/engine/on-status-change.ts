@@ -5,7 +5,7 @@ import type { Draft } from './draft';
 import type { DecideContext } from './decide';
 import { approvalsView, formatTime, remainingView, requestView } from './views';
 import { schedule, unschedule } from './timers';
-import { stepFor } from './approval-step';
+import { delegatedStepFor, stepFor, votersOf } from './approval-step';
 import { clearApprovalTimers, rearmApprovalTimers } from './escalation';
 import { formatDuration } from '../policy/parse-duration';
 
@@ -78,15 +78,20 @@ function approve(
   if ((r.requester && change.actor.id === r.requester.id) || (reporter && change.actor.id === reporter.id)) {
     return refuse(draft, change, 'separation-of-duties', 'nobody approves their own request');
   }
-  if (r.approvals.some((a) => a.actor.id === change.actor.id)) {
+  const delegated = stepFor(r, change.actor, groups, true) ? null : delegatedStepFor(r, change.actor, ctx.now, true);
+  const step = stepFor(r, change.actor, groups, true) ?? delegated?.step ?? null;
+  // One person counts once across steps, whether they signed themselves or a delegate signed for them.
+  const voters = [change.actor.id, ...(delegated ? [delegated.from.id] : [])];
+  const already = r.approvals.find((a) => votersOf(a).some((v) => voters.includes(v)));
+  if (already) {
+    const who = delegated && votersOf(already).includes(delegated.from.id) ? delegated.from : change.actor;
     return refuse(
       draft,
       change,
       'distinct-approvers',
-      `${change.actor.displayName} has already approved; another approver must sign off`,
+      `${who.displayName} has already approved; another approver must sign off`,
     );
   }
-  const step = stepFor(r, change.actor, groups, true);
   if (!step) {
     const needed = remainingView(r)
       .map((s) => s.name)
@@ -98,12 +103,19 @@ function approve(
       `${change.actor.displayName} is not an approver this request still needs (${needed})`,
     );
   }
-  r.approvals.push({ actor: change.actor, step: step.id, at: change.at, historyId: change.id });
+  r.approvals.push({
+    actor: change.actor,
+    step: step.id,
+    at: change.at,
+    historyId: change.id,
+    ...(delegated ? { onBehalfOf: delegated.from } : {}),
+  });
   draft.audit({
     action: 'approval-accepted',
     actor: change.actor.id,
     outcome: step.id,
-    rules: ['approver-group', 'separation-of-duties'],
+    rules: ['approver-group', 'separation-of-duties', ...(delegated ? ['delegation'] : [])],
+    ...(delegated ? { detail: { onBehalfOf: delegated.from.id } } : {}),
   });
 
   const remaining = remainingView(r);

@@ -62,7 +62,7 @@ export function requestView(r: CredentialRequest, policy: Policy) {
 
 export function approvalsView(r: CredentialRequest) {
   return r.approvals.map((a) => ({
-    name: a.actor.displayName,
+    name: a.onBehalfOf ? `${a.actor.displayName} (for ${a.onBehalfOf.displayName})` : a.actor.displayName,
     step: r.steps.find((s) => s.id === a.step)?.name ?? a.step,
     at: formatTime(a.at),
   }));
