@@ -67,6 +67,9 @@ export const REQUIRED_TEMPLATES = [
   'secret-link',
   'secret-revealed',
   'secret-link-refused',
+  'approval-reminder',
+  'approval-escalated',
+  'approval-delegated',
 ];
 
 export const BUILTIN_TEMPLATES = TEMPLATES_ROOT;
