@@ -43,6 +43,8 @@ export function delegatedStepFor(
 ): { step: ApprovalStep; from: Actor } | null {
   for (const d of r.delegations ?? []) {
     if (Date.parse(d.until) <= now.getTime() || !names(d.to, actor)) continue;
+    // A requester's approval is no approval, so neither is one made in their place.
+    if (r.requester && (d.from.id === r.requester.id || names(d.to, r.requester))) continue;
     const step = stepFor(r, d.from, d.fromGroups, unmetOnly, approvals);
     if (step) return { step, from: d.from };
   }

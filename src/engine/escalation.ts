@@ -74,7 +74,9 @@ export function onApprovalTimer(draft: Draft, timer: 'approval-reminder' | 'esca
       });
     }
   } else {
-    const due = r.steps.filter((s) => unmet(r, s) && !s.escalated && s.escalateAt && s.escalateAt <= now && s.escalateTo);
+    const due = r.steps.filter(
+      (s) => unmet(r, s) && !s.escalated && s.escalateAt && s.escalateAt <= now && s.escalateTo,
+    );
     if (due.length) {
       const before = stepsView(due);
       for (const s of due) {

@@ -88,7 +88,9 @@ function runCommand(draft: Draft, command: LifecycleCommand, actor: Actor, group
     return reply('unauthorized', `only the requester or an approver of this request can use /${command.name}.`);
   }
   if (command.name === 'delegate') {
-    if (!isApprover) return reply('unauthorized', 'only an approver of this request can delegate their approval.');
+    // The requester may sit in an approver group, but has no approval of their own to hand on.
+    if (!isApprover || isRequester)
+      return reply('unauthorized', 'only an approver of this request can delegate their approval.');
     return delegate(draft, actor, groups, command.args, ctx, reply);
   }
   if (command.name === 'revoke') return revoke(draft, actor, command.args, reply);
@@ -252,7 +254,13 @@ function delegate(
   if (r.requester && names(to, r.requester)) {
     return reply('refused', `${r.requester.displayName} filed this request, and nobody approves their own request.`);
   }
-  const record = { from: actor, fromGroups: groups, to, until: new Date(until).toISOString(), at: ctx.now.toISOString() };
+  const record = {
+    from: actor,
+    fromGroups: groups,
+    to,
+    until: new Date(until).toISOString(),
+    at: ctx.now.toISOString(),
+  };
   r.delegations = [...(r.delegations ?? []).filter((d) => d.from.id !== actor.id), record];
   draft.comment('approval-delegated', { actor: actor.displayName, to, until: formatTime(record.until) });
   draft.audit({

@@ -145,9 +145,15 @@ const clientOverlay = z
     match: z.array(z.string().min(1)).min(1),
     owners: z.array(z.string().min(1)).default([]),
     /** Approval paths replaced by name; paths not named stay as in the base policy. */
-    approvals: z.object({ paths: z.record(z.string(), approvalPath) }).strict().optional(),
+    approvals: z
+      .object({ paths: z.record(z.string(), approvalPath) })
+      .strict()
+      .optional(),
     durations: z
-      .object({ default: duration.optional(), max: z.object({ low: duration, high: duration }).partial().strict().optional() })
+      .object({
+        default: duration.optional(),
+        max: z.object({ low: duration, high: duration }).partial().strict().optional(),
+      })
       .strict()
       .optional(),
     /** Per category id: the facts it requires and its maximum duration, for this client. */
@@ -259,14 +265,23 @@ export const policySchema = z
       .concat(p.clients.flatMap((c) => Object.values(c.approvals?.paths ?? {})))
       .some((path) => [...path.low, ...path.high].some((s) => s.businessHours));
     if (usesCalendar && !p.calendar)
-      ctx.addIssue({ code: 'custom', path: ['calendar'], message: 'a step counts business hours but no calendar is set' });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['calendar'],
+        message: 'a step counts business hours but no calendar is set',
+      });
     const clientIds = p.clients.map((c) => c.id);
     const dupClient = clientIds.find((id, i) => clientIds.indexOf(id) !== i);
-    if (dupClient) ctx.addIssue({ code: 'custom', path: ['clients'], message: `client id "${dupClient}" is used twice` });
+    if (dupClient)
+      ctx.addIssue({ code: 'custom', path: ['clients'], message: `client id "${dupClient}" is used twice` });
     p.clients.forEach((c, i) => {
       for (const off of c.risk?.disable ?? [])
         if (!p.risk.rules.some((r) => r.id === off))
-          ctx.addIssue({ code: 'custom', path: ['clients', i, 'risk', 'disable'], message: `unknown risk rule "${off}"` });
+          ctx.addIssue({
+            code: 'custom',
+            path: ['clients', i, 'risk', 'disable'],
+            message: `unknown risk rule "${off}"`,
+          });
       for (const cat of Object.keys(c.categories ?? {}))
         if (!p.categories.some((x) => x.id === cat))
           ctx.addIssue({ code: 'custom', path: ['clients', i, 'categories'], message: `unknown category "${cat}"` });

@@ -111,7 +111,13 @@ function applyOverlay(doc: PolicyDocument, c: PolicyDocument['clients'][number])
     clients: [],
     categories: doc.categories.map((cat) => {
       const o = c.categories?.[cat.id];
-      return o ? { ...cat, ...(o.required ? { required: o.required } : {}), ...(o.maxDuration ? { maxDuration: o.maxDuration } : {}) } : cat;
+      return o
+        ? {
+            ...cat,
+            ...(o.required ? { required: o.required } : {}),
+            ...(o.maxDuration ? { maxDuration: o.maxDuration } : {}),
+          }
+        : cat;
     }),
     risk: { rules: [...doc.risk.rules.filter((r) => !off.has(r.id)), ...(c.risk?.add ?? [])] },
     durations: {
