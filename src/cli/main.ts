@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { Command } from 'commander';
 import { loadConfig } from '../config/load-config';
 import { loadPolicy } from '../policy/policy';
+import { summarisePolicy } from './policy-summary';
 import { createCommentRenderer, type CommentMarkup } from '../render/comment-renderer';
 import { connectorDefinition } from '../../connectors';
 import { BUILTIN_TEMPLATES, REQUIRED_TEMPLATES } from '../service';
@@ -31,21 +32,12 @@ program
   .description('policy file tools')
   .command('check [file]')
   .description('validate a policy file (default: the configured one) and summarise it')
-  .action((file?: string) => {
+  .option('--client <name>', 'show the effective policy for this client (its overlay applied)')
+  .action((file: string | undefined, opts: { client?: string }) => {
     const path = file ?? loadConfig(process.env).policy.path;
     const policy = loadPolicy(path);
-    const doc = policy.document;
     out(`${path}: valid`);
-    out(
-      `categories: ${doc.categories.map((c) => `${c.id} (requires ${c.required.join(', ') || 'nothing'}; path ${c.path})`).join('; ')}`,
-    );
-    out(
-      `risk rules: ${doc.risk.rules.map((r) => `${r.id} → ${r.risk}`).join(', ') || 'none (everything is low risk)'}`,
-    );
-    out(`approval paths: ${Object.keys(doc.approvals.paths).join(', ')}`);
-    out(
-      `durations: default ${doc.durations.default}, max low ${doc.durations.max.low}, max high ${doc.durations.max.high}`,
-    );
+    for (const line of summarisePolicy(policy, opts.client)) out(line);
   });
 
 program
@@ -60,6 +52,7 @@ program
   .option('--at <iso>', 'simulated start time', new Date().toISOString())
   .option('--fail <effect>', `replay the first such effect failing for good: ${FAILABLE_EFFECTS.join(', ')}`)
   .option('--error <text>', 'the error the failing effect reports', 'the provider refused (simulated)')
+  .option('--client <name>', "the ticket's client, as a connector would read it: its overlay applies")
   .action(
     async (
       payloadPath: string,
@@ -71,13 +64,14 @@ program
         markup: CommentMarkup;
         fail?: string;
         error: string;
+        client?: string;
       },
     ) => {
       const config = loadConfig(process.env);
       const def = connectorDefinition(opts.connector);
-      const snapshot = def.snapshotFromPayload(JSON.parse(readFileSync(payloadPath, 'utf8')), config[def.id] as never);
-      if (!snapshot)
-        throw new CredgateError('bad-input', `${payloadPath} is not a ${def.id} payload that names a ticket`);
+      const read = def.snapshotFromPayload(JSON.parse(readFileSync(payloadPath, 'utf8')), config[def.id] as never);
+      if (!read) throw new CredgateError('bad-input', `${payloadPath} is not a ${def.id} payload that names a ticket`);
+      const snapshot = opts.client ? { ...read, mappedFacts: { ...read.mappedFacts, client: opts.client } } : read;
       const policy = loadPolicy(opts.policy ?? config.policy.path);
       if (!['jira-wiki', 'markdown', 'html', 'text'].includes(opts.markup))
         throw new CredgateError(
