@@ -194,6 +194,7 @@ export async function createService(options: ServiceOptions): Promise<Service> {
     clock,
     // Review tickets are no credential requests: their deliveries go to the review job.
     reviewTickets: review,
+    managersOf: managerDirectory(config.approvers.managerDirectory, providers),
   });
   const scheduler = new Scheduler({
     jobs: store.kv.jobs,
@@ -497,6 +498,20 @@ function startConnectors(connectors: Map<string, Connector>, log: Logger): Map<s
 }
 
 /** Every provider a policy binding names must exist: found at start, not at the first grant. */
+function managerDirectory(
+  name: string | undefined,
+  providers: Map<string, AccessProvider>,
+): ((person: { id: string; email?: string }) => Promise<string[]>) | undefined {
+  if (!name) return undefined;
+  const p = providers.get(name);
+  if (!p?.managersOf)
+    throw new CredgateError(
+      'config',
+      `approvers.managerDirectory: "${name}" is not a configured ldap provider; configured: ${[...providers.keys()].join(', ')}`,
+    );
+  return (person) => p.managersOf!(person);
+}
+
 function checkBindings(policy: Policy, providers: Map<string, AccessProvider>): void {
   const missing = policy.document.providers.filter((b) => !providers.has(b.provider));
   if (missing.length) {

@@ -1,5 +1,5 @@
 import type { CredentialRequest } from '../domain/request';
-import type { TicketRef } from '../domain/ticket';
+import type { Actor, TicketRef } from '../domain/ticket';
 import type { Connector } from '../../connectors/types';
 import type { DocumentCollection } from '../store/document-collection';
 import type Keyv from 'keyv';
@@ -14,6 +14,7 @@ import { parseCommand, replyId } from '../engine/lifecycle-commands';
 import { commitDecision } from './commit-decision';
 import type { TicketResult } from './delivery-log';
 import { CredgateError } from '../util/errors';
+import { usesSource } from '../policy/policy';
 
 /** Review tickets (src/review) are no credential requests: their deliveries go to the review job. */
 export interface ReviewTickets {
@@ -32,6 +33,8 @@ export interface TicketProcessorOptions {
   log: Logger;
   clock?: () => Date;
   reviewTickets?: ReviewTickets;
+  /** The requester's managers from the directory, for steps with `source: manager`. */
+  managersOf?: (person: { id: string; email?: string }) => Promise<string[]>;
 }
 
 /**
@@ -50,6 +53,7 @@ export class TicketProcessor {
   private readonly log: Logger;
   private readonly clock: () => Date;
   private readonly reviewTickets?: ReviewTickets;
+  private readonly managersOf?: TicketProcessorOptions['managersOf'];
 
   constructor(options: TicketProcessorOptions) {
     this.requests = options.requests;
@@ -60,6 +64,19 @@ export class TicketProcessor {
     this.log = options.log;
     this.clock = options.clock ?? (() => new Date());
     this.reviewTickets = options.reviewTickets;
+    this.managersOf = options.managersOf;
+  }
+
+  /**
+   * Looked up only while a request can still be (re)assessed and the policy has a manager step:
+   * what is found is recorded with the request's steps, so a later change of manager changes
+   * nothing for it.
+   */
+  private async people(request: CredentialRequest | null, reporter: Actor | null): Promise<{ managers?: string[] }> {
+    if (!this.managersOf || !reporter) return {};
+    if (request && !['awaiting-info', 'pending-approval'].includes(request.state)) return {};
+    if (!usesSource(this.policy(), 'manager')) return {};
+    return { managers: await this.managersOf(reporter) };
   }
 
   /** Brings credgate's view of one ticket up to date with the ticket as it is now. */
@@ -104,6 +121,7 @@ export class TicketProcessor {
           snapshot,
           changes,
           groupsByActor,
+          people: await this.people(request, request ? request.requester : snapshot.reporter),
           connectorCommands: connector.commentCommands,
         };
         return decide(request, event, { policy: this.policy(), now: this.clock() });

@@ -238,6 +238,14 @@ function compileDocument(doc: PolicyDocument, overlayId: string | null, clientOw
   };
 }
 
+/** True when some approval step of the policy or of a client overlay names this source. */
+export function usesSource(policy: Policy, source: string): boolean {
+  const doc = policy.document;
+  return [doc.approvals.paths, ...doc.clients.map((c) => c.approvals?.paths ?? {})]
+    .flatMap((paths) => Object.values(paths))
+    .some((p) => [...p.low, ...p.high].some((s) => s.source === source));
+}
+
 /** The facts rules can test, flattened so conditions read naturally ("systems matches prod"). */
 function ruleFacts(snapshot: TicketSnapshot, facts: Facts): Record<string, unknown> {
   const durationMs = parseDuration(facts.duration);
