@@ -121,7 +121,9 @@ function approve(
   const remaining = remainingView(r);
   if (remaining.length) {
     draft.comment('approval-recorded', {
-      approver: change.actor.displayName,
+      approver: delegated
+        ? `${change.actor.displayName} (for ${delegated.from.displayName})`
+        : change.actor.displayName,
       step: step.name,
       approvals: approvalsView(r),
       remaining,
