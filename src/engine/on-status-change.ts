@@ -51,7 +51,7 @@ export function onStatusChange(
       if (r.state === 'granted' && r.extension) return approveExtension(draft, change, groups, ctx, reporter);
       return refuse(draft, change, 'approval-state', stateReason(r.state));
     case 'declined':
-      if (open) return decline(draft, change, groups);
+      if (open) return decline(draft, change, groups, ctx);
       if (r.state === 'granted' && r.extension) return declineExtension(draft, change, groups);
       if (r.state === 'granted') return endAccess(draft, change, 'declined after grant');
       return;
@@ -172,10 +172,12 @@ function grant(draft: Draft, change: StatusChange, ctx: DecideContext): void {
   });
 }
 
-function decline(draft: Draft, change: StatusChange, groups: string[]): void {
+function decline(draft: Draft, change: StatusChange, groups: string[], ctx: DecideContext): void {
   const r = draft.request;
   const byRequester = r.requester !== null && change.actor.id === r.requester.id;
-  if (!byRequester && !stepFor(r, change.actor, groups, false)) {
+  // A delegate may decline in the approver's place, as they may approve.
+  const mayDecide = stepFor(r, change.actor, groups, false) ?? delegatedStepFor(r, change.actor, ctx.now, false);
+  if (!byRequester && !mayDecide) {
     return refuse(draft, change, 'approver-group', `${change.actor.displayName} is not an approver of this request`);
   }
   r.state = byRequester ? 'cancelled' : 'declined';

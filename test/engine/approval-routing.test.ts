@@ -233,6 +233,14 @@ describe('approval routing: /delegate', () => {
     expect(done.request.state).to.equal('granted');
   });
 
+  it('lets the delegate decline in the approver place too', async () => {
+    let { request } = await step(null, observed([], HIGH));
+    const snap = withReply(delegateReply(approverA, '/delegate @Olga Outsider until 2026-11-24'));
+    ({ request } = await step(request, observed([], snap)));
+    const declined = await step(request, observed([change(outsider, 'Declined', 'declined', T0.toISOString())], snap));
+    expect(declined.request.state).to.equal('declined');
+  });
+
   it('ends at the date given', async () => {
     let { request } = await step(null, observed([], HIGH));
     const snap = withReply(delegateReply(approverA, '/delegate @Olga Outsider until 2026-11-23T12:00:00Z'));
