@@ -160,6 +160,7 @@ async function run(store: Store, scenario: Scenario, workers: number, s: GrantsS
     sealer: null,
     grantDetails: store.kv.grant_details,
     registerSecret: () => undefined,
+    clock: () => new Date(),
   };
   const grant: GrantEffect = { key: '', kind: 'grant', expiresAt: docs[0].expiresAt as string };
   const revoke: RevokeEffect = { key: '', kind: 'revoke', reason: 'expired' };

@@ -20,7 +20,10 @@ function newestSource(dir) {
 }
 
 function buildIsCurrent() {
-  if (!existsSync(built) || !existsSync(buildInfo)) return false;
+  if (!existsSync(built)) return false;
+  // A packed release or an image ships dist/ without the sources: the build is all there is.
+  if (!existsSync(join(root, 'src'))) return true;
+  if (!existsSync(buildInfo)) return false;
   const builtAt = statSync(buildInfo).mtimeMs;
   return ['src', 'connectors'].every((dir) => newestSource(join(root, dir)) <= builtAt);
 }

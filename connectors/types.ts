@@ -68,6 +68,11 @@ export interface Connector {
    * permissions, the configured workflow, fields and groups. Each check says what to fix.
    */
   checks?(needs: SetupNeeds): SetupCheck[];
+  /**
+   * `credgate webhooks register <connector>`: creates credgate's webhook in the vendor pointing at
+   * `<publicUrl>/webhooks/<id>`, or updates the one already there (never a second); says what it did.
+   */
+  registerWebhook?(publicUrl: string): Promise<string[]>;
   /** Opens a ticket of credgate's own (a periodic access review). Not idempotent: callers guard it. */
   createTicket?(input: NewTicket): Promise<TicketRef>;
 }

@@ -2,6 +2,7 @@ import { loadConfig } from './config/load-config';
 import { createLogger } from './util/logger';
 import { createService } from './service';
 import { isCredgateError } from './util/errors';
+import { relayTarget, startWebhookRelay } from './server/webhook-relay';
 
 /** `npm start`: load and validate everything, then serve. Exits non-zero with a clear message. */
 async function main(): Promise<void> {
@@ -9,7 +10,10 @@ async function main(): Promise<void> {
   const log = createLogger({ level: config.log.level, secrets: config.secrets });
   log.info({ config: config.source, store: config.store.url, policy: config.policy.path }, 'starting credgate');
   const service = await createService({ config, log });
-  await service.listen();
+  const port = await service.listen();
+  // Local development: deliveries from a relay channel (smee.io or alike) instead of a public URL.
+  const proxy = relayTarget(process.env, [...service.connectors.keys()], port);
+  const relay = proxy ? startWebhookRelay({ ...proxy, log }) : undefined;
 
   let stopping = false;
   const shutdown = (signal: string) => {
@@ -18,6 +22,7 @@ async function main(): Promise<void> {
     log.info({ signal }, 'shutting down: no new deliveries; in-flight work finishes or stays queued');
     const hardStop = setTimeout(() => process.exit(1), 15_000);
     hardStop.unref();
+    relay?.stop();
     service.stop().then(
       () => process.exit(0),
       () => process.exit(1),

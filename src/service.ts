@@ -6,7 +6,7 @@ import type { Connector } from '../connectors/types';
 import { CONNECTORS } from '../connectors';
 import type { Policy } from './policy/policy';
 import { loadPolicy } from './policy/policy';
-import { openStore, type Store } from './store/open-store';
+import { openConfiguredStore, type Store } from './store/open-store';
 import { createCommentRenderer, type CommentMarkup, type CommentRenderer } from './render/comment-renderer';
 import { createAuditLog, type AuditLog } from './audit/audit-log';
 import { type AuditShipper, createAuditShipper, createAuditSinks } from './audit/sinks';
@@ -42,6 +42,8 @@ import { TEMPLATES_ROOT } from './templates-root';
 import { readinessRouter } from './doctor/readiness-router';
 import { setupChecks } from './doctor/setup-checks';
 import { DeliveryLog } from './pipeline/delivery-log';
+import { systemClock } from './util/clock';
+import { describeProblems, policyConfigProblems } from './policy/config-checks';
 
 /** Templates every connector's markup must provide; a missing one fails the start. */
 export const REQUIRED_TEMPLATES = [
@@ -115,7 +117,7 @@ export interface Service {
 /** The composition root: wires config, store, policy, connectors and the pipeline together. */
 export async function createService(options: ServiceOptions): Promise<Service> {
   const { config, log } = options;
-  const clock = options.clock ?? (() => new Date());
+  const clock = options.clock ?? systemClock;
   const policy = options.policy ?? loadPolicy(config.policy.path);
 
   const connectors = new Map<string, Connector>();
@@ -128,7 +130,7 @@ export async function createService(options: ServiceOptions): Promise<Service> {
       renderers.set(c.markup, createCommentRenderer({ markup: c.markup, templateDirs, required: REQUIRED_TEMPLATES }));
   }
 
-  const store = await openStore(config.store.url);
+  const store = await openConfiguredStore(config.store);
   const audit = createAuditLog(store.engine, config.audit.hmacKey, { scrub: scrubberOf(log)?.scrub, clock });
   const metrics = createMetrics({ requests: store.requests, clock });
   audit.observe((record) => metrics.observeAudit(record));
@@ -156,7 +158,13 @@ export async function createService(options: ServiceOptions): Promise<Service> {
     registerSecret: (value) => registerSecret(log, value),
   });
   for (const p of [...fromConfig, ...(options.providers ?? [])]) providers.set(p.id, p);
-  checkBindings(policy, providers);
+  // The same check `credgate policy check` makes: a binding naming a missing provider stops the start.
+  const bindingProblems = policyConfigProblems(policy.document, [...providers.keys()]);
+  if (bindingProblems.length)
+    throw new CredgateError(
+      'config',
+      describeProblems(options.policy ? 'policy' : `policy file ${config.policy.path}`, bindingProblems),
+    );
   const providerFor = (name: string | null): AccessProvider => {
     const found = name === null ? provider : providers.get(name);
     if (!found) throw new CredgateError('config', `policy names provider "${name}", which is not configured`);
@@ -283,6 +291,7 @@ export async function createService(options: ServiceOptions): Promise<Service> {
       sealer,
       grantDetails: store.kv.grant_details,
       registerSecret: (value) => registerSecret(log, value),
+      clock,
     };
   };
   const runner = new EffectRunner(
@@ -312,6 +321,8 @@ export async function createService(options: ServiceOptions): Promise<Service> {
     ready: (id) => readiness.get(id) ?? Promise.resolve(),
     log,
     retry: { baseMs: ms(config.effects.baseDelay), maxMs: ms(config.effects.maxDelay) },
+    maxAttempts: config.deliveries.maxAttempts,
+    clock,
   });
   worker.deliveryLog = deliveryLog;
 
@@ -322,6 +333,7 @@ export async function createService(options: ServiceOptions): Promise<Service> {
     onAccepted: (key) => void worker.process(key),
     log,
     bodyLimitBytes: config.server.bodyLimitBytes,
+    publicUrl: config.server.publicUrl,
     clock,
     health: async () => ({
       connectors: [...connectors.keys()],
@@ -400,12 +412,16 @@ export async function createService(options: ServiceOptions): Promise<Service> {
       // Not app.listen: express 5 hands a listen error to the callback, so a port in use looked
       // like a successful start and the process then served nothing.
       server = await new Promise<Server>((ok, fail) => {
-        const s = createServer(app);
+        // The request timeout is checked every connectionsCheckingInterval (30 s by default), so
+        // a slow body was cut at up to twice the configured bound; check every second instead.
+        const requestTimeout = ms(config.server.requestTimeout);
+        const s = createServer(
+          { requestTimeout, headersTimeout: Math.min(requestTimeout, 10_000), connectionsCheckingInterval: 1_000 },
+          app,
+        );
         s.once('error', (err: NodeJS.ErrnoException) => fail(listenError(err, port, host)));
         s.listen(port, host, () => ok(s));
       });
-      server.requestTimeout = ms(config.server.requestTimeout);
-      server.headersTimeout = Math.min(server.requestTimeout, 10_000);
       const found = await sweep();
       review.start();
       auditShipper.start();
@@ -497,7 +513,7 @@ function startConnectors(connectors: Map<string, Connector>, log: Logger): Map<s
   return ready;
 }
 
-/** Every provider a policy binding names must exist: found at start, not at the first grant. */
+/** The ldap provider `approvers.managerDirectory` names, which finds requesters' managers. */
 function managerDirectory(
   name: string | undefined,
   providers: Map<string, AccessProvider>,
@@ -510,14 +526,4 @@ function managerDirectory(
       `approvers.managerDirectory: "${name}" is not a configured ldap provider; configured: ${[...providers.keys()].join(', ')}`,
     );
   return (person) => p.managersOf!(person);
-}
-
-function checkBindings(policy: Policy, providers: Map<string, AccessProvider>): void {
-  const missing = policy.document.providers.filter((b) => !providers.has(b.provider));
-  if (missing.length) {
-    throw new CredgateError(
-      'config',
-      `policy binding(s) ${missing.map((b) => `"${b.id}" → provider "${b.provider}"`).join(', ')} name providers that are not configured; configured: ${[...providers.keys()].join(', ')}`,
-    );
-  }
 }

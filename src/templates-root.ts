@@ -7,7 +7,8 @@ import { dirname, join, resolve } from 'node:path';
  * credgate runs: src/ under tsx, dist/src/ when compiled by `npm run build`, dist/ when bundled
  * into one file by the tests.
  */
-export const TEMPLATES_ROOT = join(projectRoot(__dirname), 'templates');
+export const PROJECT_ROOT = projectRoot(__dirname);
+export const TEMPLATES_ROOT = join(PROJECT_ROOT, 'templates');
 
 function projectRoot(from: string): string {
   for (let dir = resolve(from); ; dir = dirname(dir)) {

@@ -1,4 +1,4 @@
-import { httpFailure } from '../http-errors';
+import { httpFailure } from '../kit';
 import axios, { type AxiosInstance } from 'axios';
 import { CredgateError } from '../../src/util/errors';
 import { parseDuration } from '../../src/policy/parse-duration';

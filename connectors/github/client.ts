@@ -7,6 +7,8 @@ import type {
   GithubComment,
   GithubIssue,
   GithubIssueEvent,
+  GithubRepoHook,
+  GithubRepoHookInput,
   GithubTeamMembership,
   GithubUser,
   IssueAddress,
@@ -37,6 +39,10 @@ export interface GithubClient {
   getTeamMembership(org: string, teamSlug: string, username: string): Promise<GithubTeamMembership | null>;
   /** null when GitHub knows no such user (404). */
   getCollaboratorPermission(repo: RepoName, username: string): Promise<GithubCollaboratorPermission | null>;
+  /** GET /repos/{owner}/{repo}/hooks (needs admin, or an app's "Webhooks" permission). */
+  listRepoHooks(repo: RepoName): Promise<GithubRepoHook[]>;
+  createRepoHook(repo: RepoName, hook: GithubRepoHookInput): Promise<GithubRepoHook>;
+  updateRepoHook(repo: RepoName, id: number, hook: GithubRepoHookInput): Promise<GithubRepoHook>;
 }
 
 const enc = encodeURIComponent;
@@ -170,5 +176,28 @@ export function createGithubClient(
           what: `GET permission ${r.owner}/${r.repo}`,
         }),
       ),
+
+    listRepoHooks: (r) =>
+      all<GithubRepoHook>(r.owner, r.repo, {
+        method: 'GET',
+        url: `/repos/${enc(r.owner)}/${enc(r.repo)}/hooks`,
+        what: `GET hooks ${r.owner}/${r.repo}`,
+      }),
+
+    createRepoHook: (r, hook) =>
+      one<GithubRepoHook>(r.owner, r.repo, {
+        method: 'POST',
+        url: `/repos/${enc(r.owner)}/${enc(r.repo)}/hooks`,
+        data: { name: 'web', ...hook },
+        what: `POST hook ${r.owner}/${r.repo}`,
+      }),
+
+    updateRepoHook: (r, id, hook) =>
+      one<GithubRepoHook>(r.owner, r.repo, {
+        method: 'PATCH',
+        url: `/repos/${enc(r.owner)}/${enc(r.repo)}/hooks/${id}`,
+        data: hook,
+        what: `PATCH hook ${r.owner}/${r.repo}`,
+      }),
   };
 }

@@ -4,7 +4,7 @@ import { CredgateError } from '../../src/util/errors';
 import { parseDuration } from '../../src/policy/parse-duration';
 import { retryAfterMs } from '../../src/util/retry-after';
 import type { GithubConfig } from './schema';
-import { failureOf } from '../http-errors';
+import { failureOf } from '../kit';
 
 /** One REST call: `what` names it in errors and logs (never a header or a token). */
 export interface GithubRequest {

@@ -21,6 +21,8 @@ import { labelFor, positionLabels, TERMINAL_POSITIONS } from './positions';
 import { resolveGroups } from './groups';
 import { GITHUB_ENABLE_HINT, githubConfigSchema, githubFromEnv, isGithubConfigured, type GithubConfig } from './schema';
 import type { GithubComment, IssueAddress } from './types';
+import { githubChecks } from './doctor-checks';
+import { registerGithubWebhooks } from './register-webhook';
 
 /**
  * The GitHub Issues connector: requests are issues (filed from the issue form or labelled),
@@ -45,6 +47,16 @@ export function createGithubConnector(
     return memo && ctx.now() - memo.at < 2_000 ? memo.comments : client.listComments(at);
   };
 
+  /** The account credgate acts as: configured, or read from GET /app or GET /user once. */
+  const login = async (): Promise<string> => {
+    if (!selfLogin) {
+      const app = await client.getAuthenticatedApp();
+      // An app acts as "<slug>[bot]" in deliveries, comments and events.
+      selfLogin = app ? `${app.slug}[bot]` : await ownLogin(client);
+    }
+    return selfLogin;
+  };
+
   return {
     id: CONNECTOR_ID,
     markup: 'markdown',
@@ -54,18 +66,16 @@ export function createGithubConnector(
     commentCommands: ['approve', 'deny'],
 
     async start() {
-      if (!selfLogin) {
-        const app = await client.getAuthenticatedApp();
-        // An app acts as "<slug>[bot]" in deliveries, comments and events.
-        selfLogin = app ? `${app.slug}[bot]` : await ownLogin(client);
-      }
       ctx.log.info(
-        { connector: CONNECTOR_ID, selfLogin },
+        { connector: CONNECTOR_ID, selfLogin: await login() },
         'GitHub connector ready; events by this account are ignored',
       );
     },
 
     verify: (delivery) => verify(delivery),
+
+    checks: (needs) => githubChecks(config, client, needs, login),
+    registerWebhook: (publicUrl) => registerGithubWebhooks(config, client, publicUrl),
 
     parse(delivery) {
       const parsed = parseWebhook(

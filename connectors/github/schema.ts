@@ -75,7 +75,10 @@ export const githubConfigSchema = z
       .strict()
       .prefault({}),
     /** Issue-form headings that hold a fact, besides the standard labels ("Target systems", ...). */
-    formFields: z.partialRecord(z.enum(FACT_NAMES as [string, ...string[]]), z.string().min(1)).default({}),
+    formFields: z
+      .partialRecord(z.enum(FACT_NAMES as [string, ...string[]]), z.string().min(1))
+      .default({})
+      .describe('Fact → issue-form field heading, for forms whose headings differ from the policy labels.'),
     /** Policy group → team(s) whose active members belong to it, as "org/team-slug". */
     approverTeams: z.record(z.string().min(1), z.union([teamName, z.array(teamName).min(1)])).default({}),
     /** Policy group → people with at least this role on this repository. */

@@ -76,6 +76,21 @@ export interface GithubWebhook {
   installation?: { id?: number };
 }
 
+/** A repository hook (GET/POST/PATCH /repos/{owner}/{repo}/hooks); GitHub never returns the secret. */
+export interface GithubRepoHook {
+  id: number;
+  active: boolean;
+  events: string[];
+  config: { url?: string; content_type?: string; insecure_ssl?: string };
+}
+
+/** What credgate sends to create or update its hook. */
+export interface GithubRepoHookInput {
+  active: boolean;
+  events: string[];
+  config: { url: string; content_type: 'json'; insecure_ssl: '0'; secret: string };
+}
+
 export interface GithubTeamMembership {
   role?: 'member' | 'maintainer';
   state?: 'active' | 'pending';

@@ -1,7 +1,7 @@
 import { ServiceDeskClient, Version2Client, Version3Client } from 'jira.js';
 import { CredgateError } from '../../src/util/errors';
 import { parseDuration } from '../../src/policy/parse-duration';
-import { failureOf } from '../http-errors';
+import { failureOf } from '../kit';
 import type { AdfDoc } from '../../src/render/wiki-to-adf';
 import type { JiraConfig } from './schema';
 import type { JiraComment, JiraHistory, JiraIssue, JsmApproval } from './types';

@@ -1,5 +1,6 @@
 import type { CommentAudience, Connector, ConnectorContext, NewTicket } from '../types';
-import { cachedLookup, configuredGroups, header, orNullIfNotFound } from '../kit';
+import { cachedLookup, configuredGroups, header, orNullIfNotFound, readVendorData } from '../kit';
+import { jiraCommentsSchema, jiraHistoriesSchema, jiraIssueSchema } from './rest-schema';
 import type { Actor, TicketRef, WorkflowPosition } from '../../src/domain/ticket';
 import { CredgateError } from '../../src/util/errors';
 import { parseDuration } from '../../src/policy/parse-duration';
@@ -72,13 +73,24 @@ export function createJiraConnector(
           ...Object.values(config.fields).filter((f): f is string => Boolean(f)),
         ]),
       );
-      if (!issue || !inScope(issue, config)) return null;
-      const comments = await client.getComments(issue.id);
+      if (!issue) return null;
+      readVendorData(jiraIssueSchema, issue, `Jira GET issue ${ref.key}`);
+      if (!inScope(issue, config)) return null;
+      const comments = readVendorData(
+        jiraCommentsSchema,
+        await client.getComments(issue.id),
+        `Jira GET comments ${issue.key}`,
+      );
       return toSnapshot(issue, comments, config);
     },
 
     async fetchStatusChanges(ref) {
-      const transitions = toStatusChanges(await client.getChangelog(ref.id), selfId, config.statuses);
+      const histories = readVendorData(
+        jiraHistoriesSchema,
+        await client.getChangelog(ref.id),
+        `Jira GET changelog ${ref.key}`,
+      );
+      const transitions = toStatusChanges(histories, selfId, config.statuses);
       if (!config.serviceManagement.approvals) return transitions;
       return withApprovalChanges(transitions, await approvalsOf(ref), selfId, config.statuses);
     },

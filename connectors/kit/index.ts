@@ -17,5 +17,12 @@ export {
 export { envSettings } from './env-settings';
 export { htmlToText } from './html-text';
 export { orNullIfNotFound } from './not-found';
-export { httpFailure, failureOf, plainHeaders, type FailureContext, type FailedResponse } from '../http-errors';
+export {
+  httpFailure,
+  failureOf,
+  plainHeaders,
+  type FailureContext,
+  type FailedResponse,
+} from '../../src/util/http-failure';
 export { configuredGroups } from '../configured-groups';
+export { readVendorData } from './vendor-data';

@@ -6,6 +6,7 @@ import { CredgateError } from '../../src/util/errors';
 import { parseDuration } from '../../src/policy/parse-duration';
 import { createZendeskClient, type ZendeskClient } from './client';
 import { verifyZendeskDelivery } from './verify';
+import { zendeskChecks } from './doctor-checks';
 import {
   CONNECTOR_ID,
   commentMentions,
@@ -122,6 +123,7 @@ export function createZendeskConnector(
     },
 
     verify: (delivery) => verifyZendeskDelivery(delivery, config, ctx.now()),
+    checks: (needs) => zendeskChecks(config, client, needs),
 
     parse: (delivery) =>
       parseWebhook(delivery.rawBody, header(delivery.headers, 'x-zendesk-webhook-invocation-id'), selfId, config),

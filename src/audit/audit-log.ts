@@ -4,6 +4,7 @@ import type { TicketRef } from '../domain/ticket';
 import type { StoreEngine } from '../store/store-engine';
 import { scrubPatterns } from '../util/logger';
 import { checkChain, type VerifyResult } from './verify-chain';
+import { systemClock } from '../util/clock';
 
 /** What the chain adds to every record it stores. */
 interface Chained {
@@ -87,7 +88,7 @@ export function createAuditLog(
   options: AuditLogOptions = {},
 ): AuditLog {
   const kv = engine.keyv('audit');
-  const clock = options.clock ?? (() => new Date());
+  const clock = options.clock ?? systemClock;
   const scrub = (text: string) => scrubPatterns(options.scrub ? options.scrub(text) : text);
   const observers = new Set<AuditObserver>();
   const digest = (prevHash: string, body: object) => {

@@ -3,19 +3,20 @@ import { once } from 'node:events';
 import type { Writable } from 'node:stream';
 import type { Command } from 'commander';
 import { loadConfig } from '../config/load-config';
-import { openStore, type Store } from '../store/open-store';
+import { openConfiguredStore, type Store } from '../store/open-store';
 import { createAuditLog, type AuditLog } from '../audit/audit-log';
 import { exportAudit, EXPORT_FORMATS, type ExportFormat } from '../audit/audit-export';
 import { collectTimeline, formatTimeline } from '../audit/audit-timeline';
 import { parseDuration } from '../policy/parse-duration';
 import { CredgateError } from '../util/errors';
 import { DeliveryLog, formatDeliveries } from '../pipeline/delivery-log';
+import { type Clock, systemClock } from '../util/clock';
 
 /**
  * `credgate audit verify | export | show`. Each opens the store and the chain key exactly as the
  * service does (configuration file < environment), so it reads the log the service writes.
  */
-export function registerAuditCommands(program: Command, now: () => Date = () => new Date()): void {
+export function registerAuditCommands(program: Command, now: Clock = systemClock): void {
   const audit = program.command('audit').description('the tamper-evident audit log');
 
   audit
@@ -103,7 +104,7 @@ const print = (s: string) => void process.stdout.write(s + '\n');
 
 async function withAuditLog(work: (log: AuditLog, store: Store) => Promise<void>): Promise<void> {
   const config = loadConfig(process.env);
-  const store = await openStore(config.store.url);
+  const store = await openConfiguredStore(config.store);
   try {
     await work(createAuditLog(store.engine, config.audit.hmacKey), store);
   } finally {

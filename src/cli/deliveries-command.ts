@@ -1,17 +1,18 @@
 import { Command } from 'commander';
 import { loadConfig } from '../config/load-config';
-import { openStore } from '../store/open-store';
+import { openConfiguredStore } from '../store/open-store';
 import { DeliveryLog, formatDeliveries, type DeliveryStatus } from '../pipeline/delivery-log';
 import { parseDuration } from '../policy/parse-duration';
 import { CredgateError } from '../util/errors';
 import { parseTime } from './audit-commands';
+import { type Clock, systemClock } from '../util/clock';
 
 const STATUSES: DeliveryStatus[] = ['received', 'processed', 'ignored', 'waiting', 'failed'];
 
 /** Opens the delivery log the service writes, with the service's own configuration. */
 export async function withDeliveryLog<T>(work: (log: DeliveryLog) => Promise<T>, now: () => Date): Promise<T> {
   const config = loadConfig(process.env);
-  const store = await openStore(config.store.url);
+  const store = await openConfiguredStore(config.store);
   try {
     return await work(new DeliveryLog(store.kv.delivery_log, parseDuration(config.deliveries.retention) ?? 0, now));
   } finally {
@@ -20,7 +21,7 @@ export async function withDeliveryLog<T>(work: (log: DeliveryLog) => Promise<T>,
 }
 
 /** `credgate deliveries [--ticket KEY] [--since 24h] [--status waiting] [--json]`. */
-export function deliveriesCommand(now: () => Date = () => new Date()): Command {
+export function deliveriesCommand(now: Clock = systemClock): Command {
   return new Command('deliveries')
     .description(
       'every webhook delivery answered 202 and what became of it: processed, ignored (why), waiting for a retry, failed',

@@ -1,4 +1,6 @@
 import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { PROJECT_ROOT } from '../templates-root';
 import { Command } from 'commander';
 import { loadConfig } from '../config/load-config';
 import { loadPolicy } from '../policy/policy';
@@ -15,16 +17,22 @@ import { createService } from '../service';
 import { createLogger } from '../util/logger';
 import { doctorCommand } from '../doctor/doctor-command';
 import { deliveriesCommand } from './deliveries-command';
+import { policyCheckReport } from './policy-check';
+import { initCommand } from './init-command';
 import { installScrip, installScripCommand } from '../../connectors/rt/install-scrip';
 import { CredgateError } from '../util/errors';
 import { createNinjaoneClient } from '../../connectors/ninjaone/client';
 import { registerNinjaoneWebhook } from '../../connectors/ninjaone/register-webhook';
 import { isNinjaoneConfigured, NINJAONE_ENABLE_HINT, type NinjaoneConfig } from '../../connectors/ninjaone/schema';
+import { systemClock } from '../util/clock';
 
 /** `credgate <command>`: policy check, simulate, audit verify / export / show. */
-const program = new Command('credgate').description(
-  'shared-credential requests under policy, inside your ticketing system',
-);
+const program = new Command('credgate')
+  .description('shared-credential requests under policy, inside your ticketing system')
+  .version(packageVersion(), '-V, --version', "print credgate's version (from package.json)");
+function packageVersion(): string {
+  return (JSON.parse(readFileSync(join(PROJECT_ROOT, 'package.json'), 'utf8')) as { version: string }).version;
+}
 const out = (s: string) => process.stdout.write(s + '\n');
 
 program
@@ -32,12 +40,13 @@ program
   .description('policy file tools')
   .command('check [file]')
   .description('validate a policy file (default: the configured one) and summarise it')
-  .option('--client <name>', 'show the effective policy for this client (its overlay applied)')
+  .option('--client <name>', 'also show the effective policy for this client (its overlay applied)')
   .action((file: string | undefined, opts: { client?: string }) => {
-    const path = file ?? loadConfig(process.env).policy.path;
+    const config = loadConfig(process.env);
+    const path = file ?? config.policy.path;
     const policy = loadPolicy(path);
-    out(`${path}: valid`);
-    for (const line of summarisePolicy(policy, opts.client)) out(line);
+    for (const line of policyCheckReport(path, policy, config, new Date())) out(line);
+    if (opts.client !== undefined) for (const line of summarisePolicy(policy, opts.client)) out(line);
   });
 
 program
@@ -49,7 +58,7 @@ program
   .option('-p, --policy <file>', 'policy file (default: the configured one)')
   .option('--first-only', 'only the first decision, not the whole lifecycle')
   .option('-m, --markup <markup>', 'comment markup: jira-wiki, markdown, html or text', 'jira-wiki')
-  .option('--at <iso>', 'simulated start time', new Date().toISOString())
+  .option('--at <iso>', 'simulated start time', systemClock().toISOString())
   .option('--fail <effect>', `replay the first such effect failing for good: ${FAILABLE_EFFECTS.join(', ')}`)
   .option('--error <text>', 'the error the failing effect reports', 'the provider refused (simulated)')
   .option('--client <name>', "the ticket's client, as a connector would read it: its overlay applies")
@@ -116,6 +125,32 @@ program.addCommand(
 
 program.addCommand(doctorCommand());
 program.addCommand(deliveriesCommand());
+program.addCommand(initCommand());
+
+program
+  .command('webhooks')
+  .description("the vendors' webhooks to credgate")
+  .command('register <connector>')
+  .description(
+    "create credgate's webhook in the vendor (GitHub repository hooks), or update the one already pointing at credgate",
+  )
+  .option('--url <publicUrl>', "credgate's public URL (default: server.publicUrl)")
+  .action(async (id: string, opts: { url?: string }) => {
+    const config = loadConfig(process.env);
+    const url = opts.url ?? config.server.publicUrl;
+    if (!url) throw new CredgateError('bad-input', 'give --url https://<credgate host> (or set server.publicUrl)');
+    const def = connectorDefinition(id);
+    const section = config[def.id] as never;
+    if (!def.isConfigured(section)) throw new CredgateError('config', `the ${def.id} connector is not configured`);
+    const log = createLogger({ level: 'warn', secrets: config.secrets });
+    const connector = def.create(section, { log, now: () => Date.now() });
+    if (!connector.registerWebhook)
+      throw new CredgateError(
+        'bad-input',
+        `credgate cannot register ${def.id} webhooks itself yet: set one up to ${url.replace(/\/+$/, '')}/webhooks/${def.id} as connectors/${def.id}/readme.md describes`,
+      );
+    for (const line of await connector.registerWebhook(url)) out(line);
+  });
 
 program
   .command('ninjaone')

@@ -21,24 +21,47 @@ export const coreConfigShape = {
       bodyLimitBytes: z.number().int().min(1024).max(10_485_760).default(1_048_576),
       /** How long one delivery may take to arrive before it is cut off. */
       requestTimeout: duration('10s'),
-      publicUrl: z.url().optional(),
+      publicUrl: z
+        .url()
+        .optional()
+        .describe("credgate's public https URL: webhook URLs, one-time links, report links."),
     })
     .strict()
     .prefault({}),
   store: z
-    .object({ url: z.string().min(1).default('sqlite://./data/credgate.sqlite') })
+    .object({
+      url: z
+        .string()
+        .min(1)
+        .default('sqlite://./data/credgate.sqlite')
+        .describe('sqlite://<file> (one process), redis://host:6379/0 or postgres://user@host/db (several replicas).'),
+      connectTimeout: duration('10s').describe(
+        'How long a shared store (Redis, PostgreSQL) may take to answer at start before credgate gives up.',
+      ),
+    })
     .strict()
     .prefault({}),
   policy: z
-    .object({ path: z.string().min(1).default('config/policy.yaml') })
+    .object({ path: z.string().min(1).default('config/policy.yaml').describe('The policy file (policy.yaml).') })
     .strict()
     .prefault({}),
   templates: z
-    .object({ dir: z.string().min(1).optional() })
+    .object({
+      dir: z
+        .string()
+        .min(1)
+        .optional()
+        .describe('Directory whose jira-wiki/NAME.hbs (per markup) files override the built-in comment templates.'),
+    })
     .strict()
     .prefault({}),
   log: z
-    .object({ level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info') })
+    .object({
+      level: z
+        .enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
+        .default('info')
+        .describe('Log level of the JSON log on stdout.'),
+    })
     .strict()
     .prefault({}),
   audit: z
@@ -63,25 +86,44 @@ export const coreConfigShape = {
   scheduler: z
     .object({
       /** How often the inbox and outbox are swept for work a crash or outage left behind. */
-      sweepInterval: duration('30s'),
+      sweepInterval: duration('30s').describe(
+        'How often the inbox and outbox are swept for work a crash or outage left behind.',
+      ),
       /** Timers due further out are armed by a later sweep: keeps memory flat with many revocations. */
-      horizon: duration('15m'),
+      horizon: duration('15m').describe(
+        'Timers due further out are armed by a later sweep: memory stays flat with many revocations pending.',
+      ),
       /** How long a replica's claim on work outlives it: another replica takes over after this. */
-      leaseTtl: duration('30s'),
+      leaseTtl: duration('30s').describe(
+        "How long a replica's claim on work outlives it before another replica takes over.",
+      ),
     })
     .strict()
     .prefault({}),
   deliveries: z
     .object({
       /** How long the delivery log (`credgate deliveries`, the desk) keeps what became of each delivery. */
-      retention: duration('14d'),
+      retention: duration('14d').describe('How long the delivery log keeps what became of each delivery.'),
+      /**
+       * With the default backoff (1 s doubling to 10 min) 25 attempts span about two and a half
+       * hours; the reconcile pass re-reads open tickets after that.
+       */
+      maxAttempts: z
+        .number()
+        .int()
+        .min(1)
+        .max(1000)
+        .default(25)
+        .describe(
+          'Attempts at a delivery whose ticketing system keeps failing before it is given up and logged as failed.',
+        ),
     })
     .strict()
     .prefault({}),
   reconcile: z
     .object({
       /** How often open tickets are re-read to repair missed webhooks; one replica runs each pass. */
-      interval: duration('5m'),
+      interval: duration('5m').describe('How often open tickets are re-read to repair missed webhooks.'),
     })
     .strict()
     .prefault({}),
@@ -114,6 +156,7 @@ export const coreConfigShape = {
 export const CORE_ENV: Record<string, string[]> = {
   PORT: ['server', 'port'],
   CREDGATE_STORE: ['store', 'url'],
+  CREDGATE_STORE_CONNECT_TIMEOUT: ['store', 'connectTimeout'],
   CREDGATE_POLICY: ['policy', 'path'],
   CREDGATE_TEMPLATES: ['templates', 'dir'],
   CREDGATE_LOG_LEVEL: ['log', 'level'],

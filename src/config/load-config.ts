@@ -1,4 +1,5 @@
 import { existsSync, readFileSync } from 'node:fs';
+import { dirname, isAbsolute, resolve as resolvePath } from 'node:path';
 import { z } from 'zod';
 import { parse as parseYaml } from 'yaml';
 import { describeYamlSyntaxError } from '../util/yaml-syntax-error';
@@ -12,7 +13,7 @@ const DEFAULT_CONFIG_PATH = 'config/credgate.yaml';
 
 export type Env = Record<string, string | undefined>;
 
-function buildSchema() {
+export function configSchema() {
   const connectorShape: Record<string, z.ZodType> = {};
   for (const c of CONNECTORS) connectorShape[c.id] = (c.configSchema as unknown as z.ZodObject).prefault({});
   return z.object({ ...coreConfigShape, ...connectorShape }).strict();
@@ -52,8 +53,8 @@ export function loadConfig(env: Env): Config {
     if (Object.keys(part).length) fromEnv[c.id] = part;
   }
 
-  const merged = deepMerge(fromFile, fromEnv);
-  const parsed = buildSchema().safeParse(merged);
+  const merged = deepMerge(relativeToFile(fromFile, dirname(resolvePath(path))), fromEnv);
+  const parsed = configSchema().safeParse(merged);
   if (!parsed.success)
     throw new CredgateError(
       'config',
@@ -88,6 +89,33 @@ function withSecretFiles(env: Env): Env {
   return out;
 }
 
+/** Keys whose value is a file or directory: in the config file they are relative to the file. */
+const FILE_KEYS: string[][] = [
+  ['policy', 'path'],
+  ['templates', 'dir'],
+  ['handoff', 'keyFile'],
+];
+
+/**
+ * The config file's paths made absolute against its directory, so the service starts the same
+ * from any working directory. Values from the environment stay relative to the working directory,
+ * as a shell user expects; so do built-in defaults.
+ */
+function relativeToFile(fromFile: Record<string, unknown>, dir: string): Record<string, unknown> {
+  const out = structuredClone(fromFile);
+  const absolute = (p: string) => (isAbsolute(p) ? p : resolvePath(dir, p));
+  for (const keys of FILE_KEYS) {
+    const parent = keys.slice(0, -1).reduce<unknown>((n, k) => (n as Record<string, unknown> | undefined)?.[k], out);
+    const leaf = keys[keys.length - 1];
+    if (parent && typeof parent === 'object' && typeof (parent as Record<string, unknown>)[leaf] === 'string')
+      (parent as Record<string, string>)[leaf] = absolute((parent as Record<string, string>)[leaf]);
+  }
+  const store = out.store as Record<string, unknown> | undefined;
+  const sqlite = typeof store?.url === 'string' ? /^sqlite:\/\/(?!:memory:)(.+)$/.exec(store.url) : null;
+  if (store && sqlite) store.url = `sqlite://${absolute(sqlite[1])}`;
+  return out;
+}
+
 function setPath(target: Record<string, unknown>, keys: string[], value: unknown): void {
   let node = target;
   for (const k of keys.slice(0, -1)) node = (node[k] ??= {}) as Record<string, unknown>;
@@ -107,8 +135,18 @@ function deepMerge(a: Record<string, unknown>, b: Record<string, unknown>): Reco
 }
 
 /** Every configured value whose key names a secret: the logger scrubs these from any output. */
+const SECRET_KEY = /secret|token|password|key$|pat$/i;
+/** Keys naming who a secret belongs to: Basic auth sends `user:secret` together, base64-encoded. */
+const USER_KEY = /^(email|user|username|login|bindDN|clientId|client_id|account)$/i;
+
 function collectSecrets(node: unknown, key = ''): string[] {
-  if (typeof node === 'string') return /secret|token|password|key$|pat$/i.test(key) && node.length >= 6 ? [node] : [];
+  if (typeof node === 'string') return SECRET_KEY.test(key) && node.length >= 6 ? [node] : [];
   if (!node || typeof node !== 'object') return [];
-  return Object.entries(node).flatMap(([k, v]) => collectSecrets(v, k));
+  const entries = Object.entries(node);
+  const own = entries.flatMap(([k, v]) => collectSecrets(v, k));
+  // A credential pair is a secret of its own: its base64 is what an Authorization header carries.
+  const users = entries.filter(([k, v]) => USER_KEY.test(k) && typeof v === 'string' && v) as [string, string][];
+  const secrets = entries.filter(([k, v]) => SECRET_KEY.test(k) && typeof v === 'string' && v.length >= 6);
+  const pairs = users.flatMap(([, user]) => secrets.map(([, secret]) => `${user}:${secret}`));
+  return [...own, ...pairs];
 }

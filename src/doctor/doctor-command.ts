@@ -5,18 +5,19 @@ import { CONNECTORS } from '../../connectors';
 import type { Connector } from '../../connectors/types';
 import { loadPolicy, type Policy } from '../policy/policy';
 import { createProviders } from '../providers/registry';
-import { openStore, type Store } from '../store/open-store';
+import { openConfiguredStore, type Store } from '../store/open-store';
 import { createLogger, registerSecret } from '../util/logger';
 import type { CheckResult } from './check';
 import { formatResults, runChecks } from './run-checks';
 import { setupChecks } from './setup-checks';
+import { type Clock, systemClock } from '../util/clock';
 
 /**
  * `credgate doctor`: builds what the service would build from the same configuration, without
  * starting it, and runs every check. A part that cannot even be built (a policy that does not
  * load, a store that does not open) is reported as its own failed check, and the rest still runs.
  */
-export async function runDoctor(env: NodeJS.ProcessEnv, clock: () => Date = () => new Date()): Promise<CheckResult[]> {
+export async function runDoctor(env: NodeJS.ProcessEnv, clock: Clock = systemClock): Promise<CheckResult[]> {
   const failed = (name: string, err: unknown, fix: string): CheckResult => ({
     name,
     ok: false,
@@ -40,7 +41,7 @@ export async function runDoctor(env: NodeJS.ProcessEnv, clock: () => Date = () =
   }
   let store: Store | null = null;
   try {
-    store = await openStore(config.store.url);
+    store = await openConfiguredStore(config.store);
   } catch (err) {
     early.push(failed('store', err, 'check CREDGATE_STORE (store.url): the server, the credentials, the database'));
   }

@@ -2,6 +2,7 @@ import type { CredentialRequest } from '../domain/request';
 import type { Effect } from '../domain/effect';
 import type { DocumentCollection } from '../store/document-collection';
 import type { Leases } from '../store/leases';
+import { type Fence, isLeaseLost } from '../store/store-engine';
 import type Keyv from 'keyv';
 import type { Logger } from '../util/logger';
 import { scrubWith } from '../util/logger';
@@ -14,6 +15,7 @@ import type { OutcomeEvent } from '../domain/event';
 import type { Policy } from '../policy/policy';
 import { decide } from '../engine/decide';
 import { commitDecision } from '../pipeline/commit-decision';
+import { systemClock } from '../util/clock';
 
 /** What the runner works with; its tuning is in EffectRunnerOptions. */
 export interface EffectRunnerParts {
@@ -76,7 +78,7 @@ export class EffectRunner {
     this.leases = parts.leases;
     this.targetsFor = parts.targetsFor;
     this.log = parts.log;
-    this.clock = parts.clock ?? (() => new Date());
+    this.clock = parts.clock ?? systemClock;
     parts.owed?.listen((requestId) => void this.kick(requestId));
   }
 
@@ -110,12 +112,26 @@ export class EffectRunner {
     return ids.length;
   }
 
-  /** One replica at a time drains a request: the lease makes its effects run once. */
+  /**
+   * One replica at a time drains a request: the lease makes its effects run once. Every write the
+   * drain makes carries the lease's fence; a drain that stalled past the TTL while another replica
+   * took the outbox over has its writes refused and stops, leaving the outbox to the new holder.
+   */
   private async drain(requestId: string): Promise<void> {
-    await this.leases.run(`outbox:${requestId}`, () => this.drainHeld(requestId));
+    try {
+      await this.leases.run(`outbox:${requestId}`, (fence) => this.drainHeld(requestId, fence));
+    } catch (err) {
+      if (isLeaseLost(err)) {
+        this.log.warn({ requestId, err: (err as Error).message }, 'outbox lease lost to another holder; stopping');
+        return;
+      }
+      // The store itself failed (read, bookkeeping): the outbox stays as it is, so drain it later.
+      this.log.error({ requestId, err: (err as Error).message }, 'draining the outbox failed; will retry');
+      this.retryLater(requestId, backoffMs(1, this.options.baseDelayMs, this.options.maxDelayMs));
+    }
   }
 
-  private async drainHeld(requestId: string): Promise<void> {
+  private async drainHeld(requestId: string, fence: Fence): Promise<void> {
     while (!this.stopped) {
       const request = await this.requests.get(requestId);
       const effect = request?.outbox[0];
@@ -138,18 +154,16 @@ export class EffectRunner {
       // record the attempt before making it, so a retry knows to look for the first one.
       if (
         (effect.kind === 'comment' || effect.kind === 'grant') &&
-        !(await this.updateHead(requestId, effect.key, (e) => ({ ...e, attempts })))
+        !(await this.updateHead(requestId, effect.key, (e) => ({ ...e, attempts }), fence))
       )
         continue;
+      let outcome: Awaited<ReturnType<typeof performEffect>>;
       try {
         const connector = request.ticket.connector;
         if (!this.limits.has(connector)) this.limits.set(connector, new Semaphore(this.options.concurrency));
-        const outcome = await this.limits
+        outcome = await this.limits
           .get(connector)!
           .run(() => performEffect(request, { ...effect, attempts }, this.targetsFor(request)));
-        this.options.observer?.performed(request, effect);
-        if (outcome?.kept) await this.report(requestId, { type: 'access-kept', effect, ...outcome.kept });
-        else await this.removeHead(requestId, effect.key);
       } catch (err) {
         // Which kinds are retried is said once (util/retry-policy). A revocation is retried whatever
         // the error: giving up on one leaves access behind.
@@ -164,7 +178,7 @@ export class EffectRunner {
             'effect failed; will retry',
           );
           const notBefore = new Date(this.clock().getTime() + delay).toISOString();
-          await this.updateHead(requestId, effect.key, (e) => ({ ...e, attempts, notBefore }));
+          await this.updateHead(requestId, effect.key, (e) => ({ ...e, attempts, notBefore }), fence);
           return this.retryLater(requestId, delay);
         }
         this.log.error(
@@ -172,34 +186,49 @@ export class EffectRunner {
           'effect failed for good',
         );
         // The reason reaches the ticket, the audit trail and the request document: no echoed secret may.
-        await this.report(requestId, { type: 'effect-failed', effect, error: scrubWith(this.log, message) });
+        await this.report(requestId, { type: 'effect-failed', effect, error: scrubWith(this.log, message) }, fence);
+        continue;
       }
+      // Performed: what follows is the outbox's bookkeeping, outside the catch above, so a store
+      // failure (or a lost lease) here is not mistaken for the effect failing.
+      this.options.observer?.performed(request, effect);
+      if (outcome?.kept) await this.report(requestId, { type: 'access-kept', effect, ...outcome.kept }, fence);
+      else await this.removeHead(requestId, effect.key, fence);
     }
   }
 
   /** Removes the performed effect from the head of the outbox. */
-  private async removeHead(requestId: string, key: string): Promise<void> {
+  private async removeHead(requestId: string, key: string, fence: Fence): Promise<void> {
     for (;;) {
       const current = await this.requests.get(requestId);
       if (!current || current.outbox[0]?.key !== key) return;
       const next = { ...current, outbox: current.outbox.slice(1) };
-      if (await this.requests.compareAndSet(requestId, current.version, next)) return;
+      if (await this.requests.compareAndSet(requestId, current.version, next, fence)) return;
     }
   }
 
   /** Tells the engine what became of the head effect and commits what it decides. */
-  private async report(requestId: string, event: OutcomeEvent): Promise<void> {
-    await commitDecision({ requests: this.requests, owing: this.owing }, requestId, async (current) =>
-      current ? decide(current, event, { policy: this.options.policy(), now: this.clock() }) : null,
+  private async report(requestId: string, event: OutcomeEvent, fence: Fence): Promise<void> {
+    await commitDecision(
+      { requests: this.requests, owing: this.owing },
+      requestId,
+      async (current) =>
+        current ? decide(current, event, { policy: this.options.policy(), now: this.clock() }) : null,
+      fence,
     );
   }
 
-  private async updateHead(requestId: string, key: string, change: (e: Effect) => Effect): Promise<boolean> {
+  private async updateHead(
+    requestId: string,
+    key: string,
+    change: (e: Effect) => Effect,
+    fence: Fence,
+  ): Promise<boolean> {
     for (;;) {
       const current = await this.requests.get(requestId);
       if (!current || current.outbox[0]?.key !== key) return false;
       const next = { ...current, outbox: [change(current.outbox[0]), ...current.outbox.slice(1)] };
-      if (await this.requests.compareAndSet(requestId, current.version, next)) return true;
+      if (await this.requests.compareAndSet(requestId, current.version, next, fence)) return true;
     }
   }
 

@@ -10,6 +10,7 @@ import { accessKeyOf, accountKeyOf } from '../domain/overlapping-grants';
 import { CredgateError } from '../util/errors';
 import { formatTime } from '../engine/views';
 import { LINK_PLACEHOLDER, insertLink } from '../render/trusted-link';
+import type { Clock } from '../util/clock';
 
 /** Hands a secret to a person through a one-time link (src/handoff). */
 export interface SecretHandoff {
@@ -43,6 +44,8 @@ export interface AccessTargets {
   grantDetails: Keyv;
   /** Learns a secret so that no log line can carry it. */
   registerSecret(value: string): void;
+  /** The service's clock: times in comments and audit entries. */
+  clock: Clock;
 }
 
 function contextOf(request: CredentialRequest, key: string, expiresAt: string | null): AccessContext {
@@ -124,7 +127,7 @@ export async function performGrant(request: CredentialRequest, effect: GrantEffe
     requestId: request.id,
     ref: effect.key,
     ticketKey: request.ticket.key,
-    at: formatTime(new Date().toISOString()),
+    at: formatTime(t.clock().toISOString()),
     label: secret.label,
     url: LINK_PLACEHOLDER,
     linkExpiresAt: formatTime(link.expiresAt),
@@ -133,7 +136,7 @@ export async function performGrant(request: CredentialRequest, effect: GrantEffe
   await t.audit.append({
     action: 'secret-link-issued',
     actor: null,
-    at: new Date().toISOString(),
+    at: t.clock().toISOString(),
     outcome: 'issued',
     rules: ['one-time-link'],
     detail: { label: secret.label, linkExpiresAt: link.expiresAt },
@@ -168,7 +171,7 @@ export async function performRevoke(
     t.audit.append({
       action,
       actor: null,
-      at: new Date().toISOString(),
+      at: t.clock().toISOString(),
       outcome: action,
       rules: [],
       detail,

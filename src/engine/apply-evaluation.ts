@@ -47,7 +47,8 @@ export function enterEvaluatedState(
       ...requestView(r, policy),
       missing: ev.missing.map((f) => ({ label: factLabel(policy, f) })),
       invalid: ev.invalid.map((i) => ({ label: factLabel(policy, i.fact), problem: i.problem })),
-      example: ev.missing.length ? `${factLabel(policy, ev.missing[0])}: ...` : null,
+      // An example line for the first fact to fix, missing or unusable: never "for example ." alone.
+      example: `${factLabel(policy, ev.missing[0] ?? ev.invalid[0].fact)}: ...`,
     });
     draft.add({ kind: 'set-status', position: 'awaiting-info' });
     draft.audit({

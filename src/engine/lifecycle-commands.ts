@@ -3,7 +3,7 @@ import type { CredentialRequest } from '../domain/request';
 import type { Draft } from './draft';
 import type { DecideContext } from './decide';
 import { formatDuration, parseDuration } from '../policy/parse-duration';
-import { approvalsView, formatTime, remainingView, stepsView } from './views';
+import { approvalsView, formatTime, grantTime, remainingView, stepsView } from './views';
 import { schedule, unschedule } from './timers';
 import { names, stepFor } from './approval-step';
 
@@ -106,7 +106,7 @@ function status(draft: Draft, actor: Actor, ctx: DecideContext): void {
     risk: r.risk.toUpperCase(),
     approvals: approvalsView(r),
     remaining: r.state === 'pending-approval' ? remainingView(r) : [],
-    expiresAt: r.expiresAt ? formatTime(r.expiresAt) : null,
+    expiresAt: r.expiresAt ? grantTime(r, r.expiresAt) : null,
     left: left === null ? null : formatDuration(left),
     extension: r.extension ? formatDuration(r.extension.ms) : null,
   });
@@ -124,8 +124,8 @@ function revoke(draft: Draft, actor: Actor, args: string, reply: (o: string, m: 
     draft.comment('access-revoked', {
       reason: `revocation retried at the request of ${actor.displayName}`,
       early: true,
-      grantedAt: formatTime(r.grantedAt),
-      expiresAt: formatTime(r.expiresAt),
+      grantedAt: grantTime(r, r.grantedAt),
+      expiresAt: grantTime(r, r.expiresAt),
     });
     draft.audit({ action: 'revocation-retried', actor: actor.id, outcome: 'revoked', rules: ['command-revoke'] });
     return;
@@ -143,8 +143,8 @@ function revoke(draft: Draft, actor: Actor, args: string, reply: (o: string, m: 
   draft.comment('access-revoked', {
     reason,
     early: true,
-    grantedAt: formatTime(r.grantedAt),
-    expiresAt: formatTime(r.expiresAt),
+    grantedAt: grantTime(r, r.grantedAt),
+    expiresAt: grantTime(r, r.expiresAt),
   });
   draft.audit({
     action: 'access-revoked',
@@ -183,7 +183,7 @@ function extend(
     actor: actor.displayName,
     extension: formatDuration(ms),
     cap: formatDuration(cap),
-    expiresAt: formatTime(r.expiresAt),
+    expiresAt: grantTime(r, r.expiresAt),
     steps: stepsView(r.steps),
     byApprover: !isRequester,
   });
@@ -214,8 +214,8 @@ export function applyExtension(draft: Draft, ms: number, actor: Actor, rules: st
   draft.comment('access-extended', {
     actor: actor.displayName,
     extension: formatDuration(ms),
-    previous: formatTime(previous),
-    expiresAt: formatTime(r.expiresAt),
+    previous: grantTime(r, previous),
+    expiresAt: grantTime(r, r.expiresAt),
   });
   draft.audit({
     action: 'access-extended',

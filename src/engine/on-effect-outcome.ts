@@ -60,11 +60,19 @@ function takeHead(draft: Draft, effect: Effect): boolean {
 }
 
 /**
- * Every retry of a revocation failed: access may still exist. The ticket says so, moves to its
- * "revocation failed" status and calls the approvers by name; /revoke on the ticket tries again.
+ * Every retry of a revocation failed: access may still exist. The "access revoked" status, comment
+ * and audit entry still owed after it are dropped (they would say the opposite of what happened);
+ * the ticket says so, moves to its "revocation failed" status and calls the approvers by name;
+ * /revoke on the ticket tries again.
  */
 export function onRevocationFailed(draft: Draft, error: string): void {
   const r = draft.request;
+  r.outbox = r.outbox.filter(
+    (e) =>
+      !(e.kind === 'set-status' && e.position === 'revoked') &&
+      !(e.kind === 'comment' && e.template === 'access-revoked') &&
+      !(e.kind === 'audit' && e.event.action === 'access-revoked'),
+  );
   r.state = 'revocation-failed';
   const mentions = uniqueActors(r.approvals.map((a) => a.actor));
   draft.add({ kind: 'set-status', position: 'revocation-failed' });

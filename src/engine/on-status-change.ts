@@ -3,7 +3,7 @@ import type { CredentialRequest, RequestState } from '../domain/request';
 import { applyExtension } from './lifecycle-commands';
 import type { Draft } from './draft';
 import type { DecideContext } from './decide';
-import { approvalsView, formatTime, remainingView, requestView } from './views';
+import { approvalsView, formatTime, grantTime, remainingView, requestView } from './views';
 import { schedule, unschedule } from './timers';
 import { delegatedStepFor, stepFor, votersOf } from './approval-step';
 import { clearApprovalTimers, rearmApprovalTimers } from './escalation';
@@ -160,7 +160,7 @@ function grant(draft: Draft, change: StatusChange, ctx: DecideContext): void {
     ...requestView(r, ctx.policy),
     approver: change.actor.displayName,
     approvals: approvalsView(r),
-    expiresAt: formatTime(r.expiresAt),
+    expiresAt: grantTime(r, r.expiresAt),
     reminder: r.timers.reminder ? formatDuration(ctx.policy.reminderBeforeMs) : null,
   });
   draft.audit({
@@ -222,8 +222,8 @@ function endAccess(draft: Draft, change: StatusChange, why: string): void {
   draft.comment('access-revoked', {
     reason: r.endReason,
     early: true,
-    grantedAt: formatTime(r.grantedAt),
-    expiresAt: formatTime(r.expiresAt),
+    grantedAt: grantTime(r, r.grantedAt),
+    expiresAt: grantTime(r, r.expiresAt),
   });
   draft.audit({ action: 'access-revoked', actor: change.actor.id, outcome: 'revoked', rules: ['revoke-on-close'] });
 }
@@ -334,7 +334,7 @@ function declineExtension(draft: Draft, change: StatusChange, groups: string[]):
   draft.add({ kind: 'set-status', position: 'granted' });
   draft.comment('extension-declined', {
     actor: change.actor.displayName,
-    expiresAt: formatTime(r.expiresAt),
+    expiresAt: grantTime(r, r.expiresAt),
     extension: formatDuration(ext.ms),
   });
   draft.audit({ action: 'extension-declined', actor: change.actor.id, outcome: 'granted', rules: [] });

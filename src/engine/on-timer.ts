@@ -3,7 +3,7 @@ import type { Draft } from './draft';
 import type { DecideContext } from './decide';
 import { formatDuration } from '../policy/parse-duration';
 import { unschedule } from './timers';
-import { formatTime } from './views';
+import { formatTime, grantTime } from './views';
 import { clearApprovalTimers, onApprovalTimer } from './escalation';
 
 /** A due job. Stale jobs (rescheduled or cleared since) change nothing. */
@@ -31,7 +31,7 @@ export function onTimer(draft: Draft, event: TimerFired, ctx: DecideContext): vo
       // A reminder that fires late (the service was down) after the expiry has nothing to say.
       if (r.state !== 'granted' || !r.expiresAt || Date.parse(r.expiresAt) <= ctx.now.getTime()) return;
       draft.comment('expiry-reminder', {
-        expiresAt: formatTime(r.expiresAt),
+        expiresAt: grantTime(r, r.expiresAt),
         left: formatDuration(Date.parse(r.expiresAt) - ctx.now.getTime()),
       });
       draft.audit({ action: 'expiry-reminder', actor: null, outcome: 'sent', rules: ['reminder-before-expiry'] });
@@ -46,8 +46,8 @@ export function onTimer(draft: Draft, event: TimerFired, ctx: DecideContext): vo
       draft.comment('access-revoked', {
         reason: 'the granted time ended',
         early: false,
-        grantedAt: formatTime(r.grantedAt),
-        expiresAt: formatTime(r.expiresAt),
+        grantedAt: grantTime(r, r.grantedAt),
+        expiresAt: grantTime(r, r.expiresAt),
       });
       draft.add({ kind: 'set-status', position: 'revoked' });
       draft.audit({

@@ -4,9 +4,21 @@ import { formatDuration } from '../policy/parse-duration';
 
 /** View models for comment templates: small, explicit, never a raw vendor payload. */
 
-/** "2026-11-25 14:30 UTC": what people read in a ticket, unambiguous across time zones. */
-export const formatTime = (iso: string | null): string =>
-  iso ? `${iso.slice(0, 10)} ${iso.slice(11, 16)} UTC` : 'unknown';
+/**
+ * "2026-11-25 14:30 UTC": what people read in a ticket, unambiguous across time zones;
+ * "2026-11-25 14:30:45 UTC" with `seconds` (grants the minute cannot describe, see grantTime).
+ */
+export const formatTime = (iso: string | null, seconds = false): string =>
+  iso ? `${iso.slice(0, 10)} ${iso.slice(11, seconds ? 19 : 16)} UTC` : 'unknown';
+
+/**
+ * A time of a grant (its start, its end, an earlier end): to the second when the grant is shorter
+ * than a minute or not a whole number of minutes, so "granted 10:00, ends 10:00" never happens.
+ */
+export function grantTime(r: Pick<CredentialRequest, 'grantedAt' | 'expiresAt'>, iso: string | null): string {
+  const span = r.grantedAt && r.expiresAt ? Date.parse(r.expiresAt) - Date.parse(r.grantedAt) : null;
+  return formatTime(iso, span !== null && (span < 60_000 || span % 60_000 !== 0));
+}
 
 const DEFAULT_LABELS: Record<FactName, string> = {
   systems: 'Target systems',

@@ -91,6 +91,7 @@ export function createHandoff(deps: HandoffDeps): Handoff {
     router: () =>
       handoffRouter({
         key: deps.key,
+        store: deps.store,
         clock: deps.clock,
         log: deps.log,
         onRevealed: deps.onRevealed,

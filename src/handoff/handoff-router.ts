@@ -14,7 +14,7 @@ import {
 } from './handoff-pages';
 import { isWellFormedToken, linkIdOf, shortId } from './link-token';
 import type { LinkStore } from './link-store';
-import { RateLimiter } from './rate-limiter';
+import { StoreRateLimiter } from '../store/rate-limiter';
 import { openSecret } from './secret-box';
 import type { HandoffDeps, LinkRecord, RevealedLink, Viewer } from './types';
 import type { LinkSignIn } from './sign-in';
@@ -25,7 +25,7 @@ const ON_REVEALED_TIMEOUT_MS = 5_000;
 /** The additional authenticated data of a link's box: binds it to its link and its request. */
 export const boxAad = (id: string, requestId: string): string => `${id}\n${requestId}`;
 
-type RouterDeps = Pick<HandoffDeps, 'key' | 'clock' | 'log' | 'onRevealed' | 'onRefused' | 'rateLimit'> & {
+type RouterDeps = Pick<HandoffDeps, 'key' | 'clock' | 'log' | 'onRevealed' | 'onRefused' | 'rateLimit' | 'store'> & {
   path: string;
   links: LinkStore;
   signIn: LinkSignIn | null;
@@ -41,7 +41,9 @@ type RouterDeps = Pick<HandoffDeps, 'key' | 'clock' | 'log' | 'onRevealed' | 'on
 export function handoffRouter(deps: RouterDeps): Router {
   const router = express.Router();
   const { capacity, perMinute } = deps.rateLimit ?? { capacity: 20, perMinute: 20 };
-  const limiter = new RateLimiter(capacity, perMinute, () => deps.clock().getTime());
+  const limiter = new StoreRateLimiter(deps.store.engine, 'link-pages', capacity, perMinute, () =>
+    deps.clock().getTime(),
+  );
 
   const send = (res: Response, status: number, body: string, extra: Record<string, string> = {}) => {
     // res.end, not res.send: express would add an ETag, a hash of the page, secret included.
@@ -51,8 +53,8 @@ export function handoffRouter(deps: RouterDeps): Router {
   const gone = (res: Response) => send(res, 410, GONE_PAGE);
 
   /** Rate limit and token shape; null when the answer was already sent. */
-  const admit = (req: Request, res: Response): { token: string; id: string } | null => {
-    const wait = limiter.take(clientIp(req));
+  const admit = async (req: Request, res: Response): Promise<{ token: string; id: string } | null> => {
+    const wait = await limiter.take(clientIp(req));
     if (wait > 0) {
       send(res, 429, RATE_LIMITED_PAGE, { 'Retry-After': String(wait) });
       return null;
@@ -71,7 +73,7 @@ export function handoffRouter(deps: RouterDeps): Router {
   };
 
   const show = async (req: Request, res: Response) => {
-    const admitted = admit(req, res);
+    const admitted = await admit(req, res);
     if (!admitted) return;
     try {
       const link = await deps.links.getLink(admitted.id);
@@ -92,7 +94,7 @@ export function handoffRouter(deps: RouterDeps): Router {
   };
 
   const reveal = async (req: Request, res: Response) => {
-    const admitted = admit(req, res);
+    const admitted = await admit(req, res);
     if (!admitted) return;
     const { token, id } = admitted;
     try {
@@ -164,7 +166,7 @@ export function handoffRouter(deps: RouterDeps): Router {
   };
 
   const startSignIn = async (req: Request, res: Response) => {
-    const admitted = admit(req, res);
+    const admitted = await admit(req, res);
     if (!admitted) return;
     try {
       const link = await deps.links.getLink(admitted.id);
@@ -184,7 +186,7 @@ export function handoffRouter(deps: RouterDeps): Router {
   };
 
   const callback = async (req: Request, res: Response) => {
-    const wait = limiter.take(clientIp(req));
+    const wait = await limiter.take(clientIp(req));
     if (wait > 0) return send(res, 429, RATE_LIMITED_PAGE, { 'Retry-After': String(wait) });
     if (!deps.signIn) return gone(res);
     try {

@@ -4,6 +4,7 @@ import type { CredentialRequest } from '../domain/request';
 import type { Effect } from '../domain/effect';
 import { isCredgateError } from '../util/errors';
 import type { DeliveryOutcome } from './delivery-outcome';
+import { systemClock } from '../util/clock';
 
 /** The reads metrics need from the request store (a DocumentCollection fits). */
 export interface RequestReader {
@@ -61,7 +62,7 @@ const TICKET_EFFECTS = new Set(['comment', 'set-status']);
 const PROVIDER_EFFECTS = new Set(['grant', 'revoke', 'rotate']);
 
 export function createMetrics(sources: MetricsSources = {}): Metrics {
-  const clock = sources.clock ?? (() => new Date());
+  const clock = sources.clock ?? systemClock;
   const registry = new Registry();
   const registers = [registry];
 

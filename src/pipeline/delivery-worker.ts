@@ -5,6 +5,7 @@ import type { Inbox } from './inbox';
 import type { TicketProcessor } from './ticket-processor';
 import type { Leases } from '../store/leases';
 import type { DeliveryLog, TicketResult } from './delivery-log';
+import { type Clock, systemClock } from '../util/clock';
 
 export interface DeliveryWorkerOptions {
   inbox: Inbox;
@@ -16,6 +17,9 @@ export interface DeliveryWorkerOptions {
   log: Logger;
   /** Backoff between attempts at a delivery whose ticketing system is down or rate limiting. */
   retry?: { baseMs: number; maxMs: number };
+  /** Attempts before a delivery that keeps failing is given up (deliveries.maxAttempts). */
+  maxAttempts?: number;
+  clock?: Clock;
 }
 
 /**
@@ -36,6 +40,8 @@ export class DeliveryWorker {
   private readonly ready: (connector: string) => Promise<void>;
   private readonly log: Logger;
   private readonly retry: { baseMs: number; maxMs: number };
+  private readonly maxAttempts: number;
+  private readonly clock: Clock;
 
   constructor(options: DeliveryWorkerOptions) {
     this.inbox = options.inbox;
@@ -44,6 +50,8 @@ export class DeliveryWorker {
     this.ready = options.ready ?? (() => Promise.resolve());
     this.log = options.log;
     this.retry = options.retry ?? { baseMs: 1_000, maxMs: 300_000 };
+    this.maxAttempts = options.maxAttempts ?? 25;
+    this.clock = options.clock ?? systemClock;
   }
 
   /** Processes one delivery unless it is already being processed. */
@@ -83,7 +91,7 @@ export class DeliveryWorker {
     if (!entry || this.stopped) return;
     // A sweep must not cut short the wait a rate-limited server asked for; the timer set with it
     // (or a later sweep) comes back.
-    if (entry.notBefore && Date.parse(entry.notBefore) > Date.now()) return;
+    if (entry.notBefore && Date.parse(entry.notBefore) > this.clock().getTime()) return;
     try {
       await this.ready(entry.connector);
       const results: TicketResult[] = [];
@@ -104,8 +112,19 @@ export class DeliveryWorker {
         return;
       }
       const attempts = await this.inbox.failedAttempt(key);
+      // No error is retried without end, whatever its kind: an outage that outlasts the attempts
+      // is the reconcile pass's to repair, and the log says the delivery was given up.
+      if (attempts >= this.maxAttempts) {
+        this.log.error(
+          { delivery: key, attempts, err: message, kind: errorKindOf(err) },
+          'delivery failed on every attempt; given up',
+        );
+        await this.inbox.done(key);
+        await this.record(() => this.deliveryLog?.failed(key, `given up after ${attempts} attempts: ${message}`));
+        return;
+      }
       const delay = backoffMs(attempts, this.retry.baseMs, this.retry.maxMs, retryAfterOf(err));
-      const nextAttempt = new Date(Date.now() + delay);
+      const nextAttempt = new Date(this.clock().getTime() + delay);
       await this.inbox.retryAt(key, nextAttempt);
       await this.record(() => this.deliveryLog?.waiting(key, message, attempts, nextAttempt));
       this.log.warn(

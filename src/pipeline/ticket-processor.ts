@@ -15,6 +15,7 @@ import { commitDecision } from './commit-decision';
 import type { TicketResult } from './delivery-log';
 import { CredgateError } from '../util/errors';
 import { usesSource } from '../policy/policy';
+import { systemClock } from '../util/clock';
 
 /** Review tickets (src/review) are no credential requests: their deliveries go to the review job. */
 export interface ReviewTickets {
@@ -62,7 +63,7 @@ export class TicketProcessor {
     this.policy = options.policy;
     this.afterCommit = options.afterCommit;
     this.log = options.log;
-    this.clock = options.clock ?? (() => new Date());
+    this.clock = options.clock ?? systemClock;
     this.reviewTickets = options.reviewTickets;
     this.managersOf = options.managersOf;
   }

@@ -4,6 +4,8 @@ import { describeYamlSyntaxError } from '../util/yaml-syntax-error';
 import type { TopLevelCondition } from 'json-rules-engine';
 import { policySchema, type PolicyDocument } from './policy-schema';
 import { createRuleEngine } from './rule-engine';
+import { policyProblems } from './compile-checks';
+import { describeProblems } from './config-checks';
 import { parseDuration } from './parse-duration';
 import { formatZodError } from '../util/format-zod-error';
 import { CredgateError } from '../util/errors';
@@ -85,6 +87,8 @@ export function loadPolicy(path: string): Policy {
 export function compilePolicy(raw: unknown, source = 'policy'): Policy {
   const parsed = policySchema.safeParse(raw);
   if (!parsed.success) throw new CredgateError('config', formatZodError(parsed.error, source));
+  const problems = policyProblems(parsed.data);
+  if (problems.length) throw new CredgateError('config', describeProblems(source, problems));
   const base = compileDocument(parsed.data, null, []);
   const overlays = parsed.data.clients.map((c) => ({
     client: c,

@@ -26,3 +26,26 @@ export function createRuleEngine(): Engine {
   });
   return engine;
 }
+
+/** The operators a condition may name, as json-rules-engine resolves them (decorators such as `not:` included). */
+export function knownOperator(name: string): boolean {
+  const engine = createRuleEngine() as unknown as { operators: { get(name: string): unknown } };
+  return engine.operators.get(name) != null;
+}
+
+/** Operator names for messages: json-rules-engine's built-in ones and credgate's. */
+export const OPERATOR_NAMES = [
+  'equal',
+  'notEqual',
+  'in',
+  'notIn',
+  'contains',
+  'doesNotContain',
+  'lessThan',
+  'lessThanInclusive',
+  'greaterThan',
+  'greaterThanInclusive',
+  'matches',
+  'includes',
+  'present',
+];

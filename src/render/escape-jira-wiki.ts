@@ -1,4 +1,4 @@
-import { WORD_JOINER, defangSchemes, normalizeInline } from './inline-text';
+import { WORD_JOINER, defangSchemes, defangWww, normalizeInline } from './inline-text';
 
 /**
  * Characters Jira's renderer accepts after a backslash (Jira's
@@ -34,8 +34,9 @@ const LINE_START_WORD = /^(?:[hH][1-6]|[bB][qQ])\./;
  *
  * Transformations, in order:
  * 1. {@link normalizeInline}: whitespace/control runs → one space, trimmed.
- * 2. URL defanging: U+2060 WORD JOINER before any `scheme:` colon. A `\:`
- *    escape does NOT work (`:` is not escapable, Jira would show `\:`).
+ * 2. URL defanging: U+2060 WORD JOINER before any `scheme:` colon, and after
+ *    a `www` that starts a scheme-less link. A `\:` escape does NOT work (`:`
+ *    is not escapable, Jira would show `\:`).
  * 3. `h1.`…`h6.` / `bq.` at the value start get a WORD JOINER after the letter.
  * 4. `-#*_+?^~|%{}[]!@` → `\X`; `(`/`)` only when forming an emoticon.
  * 5. `\` → `\` + WORD JOINER: Jira has no escape for a backslash, and a bare
@@ -49,7 +50,7 @@ const LINE_START_WORD = /^(?:[hH][1-6]|[bB][qQ])\./;
  * @returns wiki markup that renders as `text` (modulo the invisible U+2060s)
  */
 export function escapeJiraWiki(text: string): string {
-  let s = defangSchemes(normalizeInline(text));
+  let s = defangWww(defangSchemes(normalizeInline(text)));
   if (LINE_START_WORD.test(s)) s = s[0] + WORD_JOINER + s.slice(1);
   let out = '';
   for (let i = 0; i < s.length; i++) {

@@ -1,4 +1,4 @@
-import { WORD_JOINER, defangSchemes, normalizeInline } from './inline-text';
+import { WORD_JOINER, defangSchemes, defangWww, normalizeInline } from './inline-text';
 
 // CommonMark lets any ASCII punctuation be backslash-escaped. These are the
 // ones that can open something in GitHub-flavoured Markdown: emphasis/strong
@@ -11,10 +11,9 @@ const ESCAPE = new Set('\\`*_~[]!<>&#-+=|$');
 // "1." / "1)" at the value start would be an ordered list if a template puts
 // the value at the beginning of a line.
 const ORDERED_LIST_START = /^(\d{1,9})([.)])/;
-// GitHub's own post-processing links `www.` (GFM extended autolink) and
-// issue references `GH-123`; backslashes do not stop those, so use U+2060.
-// A trailing "www" / "gh" is defanged too, against `{{a}}{{b}}` gluing.
-const WWW = /(?<![\p{L}\p{N}])(www)(?=\.|$)/giu;
+// GitHub's own post-processing links issue references `GH-123` (and `www.`:
+// defangWww); backslashes do not stop those, so use U+2060. A trailing "gh" is
+// defanged too, against `{{a}}{{b}}` gluing.
 const GH_REF = /(?<![\p{L}\p{N}])(gh)(?=-\d|$)/giu;
 
 /**
@@ -35,7 +34,7 @@ const GH_REF = /(?<![\p{L}\p{N}])(gh)(?=-\d|$)/giu;
  * @returns Markdown that renders as `text` (modulo the invisible U+2060s)
  */
 export function escapeMarkdown(text: string): string {
-  const s = defangSchemes(normalizeInline(text)).replace(WWW, `$1${WORD_JOINER}`).replace(GH_REF, `$1${WORD_JOINER}`);
+  const s = defangWww(defangSchemes(normalizeInline(text))).replace(GH_REF, `$1${WORD_JOINER}`);
   const list = ORDERED_LIST_START.exec(s);
   let out = '';
   for (let i = 0; i < s.length; i++) {

@@ -45,7 +45,10 @@ export function normalizeInline(text: string): string {
 // followed by whitespace is where every auto-linker looks for `scheme:`.
 // Both ends of the value count too, so adjacent placeholders `{{a}}{{b}}`
 // cannot be glued into a URL: a = "http:" + b = "//x", or a = "http" + b = "://x".
-const SCHEME_COLON = /(?<=^|[\p{L}\p{N}\p{M}+.\-])(?=:(?!\s))/gu;
+// A run of digits alone is no scheme (a scheme starts with a letter, RFC 3986 §3.1) and no linker
+// sees one there: the colon of a time (`21:30`) or a port-less `8080:` stays as it is, so times
+// copy and search cleanly.
+const SCHEME_COLON = /(?<=^|[\p{L}\p{N}\p{M}+.-])(?<!(?:^|[^\p{L}\p{N}\p{M}+.-])\p{N}+)(?=:(?!\s))/gu;
 
 /**
  * Insert {@link WORD_JOINER} before every colon that could terminate a URL
@@ -60,4 +63,13 @@ const SCHEME_COLON = /(?<=^|[\p{L}\p{N}\p{M}+.\-])(?=:(?!\s))/gu;
  */
 export function defangSchemes(text: string): string {
   return text.replace(SCHEME_COLON, WORD_JOINER);
+}
+
+// Auto-linkers (GitHub's extended autolink, Jira's renderer, mail clients) link `www.host` with no
+// scheme at all. A trailing "www" counts too, against `{{a}}{{b}}` gluing.
+const WWW = /(?<![\p{L}\p{N}])(www)(?=\.|$)/giu;
+
+/** Insert {@link WORD_JOINER} after a `www` that would start a scheme-less link. */
+export function defangWww(text: string): string {
+  return text.replace(WWW, `$1${WORD_JOINER}`);
 }

@@ -9,7 +9,7 @@ import { CredgateError } from '../util/errors';
  */
 export const LINK_PLACEHOLDER = 'CREDGATELINKPLACEHOLDER';
 
-const SAFE_URL = /^https?:\/\/[A-Za-z0-9.-]+(?::\d{1,5})?(?:\/[A-Za-z0-9._~\/-]*)?$/;
+const SAFE_URL = /^https?:\/\/[A-Za-z0-9.-]+(?::\d{1,5})?(?:\/[A-Za-z0-9._~/-]*)?$/;
 
 export function insertLink(body: string, url: string, markup: CommentMarkup): string {
   if (!SAFE_URL.test(url))
@@ -26,4 +26,4 @@ export function insertLink(body: string, url: string, markup: CommentMarkup): st
 }
 
 /** `[https://...]` in wiki written by {@link insertLink}: what wiki-to-adf turns into a link mark. */
-export const WIKI_LINK = /^\[(https?:\/\/[A-Za-z0-9.-]+(?::\d{1,5})?(?:\/[A-Za-z0-9._~\/-]*)?)\]/;
+export const WIKI_LINK = /^\[(https?:\/\/[A-Za-z0-9.-]+(?::\d{1,5})?(?:\/[A-Za-z0-9._~/-]*)?)\]/;

@@ -1,7 +1,8 @@
 import type { CredentialRequest } from '../domain/request';
 import type { AccessProvider } from '../providers/types';
 import type { AccessTarget } from '../domain/access-target';
-import { isCredgateError } from '../util/errors';
+import { isRetried, retryAfterOf } from '../util/retry-policy';
+import { backoffMs } from '../effects/backoff';
 import { scrubPatterns } from '../util/logger';
 import { accountKey } from './account-findings';
 import type { PurgeCandidate } from './review-types';
@@ -34,6 +35,8 @@ export interface PurgeResult {
 }
 
 const ATTEMPTS = 3;
+const PURGE_BASE_DELAY_MS = 250;
+const PURGE_MAX_DELAY_MS = 5_000;
 
 /**
  * Disables or rotates one candidate account through its provider. Providers are idempotent, so a
@@ -98,8 +101,11 @@ export async function purgeAccount(
         detail: doc.action === 'disable' ? 'disabled' : 'password rotated (nobody receives it)',
       };
     } catch (err) {
-      if (attempt < ATTEMPTS && isCredgateError(err, 'transient')) {
-        await sleep(Math.min(err.details.retryAfterMs ?? 250 * 4 ** (attempt - 1), 5_000));
+      // The same kinds and the same backoff as every effect (util/retry-policy, effects/backoff).
+      if (attempt < ATTEMPTS && isRetried(err)) {
+        // A server's Retry-After is honoured up to the cap: the purge runs inside the review's lease.
+        const asked = Math.min(retryAfterOf(err) ?? 0, PURGE_MAX_DELAY_MS);
+        await sleep(backoffMs(attempt, PURGE_BASE_DELAY_MS, PURGE_MAX_DELAY_MS, asked));
         continue;
       }
       return { status: 'failed', detail: safeMessage(err) };

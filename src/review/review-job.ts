@@ -4,6 +4,7 @@ import type { TicketRef } from '../domain/ticket';
 import { createCommentRenderer, type CommentMarkup, type CommentRenderer } from '../render/comment-renderer';
 import { Leases } from '../store/leases';
 import { KeyMutex } from '../store/key-mutex';
+import { StoreRateLimiter } from '../store/rate-limiter';
 import { CredgateError } from '../util/errors';
 import { createReportRenderer } from './report-html';
 import { reportRouter } from './report-router';
@@ -12,6 +13,7 @@ import { openTicket, runReview, type ReviewOutcome, type RunReviewOptions } from
 import { ReviewStore } from './review-store';
 import { handleReviewTicket } from './review-tickets';
 import { TEMPLATES_ROOT } from '../templates-root';
+import { systemClock } from '../util/clock';
 
 export type { ReviewJobDeps } from './review-runtime';
 export type { ReviewOutcome, RunReviewOptions } from './review-run';
@@ -45,7 +47,7 @@ export interface ReviewJob {
 const RETRIES = 5;
 
 export function createReviewJob(deps: ReviewJobDeps): ReviewJob {
-  const clock = deps.clock ?? (() => new Date());
+  const clock = deps.clock ?? systemClock;
   const reviews = new ReviewStore(deps.store.engine);
   const report = createReportRenderer();
   // Compiled now, for every markup a connector writes: a missing or broken template fails the start.
@@ -171,7 +173,12 @@ export function createReviewJob(deps: ReviewJobDeps): ReviewJob {
       }
     },
 
-    router: reportRouter(reviews, report.csp),
+    // Like one-time links: the URL is the credential, so guessing is slowed per address.
+    router: reportRouter(
+      reviews,
+      report.csp,
+      new StoreRateLimiter(deps.store.engine, 'report-pages', 20, 20, () => clock().getTime()),
+    ),
   };
   return job;
 }

@@ -3,6 +3,7 @@ import type Keyv from 'keyv';
 import type { TimerKind } from '../domain/request';
 import type { Logger } from '../util/logger';
 import { CredgateError } from '../util/errors';
+import { systemClock } from '../util/clock';
 
 export interface ScheduledJob {
   requestId: string;
@@ -49,7 +50,7 @@ export class Scheduler {
     this.kv = options.jobs;
     this.onDue = options.onDue;
     this.log = options.log;
-    this.clock = options.clock ?? (() => new Date());
+    this.clock = options.clock ?? systemClock;
     this.retryMs = options.retryMs ?? 5_000;
     this.horizonMs = options.horizonMs ?? 15 * 60_000;
   }

@@ -6,6 +6,8 @@ export interface AppDeps extends WebhookDeps {
   health: () => Promise<Record<string, unknown>>;
   /** Further surfaces (one-time links, the service-desk page, metrics), mounted before the 404. */
   routers?: express.Router[];
+  /** Where people reach credgate; when it is https, browsers are told to keep to https (HSTS). */
+  publicUrl?: string;
 }
 
 /** The HTTP surface: webhooks and health. Everything it needs is injected. */
@@ -13,6 +15,13 @@ export function createApp(deps: AppDeps): Express {
   const app = express();
   app.disable('x-powered-by');
   app.set('trust proxy', false);
+  if (deps.publicUrl?.startsWith('https://')) {
+    // Not includeSubDomains or preload: other hosts under the operator's domain are not ours to pin.
+    app.use((_req, res, next) => {
+      res.setHeader('Strict-Transport-Security', 'max-age=31536000');
+      next();
+    });
+  }
   app.get('/healthz', async (_req, res, next) => {
     try {
       res.json({ status: 'ok', ...(await deps.health()) });

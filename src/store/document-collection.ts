@@ -1,4 +1,4 @@
-import type { Namespace, StoreEngine } from './store-engine';
+import type { Fence, Namespace, StoreEngine } from './store-engine';
 import { CredgateError } from '../util/errors';
 
 /** A versioned document: `version` increases by one on every write. */
@@ -22,11 +22,12 @@ export class DocumentCollection<T extends Versioned> {
 
   /**
    * Writes `next` only if the stored version is still `expected` (0 = must not exist yet).
-   * Returns the stored document, or null when another writer got there first.
+   * Returns the stored document, or null when another writer got there first. A lease holder
+   * passes its `fence`: once the lease is lost the write is refused (throws `lease-lost`).
    */
-  async compareAndSet(id: string, expected: number, next: T): Promise<T | null> {
+  async compareAndSet(id: string, expected: number, next: T, fence?: Fence): Promise<T | null> {
     const stored = { ...next, version: expected + 1 };
-    return (await this.engine.compareAndSet(this.ns, id, expected, stored)) ? stored : null;
+    return (await this.engine.compareAndSet(this.ns, id, expected, stored, fence)) ? stored : null;
   }
 
   /** Every document; order unspecified. */

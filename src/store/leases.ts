@@ -1,6 +1,6 @@
 import { hostname } from 'node:os';
 import { randomBytes } from 'node:crypto';
-import type { StoreEngine } from './store-engine';
+import type { Fence, StoreEngine } from './store-engine';
 import { KeyMutex } from './key-mutex';
 
 /**
@@ -20,13 +20,15 @@ export class Leases {
   /**
    * Runs `fn` while holding the lease; returns false without running it when another owner holds
    * it. The engines hand a lease back to the owner that holds it (that is how it is renewed), so
-   * two calls from this process would both get it: they queue on a mutex here instead.
+   * two calls from this process would both get it: they queue on a mutex here instead. `fn` is
+   * given the lease's fence: writes made with it are refused once another holder took the lease
+   * over (this holder stalled past the TTL), so a stale holder cannot overwrite the new one's work.
    */
-  run(name: string, fn: () => Promise<void>, ttlMs = this.ttlMs): Promise<boolean> {
+  run(name: string, fn: (fence: Fence) => Promise<void>, ttlMs = this.ttlMs): Promise<boolean> {
     return this.local.run(name, () => this.runHeld(name, fn, ttlMs));
   }
 
-  private async runHeld(name: string, fn: () => Promise<void>, ttlMs: number): Promise<boolean> {
+  private async runHeld(name: string, fn: (fence: Fence) => Promise<void>, ttlMs: number): Promise<boolean> {
     const token = await this.engine.acquireLease(name, this.owner, ttlMs);
     if (token === null) return false;
     const renew = setInterval(
@@ -37,7 +39,7 @@ export class Leases {
     );
     renew.unref();
     try {
-      await fn();
+      await fn({ lease: name, token });
       return true;
     } finally {
       clearInterval(renew);

@@ -1,5 +1,6 @@
 import type Keyv from 'keyv';
 import { CredgateError } from '../util/errors';
+import { parseDuration } from '../policy/parse-duration';
 import { DocumentCollection } from './document-collection';
 import type { CredentialRequest } from '../domain/request';
 import { NAMESPACES, type Namespace, type StoreEngine } from './store-engine';
@@ -22,17 +23,25 @@ export interface Store {
  * process), `sqlite://:memory:`, `redis://host:6379/0` or `postgres://user@host:5432/db` (several
  * replicas may share these).
  */
-export async function openStore(url: string): Promise<Store> {
+export interface OpenStoreOptions {
+  /** How long a shared store may take to answer before opening fails (default 10 s). */
+  connectTimeoutMs?: number;
+}
+
+export async function openStore(url: string, options: OpenStoreOptions = {}): Promise<Store> {
   const scheme = url.split(':', 1)[0];
+  const connectTimeoutMs = options.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS;
   let engine: StoreEngine;
   try {
     if (scheme === 'sqlite') engine = await openLocalEngine(url);
     // Loaded only when used (require, not import(): the CommonJS loader resolves TypeScript
     // under tsx's hook), so the embedded default starts without the Redis and PostgreSQL clients.
     else if (scheme === 'redis' || scheme === 'rediss')
-      engine = await (require('./engines/redis-engine') as RedisModule).openRedisEngine(url);
+      engine = await (require('./engines/redis-engine') as RedisModule).openRedisEngine(url, { connectTimeoutMs });
     else if (scheme === 'postgres' || scheme === 'postgresql')
-      engine = await (require('./engines/postgres-engine') as PostgresModule).openPostgresEngine(url);
+      engine = await (require('./engines/postgres-engine') as PostgresModule).openPostgresEngine(url, {
+        connectTimeoutMs,
+      });
     else
       throw new CredgateError(
         'config',
@@ -54,6 +63,12 @@ export async function openStore(url: string): Promise<Store> {
     close: () => engine.close(),
   };
 }
+
+export const DEFAULT_CONNECT_TIMEOUT_MS = 10_000;
+
+/** Opens the store the configuration's `store` section names. */
+export const openConfiguredStore = (store: { url: string; connectTimeout: string }): Promise<Store> =>
+  openStore(store.url, { connectTimeoutMs: parseDuration(store.connectTimeout) ?? DEFAULT_CONNECT_TIMEOUT_MS });
 
 /** A store URL without its password, for messages and logs. */
 export const redact = (url: string): string => url.replace(/\/\/([^:@/]*):[^@/]*@/, '//$1:***@');

@@ -1,4 +1,5 @@
 import type Keyv from 'keyv';
+import { CredgateError, isCredgateError } from '../util/errors';
 
 /**
  * The namespaces credgate keeps; each is its own table (SQLite, PostgreSQL) or key prefix (Redis).
@@ -42,8 +43,12 @@ export interface StoreEngine {
   /** True when several processes may share the store (replicas); false for embedded SQLite. */
   readonly shared: boolean;
   keyv(ns: Namespace): Keyv;
-  /** Writes `doc` under `id` only if the stored doc's `version` is `expected` (0: absent). */
-  compareAndSet(ns: Namespace, id: string, expected: number, doc: { version: number }): Promise<boolean>;
+  /**
+   * Writes `doc` under `id` only if the stored doc's `version` is `expected` (0: absent). With a
+   * `fence`, also only while that lease is still held under that token (claimed, not expired, not
+   * taken over); otherwise nothing is written and it throws the `lease-lost` conflict.
+   */
+  compareAndSet(ns: Namespace, id: string, expected: number, doc: { version: number }, fence?: Fence): Promise<boolean>;
   /** Writes only if the key is absent; true when this call wrote it. */
   setIfAbsent(ns: Namespace, key: string, value: unknown, ttlMs?: number): Promise<boolean>;
   /** Claims or renews a lease; returns its fencing token (increasing per claim), or null if held by another owner. */
@@ -51,3 +56,18 @@ export interface StoreEngine {
   releaseLease(name: string, owner: string): Promise<void>;
   close(): Promise<void>;
 }
+
+/** A lease holder's proof: the lease's name and the fencing token its claim was given. */
+export interface Fence {
+  lease: string;
+  token: number;
+}
+
+/** Thrown by a fenced write whose lease another holder has since taken (or that expired). */
+export const leaseLost = (fence: Fence): CredgateError =>
+  new CredgateError('conflict', `lease ${fence.lease} is no longer held under fence ${fence.token}`, {
+    code: 'lease-lost',
+  });
+
+export const isLeaseLost = (err: unknown): boolean =>
+  isCredgateError(err, 'conflict') && err.details.code === 'lease-lost';

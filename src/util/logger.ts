@@ -56,8 +56,9 @@ export function createSecretScrubber(initial: readonly string[] = []): SecretScr
   let matcher: RegExp | null = null;
   const register = (value: string) => {
     if (typeof value !== 'string' || value.length < MIN_SECRET_LENGTH) return;
-    // A secret may reach the output escaped: inside a JSON string (a log line) or a URL.
-    for (const form of [value, JSON.stringify(value).slice(1, -1), encodeURIComponent(value)]) {
+    // A secret may reach the output escaped (inside a JSON string, a URL) or encoded: a vendor's
+    // error body can echo an Authorization header's base64 of `user:token` without the word Basic.
+    for (const form of secretForms(value)) {
       values.delete(form);
       values.add(form);
     }
@@ -84,6 +85,23 @@ export function createSecretScrubber(initial: readonly string[] = []): SecretScr
       return out;
     },
   };
+}
+
+/** The shapes a secret takes on its way out: raw, JSON-escaped, URL-encoded, base64 (both alphabets). */
+export function secretForms(value: string): string[] {
+  const base64 = Buffer.from(value, 'utf8').toString('base64');
+  const base64url = Buffer.from(value, 'utf8').toString('base64url');
+  return [
+    ...new Set([
+      value,
+      JSON.stringify(value).slice(1, -1),
+      encodeURIComponent(value),
+      base64,
+      base64.replace(/=+$/, ''),
+      encodeURIComponent(base64),
+      base64url,
+    ]),
+  ];
 }
 
 /** Pattern-only scrubbing, for outputs that know no configured secret. */

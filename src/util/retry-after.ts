@@ -1,8 +1,13 @@
+import { systemClock } from './clock';
+
 /**
  * How long a rate-limited or unavailable server asks us to wait: `Retry-After` (seconds or an HTTP
  * date, RFC 9110 §10.2.3) or `X-RateLimit-Reset` (epoch seconds, or an ISO date as Jira sends it).
  */
-export function retryAfterMs(headers: Record<string, unknown> | undefined, now = Date.now()): number | undefined {
+export function retryAfterMs(
+  headers: Record<string, unknown> | undefined,
+  now = systemClock().getTime(),
+): number | undefined {
   if (!headers) return undefined;
   const get = (name: string): string | undefined => {
     const hit = Object.entries(headers).find(([k]) => k.toLowerCase() === name);

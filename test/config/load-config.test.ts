@@ -1,10 +1,12 @@
 import { expect } from 'chai';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { loadConfig } from '../../src/config/load-config';
 import { loadPolicy } from '../../src/policy/policy';
 
+const ROOT = resolve(__dirname, '../..');
 const dir = mkdtempSync(join(tmpdir(), 'credgate-config-'));
 const file = (name: string, text: string) => {
   const p = join(dir, name);
@@ -13,10 +15,47 @@ const file = (name: string, text: string) => {
 };
 
 describe('configuration', () => {
-  it('has working defaults with no file and no environment', () => {
+  it('has working defaults with only the shipped file and no environment', () => {
     const c = loadConfig({ CREDGATE_CONFIG: undefined });
     expect(c.server.port).to.equal(3000);
-    expect(c.store.url).to.equal('sqlite://./data/credgate.sqlite');
+    // The shipped config/credgate.yaml is read (the tests run in the repository): its paths are
+    // relative to config/, wherever the service was started.
+    expect(c.store.url).to.equal(`sqlite://${join(ROOT, 'data/credgate.sqlite')}`);
+    expect(c.policy.path).to.equal(join(ROOT, 'config/policy.yaml'));
+  });
+
+  it('resolves paths in the config file against its directory, and paths in the environment against the working directory', () => {
+    const sub = mkdtempSync(join(dir, 'paths-'));
+    writeFileSync(join(sub, 'policy.yaml'), readFileSync(join(ROOT, 'config/policy.yaml')));
+    const path = join(sub, 'credgate.yaml');
+    writeFileSync(
+      path,
+      'store:\n  url: sqlite://./data/x.sqlite\npolicy:\n  path: policy.yaml\ntemplates:\n  dir: ./mine\nhandoff:\n  keyFile: keys/handoff\n',
+    );
+    const c = loadConfig({ CREDGATE_CONFIG: path });
+    expect(c.store.url).to.equal(`sqlite://${join(sub, 'data/x.sqlite')}`);
+    expect(c.policy.path).to.equal(join(sub, 'policy.yaml'));
+    expect(c.templates.dir).to.equal(join(sub, 'mine'));
+    expect((c.handoff as { keyFile?: string }).keyFile).to.equal(join(sub, 'keys/handoff'));
+    expect(loadPolicy(c.policy.path).document.categories.length).to.be.greaterThan(0);
+    expect(loadConfig({ CREDGATE_CONFIG: path, CREDGATE_POLICY: 'elsewhere.yaml' }).policy.path).to.equal(
+      'elsewhere.yaml',
+    );
+    expect(loadConfig({ CREDGATE_CONFIG: path, CREDGATE_STORE: 'sqlite://:memory:' }).store.url).to.equal(
+      'sqlite://:memory:',
+    );
+  });
+
+  it('policy check works from another working directory', () => {
+    const elsewhere = mkdtempSync(join(tmpdir(), 'credgate-cwd-'));
+    const env = { PATH: process.env.PATH ?? '', CREDGATE_CONFIG: join(ROOT, 'config/credgate.yaml') };
+    const check = spawnSync(process.execPath, [join(ROOT, 'bin/credgate.js'), 'policy', 'check'], {
+      cwd: elsewhere,
+      encoding: 'utf8',
+      env,
+    });
+    expect(check.status, check.stderr).to.equal(0);
+    expect(check.stdout).to.include(`${join(ROOT, 'config/policy.yaml')}: valid`);
   });
 
   it('layers defaults < file < environment', () => {

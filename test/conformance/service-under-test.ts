@@ -20,6 +20,8 @@ export class ServiceUnderTest {
     fake: VendorFake | AsyncVendorFake,
     connectorId: string,
     policy: Policy,
+    /** For scenarios beyond the suite: an injected clock, and configuration merged over the fake's. */
+    options: { clock?: () => Date; config?: Record<string, unknown> } = {},
   ): Promise<ServiceUnderTest> {
     const s = new ServiceUnderTest();
     const configPath = join(s.dir, 'credgate.json');
@@ -29,6 +31,7 @@ export class ServiceUnderTest {
         effects: { baseDelay: '50ms', maxDelay: '500ms', maxAttempts: 6 },
         scheduler: { sweepInterval: '300ms' },
         ...fake.config,
+        ...options.config,
       }),
     );
     const config = loadConfig({
@@ -47,6 +50,7 @@ export class ServiceUnderTest {
       config,
       log: createLogger({ level: 'debug', secrets: config.secrets, destination: sink }),
       policy,
+      ...(options.clock ? { clock: options.clock } : {}),
     });
     if (!s.service.connectors.has(connectorId))
       throw new Error(`connector ${connectorId} is not configured by its driver's env/config`);

@@ -162,9 +162,14 @@ describe('engine: effects that fail for good', () => {
     const r = performed(await granted());
     const expired = await step(r, { type: 'timer-fired', timer: 'expiry', dueAt: r.timers.expiry! }, ctx(at(120)));
     const owed = headAt(expired.request, (e) => e.kind === 'revoke');
+    expect(templates(owed.outbox), 'owed after the revoke').to.include('access-revoked');
     const failed = await step(owed, { type: 'effect-failed', effect: owed.outbox[0], error: 'insufficient rights' });
     expect(failed.request.state).to.equal('revocation-failed');
     expect(statuses(failed.added)).to.deep.equal(['revocation-failed']);
+    // Nothing still owed may tell the ticket the access was revoked.
+    expect(templates(failed.request.outbox)).to.deep.equal(['revocation-failed']);
+    expect(statuses(failed.request.outbox)).to.deep.equal(['revocation-failed']);
+    expect(audits(failed.request.outbox).map((a) => a.action)).to.deep.equal(['revocation-failed']);
     const [notice] = comments(failed.added);
     expect(notice.template).to.equal('revocation-failed');
     expect(notice.mentions).to.deep.equal([approverA]);
@@ -173,6 +178,12 @@ describe('engine: effects that fail for good', () => {
     const retried = await step(performed(failed.request), observed([], [reply(approverA, '/revoke')]));
     expect(retried.request.state).to.equal('revoked');
     expect(retried.added.find((e) => e.kind === 'revoke')).to.include({ reason: 'retry requested by Alice Approver' });
+    // The retry fails too: again no "access revoked" is posted; the request stays failed.
+    const again = headAt(retried.request, (e) => e.kind === 'revoke');
+    const failedAgain = await step(again, { type: 'effect-failed', effect: again.outbox[0], error: 'still no rights' });
+    expect(failedAgain.request.state).to.equal('revocation-failed');
+    expect(templates(failedAgain.request.outbox)).to.deep.equal(['revocation-failed']);
+    expect(statuses(failedAgain.request.outbox)).to.deep.equal(['revocation-failed']);
   });
 
   it('any other action: audited and told to the service desk first; a failed comment is only audited', async () => {

@@ -14,7 +14,7 @@ describe('one-time link in a real browser (Chromium)', function () {
   let browser: Browser;
   let rig: Rig;
 
-  before(async function () {
+  before(async () => {
     browser = await launchChromium();
   });
   after(async () => {

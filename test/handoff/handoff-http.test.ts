@@ -2,6 +2,7 @@ import { expect } from 'chai';
 import { createHash } from 'node:crypto';
 import { isCredgateError } from '../../src/util/errors';
 import { HOUR, Rig, get, reveal, shownSecret, type Answer } from './handoff-rig';
+import { freshRedisUrl } from '../helpers/stores';
 
 const SECRET = 'Tr0ub4dor&3-<b>"corr3ct"</b>';
 
@@ -225,6 +226,25 @@ describe('one-time links over HTTP', function () {
       .map((l) => JSON.parse(l))
       .find((l) => l.msg === 'one-time link revealed, but recording the reveal failed');
     expect(line).to.include({ level: 50, requestId: 'req-1', err: 'ticketing system unreachable' });
+  });
+
+  it('holds the guessing limit across two replicas on one Redis, under a concurrent burst', async () => {
+    const url = await freshRedisUrl(4);
+    rig = await Rig.start({ storeUrl: url, rateLimit: { capacity: 5, perMinute: 5 } });
+    const other = await Rig.start({ storeUrl: url, clock: rig.clock, rateLimit: { capacity: 5, perMinute: 5 } });
+    try {
+      const burst = await Promise.all(
+        Array.from({ length: 16 }, (_, i) => reveal(`${(i % 2 ? rig : other).url}/s/${String(i % 10).repeat(43)}`)),
+      );
+      const statuses = burst.map((g) => g.status);
+      expect(
+        statuses.filter((s) => s === 410),
+        statuses.join(','),
+      ).to.have.length(5);
+      expect(statuses.filter((s) => s === 429)).to.have.length(11);
+    } finally {
+      await other.stop();
+    }
   });
 
   it('slows guessing per client address and ignores X-Forwarded-For unless the app trusts a proxy', async () => {

@@ -52,6 +52,8 @@ export interface HarnessOptions {
   providers?: AccessProvider[];
   /** Builds the service's review job from its parts (review tests give their own provider). */
   review?: ServiceOptions['review'];
+  /** The service's clock (default: the system's). */
+  clock?: ServiceOptions['clock'];
 }
 
 /**
@@ -119,6 +121,7 @@ export class Harness {
       policy: this.options.policy ?? quickPolicy(),
       providers: this.options.providers,
       review: this.options.review,
+      clock: this.options.clock,
     });
     const port = await this.service.listen(0, '127.0.0.1');
     this.url = `http://127.0.0.1:${port}`;

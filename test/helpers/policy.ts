@@ -1,6 +1,7 @@
 import { compilePolicy, type Policy } from '../../src/policy/policy';
 import { loadPolicy } from '../../src/policy/policy';
 import { resolve } from 'node:path';
+import { parseDuration } from '../../src/policy/parse-duration';
 
 /** The policy shipped in config/: tests exercise exactly what a newcomer runs. */
 export const shippedPolicy = (): Policy => loadPolicy(resolve(__dirname, '../../config/policy.yaml'));
@@ -37,7 +38,11 @@ export function quickPolicy(
         },
       ],
     },
-    durations: { default: '1h', max: { low: overrides.max ?? '8h', high: overrides.max ?? '4h' } },
+    // The default may not exceed a maximum (policy check refuses it): a short max shortens it too.
+    durations: {
+      default: overrides.max && (parseDuration(overrides.max) ?? 0) < 3_600_000 ? overrides.max : '1h',
+      max: { low: overrides.max ?? '8h', high: overrides.max ?? '4h' },
+    },
     approvals: {
       paths: {
         standard: {

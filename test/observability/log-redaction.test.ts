@@ -37,6 +37,8 @@ interface Echo {
   when: (req: IncomingMessage) => boolean;
   status: number;
   extra: string;
+  /** Echo only the encoded credentials, without the scheme word a pattern could key on. */
+  bare: boolean;
 }
 
 /**
@@ -49,8 +51,8 @@ class EchoingProxy {
   private server: Server | undefined;
   echoed = 0;
 
-  echoNext(when: Echo['when'], status: number, extra = ''): void {
-    this.echoes.push({ when, status, extra });
+  echoNext(when: Echo['when'], status: number, extra = '', bare = false): void {
+    this.echoes.push({ when, status, extra, bare });
   }
 
   async start(target: string): Promise<string> {
@@ -64,7 +66,9 @@ class EchoingProxy {
         res.writeHead(echo.status, { 'content-type': 'application/json' });
         res.end(
           JSON.stringify({
-            errorMessages: [`request refused; it carried Authorization: ${req.headers.authorization}${echo.extra}`],
+            errorMessages: [
+              `request refused; it carried Authorization: ${echo.bare ? String(req.headers.authorization).replace(/^\S+\s+/, '') : req.headers.authorization}${echo.extra}`,
+            ],
           }),
         );
         return;
@@ -252,8 +256,8 @@ describe('no secret reaches a log line', function () {
       await fake.transitionAs('acc-requester', key, 'Approved');
       await settle();
       expect(fake.statusOf(key)).to.equal('Pending approval');
-      // The status change to "Access granted" fails for good, echoing the header.
-      proxy.echoNext(isTransition, 400);
+      // The status change to "Access granted" fails for good, echoing the header's base64 alone.
+      proxy.echoNext(isTransition, 400, '', true);
       await fake.transitionAs('acc-alice', key, 'Approved');
       await settle();
       await eventually(() => expect(fake.statusOf(key)).to.equal('Access revoked'), 10_000);
@@ -264,7 +268,9 @@ describe('no secret reaches a log line', function () {
       expect(leaks(logs), 'secrets found in the log').to.deep.equal([]);
       // The echoes did reach the log, scrubbed: this test sees what it claims to check.
       expect(logs).to.include('it carried Authorization: Basic [REDACTED]');
-      expect(logs).to.include(`; user ${EMAIL}:[REDACTED]`);
+      expect(logs).to.include('it carried Authorization: [REDACTED]');
+      // The pair is a secret of its own (its base64 is the Authorization header), so it goes whole.
+      expect(logs).to.include('; user [REDACTED]');
       expect(logs).to.include('rotated [REDACTED]; link https://credgate.example/s/[REDACTED]');
       expect(logs).to.include(`postgres://postgres:[REDACTED]@127.0.0.1:5432/test?schema=${s}`);
       expect(lines.some((l) => JSON.parse(l).msg === 'effect failed for good')).to.equal(true);
@@ -273,7 +279,7 @@ describe('no secret reaches a log line', function () {
       const audit: string[] = [];
       for await (const r of service.audit.records()) audit.push(JSON.stringify(r));
       expect(leaks(audit.join('\n')), 'secrets found in the audit log').to.deep.equal([]);
-      expect(audit.some((r) => r.includes('effect-failed') && r.includes('Basic [REDACTED]'))).to.equal(true);
+      expect(audit.some((r) => r.includes('effect-failed') && r.includes('Authorization: [REDACTED]'))).to.equal(true);
       expect(leaks(fake.commentTexts(key).map(readable).join('\n')), 'secrets found in ticket comments').to.deep.equal(
         [],
       );

@@ -79,6 +79,19 @@ describe('ninjaone provider against the fake', function () {
     expect(fake.state.roles[0].members).to.deep.equal([]);
   });
 
+  it("revokes with the grant's detail merged into the settings, as perform-access hands it over", async () => {
+    const role = await provider.grant(ctx({ role: '9' }));
+    await provider.revoke({ ...ctx({ role: '9', ...role?.detail }), reason: 'expired' });
+    expect(fake.state.roles[0].members).to.deep.equal([]);
+    const enabled = await provider.grant(ctx({ deviceName: 'ACME-FS01', group: 'Administrators' }));
+    await provider.revoke({
+      ...ctx({ deviceName: 'ACME-FS01', group: 'Administrators', ...enabled?.detail }),
+      reason: 'expired',
+    });
+    expect(device.seen.map((r) => r.script)).to.deep.equal(['enable', 'disable']);
+    expect(device.accounts.get('svc_backup')).to.deep.include({ enabled: false, groups: [] });
+  });
+
   it('refuses a requester who is no technician, and an unknown role', async () => {
     const outsider = ctx(
       { role: '9' },

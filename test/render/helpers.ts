@@ -17,8 +17,11 @@ export function visible(s: string): string {
   return normalized(s).split(WJ).join('');
 }
 
-/** A `scheme:` an auto-linker could see (letter/digit directly before `:x`). */
-export const BARE_SCHEME = /(?:^|[\p{L}\p{N}\p{M}+.\-])(?=:(?!\s))/u;
+/**
+ * A `scheme:` an auto-linker could see: `:x` after a run of scheme characters that is not digits
+ * alone (a scheme starts with a letter; `21:30` is a time), or at the very start.
+ */
+export const BARE_SCHEME = /(?:^|[\p{L}\p{M}+.-]\p{N}*)(?=:(?!\s))/u;
 
 /**
  * Problems in Jira wiki produced from an untrusted value: any markup

@@ -38,7 +38,7 @@ describe('createRenderer', () => {
       none: null,
     });
     expect(out).to.equal(
-      `h3. Request *pls \\*now\\* h1. x*\n* \\[\\~boss\\] (0)\nBy [~jdoe] at 2024\\-05\\-01T10${WJ}:00${WJ}:00.000Z, n=3 ok=true none=`,
+      `h3. Request *pls \\*now\\* h1. x*\n* \\[\\~boss\\] (0)\nBy [~jdoe] at 2024\\-05\\-01T10${WJ}:00:00.000Z, n=3 ok=true none=`,
     );
     expect(r.markup).to.equal('jira-wiki');
   });

@@ -212,6 +212,15 @@ describe('access review against the Jira fake', function () {
 
     expect((await fetch(`${reports.url}/reports/${'A'.repeat(43)}`)).status).to.equal(404);
     expect((await fetch(`${reports.url}/reports/..%2F..%2Fetc`)).status).to.equal(404);
+    // Guessing is slowed per address, as on one-time links: 20 pages, then a wait.
+    const statuses: number[] = [];
+    for (let i = 0; i < 22; i++)
+      statuses.push((await fetch(`${reports.url}/reports/${String(i % 10).repeat(43)}`)).status);
+    expect(statuses.slice(-2)).to.deep.equal([429, 429]);
+    expect(statuses.filter((s) => s === 404).length).to.be.at.most(20);
+    const limited = await fetch(link!);
+    expect(limited.status, 'even the right token waits its turn').to.equal(429);
+    expect(Number(limited.headers.get('retry-after'))).to.be.within(1, 3);
     expect(logs.join('') + h.logs.join('')).not.to.include(link!.split('/').pop());
   });
 

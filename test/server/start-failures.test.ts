@@ -53,4 +53,29 @@ describe('start-up failures', function () {
       expect(run.output).not.to.match(/\n\s+at /);
     });
   });
+
+  describe('a shared store that does not answer', () => {
+    // A port with nothing behind it: Redis's client retries forever, PostgreSQL's refuses at once.
+    let silent: number;
+    before(async () => {
+      const probe = createServer();
+      await new Promise<void>((ok) => probe.listen(0, '127.0.0.1', ok));
+      silent = (probe.address() as { port: number }).port;
+      await new Promise<void>((ok) => probe.close(() => ok()));
+    });
+
+    for (const scheme of ['redis', 'postgres'] as const) {
+      it(`${scheme}: exits non-zero within the connect timeout, naming the URL without its password`, async () => {
+        const url = `${scheme}://credgate:s3cret-store-pass@127.0.0.1:${silent}/${scheme === 'redis' ? '0' : 'test'}`;
+        const run = await runService({ CREDGATE_STORE: url, CREDGATE_STORE_CONNECT_TIMEOUT: '2s' });
+        expect(run.code, run.output).to.equal(1);
+        expect(run.output).to.include(`${scheme}://credgate:***@127.0.0.1:${silent}`);
+        expect(run.output).to.include('cannot be opened');
+        expect(run.output).not.to.include('s3cret-store-pass');
+        expect(run.output).not.to.include('credgate listening');
+        // The bound holds: the start-up (tsx compile included) plus the 2 s timeout, not minutes.
+        expect(run.ms).to.be.below(20_000);
+      });
+    }
+  });
 });

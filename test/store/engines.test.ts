@@ -1,6 +1,8 @@
 import { expect } from 'chai';
 import { openStore, type Store } from '../../src/store/open-store';
 import { createAuditLog } from '../../src/audit/audit-log';
+import { Leases } from '../../src/store/leases';
+import { type Fence, isLeaseLost } from '../../src/store/store-engine';
 import { freshPostgresUrl, freshRedisUrl, freshSqliteUrl } from '../helpers/stores';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -67,6 +69,56 @@ for (const engine of ENGINES) {
       expect(taken).to.be.greaterThan(first as number);
       await b.engine.releaseLease('outbox:r1', 'replica-b');
       expect(await a.engine.acquireLease('outbox:r1', 'replica-a', 300)).to.be.a('number');
+    });
+
+    it('fencing: a stale holder whose lease was taken over has its write refused', async () => {
+      // Replica a claims the outbox lease and then stalls (no renewal) past its TTL.
+      const stale = {
+        lease: 'outbox:f1',
+        token: (await a.engine.acquireLease('outbox:f1', 'replica-a', 300)) as number,
+      };
+      expect(await a.requests.compareAndSet('f1', 0, { version: 0, by: 'a' } as never, stale)).to.deep.include({
+        version: 1,
+      });
+      await sleep(450);
+      const fresh = {
+        lease: 'outbox:f1',
+        token: (await b.engine.acquireLease('outbox:f1', 'replica-b', 10_000)) as number,
+      };
+      expect(fresh.token).to.be.greaterThan(stale.token);
+      expect(await b.requests.compareAndSet('f1', 1, { version: 0, by: 'b' } as never, fresh)).to.deep.include({
+        version: 2,
+      });
+      // a wakes up and writes on the version it last saw, and on the current one: both refused.
+      for (const expected of [1, 2]) {
+        const err = await a.requests.compareAndSet('f1', expected, { version: 0, by: 'a' } as never, stale).then(
+          () => null,
+          (e: unknown) => e,
+        );
+        expect(isLeaseLost(err), `write on version ${expected}`).to.equal(true);
+      }
+      const insert = await a.requests.compareAndSet('f2', 0, { version: 0 } as never, stale).catch((e: unknown) => e);
+      expect(isLeaseLost(insert)).to.equal(true);
+      expect(await a.requests.get('f1')).to.deep.equal({ version: 2, by: 'b' });
+      expect(await a.requests.get('f2')).to.equal(null);
+      // The holder's own fenced writes go through, and a version conflict is still just "lost the race".
+      expect(await b.requests.compareAndSet('f1', 1, { version: 0 } as never, fresh)).to.equal(null);
+      expect(await b.requests.compareAndSet('f2', 0, { version: 0 } as never, fresh)).to.deep.include({ version: 1 });
+    });
+
+    it('fencing: Leases.run hands its fence to the work, valid until the lease is released', async () => {
+      const leases = new Leases(a.engine, 5_000);
+      let fence: Fence | undefined;
+      expect(
+        await leases.run('outbox:f3', async (f) => {
+          fence = f;
+          expect(await a.requests.compareAndSet('f3', 0, { version: 0 } as never, f)).to.deep.include({ version: 1 });
+        }),
+      ).to.equal(true);
+      expect(fence?.lease).to.equal('outbox:f3');
+      const late = await a.requests.compareAndSet('f3', 1, { version: 0 } as never, fence).catch((e: unknown) => e);
+      expect(isLeaseLost(late)).to.equal(true);
+      expect(await b.requests.get('f3')).to.deep.equal({ version: 1 });
     });
 
     it('the audit chain stays correct with two replicas appending at once', async () => {

@@ -1,6 +1,8 @@
+import { secretForms } from '../../util/logger';
+
 /**
  * Scrubs a program's output before it is audited or logged. Known secrets (the one just issued,
- * the configured secret environment values) go first, in their plain and JSON-escaped forms; then
+ * the configured secret environment values) go first, in every form they travel in (secretForms); then
  * the shapes scripts commonly print secrets in. The patterns are a safety net, not a licence: a
  * script should print no secret at all.
  */
@@ -32,7 +34,7 @@ const PATTERNS: Array<[RegExp, string]> = [
 export function redactOutput(text: string, secrets: readonly string[]): string {
   const known = secrets
     .filter((s) => s.length >= MIN_SECRET_LENGTH)
-    .flatMap((s) => [s, JSON.stringify(s).slice(1, -1)])
+    .flatMap(secretForms)
     // Longest first, so a secret containing another is scrubbed whole.
     .sort((a, b) => b.length - a.length);
   let out = text;

@@ -1,4 +1,5 @@
 import { spawn } from 'node:child_process';
+import { type Clock, elapsedMs, systemClock } from '../../util/clock';
 
 export interface ProgramRun {
   /** Absolute path (resolved when the provider was created). */
@@ -11,6 +12,8 @@ export interface ProgramRun {
   killGraceMs: number;
   /** Bytes kept of each of stdout and the combined output; the rest is counted, not kept. */
   captureBytes: number;
+  /** Times the run (durationMs); default: the system clock. */
+  clock?: Clock;
 }
 
 export interface ProgramOutcome {
@@ -36,7 +39,8 @@ const PIPE_DRAIN_MS = 2_000;
  */
 export function runProgram(run: ProgramRun): Promise<ProgramOutcome> {
   return new Promise((resolve, reject) => {
-    const started = Date.now();
+    const clock = run.clock ?? systemClock;
+    const started = clock();
     let child: ReturnType<typeof spawn>;
     try {
       child = spawn(run.program, run.args, {
@@ -120,7 +124,7 @@ export function runProgram(run: ProgramRun): Promise<ProgramOutcome> {
         stdout: Buffer.concat(stdout).toString('utf8'),
         output: Buffer.concat(combined).toString('utf8'),
         droppedBytes,
-        durationMs: Date.now() - started,
+        durationMs: elapsedMs(clock, started),
       });
     });
   });

@@ -12,6 +12,7 @@ import { networkFailure, statusFailure } from './call-failure';
 import { compileBody, compileHeaders, compileUrl, type Json } from './render-request';
 import { httpProviderSchema, type HttpProviderConfig, type HttpProviderInput } from './schema';
 import { signRequest } from './sign-request';
+import { elapsedMs, systemClock } from '../../util/clock';
 
 export { httpProviderSchema, type HttpProviderConfig, type HttpProviderInput } from './schema';
 
@@ -58,7 +59,7 @@ export function createHttpProvider(id: string, input: HttpProviderInput, deps: H
   const parsed = httpProviderSchema.safeParse(input);
   if (!parsed.success) throw new CredgateError('config', formatZodError(parsed.error, `providers.${id}`));
   const config = parsed.data;
-  const clock = deps.clock ?? (() => new Date());
+  const clock = deps.clock ?? systemClock;
   const secrets = httpProviderSecrets(config);
   const http: AxiosInstance = axios.create({
     timeout: parseDuration(config.timeout)!,
@@ -116,7 +117,7 @@ export function createHttpProvider(id: string, input: HttpProviderInput, deps: H
       ...(config.bearerToken ? { Authorization: `Bearer ${config.bearerToken}` } : {}),
       ...config.secretHeaders,
     };
-    const started = Date.now();
+    const started = clock();
     let status: number;
     let data: string;
     let answerHeaders: Record<string, unknown>;
@@ -133,20 +134,20 @@ export function createHttpProvider(id: string, input: HttpProviderInput, deps: H
       answerHeaders = { ...(res.headers as { toJSON?: () => Record<string, unknown> }).toJSON?.() };
     } catch (err) {
       const error = networkFailure(what, err, config.timeout);
-      deps.log.warn({ provider: id, operation: op, durationMs: Date.now() - started, ...logRef }, error.message);
+      deps.log.warn({ provider: id, operation: op, durationMs: elapsedMs(clock, started), ...logRef }, error.message);
       throw error;
     }
     if (status < 200 || status >= 300) {
       if (op === 'inspect' && status === 404) return { status, data, request, what };
       const error = statusFailure(what, status, answerHeaders, data, secrets);
       deps.log.warn(
-        { provider: id, operation: op, status, durationMs: Date.now() - started, ...logRef },
+        { provider: id, operation: op, status, durationMs: elapsedMs(clock, started), ...logRef },
         error.message,
       );
       throw error;
     }
     deps.log.info(
-      { provider: id, operation: op, status, durationMs: Date.now() - started, ...logRef },
+      { provider: id, operation: op, status, durationMs: elapsedMs(clock, started), ...logRef },
       'http provider call succeeded',
     );
     return { status, data, request, what };

@@ -1,5 +1,6 @@
 import { ResultCodeError } from 'ldapts';
 import { CredgateError, isCredgateError, type ErrorKind } from '../../util/errors';
+import { secretForms } from '../../util/logger';
 
 /**
  * LDAP result codes (RFC 4511 appendix A) that a later retry can cure: the server is busy, shutting
@@ -64,7 +65,11 @@ export interface FailureContext {
 }
 
 const scrub = (text: string, secrets: string[]) =>
-  secrets.filter((s) => s.length > 0).reduce((out, s) => out.split(s).join('[REDACTED]'), text);
+  secrets
+    .filter((s) => s.length > 0)
+    .flatMap(secretForms)
+    .sort((a, b) => b.length - a.length)
+    .reduce((out, s) => out.split(s).join('[REDACTED]'), text);
 
 /**
  * Turns whatever ldapts or the socket threw into a CredgateError of the right kind, in one place.

@@ -20,6 +20,7 @@ import {
 } from './schema';
 import { assertPasswordChannel, setPassword } from './set-password';
 import { SetupProblem } from '../../doctor/check';
+import { systemClock } from '../../util/clock';
 
 export {
   ldapProviderSchema,
@@ -63,7 +64,7 @@ export function createLdapProvider(id: string, input: LdapProviderInput, deps: L
   if (!parsed.success) throw new CredgateError('config', formatZodError(parsed.error, `providers.${id}`));
   const config = parsed.data;
   const flavor: Flavor = config.flavor;
-  const clock = deps.clock ?? (() => new Date());
+  const clock = deps.clock ?? systemClock;
   const log = deps.log.child({ provider: id, providerType: 'ldap' });
   const encrypted = config.url.toLowerCase().startsWith('ldaps://') || config.tls.startTLS;
   const pool = createDirectoryPool({

@@ -15,6 +15,7 @@ import {
 } from './schema';
 import { deviceAccount, scriptParameters } from './script-parameters';
 import { sealingKeyFrom } from './sealed-secret';
+import { systemClock } from '../../util/clock';
 
 export { ninjaoneProviderSchema, ninjaoneProviderSecrets, type NinjaoneProviderInput } from './schema';
 
@@ -43,7 +44,7 @@ export function createNinjaoneProvider(
   const parsed = ninjaoneProviderSchema.safeParse(input);
   if (!parsed.success) throw new CredgateError('config', formatZodError(parsed.error, `providers.${id}`));
   const config = parsed.data;
-  const clock = deps.clock ?? (() => new Date());
+  const clock = deps.clock ?? systemClock;
   const sleep = deps.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
   const log = deps.log.child({ provider: id, providerType: 'ninjaone' });
   const rmm = deps.rmm ?? createRmmClient(id, config, log);
@@ -51,7 +52,16 @@ export function createNinjaoneProvider(
   let scriptNames: Map<number, string> | null = null;
 
   const settingsOf = (target: AccessTarget): NinjaoneBindingSettings => {
-    const s = ninjaoneBindingSettingsSchema.safeParse(target.settings ?? {});
+    // A revocation's settings carry the grant's detail (perform-access merges it in): its `device`
+    // and `role` pin the revocation to what was granted; the rest is audit detail, not settings.
+    const {
+      script: _script,
+      activity: _activity,
+      technician: _technician,
+      change: _change,
+      ...settings
+    } = target.settings ?? {};
+    const s = ninjaoneBindingSettingsSchema.safeParse(settings);
     if (!s.success)
       throw new CredgateError('config', formatZodError(s.error, `policy binding "${target.binding}" with`));
     return s.data;

@@ -1,5 +1,5 @@
 import axios, { type AxiosInstance } from 'axios';
-import { httpFailure } from '../../../connectors/kit';
+import { httpFailure } from '../../util/http-failure';
 import { parseDuration } from '../../policy/parse-duration';
 import { clientCredentialsTokens, useBearerTokens } from '../../util/client-credentials';
 import type { CredgateError } from '../../util/errors';

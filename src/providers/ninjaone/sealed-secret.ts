@@ -3,7 +3,7 @@ import { CredgateError } from '../../util/errors';
 
 /**
  * The rotate script generates the password on the device, sets it, and seals it to credgate's RSA
- * public key (RSA-OAEP, which .NET Framework's RSACryptoServiceProvider offers with SHA-1) before
+ * public key (RSA-OAEP with SHA-1, which both .NET Framework and .NET offer through RSA.Create()) before
  * writing it to a device custom field: NinjaOne stores and shows only ciphertext.
  */
 export interface SealingKey {

@@ -30,6 +30,8 @@ export interface VaultClient {
   revokeLease(leaseId: string): Promise<void>;
   /** Revokes the AppRole login token, if credgate logged in (shutdown). */
   logout(): Promise<void>;
+  /** POST sys/capabilities-self: what the token may do on each path ("deny" where nothing). */
+  capabilitiesSelf(paths: string[]): Promise<Record<string, string[]>>;
 }
 
 /** A login token is renewed by a new login this long before Vault would let it lapse. */
@@ -169,6 +171,14 @@ export function createVaultClient(config: VaultProviderConfig, clock: () => Date
 
     async revokeLease(leaseId) {
       await call('revoke lease', 'sys/leases/revoke', { method: 'PUT', data: { lease_id: leaseId, sync: true } });
+    },
+
+    async capabilitiesSelf(paths) {
+      const res = await call<{ data?: Record<string, string[]> }>('capabilities', 'sys/capabilities-self', {
+        method: 'POST',
+        data: { paths },
+      });
+      return Object.fromEntries(paths.map((p) => [p, res.data?.[p] ?? ['deny']]));
     },
 
     async logout() {

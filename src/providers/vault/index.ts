@@ -6,6 +6,7 @@ import type { AccessProvider } from '../types';
 import { createVaultClient } from './client';
 import { dynamicMode } from './dynamic-mode';
 import { kvMode } from './kv-mode';
+import { vaultChecks } from './doctor-checks';
 import { parseVaultSettings, vaultProviderSchema } from './schema';
 
 export {
@@ -61,6 +62,7 @@ export function createVaultProvider(id: string, input: unknown, deps: VaultProvi
       const s = settingsOf(ctx);
       return modes[s.mode].rotate(ctx, s);
     },
+    checks: (targets) => vaultChecks(id, client, config.kvMount, targets),
     async close() {
       await client.logout();
     },

@@ -3,7 +3,8 @@ import KeyvSqlite from '@keyv/sqlite';
 import { mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { KeyMutex } from '../key-mutex';
-import { NAMESPACES, type Namespace, type StoreEngine } from '../store-engine';
+import { type Fence, leaseLost, NAMESPACES, type Namespace, type StoreEngine } from '../store-engine';
+import { systemClock } from '../../util/clock';
 
 /**
  * The embedded default: one process on one SQLite file (or in memory, for `simulate`). One
@@ -33,13 +34,19 @@ export async function openLocalEngine(url: string): Promise<StoreEngine> {
   const leases = new Map<string, { owner: string; until: number; fence: number }>();
   let fence = 0;
   const kv = (ns: Namespace) => keyvs.get(ns) as Keyv;
+  const holds = (f: Fence) => {
+    const held = leases.get(f.lease);
+    return held !== undefined && held.fence === f.token && held.until > systemClock().getTime();
+  };
 
   return {
     name: memory ? 'memory' : 'sqlite',
     shared: false,
     keyv: kv,
-    compareAndSet: (ns, id, expected, doc) =>
+    compareAndSet: (ns, id, expected, doc, fence) =>
       mutex.run(`${ns}:${id}`, async () => {
+        // One process: nothing runs between this check and the write below but this write.
+        if (fence && !holds(fence)) throw leaseLost(fence);
         const current = (await kv(ns).get(id)) as { version?: number } | undefined;
         if ((current?.version ?? 0) !== expected) return false;
         await kv(ns).set(id, doc);
@@ -53,7 +60,7 @@ export async function openLocalEngine(url: string): Promise<StoreEngine> {
         return true;
       }),
     async acquireLease(name, owner, ttlMs) {
-      const now = Date.now();
+      const now = systemClock().getTime();
       const held = leases.get(name);
       if (held && held.owner !== owner && held.until > now) return null;
       const token = held && held.owner === owner && held.until > now ? held.fence : ++fence;

@@ -1,8 +1,12 @@
 import Keyv from 'keyv';
 import KeyvPostgres from '@keyv/postgres';
 import { Client } from 'pg';
-import { NAMESPACES, type Namespace, type StoreEngine } from '../store-engine';
+import { leaseLost, NAMESPACES, type Namespace, type StoreEngine } from '../store-engine';
 import { CredgateError } from '../../util/errors';
+import { systemClock } from '../../util/clock';
+
+/** The stored document's version, out of keyv's serialization {"value": {...}}. */
+const VERSION = "((value::jsonb) -> 'value' ->> 'version')::bigint";
 
 type Query = (sql: string, values?: unknown[]) => Promise<Record<string, unknown>[]>;
 
@@ -12,7 +16,10 @@ type Query = (sql: string, values?: unknown[]) => Promise<Record<string, unknown
  * comes from single statements: a conditional UPDATE for compare-and-swap, INSERT ... ON CONFLICT
  * DO NOTHING for set-if-absent, and a conditional upsert on a lease row.
  */
-export async function openPostgresEngine(url: string): Promise<StoreEngine> {
+export async function openPostgresEngine(
+  url: string,
+  options: { connectTimeoutMs?: number } = {},
+): Promise<StoreEngine> {
   const parsed = new URL(url);
   const schema = parsed.searchParams.get('schema') ?? 'public';
   if (!/^[a-z_][a-z0-9_]*$/.test(schema))
@@ -20,7 +27,7 @@ export async function openPostgresEngine(url: string): Promise<StoreEngine> {
   parsed.searchParams.delete('schema');
   const uri = parsed.toString();
   const table = (ns: string) => `${schema}.credgate_${ns}`;
-  await createTables(uri, schema, table);
+  await createTables(uri, schema, table, options.connectTimeoutMs);
   const keyvs = new Map<Namespace, Keyv>();
   let query!: Query;
   for (const ns of NAMESPACES) {
@@ -33,26 +40,45 @@ export async function openPostgresEngine(url: string): Promise<StoreEngine> {
   }
   const kv = (ns: Namespace) => keyvs.get(ns) as Keyv;
   const serialize = async (ns: Namespace, value: unknown, ttlMs?: number) =>
-    String(await kv(ns).serializeData({ value, expires: ttlMs ? Date.now() + ttlMs : undefined }));
+    String(await kv(ns).serializeData({ value, expires: ttlMs ? systemClock().getTime() + ttlMs : undefined }));
 
   return {
     name: 'postgres',
     shared: true,
     keyv: kv,
-    async compareAndSet(ns, id, expected, doc) {
+    async compareAndSet(ns, id, expected, doc, fence) {
       const key = `${ns}:${id}`;
       const value = await serialize(ns, doc);
-      const rows =
+      if (!fence) {
+        const rows =
+          expected === 0
+            ? await query(
+                `INSERT INTO ${table(ns)} (key, value) VALUES ($1, $2) ON CONFLICT (key) DO NOTHING RETURNING key`,
+                [key, value],
+              )
+            : await query(`UPDATE ${table(ns)} SET value = $2 WHERE key = $1 AND ${VERSION} = $3 RETURNING key`, [
+                key,
+                value,
+                expected,
+              ]);
+        return rows.length === 1;
+      }
+      // One statement: the lease row is read FOR SHARE, so a takeover (an UPDATE of that row)
+      // waits for this write, or this write sees the new fence and writes nothing.
+      const write =
         expected === 0
-          ? await query(
-              `INSERT INTO ${table(ns)} (key, value) VALUES ($1, $2) ON CONFLICT (key) DO NOTHING RETURNING key`,
-              [key, value],
-            )
-          : await query(
-              `UPDATE ${table(ns)} SET value = $2 WHERE key = $1 AND ((value::jsonb) -> 'value' ->> 'version')::bigint = $3 RETURNING key`,
-              [key, value, expected],
-            );
-      return rows.length === 1;
+          ? `INSERT INTO ${table(ns)} (key, value) SELECT $1, $2 WHERE EXISTS (SELECT 1 FROM f)
+             ON CONFLICT (key) DO NOTHING RETURNING key`
+          : `UPDATE ${table(ns)} SET value = $2 WHERE key = $1 AND ${VERSION} = $5 AND EXISTS (SELECT 1 FROM f)
+             RETURNING key`;
+      const [row] = await query(
+        `WITH f AS (SELECT 1 FROM ${table('leases')} WHERE name = $3 AND fence = $4 AND expires_at > now() FOR SHARE),
+              w AS (${write})
+         SELECT (SELECT count(*) FROM f)::int AS held, (SELECT count(*) FROM w)::int AS written`,
+        [key, value, fence.lease, fence.token, ...(expected === 0 ? [] : [expected])],
+      );
+      if (!row.held) throw leaseLost(fence);
+      return row.written === 1;
     },
     async setIfAbsent(ns, key, value, ttlMs) {
       // An expired entry (keyv keeps the expiry inside the value) counts as absent.
@@ -61,7 +87,7 @@ export async function openPostgresEngine(url: string): Promise<StoreEngine> {
          ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value
          WHERE ((t.value::jsonb) ->> 'expires')::bigint < $3
          RETURNING key`,
-        [`${ns}:${key}`, await serialize(ns, value, ttlMs), Date.now()],
+        [`${ns}:${key}`, await serialize(ns, value, ttlMs), systemClock().getTime()],
       );
       return rows.length === 1;
     },
@@ -95,8 +121,13 @@ export async function openPostgresEngine(url: string): Promise<StoreEngine> {
  * transaction behind an advisory lock. The keyv adapter's own `CREATE TABLE IF NOT EXISTS` then
  * finds the tables there. The columns match what @keyv/postgres creates.
  */
-async function createTables(uri: string, schema: string, table: (ns: string) => string): Promise<void> {
-  const client = new Client({ connectionString: uri });
+async function createTables(
+  uri: string,
+  schema: string,
+  table: (ns: string) => string,
+  connectTimeoutMs?: number,
+): Promise<void> {
+  const client = new Client({ connectionString: uri, connectionTimeoutMillis: connectTimeoutMs });
   await client.connect();
   try {
     await client.query('BEGIN');

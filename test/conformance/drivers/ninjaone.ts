@@ -1,5 +1,5 @@
 import { FakeNinjaOne } from '../../fakes/ninjaone/fake-ninjaone';
-import type { StatusRow } from '../../fakes/ninjaone/types';
+import type { FakeNinjaOneOptions, StatusRow } from '../../fakes/ninjaone/types';
 import { readable } from '../../helpers/harness';
 import { htmlToText, positionOf } from '../../../connectors/ninjaone/mappers';
 import { ninjaoneConfigSchema } from '../../../connectors/ninjaone/schema';
@@ -74,61 +74,71 @@ const { statuses } = ninjaoneConfigSchema.parse({});
 /** NinjaOne through its fake: a ticket per request, approval by a technician setting "Approved". */
 export const ninjaoneDriver: ConformanceDriver = {
   id: 'ninjaone',
-  async start(): Promise<VendorFake> {
-    const fake = new FakeNinjaOne({
-      clientId: CLIENT_ID,
-      clientSecret: CLIENT_SECRET,
-      users: ninjaoneUsers(),
-      roles: [
-        { id: 7, name: 'credential-approvers', members: [101, 102, 103] },
-        { id: 8, name: 'Help desk', members: [104] },
-      ],
-      organizations: [{ id: ORGANIZATION, name: 'Acme Dental' }],
-      forms: [
-        { id: 1, name: 'Default' },
-        { id: FORM, name: 'Credential request' },
-      ],
-      statuses: CREDGATE_STATUSES,
-    });
-    const url = await fake.start();
-    const env = {
-      NINJAONE_BASE_URL: url,
-      NINJAONE_CLIENT_ID: CLIENT_ID,
-      NINJAONE_CLIENT_SECRET: CLIENT_SECRET,
-      NINJAONE_WEBHOOK_SECRET: WEBHOOK_SECRET,
-    };
-    const config = ninjaoneConfigSchema.parse({ webhookSecret: WEBHOOK_SECRET, ticketForms: [FORM], boardId: 1 });
-    return {
-      env,
-      config: { ninjaone: { ticketForms: [FORM], boardId: 1 } },
-      // What `credgate ninjaone register-webhook` sends with PUT /v2/webhook (tested on its own).
-      setWebhook: (hook) => {
-        fake.state.webhook = webhookConfiguration(config, hook.replace(/\/webhooks\/ninjaone$/, ''));
-      },
-      async fileRequest(as, summary, facts) {
-        const description = Object.entries(facts)
-          .map(([k, v]) => `${k}: ${v}`)
-          .join('\n');
-        const { id, delivery } = await fake.createTicket(UIDS[as], {
-          subject: summary,
-          description,
-          clientId: ORGANIZATION,
-          ticketFormId: FORM,
-        });
-        return { ticket: String(id), delivery };
-      },
-      approve: (as, ticket) => fake.setStatusAs(UIDS[as], Number(ticket), 2002),
-      close: (as, ticket) => fake.setStatusAs(UIDS[as], Number(ticket), 6000),
-      position: (ticket) => positionOf(fake.state.status(fake.statusOf(Number(ticket))), statuses),
-      comments: (ticket) =>
-        fake
-          .comments(Number(ticket))
-          .filter((c) => c.by === undefined)
-          .map((c) => readable(htmlToText(c.htmlBody || c.body))),
-      redeliverLast: () => fake.redeliverLast(),
-      deliverForged: (ticket) => fake.deliverForged(Number(ticket)),
-      violations: fake.violations,
-      stop: () => fake.stop(),
-    };
-  },
+  start: async () => (await startNinjaoneVendor()).vendor,
 };
+
+/**
+ * The driver's fake and its VendorFake view; `extra` adds to the fake (devices and scripts for the
+ * provider's scenarios), and `fake` is handed back for what the view does not show (script runs).
+ */
+export async function startNinjaoneVendor(
+  extra: Partial<FakeNinjaOneOptions> = {},
+): Promise<{ vendor: VendorFake; fake: FakeNinjaOne }> {
+  const fake = new FakeNinjaOne({
+    clientId: CLIENT_ID,
+    clientSecret: CLIENT_SECRET,
+    users: ninjaoneUsers(),
+    roles: [
+      { id: 7, name: 'credential-approvers', members: [101, 102, 103] },
+      { id: 8, name: 'Help desk', members: [104] },
+    ],
+    organizations: [{ id: ORGANIZATION, name: 'Acme Dental' }],
+    forms: [
+      { id: 1, name: 'Default' },
+      { id: FORM, name: 'Credential request' },
+    ],
+    statuses: CREDGATE_STATUSES,
+    ...extra,
+  });
+  const url = await fake.start();
+  const env = {
+    NINJAONE_BASE_URL: url,
+    NINJAONE_CLIENT_ID: CLIENT_ID,
+    NINJAONE_CLIENT_SECRET: CLIENT_SECRET,
+    NINJAONE_WEBHOOK_SECRET: WEBHOOK_SECRET,
+  };
+  const config = ninjaoneConfigSchema.parse({ webhookSecret: WEBHOOK_SECRET, ticketForms: [FORM], boardId: 1 });
+  const vendor: VendorFake = {
+    env,
+    config: { ninjaone: { ticketForms: [FORM], boardId: 1 } },
+    // What `credgate ninjaone register-webhook` sends with PUT /v2/webhook (tested on its own).
+    setWebhook: (hook) => {
+      fake.state.webhook = webhookConfiguration(config, hook.replace(/\/webhooks\/ninjaone$/, ''));
+    },
+    async fileRequest(as, summary, facts) {
+      const description = Object.entries(facts)
+        .map(([k, v]) => `${k}: ${v}`)
+        .join('\n');
+      const { id, delivery } = await fake.createTicket(UIDS[as], {
+        subject: summary,
+        description,
+        clientId: ORGANIZATION,
+        ticketFormId: FORM,
+      });
+      return { ticket: String(id), delivery };
+    },
+    approve: (as, ticket) => fake.setStatusAs(UIDS[as], Number(ticket), 2002),
+    close: (as, ticket) => fake.setStatusAs(UIDS[as], Number(ticket), 6000),
+    position: (ticket) => positionOf(fake.state.status(fake.statusOf(Number(ticket))), statuses),
+    comments: (ticket) =>
+      fake
+        .comments(Number(ticket))
+        .filter((c) => c.by === undefined)
+        .map((c) => readable(htmlToText(c.htmlBody || c.body))),
+    redeliverLast: () => fake.redeliverLast(),
+    deliverForged: (ticket) => fake.deliverForged(Number(ticket)),
+    violations: fake.violations,
+    stop: () => fake.stop(),
+  };
+  return { vendor, fake };
+}

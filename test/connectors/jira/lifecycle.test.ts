@@ -205,11 +205,16 @@ describe('lifecycle commands, overlapping grants and failed revocations (Jira, o
     expect(group.calls.filter((c) => c.startsWith('revoke')).length, 'retried up to maxAttempts').to.equal(6);
     expect(group.members.size).to.equal(1);
     expect((await h.requestOf(key)).state).to.equal('revocation-failed');
+    const revokedNotes = () => h.fake.commentTexts(key).filter((t) => t.includes('Access revoked'));
+    expect(revokedNotes(), 'no "Access revoked" while the access remains').to.deep.equal([]);
+    expect(h.fake.statusOf(key), 'and the status stays').to.equal('Revocation failed');
 
     group.failRevokes = 0;
     await say(h, 'acc-alice', key, '/revoke');
     await eventually(() => expect(h.fake.statusOf(key)).to.equal('Access revoked'));
     expect(group.members.size).to.equal(0);
+    await h.settle();
+    expect(revokedNotes(), 'said once, when it is true').to.have.length(1);
   });
 
   it('in ADF (REST v3) a failed revocation mentions the approvers with mention nodes the v3 contract accepts', async () => {

@@ -131,6 +131,26 @@ describe('shared account handed off through a one-time link (Jira, over HTTP)', 
     for await (const e of h.service.audit.entries()) expect(JSON.stringify(e)).not.to.include(password);
   });
 
+  it("stamps the audit trail of a grant, its link and its revocation with the service's clock", async () => {
+    // A clock a year ahead of the machine's: every entry must carry it, none the machine's time.
+    const YEAR = 365 * 24 * 3_600_000;
+    account = new SharedAccount();
+    h = await Harness.start({
+      policy: quickPolicy({ providers: [BINDING] }),
+      providers: [account],
+      config: { handoff: { key: HANDOFF_KEY } },
+      clock: () => new Date(Date.now() + YEAR),
+    });
+    const key = await granted();
+    await h.fake.commentAs('acc-requester', key, '/revoke');
+    await h.settle();
+    expect(h.fake.statusOf(key)).to.equal('Access revoked');
+    const entries: { action: string; at: string }[] = [];
+    for await (const e of h.service.audit.entries()) entries.push(e);
+    expect(entries.map((e) => e.action)).to.include.members(['secret-link-issued', 'account-rotated']);
+    for (const e of entries) expect(Date.parse(e.at) - Date.now(), `${e.action} at ${e.at}`).to.be.above(YEAR - 60_000);
+  });
+
   it('without a link key the grant fails loudly on the ticket instead of posting a password', async () => {
     account = new SharedAccount();
     h = await Harness.start({ policy: quickPolicy({ providers: [BINDING] }), providers: [account] });

@@ -14,7 +14,7 @@ import type { Request, Response } from 'express';
 import { LoopbackFake, rawBodyApp, type BaseUrlHolder } from '../loopback-fake';
 import { prismValidator, type PrismValidator } from '../prism-validator';
 import { FakeAuth, type AuthResult, type Credential } from './fake-auth';
-import { GithubState, type Emitted } from './github-state';
+import { GithubState, type Emitted, type StoredHook } from './github-state';
 import { issueJson, webhookPayload } from './github-json';
 import { RateLimits } from './rate-limits';
 import { ROUTES, notFound, type RouteResult } from './rest-routes';
@@ -240,6 +240,14 @@ export class FakeGitHub extends LoopbackFake<WebhookTarget> {
   /** Installation tokens minted so far. */
   get installationTokensIssued(): number {
     return this.auth.issued;
+  }
+
+  /** The repository's webhooks as stored (secrets included, which the API never shows). */
+  hooksOf(fullName: string): readonly StoredHook[] {
+    const [owner, name] = fullName.split('/') as [string, string];
+    const repo = this.state.repo(owner, name);
+    if (!repo) throw new Error(`FakeGitHub: no repository ${fullName}`);
+    return repo.hooks;
   }
 
   get deliveries(): readonly RecordedDelivery[] {

@@ -54,6 +54,17 @@ export interface StoredRepo {
   labels: StoredLabel[];
   issues: StoredIssue[];
   collaborators: Map<string, RepoRole>;
+  /** Repository webhooks (GET/POST/PATCH /repos/{owner}/{repo}/hooks); the secret is write-only. */
+  hooks: StoredHook[];
+}
+
+export interface StoredHook {
+  id: number;
+  active: boolean;
+  events: string[];
+  config: { url: string; content_type: 'json' | 'form'; insecure_ssl: '0' | '1'; secret?: string };
+  createdAt: string;
+  updatedAt: string;
 }
 
 /** A webhook GitHub would send after a mutation. */
@@ -98,7 +109,16 @@ export class GithubState {
       const [owner, name] = r.fullName.split('/');
       const collaborators = new Map<string, RepoRole>();
       for (const [login, role] of Object.entries(r.collaborators ?? {})) collaborators.set(login.toLowerCase(), role);
-      this.repos.push({ id: this.nextId(), owner, name, fullName: r.fullName, labels: [], issues: [], collaborators });
+      this.repos.push({
+        id: this.nextId(),
+        owner,
+        name,
+        fullName: r.fullName,
+        labels: [],
+        issues: [],
+        collaborators,
+        hooks: [],
+      });
     }
     for (const t of options.teams ?? []) {
       this.teams.push({

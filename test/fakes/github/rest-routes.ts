@@ -8,7 +8,7 @@
 import type { Credential } from './fake-auth';
 import type { FakeAuth } from './fake-auth';
 import { commentJson, eventJson, issueJson, labelJson, userJson } from './github-json';
-import { githubTime, type Emitted, type GithubState, type StoredRepo } from './github-state';
+import { githubTime, type Emitted, type GithubState, type StoredHook, type StoredRepo } from './github-state';
 import type { FakeApp } from './types';
 
 export interface RouteContext {
@@ -371,4 +371,154 @@ export const ROUTES: Route[] = [
       };
     },
   ),
+  ...hookRoutes(),
 ];
+
+/** A hook as GitHub shows it: the secret never comes back, only "********" when one is set. */
+function hookJson(ctx: RouteContext, repo: StoredRepo, h: StoredHook): Record<string, unknown> {
+  const url = `${ctx.state.baseUrl}/repos/${repo.fullName}/hooks/${h.id}`;
+  return {
+    type: 'Repository',
+    id: h.id,
+    name: 'web',
+    active: h.active,
+    events: h.events,
+    config: {
+      url: h.config.url,
+      content_type: h.config.content_type,
+      insecure_ssl: h.config.insecure_ssl,
+      ...(h.config.secret ? { secret: '********' } : {}),
+    },
+    updated_at: h.updatedAt,
+    created_at: h.createdAt,
+    url,
+    test_url: `${url}/test`,
+    ping_url: `${url}/pings`,
+    deliveries_url: `${url}/deliveries`,
+    last_response: { code: null, status: 'unused', message: null },
+  };
+}
+
+/** Webhooks need admin on the repository (a user) or the "Webhooks" permission (an app): 404 otherwise. */
+function hookRepo(ctx: RouteContext): StoredRepo | null {
+  const repo = visibleRepo(ctx);
+  if (!repo) return null;
+  if (ctx.credential.kind === 'user' && ctx.state.roleOf(repo, ctx.credential.login) !== 'admin') return null;
+  return repo;
+}
+
+const HOOK_EVENTS = ['*', 'issues', 'issue_comment', 'label', 'push', 'pull_request', 'ping', 'repository'];
+
+/** The `config` and `events` of a create or update body, checked as GitHub checks them. */
+function hookFields(
+  ctx: RouteContext,
+  b: Record<string, unknown>,
+  creating: boolean,
+): { config?: StoredHook['config']; events?: string[]; active?: boolean } | RouteResult {
+  const allowed = creating
+    ? ['name', 'config', 'events', 'active']
+    : ['config', 'events', 'add_events', 'remove_events', 'active'];
+  const extra = Object.keys(b).filter((k) => !allowed.includes(k));
+  if (extra.length) return invalid(ctx, `${extra.join(', ')} is not a permitted key.`);
+  if (creating && b.name !== undefined && b.name !== 'web')
+    return invalid(ctx, `For 'properties/name', ${JSON.stringify(b.name)} is not "web".`);
+  let config: StoredHook['config'] | undefined;
+  if (b.config !== undefined || creating) {
+    const c = b.config;
+    if (!isObject(c)) return invalid(ctx, `"config" wasn't supplied.`);
+    if (typeof c.url !== 'string' || !/^https?:\/\//.test(c.url))
+      return invalid(ctx, `For 'properties/url', ${JSON.stringify(c.url)} is not a URL.`);
+    const keys = Object.keys(c).filter((k) => !['url', 'content_type', 'secret', 'insecure_ssl'].includes(k));
+    if (keys.length) return invalid(ctx, `${keys.join(', ')} is not a permitted key of config.`);
+    if (c.content_type !== undefined && c.content_type !== 'json' && c.content_type !== 'form')
+      return invalid(ctx, `For 'properties/content_type', ${JSON.stringify(c.content_type)} is not json or form.`);
+    if (c.insecure_ssl !== undefined && c.insecure_ssl !== '0' && c.insecure_ssl !== '1')
+      return invalid(ctx, `For 'properties/insecure_ssl', ${JSON.stringify(c.insecure_ssl)} is not "0" or "1".`);
+    if (c.secret !== undefined && typeof c.secret !== 'string')
+      return invalid(ctx, `For 'properties/secret', it is not a string.`);
+    config = {
+      url: c.url,
+      content_type: (c.content_type as 'json' | 'form' | undefined) ?? 'form',
+      insecure_ssl: (c.insecure_ssl as '0' | '1' | undefined) ?? '0',
+      ...(typeof c.secret === 'string' && c.secret ? { secret: c.secret } : {}),
+    };
+  }
+  let events: string[] | undefined;
+  if (b.events !== undefined) {
+    if (!Array.isArray(b.events) || b.events.some((e) => typeof e !== 'string'))
+      return invalid(ctx, `For 'properties/events', ${JSON.stringify(b.events)} is not an array of strings.`);
+    const unknown = (b.events as string[]).filter((e) => !HOOK_EVENTS.includes(e));
+    if (unknown.length)
+      return invalid(ctx, `Validation Failed: events ${unknown.join(', ')} are not supported in the fake.`);
+    events = b.events as string[];
+  }
+  if (b.active !== undefined && typeof b.active !== 'boolean')
+    return invalid(ctx, `For 'properties/active', it is not a boolean.`);
+  return { config, events, active: b.active as boolean | undefined };
+}
+
+const isResult = (v: unknown): v is RouteResult => isObject(v) && typeof v.status === 'number';
+
+function hookRoutes(): Route[] {
+  return [
+    R('GET', 'repos/list-webhooks', '/repos/{owner}/{repo}/hooks', 'token', (ctx) => {
+      const repo = hookRepo(ctx);
+      return repo
+        ? page(
+            ctx,
+            repo.hooks.map((h) => hookJson(ctx, repo, h)),
+          )
+        : notFound();
+    }),
+    R('POST', 'repos/create-webhook', '/repos/{owner}/{repo}/hooks', 'token', (ctx) => {
+      const repo = hookRepo(ctx);
+      if (!repo) return notFound();
+      if (!isObject(ctx.body)) return invalid(ctx, 'the body must be a JSON object');
+      const fields = hookFields(ctx, ctx.body, true);
+      if (isResult(fields)) return fields;
+      const config = fields.config as StoredHook['config'];
+      // GitHub refuses a second hook with the same URL on one repository.
+      if (repo.hooks.some((h) => h.config.url === config.url)) {
+        ctx.violation(`422 Hook already exists on this repository: ${config.url}`);
+        return {
+          status: 422,
+          body: {
+            message: 'Validation Failed',
+            errors: [{ resource: 'Hook', code: 'custom', message: 'Hook already exists on this repository' }],
+            documentation_url: DOCS,
+            status: '422',
+          },
+        };
+      }
+      const at = githubTime(ctx.state.now());
+      const hook: StoredHook = {
+        id: ctx.state.nextId(),
+        active: fields.active ?? true,
+        events: fields.events ?? ['push'],
+        config,
+        createdAt: at,
+        updatedAt: at,
+      };
+      repo.hooks.push(hook);
+      return { status: 201, body: hookJson(ctx, repo, hook) };
+    }),
+    R('PATCH', 'repos/update-webhook', '/repos/{owner}/{repo}/hooks/{hook_id}', 'token', (ctx) => {
+      const repo = hookRepo(ctx);
+      const hook = repo?.hooks.find((h) => String(h.id) === ctx.params.hook_id);
+      if (!repo || !hook) return notFound();
+      if (!isObject(ctx.body)) return invalid(ctx, 'the body must be a JSON object');
+      const fields = hookFields(ctx, ctx.body, false);
+      if (isResult(fields)) return fields;
+      if (fields.config) {
+        if (repo.hooks.some((h) => h !== hook && h.config.url === fields.config?.url))
+          return invalid(ctx, 'Hook already exists on this repository');
+        // A config without a secret clears it, as on GitHub: the caller must send it again.
+        hook.config = fields.config;
+      }
+      if (fields.events) hook.events = fields.events;
+      if (fields.active !== undefined) hook.active = fields.active;
+      hook.updatedAt = githubTime(ctx.state.now());
+      return { status: 200, body: hookJson(ctx, repo, hook) };
+    }),
+  ];
+}

@@ -57,6 +57,7 @@ export class FakeJira extends LoopbackFake<WebhookTarget> {
   private readonly validator = new ContractValidator();
   private readonly sender: WebhookSender;
   private readonly failures: PlannedFailure[] = [];
+  private readonly alterations: { only: FailureFilter; alter: (body: unknown) => unknown }[] = [];
   private prism: PrismValidator | undefined;
 
   constructor(private readonly options: FakeJiraOptions) {
@@ -181,6 +182,15 @@ export class FakeJira extends LoopbackFake<WebhookTarget> {
   /** The next `count` REST calls fail with `status` (and headers, e.g. Retry-After) before anything else. */
   failNext(count: number, status: number, headers: Record<string, string> = {}, only?: FailureFilter): void {
     for (let i = 0; i < count; i++) this.failures.push({ status, headers, only });
+  }
+
+  /**
+   * The next successful answer to a matching call has its body changed first: Jira answering data
+   * outside its own contract (a changelog entry with `"items": null`), as real sites have. `alter`
+   * returns undefined for an answer it does not apply to, which then goes out unchanged.
+   */
+  alterNextAnswer(only: FailureFilter, alter: (body: unknown) => unknown): void {
+    this.alterations.push({ only, alter });
   }
 
   // ---- inspection --------------------------------------------------------------------------
@@ -355,6 +365,17 @@ export class FakeJira extends LoopbackFake<WebhookTarget> {
       const message = error instanceof Error ? (error.stack ?? error.message) : String(error);
       this.violations.push(`FAKE BUG on ${req.method} ${url.pathname}: ${message}`);
       result = { status: 500, body: jiraError(['Internal server error (fake)']) };
+    }
+    if (result.status < 300) {
+      for (const [i, a] of this.alterations.entries()) {
+        if ((a.only.method && a.only.method !== req.method) || (a.only.path && !a.only.path.test(url.pathname)))
+          continue;
+        const body = a.alter(structuredClone(result.body));
+        if (body === undefined) continue;
+        this.alterations.splice(i, 1);
+        result = { ...result, body };
+        break;
+      }
     }
     reply(result);
     if (this.options.echoOwnEvents && emitted.length > 0) {

@@ -13,6 +13,7 @@ export const DEFAULT_POLICY: PolicyRule[] = [
   { path: 'sys/wrapping/wrap', capabilities: ['update'] },
   { path: 'sys/wrapping/lookup', capabilities: ['update'] },
   { path: 'sys/wrapping/unwrap', capabilities: ['update'] },
+  { path: 'sys/capabilities-self', capabilities: ['update'] },
 ];
 
 /**

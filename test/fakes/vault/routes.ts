@@ -90,6 +90,27 @@ const routes: Route[] = [
     },
   },
   {
+    // https://developer.hashicorp.com/vault/api-docs/system/capabilities-self: the token's
+    // capabilities on each path, ["deny"] where it has none; the same map at the top level and in data.
+    methods: ['POST', 'PUT'],
+    pattern: /^sys\/capabilities-self$/,
+    auth: 'token',
+    handle(ctx) {
+      if (!can(ctx, 'update')) return aclDenied();
+      const paths = ctx.body.paths;
+      if (!Array.isArray(paths) || !paths.length || paths.some((p) => typeof p !== 'string' || !p))
+        return vaultError(400, "'paths' must be a non-empty list of paths");
+      const all: Capability[] = ['create', 'read', 'update', 'patch', 'delete', 'list', 'sudo'];
+      const result: Record<string, string[]> = {};
+      for (const path of paths as string[]) {
+        const held = all.filter((c) => ctx.caller && allowed(ctx.caller.policies, path, c));
+        result[path] = held.length ? held : ['deny'];
+      }
+      const single = paths.length === 1 ? { capabilities: result[paths[0] as string] } : {};
+      return { status: 200, body: { ...envelope(ctx.state, { ...result, ...single }), ...result, ...single } };
+    },
+  },
+  {
     methods: ['POST', 'PUT'],
     pattern: /^auth\/token\/revoke-accessor$/,
     auth: 'token',

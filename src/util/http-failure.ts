@@ -1,5 +1,5 @@
-import { CredgateError } from '../src/util/errors';
-import { retryAfterMs } from '../src/util/retry-after';
+import { CredgateError } from './errors';
+import { retryAfterMs } from './retry-after';
 
 /** How one ticketing system's failed HTTP call is described and which statuses are worth a retry. */
 export interface FailureContext {

@@ -1,0 +1,138 @@
+import { z } from 'zod';
+import { CONNECTORS } from '../../connectors';
+import { policySchema } from '../policy/policy-schema';
+import { CORE_ENV } from './config-schema';
+import { configSchema } from './load-config';
+
+/**
+ * JSON Schemas of credgate.yaml and policy.yaml, generated from the zod schemas the service
+ * validates with (`npm run schemas` writes them to schemas/; a test checks they are current), and
+ * the configuration reference (docs/configuration.md) generated from the same schemas.
+ */
+const toJson = (schema: z.ZodType, title: string, id: string): Record<string, unknown> => ({
+  ...(z.toJSONSchema(schema, { io: 'input', unrepresentable: 'any', target: 'draft-2020-12' }) as Record<
+    string,
+    unknown
+  >),
+  $id: id,
+  title,
+});
+
+export const credgateJsonSchema = () =>
+  toJson(configSchema(), 'credgate.yaml: credgate service configuration', 'credgate.schema.json');
+export const policyJsonSchema = () => toJson(policySchema, 'policy.yaml: credgate policy', 'policy.schema.json');
+
+/** Files `npm run schemas` writes, relative to the repository, with their content. */
+export function generatedFiles(): Record<string, string> {
+  const json = (o: unknown) => `${JSON.stringify(o, null, 2)}\n`;
+  return {
+    'schemas/credgate.schema.json': json(credgateJsonSchema()),
+    'schemas/policy.schema.json': json(policyJsonSchema()),
+    'docs/configuration.md': configurationReference(),
+  };
+}
+
+/** Environment variable → dotted key, for core keys and every connector's own variables. */
+export function environmentKeys(): Map<string, string> {
+  const out = new Map<string, string>();
+  for (const [name, path] of Object.entries(CORE_ENV)) out.set(path.join('.'), name);
+  for (const c of CONNECTORS) {
+    // Each connector maps its variables in code; read them back by passing markers through it.
+    const env = new Proxy({} as Record<string, string>, { get: (_t, name) => `\u0000${String(name)}\u0000` });
+    const walk = (node: unknown, path: string[]) => {
+      if (typeof node === 'string') {
+        const m = /^\u0000(.+)\u0000$/.exec(node);
+        if (m) out.set([c.id, ...path].join('.'), m[1]);
+      } else if (Array.isArray(node)) node.forEach((v) => walk(v, path));
+      else if (node && typeof node === 'object') for (const [k, v] of Object.entries(node)) walk(v, [...path, k]);
+    };
+    try {
+      walk(c.fromEnv(env), []);
+    } catch {
+      // A connector that parses its variables (numbers, JSON) says nothing here; its readme does.
+    }
+  }
+  return out;
+}
+
+interface JsonNode {
+  type?: string | string[];
+  properties?: Record<string, JsonNode>;
+  additionalProperties?: JsonNode | boolean;
+  items?: JsonNode;
+  enum?: unknown[];
+  const?: unknown;
+  default?: unknown;
+  description?: string;
+  anyOf?: JsonNode[];
+  oneOf?: JsonNode[];
+  $ref?: string;
+  format?: string;
+  pattern?: string;
+  minimum?: number;
+  maximum?: number;
+}
+
+const typeOf = (n: JsonNode): string => {
+  if (n.enum) return n.enum.map((v) => `\`${JSON.stringify(v)}\``).join(', ');
+  if (n.const !== undefined) return `\`${JSON.stringify(n.const)}\``;
+  if (n.anyOf ?? n.oneOf) return (n.anyOf ?? n.oneOf)!.map(typeOf).join(' or ');
+  if (n.$ref) return 'see policy conditions';
+  const t = Array.isArray(n.type) ? n.type.join(' or ') : (n.type ?? 'any');
+  if (t === 'array') return `list of ${n.items ? typeOf(n.items) : 'any'}`;
+  if (t === 'object' && n.additionalProperties && typeof n.additionalProperties === 'object' && !n.properties)
+    return `map of ${typeOf(n.additionalProperties)}`;
+  const range = n.minimum !== undefined || n.maximum !== undefined ? ` (${n.minimum ?? ''}–${n.maximum ?? ''})` : '';
+  return `${t}${n.format ? ` (${n.format})` : ''}${range}`;
+};
+
+function rows(node: JsonNode, path: string[], env: Map<string, string>, out: string[][]): void {
+  for (const [key, child] of Object.entries(node.properties ?? {})) {
+    const at = [...path, key];
+    const dotted = at.join('.');
+    const def = child.default === undefined ? '' : `\`${JSON.stringify(child.default)}\``;
+    const variable = env.get(dotted) ? `\`${env.get(dotted)}\`` : '';
+    out.push([`\`${dotted}\``, typeOf(child).replace(/\|/g, '\\|'), def, variable, child.description ?? '']);
+    const inner = child.anyOf?.find((a) => a.properties) ?? child;
+    if (inner.properties) rows(inner, at, env, out);
+  }
+}
+
+const table = (node: JsonNode, env: Map<string, string>): string => {
+  const out: string[][] = [];
+  rows(node, [], env, out);
+  return [
+    '| key | type | default | environment | notes |',
+    '| --- | --- | --- | --- | --- |',
+    ...out.map((r) => `| ${r.map((c) => c.replace(/\n/g, ' ')).join(' | ')} |`),
+  ].join('\n');
+};
+
+/** docs/configuration.md: every key of both files, its type, default and environment variable. */
+export function configurationReference(): string {
+  const env = environmentKeys();
+  return `<!-- Generated by \`npm run schemas\` from the zod schemas (src/config/json-schemas.ts); do not edit. -->
+# Configuration reference
+
+credgate reads \`credgate.yaml\` (\`CREDGATE_CONFIG\`, default \`config/credgate.yaml\`) and the policy file it
+names (\`policy.path\`, \`CREDGATE_POLICY\`). Precedence: built-in defaults < the file < environment variables.
+Paths in the file are relative to the file's directory; paths in environment variables to the working
+directory. Any variable \`NAME\` below may instead be given as \`NAME_FILE=/path\` (the file's content is
+used: mounted secrets). In the file, provider and audit-sink values may be \`env:NAME\` or \`file:/path\`.
+Durations are strings such as \`500ms\`, \`30s\`, \`15m\`, \`4h\`, \`2d\`.
+
+Editors that speak the YAML language server validate both files with the JSON Schemas in
+[schemas/](../schemas/) (the shipped files name them on their first line).
+
+## credgate.yaml
+
+${table(credgateJsonSchema() as JsonNode, env)}
+
+## policy.yaml
+
+Conditions (\`when\`) use json-rules-engine's format; \`credgate policy check\` lists the facts and
+operators it accepts.
+
+${table(policyJsonSchema() as JsonNode, new Map())}
+`;
+}
