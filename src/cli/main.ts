@@ -47,6 +47,8 @@ program
     const policy = loadPolicy(path);
     for (const line of policyCheckReport(path, policy, config, new Date())) out(line);
     if (opts.client !== undefined) for (const line of summarisePolicy(policy, opts.client)) out(line);
+    else if (policy.document.clients.length)
+      out(`client overlays: ${policy.document.clients.map((c) => `${c.id} (${c.match.join(', ')})`).join('; ')}`);
   });
 
 program
