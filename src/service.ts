@@ -71,6 +71,9 @@ export const REQUIRED_TEMPLATES = [
   'secret-link-refused',
   'break-glass-granted',
   'break-glass-confirmed',
+  'approval-reminder',
+  'approval-escalated',
+  'approval-delegated',
 ];
 
 export const BUILTIN_TEMPLATES = TEMPLATES_ROOT;
@@ -201,6 +204,7 @@ export async function createService(options: ServiceOptions): Promise<Service> {
     clock,
     // Review tickets are no credential requests: their deliveries go to the review job.
     reviewTickets: review,
+    managersOf: managerDirectory(config.approvers.managerDirectory, providers),
   });
   const scheduler = new Scheduler({
     jobs: store.kv.jobs,
@@ -511,4 +515,19 @@ function startConnectors(connectors: Map<string, Connector>, log: Logger): Map<s
     );
   }
   return ready;
+}
+
+/** The ldap provider `approvers.managerDirectory` names, which finds requesters' managers. */
+function managerDirectory(
+  name: string | undefined,
+  providers: Map<string, AccessProvider>,
+): ((person: { id: string; email?: string }) => Promise<string[]>) | undefined {
+  if (!name) return undefined;
+  const p = providers.get(name);
+  if (!p?.managersOf)
+    throw new CredgateError(
+      'config',
+      `approvers.managerDirectory: "${name}" is not a configured ldap provider; configured: ${[...providers.keys()].join(', ')}`,
+    );
+  return (person) => p.managersOf!(person);
 }

@@ -5,6 +5,7 @@ import { Command } from 'commander';
 import pino from 'pino';
 import { loadConfig } from '../config/load-config';
 import { loadPolicy, policyWarnings } from '../policy/policy';
+import { summarisePolicy } from './policy-summary';
 import { createCommentRenderer, type CommentMarkup } from '../render/comment-renderer';
 import { connectorDefinition } from '../../connectors';
 import { BUILTIN_TEMPLATES, REQUIRED_TEMPLATES } from '../service';
@@ -40,7 +41,8 @@ program
   .description('policy file tools')
   .command('check [file]')
   .description('validate a policy file (default: the configured one) and summarise it')
-  .action((file?: string) => {
+  .option('--client <name>', 'also show the effective policy for this client (its overlay applied)')
+  .action((file: string | undefined, opts: { client?: string }) => {
     const config = loadConfig(process.env);
     const path = file ?? config.policy.path;
     const policy = loadPolicy(path);
@@ -56,6 +58,9 @@ program
         `break-glass: ${[...doc.breakGlass.categories.map((c) => `category ${c}`), ...doc.breakGlass.labels.map((l) => `label ${l}`)].join(', ')}; at most ${doc.breakGlass.maxDuration}, ${doc.breakGlass.approvals} confirmation(s) within ${doc.breakGlass.confirmWithin}`,
       );
     for (const w of policyWarnings(doc)) out(`warning: ${w}`);
+    if (opts.client !== undefined) for (const line of summarisePolicy(policy, opts.client)) out(line);
+    else if (policy.document.clients.length)
+      out(`client overlays: ${policy.document.clients.map((c) => `${c.id} (${c.match.join(', ')})`).join('; ')}`);
   });
 
 program
@@ -70,6 +75,7 @@ program
   .option('--at <iso>', 'simulated start time', systemClock().toISOString())
   .option('--fail <effect>', `replay the first such effect failing for good: ${FAILABLE_EFFECTS.join(', ')}`)
   .option('--error <text>', 'the error the failing effect reports', 'the provider refused (simulated)')
+  .option('--client <name>', "the ticket's client, as a connector would read it: its overlay applies")
   .action(
     async (
       payloadPath: string,
@@ -81,13 +87,14 @@ program
         markup: CommentMarkup;
         fail?: string;
         error: string;
+        client?: string;
       },
     ) => {
       const config = loadConfig(process.env);
       const def = connectorDefinition(opts.connector);
-      const snapshot = def.snapshotFromPayload(JSON.parse(readFileSync(payloadPath, 'utf8')), config[def.id] as never);
-      if (!snapshot)
-        throw new CredgateError('bad-input', `${payloadPath} is not a ${def.id} payload that names a ticket`);
+      const read = def.snapshotFromPayload(JSON.parse(readFileSync(payloadPath, 'utf8')), config[def.id] as never);
+      if (!read) throw new CredgateError('bad-input', `${payloadPath} is not a ${def.id} payload that names a ticket`);
+      const snapshot = opts.client ? { ...read, mappedFacts: { ...read.mappedFacts, client: opts.client } } : read;
       const policy = loadPolicy(opts.policy ?? config.policy.path);
       if (!['jira-wiki', 'markdown', 'html', 'text'].includes(opts.markup))
         throw new CredgateError(

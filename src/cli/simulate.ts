@@ -87,7 +87,9 @@ export async function simulateRequest(
   for (const step of current().steps) {
     for (let i = 0; i < step.count && current().state === 'pending-approval'; i++) {
       n++;
-      const actor = { id: `approver-${n}`, displayName: `Approver ${n} (${step.name})` };
+      // A step filled from a source (a manager, an owner) is approved by the person it names.
+      const named = step.groups.length ? undefined : step.users[i];
+      const actor = { id: named ?? `approver-${n}`, displayName: `${named ?? `Approver ${n}`} (${step.name})` };
       now = new Date(now.getTime() + 15 * 60_000);
       const change = {
         id: `sim-${n}`,

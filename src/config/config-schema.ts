@@ -153,6 +153,14 @@ export const coreConfigShape = {
   oidc: oidcConfigSchema.optional(),
   /** Named access providers (ldap, vault, command, http) that policy bindings refer to. */
   providers: providersConfigSchema,
+  /** Where approvers found at run time come from (policy steps with a `source`). */
+  approvers: z
+    .object({
+      /** An ldap provider (`providers.<name>`) whose `manager` attribute names requesters' managers. */
+      managerDirectory: z.string().min(1).optional(),
+    })
+    .strict()
+    .prefault({}),
   metrics: z
     .object({
       /** When set, GET /metrics needs `Authorization: Bearer <token>` (CREDGATE_METRICS_TOKEN). */

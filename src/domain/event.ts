@@ -17,6 +17,8 @@ export interface TicketObserved {
   changes: StatusChange[];
   /** Group memberships of the actors of changes and commands not yet seen, resolved before deciding. */
   groupsByActor: Record<string, string[]>;
+  /** People found before deciding for approver sources (the requester's manager). */
+  people?: { managers?: string[] };
   /** Slash commands the connector itself turns into status changes (GitHub's /approve, /deny). */
   connectorCommands?: string[];
   /** Facts looked up before deciding for auto-approval and linked-ticket checks. */

@@ -59,6 +59,33 @@ export interface ApprovalStep {
   groups: string[];
   users: string[];
   count: number;
+  /** Where approvers were found at run time (the requester's manager, a client or system owner). */
+  source?: 'manager' | 'client-owner' | 'system-owner';
+  /**
+   * The people the source named when the request was assessed (already in `users`): recorded, so
+   * a later change of manager or owner does not change who could approve this request.
+   */
+  resolved?: string[];
+  remindAfterMs?: number;
+  escalateAfterMs?: number;
+  escalateTo?: { groups: string[]; users: string[]; mode: 'join' | 'replace' };
+  businessHours?: boolean;
+  /** When the approvers are mentioned again, and when the fallback joins (set on entering approval). */
+  remindAt?: string;
+  escalateAt?: string;
+  reminded?: boolean;
+  escalated?: boolean;
+}
+
+/** `/delegate @person until <date>`: an approver's approvals go to another person meanwhile. */
+export interface Delegation {
+  from: Actor;
+  /** The delegator's groups when delegating: the delegate approves for the steps these allow. */
+  fromGroups: string[];
+  /** Who approves instead: an account id, email or display name as written after the @. */
+  to: string;
+  until: string;
+  at: string;
 }
 
 export interface Approval {
@@ -66,6 +93,8 @@ export interface Approval {
   step: string;
   at: string;
   historyId: string;
+  /** The approver a delegate signed for (`/delegate`): that approver's vote, counted once. */
+  onBehalfOf?: Actor;
 }
 
 /** An /extend beyond policy's cap for unapproved extensions, waiting for approvers. */
@@ -77,7 +106,13 @@ export interface PendingExtension {
   approvals: Approval[];
 }
 
-export type TimerKind = 'pending-timeout' | 'reminder' | 'expiry' | 'break-glass-deadline';
+export type TimerKind =
+  | 'pending-timeout'
+  | 'reminder'
+  | 'expiry'
+  | 'break-glass-deadline'
+  | 'approval-reminder'
+  | 'escalation';
 
 /**
  * What was looked up before deciding and judged with the request, recorded so the decision can be
@@ -140,6 +175,10 @@ export interface CredentialRequest {
   seenChanges: string[];
   /** Where the access lives: the provider and settings policy chose at grant time (null: builtin). */
   access?: AccessTarget | null;
+  /** The client overlay the request was judged under (policy `clients`), null for the base policy. */
+  overlay?: string | null;
+  /** Delegations made with /delegate on this request. */
+  delegations?: Delegation[];
   /** An extension asked for with /extend beyond what policy allows without approval. */
   extension?: PendingExtension | null;
   /** Reply ids already read for lifecycle commands (/revoke, /extend, /status). */

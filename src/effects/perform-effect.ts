@@ -64,7 +64,16 @@ export async function performEffect(
 }
 
 /** Comments for the service desk only; every other comment speaks to the requester too. */
-const AGENT_TEMPLATES = new Set(['approval-recorded', 'transition-refused', 'action-failed', 'revocation-failed']);
+const AGENT_TEMPLATES = new Set([
+  'approval-recorded',
+  'transition-refused',
+  'action-failed',
+  'revocation-failed',
+  // Said to approvers: who must still approve, who was brought in, who approves for whom.
+  'approval-reminder',
+  'approval-escalated',
+  'approval-delegated',
+]);
 
 export const audienceOf = (template: string): 'requester' | 'agents' =>
   AGENT_TEMPLATES.has(template) ? 'agents' : 'requester';

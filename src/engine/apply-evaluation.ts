@@ -1,12 +1,13 @@
 import type { TicketSnapshot } from '../domain/ticket';
 import type { Draft } from './draft';
 import type { DecideContext } from './decide';
-import { evaluateTicket, type Evaluation } from './evaluate-ticket';
+import { evaluateTicket, type Evaluation, type ResolvedPeople } from './evaluate-ticket';
 import { factLabel, requestView } from './views';
 import { schedule } from './timers';
 import { grantAccess } from './grant-access';
 import { grantBreakGlass } from './break-glass';
 import type { ObservedContext } from '../domain/event';
+import { armApprovalTimers, clearApprovalTimers } from './escalation';
 
 /** Copies a fresh evaluation onto the request. */
 function adopt(draft: Draft, ev: Evaluation): void {
@@ -24,6 +25,7 @@ function adopt(draft: Draft, ev: Evaluation): void {
     grantMs: ev.grantMs,
     capRule: ev.capRule,
     context: ev.context,
+    overlay: ev.overlay,
   });
   draft.touch();
 }
@@ -40,10 +42,11 @@ export function enterEvaluatedState(
 ): void {
   adopt(draft, ev);
   const r = draft.request;
-  const { policy } = ctx;
+  const policy = ctx.policy.overlay(r.overlay);
   if (ev.missing.length || ev.invalid.length) {
     r.state = 'awaiting-info';
     r.approvals = [];
+    clearApprovalTimers(draft);
     draft.comment('missing-facts', {
       ...requestView(r, policy),
       missing: ev.missing.map((f) => ({ label: factLabel(policy, f) })),
@@ -91,6 +94,8 @@ export function enterEvaluatedState(
     grantAccess(draft, ctx, { approver: `policy rule ${rule.id}`, actorId: null, rules: [rule.id], autoRule: rule });
   } else if (ev.breakGlass) {
     grantBreakGlass(draft, ev.breakGlass, ctx);
+  } else {
+    armApprovalTimers(draft, ctx);
   }
 }
 
@@ -100,10 +105,11 @@ export async function reevaluate(
   snapshot: TicketSnapshot,
   ctx: DecideContext,
   context?: ObservedContext,
+  people?: ResolvedPeople,
 ): Promise<void> {
   const r = draft.request;
   if (!['awaiting-info', 'pending-approval', 'granted'].includes(r.state)) return;
-  const ev = await evaluateTicket(snapshot, ctx.policy, { now: ctx.now, context });
+  const ev = await evaluateTicket(snapshot, ctx.policy, { now: ctx.now, context, people });
   // Edited so it no longer looks like a credential request: keep judging it as what was filed.
   if (!ev) return;
   // Categories and risk rules also read labels, summary, description, issue type and project, so an

@@ -49,7 +49,11 @@ async function onNewTicket(event: TicketObserved, ctx: DecideContext): Promise<D
   const { snapshot } = event;
   // A ticket first seen already closed is history, not a request.
   if (['closed', 'revoked', 'declined', 'expired'].includes(snapshot.position)) return null;
-  const evaluation = await evaluateTicket(snapshot, ctx.policy, { now: ctx.now, context: event.context });
+  const evaluation = await evaluateTicket(snapshot, ctx.policy, {
+    now: ctx.now,
+    context: event.context,
+    people: event.people,
+  });
   if (!evaluation) return null;
 
   const now = ctx.now.toISOString();
@@ -74,6 +78,7 @@ async function onNewTicket(event: TicketObserved, ctx: DecideContext): Promise<D
     grantMs: evaluation.grantMs,
     capRule: evaluation.capRule,
     context: evaluation.context,
+    overlay: evaluation.overlay,
     createdAt: now,
     updatedAt: now,
     pendingSince: now,
@@ -121,7 +126,7 @@ async function onTicketEvent(request: CredentialRequest, event: TicketObserved, 
   }
   // The requester is who filed the request: editing the reporter field later neither lets someone
   // else supply facts through replies nor changes whose approval counts as self-approval.
-  await reevaluate(draft, { ...event.snapshot, reporter: request.requester }, ctx, event.context);
+  await reevaluate(draft, { ...event.snapshot, reporter: request.requester }, ctx, event.context, event.people);
   return { request: draft.request, changed: draft.changed };
 }
 

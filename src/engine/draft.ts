@@ -54,7 +54,10 @@ export class Draft {
   }
 
   audit(event: Omit<AuditEvent, 'at'>): void {
-    this.add({ kind: 'audit', event: { ...event, at: this.now.toISOString() } });
+    // Every decision on a request judged under a client overlay names the overlay.
+    const overlay = this.request.overlay;
+    const detail = overlay ? { ...event.detail, overlay } : event.detail;
+    this.add({ kind: 'audit', event: { ...event, ...(detail ? { detail } : {}), at: this.now.toISOString() } });
   }
 
   private commonView(ref: string): Record<string, unknown> {

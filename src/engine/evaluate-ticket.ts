@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { TicketSnapshot } from '../domain/ticket';
+import type { Actor, TicketSnapshot } from '../domain/ticket';
 import type { ApprovalStep, FactName, Facts, FiredRule, RecordedContext, Risk } from '../domain/request';
 import type { AutoApproval, BreakGlassTerms, Category, Policy } from '../policy/policy';
 import type { ObservedContext } from '../domain/event';
@@ -27,21 +27,32 @@ export interface Evaluation {
   breakGlass: BreakGlassTerms | null;
   /** What was looked up and judged, to be recorded with the request. */
   context: RecordedContext;
+  /** The client overlay applied (policy `clients`), or null. */
+  overlay: string | null;
 }
 
 /** Looked up before deciding: absent, the checks that need it find nothing. */
 export interface Observed {
   now: Date;
   context?: ObservedContext;
+  people?: ResolvedPeople;
+}
+
+/** People found outside the ticket before deciding (the requester's manager from the directory). */
+export interface ResolvedPeople {
+  managers?: string[];
 }
 
 /** Classifies and assesses a ticket; null when it is not a shared-credential request. */
 export async function evaluateTicket(
   snapshot: TicketSnapshot,
-  policy: Policy,
+  basePolicy: Policy,
   observed: Observed = { now: new Date(0) },
 ): Promise<Evaluation | null> {
-  const facts = extractFacts(snapshot, policy.factLabels);
+  const facts = extractFacts(snapshot, basePolicy.factLabels);
+  // The client's overlay, when one matches, decides everything that follows.
+  const policy = basePolicy.overlayFor(facts);
+  const people = observed.people ?? {};
   const category = await policy.classify(snapshot, facts);
   if (!category) return null;
 
@@ -84,13 +95,14 @@ export async function evaluateTicket(
     invalid,
     risk,
     riskRules,
-    steps: policy.approvalSteps(category, risk),
+    steps: resolveSteps(policy.approvalSteps(category, risk), policy, facts, snapshot.reporter, people),
     requestedMs,
     grantMs: capped ? cap.ms : wanted,
     capRule: capped ? cap.rule : null,
     autoApproval,
     breakGlass: policy.breakGlassFor(category, snapshot.labels),
     context,
+    overlay: policy.overlayId,
   };
 }
 
@@ -110,6 +122,36 @@ function linkedProblem(
     return `names ${key}, which is not assigned to the requester`;
   }
   return null;
+}
+
+/**
+ * Fills steps that name a source with the people it names now, never the requester. A step whose
+ * source names nobody and that has a fallback gets the fallback at once.
+ */
+export function resolveSteps(
+  steps: ApprovalStep[],
+  policy: Policy,
+  facts: Facts,
+  requester: Actor | null,
+  people: ResolvedPeople,
+): ApprovalStep[] {
+  const self = [requester?.id, requester?.email].filter(Boolean).map((s) => String(s).toLowerCase());
+  return steps.map((s) => {
+    if (!s.source) return s;
+    const found =
+      s.source === 'manager'
+        ? (people.managers ?? [])
+        : s.source === 'client-owner'
+          ? policy.clientOwners
+          : policy.systemOwners(facts.systems);
+    const resolved = [...new Set(found)].filter((p) => !self.includes(p.toLowerCase()));
+    const step: ApprovalStep = { ...s, users: [...new Set([...s.users, ...resolved])], resolved };
+    if (!step.groups.length && !step.users.length && step.escalateTo) {
+      const { groups, users } = step.escalateTo;
+      Object.assign(step, { groups: [...groups], users: [...users], escalated: true });
+    }
+    return step;
+  });
 }
 
 /** A digest of the facts: approvals are given to these facts, so any change resets them. */

@@ -3,6 +3,7 @@ import type { DecideContext } from './decide';
 import type { FiredRule } from '../domain/request';
 import { approvalsView, grantTime, requestView } from './views';
 import { schedule, unschedule } from './timers';
+import { clearApprovalTimers } from './escalation';
 import { formatDuration } from '../policy/parse-duration';
 
 export interface GrantBy {
@@ -26,9 +27,10 @@ export function grantAccess(draft: Draft, ctx: DecideContext, by: GrantBy): void
   r.state = 'granted';
   r.grantedAt = ctx.now.toISOString();
   // Chosen once, at grant: a later policy change must not move where this access is revoked.
-  r.access = ctx.policy.accessTargetFor(r.category.id, r.facts);
+  r.access = ctx.policy.overlay(r.overlay).accessTargetFor(r.category.id, r.facts);
   r.expiresAt = expiresAt.toISOString();
   unschedule(draft, 'pending-timeout');
+  clearApprovalTimers(draft);
   // The revocation is made durable before the access exists, so it can never be missed.
   schedule(draft, 'expiry', expiresAt);
   if (r.grantMs > ctx.policy.reminderBeforeMs) {

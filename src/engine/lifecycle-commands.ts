@@ -3,9 +3,9 @@ import type { CredentialRequest } from '../domain/request';
 import type { Draft } from './draft';
 import type { DecideContext } from './decide';
 import { formatDuration, parseDuration } from '../policy/parse-duration';
-import { approvalsView, grantTime, remainingView, stepsView } from './views';
+import { approvalsView, formatTime, grantTime, remainingView, stepsView } from './views';
 import { schedule, unschedule } from './timers';
-import { stepFor } from './approval-step';
+import { names, stepFor } from './approval-step';
 
 /** A command is the first non-empty line of a reply, starting with a slash and a word. */
 export interface LifecycleCommand {
@@ -27,7 +27,7 @@ export function parseCommand(body: string): LifecycleCommand | null {
 export const replyId = (reply: TicketReply): string =>
   reply.id ?? `${reply.author.id}@${reply.at}#${reply.body.length}`;
 
-const KNOWN = ['status', 'revoke', 'extend'];
+const KNOWN = ['status', 'revoke', 'extend', 'delegate'];
 
 /**
  * Acts on lifecycle commands in replies not read before: `/status`, `/revoke [reason]`,
@@ -77,7 +77,7 @@ function runCommand(draft: Draft, command: LifecycleCommand, actor: Actor, group
   if (!KNOWN.includes(command.name)) {
     return reply(
       'unknown',
-      `credgate does not know /${command.name}. It understands /status, /revoke and /extend <duration> (for example /extend 2h).`,
+      `credgate does not know /${command.name}. It understands /status, /revoke, /extend <duration> (for example /extend 2h) and /delegate @person until <date>.`,
     );
   }
   if (command.name === 'status') return status(draft, actor, ctx);
@@ -86,6 +86,12 @@ function runCommand(draft: Draft, command: LifecycleCommand, actor: Actor, group
   const isApprover = stepFor(r, actor, groups, false) !== null;
   if (!isRequester && !isApprover) {
     return reply('unauthorized', `only the requester or an approver of this request can use /${command.name}.`);
+  }
+  if (command.name === 'delegate') {
+    // The requester may sit in an approver group, but has no approval of their own to hand on.
+    if (!isApprover || isRequester)
+      return reply('unauthorized', 'only an approver of this request can delegate their approval.');
+    return delegate(draft, actor, groups, command.args, ctx, reply);
   }
   if (command.name === 'revoke') return revoke(draft, actor, command.args, reply);
   return extend(draft, actor, command.args, isRequester, ctx, reply);
@@ -166,7 +172,7 @@ function extend(
   const ms = parseDuration(args.split(/\s+/)[0] ?? '');
   if (ms === null || ms <= 0) return reply('bad-input', 'say how much longer, for example /extend 2h or /extend 30m.');
 
-  const cap = ctx.policy.maxGrantMs(r.category.id, r.risk);
+  const cap = ctx.policy.overlay(r.overlay).maxGrantMs(r.category.id, r.risk);
   const total = Date.parse(r.expiresAt) + ms - Date.parse(r.grantedAt);
   if (total <= cap) return applyExtension(draft, ms, actor, ['extend-within-policy'], ctx);
 
@@ -218,6 +224,63 @@ export function applyExtension(draft: Draft, ms: number, actor: Actor, rules: st
     rules,
     detail: { ms, previous, expiresAt: r.expiresAt },
   });
+}
+
+/**
+ * `/delegate @person until <date>`: while it runs, the person may approve in the approver's place
+ * (for the steps the approver could sign), counted as the approver's one vote. A date alone means
+ * through the end of that day (UTC).
+ */
+function delegate(
+  draft: Draft,
+  actor: Actor,
+  groups: string[],
+  args: string,
+  ctx: DecideContext,
+  reply: (o: string, m: string) => void,
+): void {
+  const r = draft.request;
+  const m = /^@?(.+?)\s+until\s+(\S+)$/i.exec(args);
+  const until = m ? untilOf(m[2]) : null;
+  if (!m || until === null) {
+    return reply('bad-input', 'say who and until when, for example /delegate @Jane Doe until 2026-12-24.');
+  }
+  const to = m[1].trim();
+  if (until <= ctx.now.getTime()) return reply('bad-input', `${m[2]} has already passed.`);
+  if (r.state !== 'pending-approval' && !(r.state === 'granted' && r.extension)) {
+    return reply('refused', `there is nothing to approve (the request is ${describeState(r)}).`);
+  }
+  if (names(to, actor)) return reply('bad-input', 'you cannot delegate to yourself.');
+  if (r.requester && names(to, r.requester)) {
+    return reply('refused', `${r.requester.displayName} filed this request, and nobody approves their own request.`);
+  }
+  const record = {
+    from: actor,
+    fromGroups: groups,
+    to,
+    until: new Date(until).toISOString(),
+    at: ctx.now.toISOString(),
+  };
+  r.delegations = [...(r.delegations ?? []).filter((d) => d.from.id !== actor.id), record];
+  draft.comment('approval-delegated', { actor: actor.displayName, to, until: formatTime(record.until) });
+  draft.audit({
+    action: 'approval-delegated',
+    actor: actor.id,
+    outcome: 'delegated',
+    rules: ['command-delegate'],
+    detail: { to, until: record.until },
+  });
+}
+
+/** "2026-12-24" (through that day, UTC) or a full ISO time; null when neither. */
+function untilOf(text: string): number | null {
+  if (/^\d{4}-\d{2}-\d{2}$/.test(text)) {
+    const day = Date.parse(`${text}T00:00:00Z`);
+    return Number.isNaN(day) ? null : day + 86_400_000;
+  }
+  if (!/^\d{4}-\d{2}-\d{2}T/.test(text)) return null;
+  const t = Date.parse(text);
+  return Number.isNaN(t) ? null : t;
 }
 
 export function describeState(r: CredentialRequest): string {

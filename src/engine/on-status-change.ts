@@ -5,8 +5,9 @@ import type { Draft } from './draft';
 import type { DecideContext } from './decide';
 import { approvalsView, formatTime, grantTime, remainingView, requestView } from './views';
 import { schedule, unschedule } from './timers';
-import { stepFor } from './approval-step';
+import { delegatedStepFor, stepFor, votersOf } from './approval-step';
 import { grantAccess } from './grant-access';
+import { clearApprovalTimers, rearmApprovalTimers } from './escalation';
 import { formatDuration } from '../policy/parse-duration';
 
 /** Where the ticket belongs for each request state; a reverted transition goes back there. */
@@ -53,7 +54,7 @@ export function onStatusChange(
       if (r.state === 'granted' && r.extension) return approveExtension(draft, change, groups, ctx, reporter);
       return refuse(draft, change, 'approval-state', stateReason(r.state));
     case 'declined':
-      if (open) return decline(draft, change, groups);
+      if (open) return decline(draft, change, groups, ctx);
       if (r.state === 'granted' && r.extension) return declineExtension(draft, change, groups);
       if (r.state === 'granted') return endAccess(draft, change, 'declined after grant');
       return;
@@ -80,15 +81,20 @@ function approve(
   if ((r.requester && change.actor.id === r.requester.id) || (reporter && change.actor.id === reporter.id)) {
     return refuse(draft, change, 'separation-of-duties', 'nobody approves their own request');
   }
-  if (r.approvals.some((a) => a.actor.id === change.actor.id)) {
+  const delegated = stepFor(r, change.actor, groups, true) ? null : delegatedStepFor(r, change.actor, ctx.now, true);
+  const step = stepFor(r, change.actor, groups, true) ?? delegated?.step ?? null;
+  // One person counts once across steps, whether they signed themselves or a delegate signed for them.
+  const voters = [change.actor.id, ...(delegated ? [delegated.from.id] : [])];
+  const already = r.approvals.find((a) => votersOf(a).some((v) => voters.includes(v)));
+  if (already) {
+    const who = delegated && votersOf(already).includes(delegated.from.id) ? delegated.from : change.actor;
     return refuse(
       draft,
       change,
       'distinct-approvers',
-      `${change.actor.displayName} has already approved; another approver must sign off`,
+      `${who.displayName} has already approved; another approver must sign off`,
     );
   }
-  const step = stepFor(r, change.actor, groups, true);
   if (!step) {
     const needed = remainingView(r)
       .map((s) => s.name)
@@ -100,18 +106,27 @@ function approve(
       `${change.actor.displayName} is not an approver this request still needs (${needed})`,
     );
   }
-  r.approvals.push({ actor: change.actor, step: step.id, at: change.at, historyId: change.id });
+  r.approvals.push({
+    actor: change.actor,
+    step: step.id,
+    at: change.at,
+    historyId: change.id,
+    ...(delegated ? { onBehalfOf: delegated.from } : {}),
+  });
   draft.audit({
     action: 'approval-accepted',
     actor: change.actor.id,
     outcome: step.id,
-    rules: ['approver-group', 'separation-of-duties'],
+    rules: ['approver-group', 'separation-of-duties', ...(delegated ? ['delegation'] : [])],
+    ...(delegated ? { detail: { onBehalfOf: delegated.from.id } } : {}),
   });
 
   const remaining = remainingView(r);
   if (remaining.length) {
     draft.comment('approval-recorded', {
-      approver: change.actor.displayName,
+      approver: delegated
+        ? `${change.actor.displayName} (for ${delegated.from.displayName})`
+        : change.actor.displayName,
       step: step.name,
       approvals: approvalsView(r),
       remaining,
@@ -120,6 +135,8 @@ function approve(
     });
     // Back to pending so the next approver can transition it again.
     draft.add({ kind: 'set-status', position: 'pending-approval' });
+    // A step now complete needs no reminder or fallback any more.
+    rearmApprovalTimers(draft);
     return;
   }
   grant(draft, change, ctx);
@@ -173,16 +190,19 @@ function confirmBreakGlass(draft: Draft, change: StatusChange, groups: string[],
   });
 }
 
-function decline(draft: Draft, change: StatusChange, groups: string[]): void {
+function decline(draft: Draft, change: StatusChange, groups: string[], ctx: DecideContext): void {
   const r = draft.request;
   const byRequester = r.requester !== null && change.actor.id === r.requester.id;
-  if (!byRequester && !stepFor(r, change.actor, groups, false)) {
+  // A delegate may decline in the approver's place, as they may approve.
+  const mayDecide = stepFor(r, change.actor, groups, false) ?? delegatedStepFor(r, change.actor, ctx.now, false);
+  if (!byRequester && !mayDecide) {
     return refuse(draft, change, 'approver-group', `${change.actor.displayName} is not an approver of this request`);
   }
   r.state = byRequester ? 'cancelled' : 'declined';
   r.endedAt = draft.request.updatedAt;
   r.endReason = byRequester ? 'withdrawn by requester' : `declined by ${change.actor.displayName}`;
   unschedule(draft, 'pending-timeout');
+  clearApprovalTimers(draft);
   // Where a decision is a comment (GitHub's /deny), nothing moved the ticket yet: credgate does.
   draft.add({ kind: 'set-status', position: 'declined' });
   draft.comment(byRequester ? 'request-cancelled' : 'request-declined', {
@@ -203,6 +223,7 @@ function cancel(draft: Draft, change: StatusChange): void {
   r.endedAt = r.updatedAt;
   r.endReason = `ticket moved to "${change.to}" by ${change.actor.displayName}`;
   unschedule(draft, 'pending-timeout');
+  clearApprovalTimers(draft);
   draft.comment('request-cancelled', { actor: change.actor.displayName, reason: r.endReason });
   draft.audit({ action: 'request-cancelled', actor: change.actor.id, outcome: 'cancelled', rules: [] });
 }

@@ -5,6 +5,7 @@ import { formatDuration } from '../policy/parse-duration';
 import { unschedule } from './timers';
 import { breakGlassDeadline } from './break-glass';
 import { formatTime, grantTime } from './views';
+import { clearApprovalTimers, onApprovalTimer } from './escalation';
 
 /** A due job. Stale jobs (rescheduled or cleared since) change nothing. */
 export function onTimer(draft: Draft, event: TimerFired, ctx: DecideContext): void {
@@ -14,10 +15,14 @@ export function onTimer(draft: Draft, event: TimerFired, ctx: DecideContext): vo
   draft.touch();
 
   switch (event.timer) {
+    case 'approval-reminder':
+    case 'escalation':
+      return onApprovalTimer(draft, event.timer, ctx);
     case 'pending-timeout':
       if (r.state !== 'awaiting-info' && r.state !== 'pending-approval') return;
       r.state = 'expired';
       r.endedAt = r.updatedAt;
+      clearApprovalTimers(draft);
       r.endReason = `no decision within ${formatDuration(ctx.policy.pendingTimeoutMs)}`;
       draft.comment('request-expired', { reason: r.endReason, since: formatTime(r.pendingSince) });
       draft.add({ kind: 'set-status', position: 'expired' });

@@ -34,12 +34,22 @@ const DEFAULT_LABELS: Record<FactName, string> = {
 export const factLabel = (policy: Policy, fact: FactName): string =>
   policy.factLabels[fact]?.label ?? DEFAULT_LABELS[fact];
 
+const SOURCE_LABEL = { manager: 'manager', 'client-owner': 'client owner', 'system-owner': 'system owner' } as const;
+
 export function stepsView(steps: ApprovalStep[]) {
-  return steps.map((s) => ({
-    name: s.name,
-    count: s.count,
-    who: [...s.groups.map((g) => `group ${g}`), ...s.users.map((u) => `user ${u}`)].join(' or '),
-  }));
+  return steps.map((s) => {
+    const found = new Set(s.resolved ?? []);
+    const label = s.source ? SOURCE_LABEL[s.source] : 'user';
+    const who = [
+      ...s.groups.map((g) => `group ${g}`),
+      ...s.users.map((u) => (found.has(u) ? `${label} @${u}` : `user @${u}`)),
+    ].join(' or ');
+    return {
+      name: s.name,
+      count: s.count,
+      who: who || (s.source ? `nobody found (${label}); credgate cannot fill this step` : 'nobody'),
+    };
+  });
 }
 
 export function requestView(r: CredentialRequest, policy: Policy) {
@@ -65,7 +75,7 @@ export function requestView(r: CredentialRequest, policy: Policy) {
 
 export function approvalsView(r: CredentialRequest) {
   return r.approvals.map((a) => ({
-    name: a.actor.displayName,
+    name: a.onBehalfOf ? `${a.actor.displayName} (for ${a.onBehalfOf.displayName})` : a.actor.displayName,
     step: r.steps.find((s) => s.id === a.step)?.name ?? a.step,
     at: formatTime(a.at),
   }));

@@ -1,5 +1,5 @@
 import type { CredentialRequest } from '../domain/request';
-import type { TicketRef, TicketSnapshot } from '../domain/ticket';
+import type { Actor, TicketRef, TicketSnapshot } from '../domain/ticket';
 import { extractFacts } from '../policy/extract-facts';
 import type { Connector, ObservedTicket } from '../../connectors/types';
 import type { DocumentCollection } from '../store/document-collection';
@@ -15,6 +15,7 @@ import { parseCommand, replyId } from '../engine/lifecycle-commands';
 import { commitDecision } from './commit-decision';
 import type { TicketResult } from './delivery-log';
 import { CredgateError } from '../util/errors';
+import { usesSource } from '../policy/policy';
 import { systemClock } from '../util/clock';
 
 /** The ticket and its history: in one read where the connector can, else its two reads. */
@@ -41,6 +42,8 @@ export interface TicketProcessorOptions {
   log: Logger;
   clock?: () => Date;
   reviewTickets?: ReviewTickets;
+  /** The requester's managers from the directory, for steps with `source: manager`. */
+  managersOf?: (person: { id: string; email?: string }) => Promise<string[]>;
 }
 
 /**
@@ -59,6 +62,7 @@ export class TicketProcessor {
   private readonly log: Logger;
   private readonly clock: () => Date;
   private readonly reviewTickets?: ReviewTickets;
+  private readonly managersOf?: TicketProcessorOptions['managersOf'];
 
   constructor(options: TicketProcessorOptions) {
     this.requests = options.requests;
@@ -69,6 +73,19 @@ export class TicketProcessor {
     this.log = options.log;
     this.clock = options.clock ?? systemClock;
     this.reviewTickets = options.reviewTickets;
+    this.managersOf = options.managersOf;
+  }
+
+  /**
+   * Looked up only while a request can still be (re)assessed and the policy has a manager step:
+   * what is found is recorded with the request's steps, so a later change of manager changes
+   * nothing for it.
+   */
+  private async people(request: CredentialRequest | null, reporter: Actor | null): Promise<{ managers?: string[] }> {
+    if (!this.managersOf || !reporter) return {};
+    if (request && !['awaiting-info', 'pending-approval'].includes(request.state)) return {};
+    if (!usesSource(this.policy(), 'manager')) return {};
+    return { managers: await this.managersOf(reporter) };
   }
 
   /** Brings credgate's view of one ticket up to date with the ticket as it is now. */
@@ -123,6 +140,7 @@ export class TicketProcessor {
             groupsByActor,
             connectorCommands: connector.commentCommands,
             context,
+            people: await this.people(request, request ? request.requester : snapshot.reporter),
           };
           return decide(request, event, { policy: this.policy(), now: this.clock() });
         },

@@ -37,6 +37,9 @@ const topCondition = z.union([
 
 const ruleId = z.string().regex(/^[a-z0-9][a-z0-9-]*$/, 'expected a lowercase id such as "prod-system"');
 
+/** Where a step's approvers are found at run time, besides its fixed groups and users. */
+export const APPROVER_SOURCES = ['manager', 'client-owner', 'system-owner'] as const;
+
 const approvalStep = z
   .object({
     id: ruleId,
@@ -44,9 +47,57 @@ const approvalStep = z
     groups: z.array(z.string().min(1)).default([]),
     users: z.array(z.string().min(1)).default([]),
     count: z.number().int().min(1).max(10).default(1),
+    /**
+     * `manager`: the requester's manager from the directory; `client-owner`: the owners of the
+     * request's client (`clients`); `system-owner`: the owners of each requested system (`systems`).
+     */
+    source: z.enum(APPROVER_SOURCES).optional(),
+    /** Mention the step's approvers again after this long without their approval. */
+    remindAfter: duration.optional(),
+    /** After this long, the fallback approvers join the step (or replace its approvers). */
+    escalateAfter: duration.optional(),
+    escalateTo: z
+      .object({
+        groups: z.array(z.string().min(1)).default([]),
+        users: z.array(z.string().min(1)).default([]),
+        mode: z.enum(['join', 'replace']).default('join'),
+      })
+      .strict()
+      .refine((e) => e.groups.length + e.users.length > 0, { message: 'a fallback needs a group or a user' })
+      .optional(),
+    /** Count remindAfter and escalateAfter in working hours of the policy's `calendar`. */
+    businessHours: z.boolean().default(false),
   })
   .strict()
-  .refine((s) => s.groups.length + s.users.length > 0, { message: 'a step needs at least one group or user' });
+  .refine((s) => s.groups.length + s.users.length > 0 || s.source !== undefined, {
+    message: 'a step needs at least one group, user or source',
+  })
+  .refine((s) => s.escalateAfter === undefined || s.escalateTo !== undefined, {
+    message: 'escalateAfter needs escalateTo (the fallback approvers)',
+  });
+
+const hhmm = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'expected a local time such as "09:00"');
+
+/** Working time for `businessHours` steps. */
+const calendar = z
+  .object({
+    timeZone: z.string().refine(
+      (tz) => {
+        try {
+          new Intl.DateTimeFormat('en-US', { timeZone: tz });
+          return true;
+        } catch {
+          return false;
+        }
+      },
+      { message: 'expected an IANA time zone such as "Europe/Berlin"' },
+    ),
+    days: z.array(z.number().int().min(1).max(7)).min(1).default([1, 2, 3, 4, 5]),
+    hours: z.object({ start: hhmm, end: hhmm }).strict().default({ start: '09:00', end: '17:00' }),
+    holidays: z.array(z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'expected a date such as "2026-12-25"')).default([]),
+  })
+  .strict()
+  .refine((c) => c.hours.start < c.hours.end, { message: 'hours.start must be before hours.end' });
 
 /** Where a request's access lives: the first binding whose every given pattern matches wins. */
 const providerBinding = z
@@ -123,6 +174,63 @@ const linkedTicket = z
 
 const approvalPath = z.object({ low: z.array(approvalStep).min(1), high: z.array(approvalStep).min(1) }).strict();
 
+const riskRule = z
+  .object({ id: ruleId, description: z.string().min(1), when: topCondition, risk: z.enum(['low', 'high']) })
+  .strict();
+
+/**
+ * A client overlay: for requests whose client (the client, company or organization fact) is one
+ * of `match`, these parts of the policy are replaced. `owners` is the client directory entry that
+ * `source: client-owner` steps read.
+ */
+const clientOverlay = z
+  .object({
+    id: ruleId,
+    name: z.string().min(1).optional(),
+    /** Client, company or organization names (case-insensitive, `*` any run of characters). */
+    match: z.array(z.string().min(1)).min(1),
+    owners: z.array(z.string().min(1)).default([]),
+    /** Approval paths replaced by name; paths not named stay as in the base policy. */
+    approvals: z
+      .object({ paths: z.record(z.string(), approvalPath) })
+      .strict()
+      .optional(),
+    durations: z
+      .object({
+        default: duration.optional(),
+        max: z.object({ low: duration, high: duration }).partial().strict().optional(),
+      })
+      .strict()
+      .optional(),
+    /** Per category id: the facts it requires and its maximum duration, for this client. */
+    categories: z
+      .record(
+        z.string(),
+        z.object({ required: z.array(factName).optional(), maxDuration: duration.optional() }).strict(),
+      )
+      .optional(),
+    risk: z
+      .object({
+        add: z.array(riskRule).default([]),
+        /** Base risk rule ids switched off for this client. */
+        disable: z.array(ruleId).default([]),
+      })
+      .strict()
+      .optional(),
+    /** Provider bindings tried before the base policy's. */
+    providers: z.array(providerBinding).optional(),
+  })
+  .strict();
+
+/** The system catalogue: owners of systems, for `source: system-owner` steps. */
+const systemEntry = z
+  .object({
+    /** System names (case-insensitive, `*` any run of characters). */
+    match: z.array(z.string().min(1)).min(1),
+    owners: z.array(z.string().min(1)).min(1),
+  })
+  .strict();
+
 export const policySchema = z
   .object({
     version: z.literal(1),
@@ -157,13 +265,7 @@ export const policySchema = z
       .min(1),
     risk: z
       .object({
-        rules: z
-          .array(
-            z
-              .object({ id: ruleId, description: z.string().min(1), when: topCondition, risk: z.enum(['low', 'high']) })
-              .strict(),
-          )
-          .default([]),
+        rules: z.array(riskRule).default([]),
       })
       .strict(),
     durations: z
@@ -179,6 +281,10 @@ export const policySchema = z
       .strict()
       .optional(),
     breakGlass: breakGlass.optional(),
+    /** Per-client overlays (first match wins) and the client directory. */
+    clients: z.array(clientOverlay).default([]),
+    systems: z.array(systemEntry).default([]),
+    calendar: calendar.optional(),
     /** Periodic access reviews (src/review); absent: none is scheduled. */
     review: reviewPolicySchema.optional(),
     lifecycle: z
@@ -212,6 +318,31 @@ export const policySchema = z
       if (!p.categories.some((c) => c.id === id))
         ctx.addIssue({ code: 'custom', path: ['breakGlass', 'categories', i], message: `unknown category "${id}"` });
     }
+    const usesCalendar = Object.values(p.approvals.paths)
+      .concat(p.clients.flatMap((c) => Object.values(c.approvals?.paths ?? {})))
+      .some((path) => [...path.low, ...path.high].some((s) => s.businessHours));
+    if (usesCalendar && !p.calendar)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['calendar'],
+        message: 'a step counts business hours but no calendar is set',
+      });
+    const clientIds = p.clients.map((c) => c.id);
+    const dupClient = clientIds.find((id, i) => clientIds.indexOf(id) !== i);
+    if (dupClient)
+      ctx.addIssue({ code: 'custom', path: ['clients'], message: `client id "${dupClient}" is used twice` });
+    p.clients.forEach((c, i) => {
+      for (const off of c.risk?.disable ?? [])
+        if (!p.risk.rules.some((r) => r.id === off))
+          ctx.addIssue({
+            code: 'custom',
+            path: ['clients', i, 'risk', 'disable'],
+            message: `unknown risk rule "${off}"`,
+          });
+      for (const cat of Object.keys(c.categories ?? {}))
+        if (!p.categories.some((x) => x.id === cat))
+          ctx.addIssue({ code: 'custom', path: ['clients', i, 'categories'], message: `unknown category "${cat}"` });
+    });
     const ids = [
       ...p.categories.map((c) => c.id),
       ...p.risk.rules.map((r) => r.id),

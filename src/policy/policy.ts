@@ -14,6 +14,7 @@ import type { TicketSnapshot } from '../domain/ticket';
 import type { FactLabels } from './extract-facts';
 import type { AccessTarget } from '../domain/access-target';
 import type { PriorGrant } from '../domain/event';
+import type { BusinessCalendar } from './business-hours';
 
 export interface Category {
   id: string;
@@ -83,6 +84,19 @@ export interface Policy {
   ): Promise<AutoApproval | null>;
   /** Break-glass terms when the category or a label marks the request as an emergency. */
   breakGlassFor(category: Category, labels: string[]): BreakGlassTerms | null;
+  /** The client overlay this policy is the effect of, or null for the base policy. */
+  readonly overlayId: string | null;
+  /** The client directory entry's owners (empty for the base policy). */
+  readonly clientOwners: string[];
+  /** The effective policy for a request's facts: its client's overlay, or this policy. */
+  overlayFor(facts: Facts): Policy;
+  /** The effective policy for a client name (`policy check --client`), or this policy. */
+  forClient(client: string): Policy;
+  /** The effective policy a stored request was judged under (by overlay id), or this policy. */
+  overlay(id: string | null | undefined): Policy;
+  /** Owners of the given systems from the system catalogue, each once. */
+  systemOwners(systems: string[]): string[];
+  readonly calendar: BusinessCalendar | null;
 }
 
 /** What `policy check` warns about: valid, but probably not what the author meant. */
@@ -112,9 +126,53 @@ export function loadPolicy(path: string): Policy {
 export function compilePolicy(raw: unknown, source = 'policy'): Policy {
   const parsed = policySchema.safeParse(raw);
   if (!parsed.success) throw new CredgateError('config', formatZodError(parsed.error, source));
-  const doc = parsed.data;
-  const problems = policyProblems(doc);
+  const problems = policyProblems(parsed.data);
   if (problems.length) throw new CredgateError('config', describeProblems(source, problems));
+  const base = compileDocument(parsed.data, null, []);
+  const overlays = parsed.data.clients.map((c) => ({
+    client: c,
+    policy: compileDocument(applyOverlay(parsed.data, c), c.id, c.owners),
+  }));
+  const find = (name: string) =>
+    name.trim() ? overlays.find((o) => o.client.match.some((p) => globMatches(p, name))) : undefined;
+  const withOverlays = (p: Policy): Policy =>
+    Object.assign(p, {
+      overlayFor: (facts: Facts) => (find(facts.client) ?? find(facts.company))?.policy ?? base,
+      forClient: (name: string) => find(name)?.policy ?? base,
+      overlay: (id: string | null | undefined) => overlays.find((o) => o.client.id === id)?.policy ?? base,
+    });
+  withOverlays(base);
+  for (const o of overlays) withOverlays(o.policy);
+  return base;
+}
+
+/** The base document with one client's overrides applied (the overlay's own list left out). */
+function applyOverlay(doc: PolicyDocument, c: PolicyDocument['clients'][number]): PolicyDocument {
+  const off = new Set(c.risk?.disable ?? []);
+  return {
+    ...doc,
+    clients: [],
+    categories: doc.categories.map((cat) => {
+      const o = c.categories?.[cat.id];
+      return o
+        ? {
+            ...cat,
+            ...(o.required ? { required: o.required } : {}),
+            ...(o.maxDuration ? { maxDuration: o.maxDuration } : {}),
+          }
+        : cat;
+    }),
+    risk: { rules: [...doc.risk.rules.filter((r) => !off.has(r.id)), ...(c.risk?.add ?? [])] },
+    durations: {
+      default: c.durations?.default ?? doc.durations.default,
+      max: { ...doc.durations.max, ...c.durations?.max },
+    },
+    approvals: { paths: { ...doc.approvals.paths, ...c.approvals?.paths } },
+    providers: [...(c.providers ?? []), ...doc.providers],
+  };
+}
+
+function compileDocument(doc: PolicyDocument, overlayId: string | null, clientOwners: string[]): Policy {
   const ms = (d: string) => parseDuration(d) as number;
 
   const categories: Category[] = doc.categories.map((c) => ({
@@ -160,8 +218,21 @@ export function compilePolicy(raw: unknown, source = 'policy'): Policy {
     });
   }
 
+  const unbound = (): never => {
+    throw new Error('overlays are bound by compilePolicy');
+  };
   return {
     document: doc,
+    overlayId,
+    clientOwners,
+    calendar: doc.calendar ?? null,
+    overlayFor: unbound,
+    forClient: unbound,
+    overlay: unbound,
+    systemOwners(systems) {
+      const owners = doc.systems.filter((e) => systems.some((s) => e.match.some((p) => globMatches(p, s))));
+      return [...new Set(owners.flatMap((e) => e.owners))];
+    },
     factLabels: doc.facts as FactLabels,
     defaultDurationMs: ms(doc.durations.default),
     pendingTimeoutMs: ms(doc.lifecycle.pendingTimeout),
@@ -201,7 +272,18 @@ export function compilePolicy(raw: unknown, source = 'policy'): Policy {
     },
 
     approvalSteps(category, risk) {
-      return doc.approvals.paths[category.path][risk].map((s) => ({ ...s }));
+      return doc.approvals.paths[category.path][risk].map((s) => ({
+        id: s.id,
+        name: s.name,
+        groups: [...s.groups],
+        users: [...s.users],
+        count: s.count,
+        ...(s.source ? { source: s.source } : {}),
+        ...(s.remindAfter ? { remindAfterMs: ms(s.remindAfter) } : {}),
+        ...(s.escalateAfter ? { escalateAfterMs: ms(s.escalateAfter) } : {}),
+        ...(s.escalateTo ? { escalateTo: structuredClone(s.escalateTo) } : {}),
+        ...(s.businessHours ? { businessHours: true } : {}),
+      }));
     },
 
     maxGrantMs(categoryId, risk) {
@@ -286,6 +368,14 @@ function sameAccess(g: PriorGrant, facts: Facts): boolean {
   return (
     g.account.trim().toLowerCase() === facts.account.trim().toLowerCase() && norm(g.systems) === norm(facts.systems)
   );
+}
+
+/** True when some approval step of the policy or of a client overlay names this source. */
+export function usesSource(policy: Policy, source: string): boolean {
+  const doc = policy.document;
+  return [doc.approvals.paths, ...doc.clients.map((c) => c.approvals?.paths ?? {})]
+    .flatMap((paths) => Object.values(paths))
+    .some((p) => [...p.low, ...p.high].some((s) => s.source === source));
 }
 
 /** The facts rules can test, flattened so conditions read naturally ("systems matches prod"). */

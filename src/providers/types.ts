@@ -68,6 +68,11 @@ export interface AccessProvider {
   disable?(target: AccessTarget, account: string, reason: string): Promise<ProviderResult | void>;
   close?(): Promise<void>;
   /**
+   * The person's managers as the directory names them (their email addresses), for approval steps
+   * with `source: manager`; empty when the person or a manager is not in the directory.
+   */
+  managersOf?(person: { id: string; email?: string }): Promise<string[]>;
+  /**
    * What `credgate doctor` and /readyz verify: the provider binds and can read what the policy
    * bindings naming it will act on (`targets`).
    */

@@ -1,9 +1,10 @@
 import { expect } from 'chai';
 import { quickPolicy } from '../helpers/policy';
 import { spawnSync, spawn } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { routingPolicyDocument } from '../helpers/policy';
 
 const ROOT = resolve(__dirname, '../..');
 const dir = mkdtempSync(join(tmpdir(), 'credgate-cli-'));
@@ -66,6 +67,36 @@ describe('credgate CLI', function () {
     expect(r.stderr).to.include('categories.0.id: expected a lowercase id such as "prod-system"');
     expect(r.stderr).to.include('durations.max.low: expected a duration');
     expect(r.stderr).to.include('approvals.paths.standard.low:');
+  });
+
+  it('policy check --client prints the effective policy of that client; simulate --client uses it', () => {
+    const file = join(dir, 'routing-policy.json');
+    writeFileSync(file, JSON.stringify(routingPolicyDocument()));
+    const base = cli('policy', 'check', file);
+    expect(base.status).to.equal(0);
+    expect(base.stdout).to.include('production-system → high');
+    expect(base.stdout).to.include('client overlays: acme (ACME*)');
+    const acme = cli('policy', 'check', file, '--client', 'ACME Corp');
+    expect(acme.status).to.equal(0);
+    expect(acme.stdout).to.include('client "ACME Corp": overlay acme applies (owners: acc-carl)');
+    expect(acme.stdout).to.include('risk rules: none');
+    expect(acme.stdout).to.include('max low 2h');
+    expect(acme.stdout).to.include('1 × Client owner (the client owner)');
+    expect(acme.stdout).to.include('remind after 120m; after 240m it-leads join');
+    const other = cli('policy', 'check', file, '--client', 'Globex');
+    expect(other.stdout).to.include('no overlay matches; the base policy applies');
+
+    const payload = JSON.parse(readFileSync(join(ROOT, 'test/fixtures/examples/credential-request.json'), 'utf8'));
+    payload.issue.fields.description += '\nCompany: Vendor Ltd';
+    const payloadFile = join(dir, 'acme-request.json');
+    writeFileSync(payloadFile, JSON.stringify(payload));
+    const sim = cli('simulate', payloadFile, '--policy', file, '--client', 'ACME Corp', '--at', '2026-11-25T10:00:00Z');
+    expect(sim.status, sim.stderr).to.equal(0);
+    expect(sim.stdout).to.include('Risk: LOW');
+    // The overlay's client-owner step is filled from the client directory, and that owner signs.
+    expect(sim.stdout).to.include('1 × Client owner: client owner \\@acc\\-carl');
+    expect(sim.stdout).to.include('acc-carl (Client owner) moves the ticket to Approved → granted');
+    expect(sim.stdout).to.match(/→ granted/);
   });
 
   it('simulate prints the decision and the exact comments of a whole request, without Jira', () => {

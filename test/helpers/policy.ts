@@ -65,3 +65,94 @@ export function quickPolicy(
     ...(overrides.providers ? { providers: overrides.providers } : {}),
   });
 }
+
+/**
+ * A policy routing approvals the way an MSP does: a client overlay for ACME (its owner signs,
+ * production is not high risk there, grants are shorter), a manager step counted in business hours
+ * with a fallback, system owners from a catalogue, and a reminder and escalation on the IT step.
+ */
+export function routingPolicyDocument(): Record<string, unknown> {
+  const it = {
+    id: 'it-approver',
+    name: 'IT approver',
+    groups: ['credential-approvers'],
+    remindAfter: '2h',
+    escalateAfter: '4h',
+    escalateTo: { groups: ['it-leads'] },
+  };
+  return {
+    version: 1,
+    categories: [
+      {
+        id: 'managed-access',
+        name: 'Access signed by the line manager',
+        when: { any: [{ fact: 'labels', operator: 'contains', value: 'managed' }] },
+        required: ['systems', 'account', 'access', 'justification', 'duration'],
+        path: 'managed',
+      },
+      {
+        id: 'shared-account',
+        name: 'Generic or shared account',
+        when: { any: [{ fact: 'issueType', operator: 'matches', value: '^credential request$' }] },
+        required: ['systems', 'account', 'access', 'justification', 'duration'],
+        path: 'standard',
+      },
+    ],
+    risk: {
+      rules: [
+        {
+          id: 'production-system',
+          description: 'a production system is involved',
+          when: { any: [{ fact: 'systems', operator: 'matches', value: 'prod' }] },
+          risk: 'high',
+        },
+      ],
+    },
+    durations: { default: '1h', max: { low: '8h', high: '4h' } },
+    approvals: {
+      paths: {
+        standard: { low: [it], high: [{ ...it, count: 2 }] },
+        managed: {
+          low: [
+            {
+              id: 'manager',
+              name: 'Line manager',
+              source: 'manager',
+              remindAfter: '1h',
+              escalateAfter: '2h',
+              escalateTo: { users: ['acc-dave'], mode: 'replace' },
+              businessHours: true,
+            },
+            { id: 'system-owner', name: 'System owner', source: 'system-owner' },
+          ],
+          high: [{ id: 'manager', name: 'Line manager', source: 'manager', count: 1 }],
+        },
+      },
+    },
+    clients: [
+      {
+        id: 'acme',
+        name: 'ACME Corp',
+        match: ['ACME*'],
+        owners: ['acc-carl'],
+        approvals: {
+          paths: {
+            standard: {
+              low: [it, { id: 'client-owner', name: 'Client owner', source: 'client-owner' }],
+              high: [it, { id: 'client-owner', name: 'Client owner', source: 'client-owner' }],
+            },
+          },
+        },
+        durations: { max: { low: '2h' } },
+        categories: {
+          'shared-account': { required: ['systems', 'account', 'access', 'justification', 'duration', 'company'] },
+        },
+        risk: { disable: ['production-system'] },
+      },
+    ],
+    systems: [{ match: ['reporting-*'], owners: ['acc-sam'] }],
+    calendar: { timeZone: 'Europe/Berlin', holidays: ['2026-12-25'] },
+  };
+}
+
+export const routingPolicy = (): Policy => compilePolicy(routingPolicyDocument());

@@ -133,7 +133,8 @@ function seedLdif(features: Slapd['features']): string {
       'cn: credgate',
       `userPassword: ${hash(SEED_PASSWORDS.service)}`,
     ],
-    person('alice', 'alice@example.test', SEED_PASSWORDS.alice),
+    // Alice's line manager is Bob (inetOrgPerson's manager attribute: a DN), for `source: manager`.
+    person('alice', 'alice@example.test', SEED_PASSWORDS.alice, [`manager: uid=bob,ou=people,${BASE_DN}`]),
     person('bob', 'bob@example.test', 'bob-Secret-6'),
     person('dup1', 'shared-inbox@example.test', 'dup-Secret-8'),
     person('dup2', 'shared-inbox@example.test', 'dup-Secret-9'),

@@ -170,6 +170,28 @@ export function createLdapProvider(id: string, input: LdapProviderInput, deps: L
     id,
     type: 'ldap',
 
+    async managersOf(person) {
+      if (!person.email) return [];
+      const email = person.email;
+      return pool.use(async (dir) => {
+        const user = await dir.findAtMostOne(
+          config.baseDN,
+          renderFilter(config.userFilter, { email }),
+          ['manager'],
+          `requester ${email}`,
+        );
+        // `manager` holds DNs on OpenLDAP (inetOrgPerson) and Active Directory alike.
+        const dns = user ? [user.manager].flat().filter((v): v is string => typeof v === 'string' && v !== '') : [];
+        const found: string[] = [];
+        for (const dn of dns) {
+          const entry = await dir.read(dn, ['mail'], 'manager');
+          const mail = entry ? [entry.mail].flat()[0] : undefined;
+          if (typeof mail === 'string' && mail) found.push(mail);
+        }
+        return found;
+      });
+    },
+
     async grant(ctx) {
       const settings = settingsOf(ctx.target);
       return perform('grant', base(ctx), async (dir): Promise<ProviderResult> => {
