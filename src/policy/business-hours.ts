@@ -1,3 +1,4 @@
+import { CredgateError } from '../util/errors';
 /**
  * Working time: "4h" counted only inside a calendar's working hours (working days, a daily window,
  * a time zone, holidays). Pure: the same instant and calendar always give the same answer, and
@@ -97,6 +98,6 @@ export function addWorkingTime(start: Date, ms: number, cal: BusinessCalendar): 
     day = nextDate(day);
     t = Math.max(t, instantOf(day, 0, cal.timeZone));
   }
-  if (left > 0) throw new Error('the business calendar has no working hours');
+  if (left > 0) throw new CredgateError('config', 'the business calendar has no working hours');
   return new Date(t);
 }

@@ -219,7 +219,7 @@ function compileDocument(doc: PolicyDocument, overlayId: string | null, clientOw
   }
 
   const unbound = (): never => {
-    throw new Error('overlays are bound by compilePolicy');
+    throw new CredgateError('permanent', 'overlays are bound by compilePolicy');
   };
   return {
     document: doc,
