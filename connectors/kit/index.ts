@@ -26,3 +26,4 @@ export {
 } from '../../src/util/http-failure';
 export { configuredGroups } from '../configured-groups';
 export { readVendorData } from './vendor-data';
+export { checkListedGroups } from './listed-groups';

@@ -1,6 +1,7 @@
 import type { SetupCheck, SetupNeeds } from '../../src/doctor/check';
 import { SetupProblem } from '../../src/doctor/check';
 import { isCredgateError } from '../../src/util/errors';
+import { checkListedGroups } from '../kit';
 import type { ServiceNowClient } from './client';
 import type { ServiceNowConfig } from './schema';
 
@@ -38,15 +39,7 @@ export function servicenowChecks(config: ServiceNowConfig, client: ServiceNowCli
       name: 'servicenow.groups',
       async run() {
         if (!needs.approverGroups.length) return 'the policy names no approver group';
-        if (config.groupMembers) {
-          const missing = needs.approverGroups.filter((g) => !config.groupMembers?.[g]);
-          if (missing.length)
-            throw new SetupProblem(
-              `${missing.map((g) => `"${g}"`).join(', ')} not listed in servicenow.groupMembers`,
-              'list the members of each approver group under servicenow.groupMembers, or fix the names in the policy',
-            );
-          return `${needs.approverGroups.join(', ')} listed in servicenow.groupMembers`;
-        }
+        if (config.groupMembers) return checkListedGroups('servicenow', config.groupMembers, needs.approverGroups);
         const missing: string[] = [];
         for (const group of needs.approverGroups) {
           // A name the encoded query cannot carry is refused by the client before anything is sent.

@@ -1,6 +1,7 @@
 import type { SetupCheck, SetupNeeds } from '../../src/doctor/check';
 import { SetupProblem } from '../../src/doctor/check';
 import { isCredgateError } from '../../src/util/errors';
+import { checkListedGroups } from '../kit';
 import type { ZendeskClient } from './client';
 import type { ZendeskConfig } from './schema';
 
@@ -47,15 +48,7 @@ export function zendeskChecks(config: ZendeskConfig, client: ZendeskClient, need
       name: 'zendesk.groups',
       async run() {
         if (!needs.approverGroups.length) return 'the policy names no approver group';
-        if (config.groupMembers) {
-          const missing = needs.approverGroups.filter((g) => !config.groupMembers?.[g]);
-          if (missing.length)
-            throw new SetupProblem(
-              `${missing.map((g) => `"${g}"`).join(', ')} not listed in zendesk.groupMembers`,
-              'list the members of each approver group under zendesk.groupMembers, or fix the names in the policy',
-            );
-          return `${needs.approverGroups.join(', ')} listed in zendesk.groupMembers`;
-        }
+        if (config.groupMembers) return checkListedGroups('zendesk', config.groupMembers, needs.approverGroups);
         const names = new Set((await client.listGroups()).map((g) => g.name));
         const missing = needs.approverGroups.filter((g) => !names.has(g));
         if (missing.length)

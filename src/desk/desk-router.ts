@@ -8,6 +8,7 @@ import type { DeskConfig } from './desk-config';
 import { DeskCredentials, parseAuthorization, sameSecret } from './desk-credentials';
 import { DeskSessions, type DeskSession } from './desk-sessions';
 import { LoginLimiter } from './login-limiter';
+import { clientAddress } from '../server/client-address';
 import { loadDeskTemplates } from './desk-templates';
 import { AuditDigest, type AuditFilter } from './audit-digest';
 import { collectOverview, DEFAULT_FAILED_STATES } from './collect-overview';
@@ -95,7 +96,6 @@ export function deskRouter(deps: DeskDeps): Router {
     next();
   });
 
-  const clientAddress = (req: Request) => req.ip ?? req.socket.remoteAddress ?? 'unknown';
   const wantsJson = (req: Request) => req.path.startsWith(`${base}/api/`) || req.accepts(['html', 'json']) === 'json';
   const setCookie = (res: Response, value: string, maxAgeS: number) =>
     res.append(

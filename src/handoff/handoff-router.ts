@@ -15,6 +15,7 @@ import {
 import { isWellFormedToken, linkIdOf, shortId } from './link-token';
 import type { LinkStore } from './link-store';
 import { StoreRateLimiter } from '../store/rate-limiter';
+import { clientAddress } from '../server/client-address';
 import { openSecret } from './secret-box';
 import type { HandoffDeps, LinkRecord, RevealedLink, Viewer } from './types';
 import type { LinkSignIn } from './sign-in';
@@ -54,7 +55,7 @@ export function handoffRouter(deps: RouterDeps): Router {
 
   /** Rate limit and token shape; null when the answer was already sent. */
   const admit = async (req: Request, res: Response): Promise<{ token: string; id: string } | null> => {
-    const wait = await limiter.take(clientIp(req));
+    const wait = await limiter.take(clientAddress(req));
     if (wait > 0) {
       send(res, 429, RATE_LIMITED_PAGE, { 'Retry-After': String(wait) });
       return null;
@@ -133,7 +134,7 @@ export function handoffRouter(deps: RouterDeps): Router {
         return send(res, 500, UNAVAILABLE_PAGE);
       }
       const viewer: Viewer = {
-        ip: clientIp(req),
+        ip: clientAddress(req),
         userAgent: normalizeInline(req.get('user-agent') ?? '').slice(0, USER_AGENT_MAX),
         at: now.toISOString(),
         ...(identity ? { identity } : {}),
@@ -186,7 +187,7 @@ export function handoffRouter(deps: RouterDeps): Router {
   };
 
   const callback = async (req: Request, res: Response) => {
-    const wait = await limiter.take(clientIp(req));
+    const wait = await limiter.take(clientAddress(req));
     if (wait > 0) return send(res, 429, RATE_LIMITED_PAGE, { 'Retry-After': String(wait) });
     if (!deps.signIn) return gone(res);
     try {
@@ -207,7 +208,7 @@ export function handoffRouter(deps: RouterDeps): Router {
         return res.redirect(303, `${deps.path}/${result.token}`);
       }
       const attempt = {
-        ip: clientIp(req),
+        ip: clientAddress(req),
         userAgent: normalizeInline(req.get('user-agent') ?? '').slice(0, USER_AGENT_MAX),
         at: deps.clock().toISOString(),
         identity: result.identity,
@@ -238,7 +239,6 @@ export function handoffRouter(deps: RouterDeps): Router {
 }
 
 /** The socket address, or the proxy's client address only when the app trusts its proxy. */
-const clientIp = (req: Request): string => req.ip ?? req.socket.remoteAddress ?? 'unknown';
 
 function revealedLink(id: string, link: LinkRecord): RevealedLink {
   return {

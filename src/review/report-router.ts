@@ -1,6 +1,7 @@
 import { Router } from 'express';
 import type { ReviewStore } from './review-store';
 import type { StoreRateLimiter } from '../store/rate-limiter';
+import { clientAddress } from '../server/client-address';
 
 /**
  * `GET /reports/<token>`: a review's report. The token (256 random bits, in the review ticket) is
@@ -11,7 +12,7 @@ export function reportRouter(reviews: ReviewStore, csp: string, limiter: StoreRa
   const router = Router();
   router.get('/reports/:token', async (req, res, next) => {
     try {
-      const wait = await limiter.take(req.ip ?? req.socket.remoteAddress ?? 'unknown');
+      const wait = await limiter.take(clientAddress(req));
       if (wait > 0) {
         res
           .status(429)

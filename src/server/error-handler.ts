@@ -1,4 +1,4 @@
-import type { ErrorRequestHandler } from 'express';
+import type { ErrorRequestHandler, Response } from 'express';
 import type { Logger } from '../util/logger';
 import { isCredgateError } from '../util/errors';
 
@@ -9,10 +9,7 @@ import { isCredgateError } from '../util/errors';
 export function errorHandler(log: Logger): ErrorRequestHandler {
   return (err, req, res, _next) => {
     const e = err as { type?: string; status?: number; limit?: number; expose?: boolean };
-    if (e.type === 'entity.too.large') {
-      res.status(413).json({ error: 'payload-too-large', message: `the body exceeds the limit of ${e.limit} bytes` });
-      return;
-    }
+    if (e.type === 'entity.too.large') return sendPayloadTooLarge(res, e.limit ?? 0);
     // body-parser's other refusals are http-errors with a 4xx status and no `type`: a body that does
     // not decode under its Content-Encoding ("incorrect header check" from zlib), say.
     const unreadable =
@@ -43,4 +40,9 @@ export function errorHandler(log: Logger): ErrorRequestHandler {
       .status(500)
       .json({ error: 'internal', message: 'internal error; nothing was lost, the delivery can be retried' });
   };
+}
+
+/** The 413 for a body over the limit, whether body-parser or the Content-Length check found it. */
+export function sendPayloadTooLarge(res: Response, limit: number): void {
+  res.status(413).json({ error: 'payload-too-large', message: `the body exceeds the limit of ${limit} bytes` });
 }

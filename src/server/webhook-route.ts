@@ -5,6 +5,7 @@ import type { Logger } from '../util/logger';
 import { CredgateError } from '../util/errors';
 import { deliveryOutcomeOf, type DeliveryOutcome } from '../observability/delivery-outcome';
 import type { DeliveryLog } from '../pipeline/delivery-log';
+import { sendPayloadTooLarge } from './error-handler';
 
 export interface WebhookDeps {
   connectors: Map<string, Connector>;
@@ -107,6 +108,6 @@ function refuseDeclaredOversize(limit: number, refused: (connector: string) => v
     res.setHeader('Connection', 'close');
     res.on('finish', () => req.socket.destroySoon());
     refused(String(req.params.connector));
-    res.status(413).json({ error: 'payload-too-large', message: `the body exceeds the limit of ${limit} bytes` });
+    sendPayloadTooLarge(res, limit);
   };
 }

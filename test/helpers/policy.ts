@@ -7,6 +7,21 @@ import { parseDuration } from '../../src/policy/parse-duration';
 export const shippedPolicy = (): Policy => loadPolicy(resolve(__dirname, '../../config/policy.yaml'));
 
 /** A small policy with short durations, for scenarios that wait for real timers. */
+/** The shipped policy's shared-account category and production rule, which the test policies share (fresh objects: a test may edit what it gets). */
+const sharedAccount = () => ({
+  id: 'shared-account',
+  name: 'Generic or shared account',
+  when: { any: [{ fact: 'issueType', operator: 'matches', value: '^credential request$' }] },
+  required: ['systems', 'account', 'access', 'justification', 'duration'],
+  path: 'standard',
+});
+const productionSystem = () => ({
+  id: 'production-system',
+  description: 'a production system is involved',
+  when: { any: [{ fact: 'systems', operator: 'matches', value: 'prod' }] },
+  risk: 'high',
+});
+
 export function quickPolicy(
   overrides: { max?: string; reminderBefore?: string; pendingTimeout?: string; providers?: unknown[] } = {},
 ): Policy {
@@ -20,24 +35,9 @@ export function quickPolicy(
         required: ['systems', 'account', 'access', 'justification', 'duration', 'company', 'client'],
         path: 'vendor',
       },
-      {
-        id: 'shared-account',
-        name: 'Generic or shared account',
-        when: { any: [{ fact: 'issueType', operator: 'matches', value: '^credential request$' }] },
-        required: ['systems', 'account', 'access', 'justification', 'duration'],
-        path: 'standard',
-      },
+      sharedAccount(),
     ],
-    risk: {
-      rules: [
-        {
-          id: 'production-system',
-          description: 'a production system is involved',
-          when: { any: [{ fact: 'systems', operator: 'matches', value: 'prod' }] },
-          risk: 'high',
-        },
-      ],
-    },
+    risk: { rules: [productionSystem()] },
     // The default may not exceed a maximum (policy check refuses it): a short max shortens it too.
     durations: {
       default: overrides.max && (parseDuration(overrides.max) ?? 0) < 3_600_000 ? overrides.max : '1h',
@@ -90,24 +90,9 @@ export function routingPolicyDocument(): Record<string, unknown> {
         required: ['systems', 'account', 'access', 'justification', 'duration'],
         path: 'managed',
       },
-      {
-        id: 'shared-account',
-        name: 'Generic or shared account',
-        when: { any: [{ fact: 'issueType', operator: 'matches', value: '^credential request$' }] },
-        required: ['systems', 'account', 'access', 'justification', 'duration'],
-        path: 'standard',
-      },
+      sharedAccount(),
     ],
-    risk: {
-      rules: [
-        {
-          id: 'production-system',
-          description: 'a production system is involved',
-          when: { any: [{ fact: 'systems', operator: 'matches', value: 'prod' }] },
-          risk: 'high',
-        },
-      ],
-    },
+    risk: { rules: [productionSystem()] },
     durations: { default: '1h', max: { low: '8h', high: '4h' } },
     approvals: {
       paths: {
