@@ -46,7 +46,7 @@ program
     const config = loadConfig(process.env);
     const path = file ?? config.policy.path;
     const policy = loadPolicy(path);
-    for (const line of policyCheckReport(path, policy, config, new Date())) out(line);
+    for (const line of policyCheckReport(path, policy, config, systemClock())) out(line);
     const doc = policy.document;
     const auto = doc.autoApprove?.rules ?? [];
     if (auto.length)
@@ -163,7 +163,7 @@ program
     const section = config[def.id] as never;
     if (!def.isConfigured(section)) throw new CredgateError('config', `the ${def.id} connector is not configured`);
     const log = createLogger({ level: 'warn', secrets: config.secrets });
-    const connector = def.create(section, { log, now: () => Date.now() });
+    const connector = def.create(section, { log, now: () => systemClock().getTime() });
     if (!connector.registerWebhook)
       throw new CredgateError(
         'bad-input',

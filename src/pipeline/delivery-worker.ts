@@ -117,7 +117,7 @@ export class DeliveryWorker {
     // still waiting for their retry time are left out (run() would only return for them; their
     // timer or a later sweep comes back).
     const keys: string[] = [];
-    for await (const key of this.inbox.dueKeys(new Date())) keys.push(key);
+    for await (const key of this.inbox.dueKeys(this.clock())) keys.push(key);
     for (const key of keys) if (!this.stopped) void this.process(key);
     return keys.length;
   }

@@ -108,7 +108,7 @@ export async function openPostgresEngine(
         [
           `${claim.ns}:${claim.key}`,
           await serialize(claim.ns, claim.value, claim.ttlMs),
-          Date.now(),
+          systemClock().getTime(),
           `${put.ns}:${put.key}`,
           await serialize(put.ns, put.value),
         ],
